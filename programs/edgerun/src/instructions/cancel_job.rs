@@ -1,0 +1,40 @@
+//! `cancel_job`: the client withdraws a job nobody works on yet (Posted or Seeded): full refund.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::JOB_SEED;
+use crate::errors::EdgerunError;
+use crate::events::JobCancelled;
+use crate::settlement::{current_slot, move_lamports};
+use crate::state::{job_status, Job};
+
+#[derive(Accounts)]
+pub struct CancelJob {
+    #[account(mut, address = job.client @ EdgerunError::NotJobClient)]
+    pub client: Signer,
+    #[account(mut, seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump)]
+    pub job: Account<Job>,
+}
+
+#[inline(never)]
+pub fn process_cancel_job(ctx: &mut Context<CancelJob>) -> Result<()> {
+    let job = &ctx.accounts.job;
+    require!(
+        job.status == job_status::POSTED || job.status == job_status::SEEDED,
+        EdgerunError::InvalidJobStatus
+    );
+    let refund = job.escrow_lamports.get();
+    let mut job_view = *ctx.accounts.job.account();
+    let mut client_view = *ctx.accounts.client.account();
+    move_lamports(&mut job_view, &mut client_view, refund)?;
+    let slot = current_slot()?;
+    let job = &mut ctx.accounts.job;
+    job.escrow_lamports = 0.into();
+    job.status = job_status::CANCELLED;
+    job.ended_slot = slot.into();
+    emit!(JobCancelled {
+        job_id: job.job_id,
+        refund_lamports: refund
+    });
+    Ok(())
+}

@@ -1,0 +1,101 @@
+//! `close_job` (permissionless): after an ending and the retention window, the Job, its
+//! OutputAvailability and every JobResult are closed and their rent goes back to who paid it
+//! (client, publisher, each worker).
+//!
+//! Remaining accounts: (JobResult PDA, worker wallet, writable) per assigned worker, in assignment
+//! order. `output_availability` and `publisher` may be any accounts when no output was declared.
+
+use anchor_lang::prelude::*;
+
+use crate::committee::{account_body, read_result};
+use crate::constants::{CONFIG_SEED, JOB_SEED, OUTPUT_SEED};
+use crate::errors::EdgerunError;
+use crate::events::JobClosed;
+use crate::settlement::{checked_add, current_slot, move_lamports};
+use crate::state::{job_status, GlobalConfig, Job, OutputAvailability};
+
+/// Accounts per committee member in `close_job`'s remaining accounts.
+pub const CLOSE_ACCOUNTS_PER_MEMBER: usize = 2;
+
+#[derive(Accounts)]
+pub struct CloseJob {
+    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
+    pub config: Account<GlobalConfig>,
+    #[account(mut, seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump, close = client)]
+    pub job: Account<Job>,
+    /// CHECK: the job's client (address checked), receives the Job's rent.
+    #[account(mut, address = job.client @ EdgerunError::NotJobClient)]
+    pub client: UncheckedAccount,
+    /// CHECK: the job's OutputAvailability PDA (checked by seeds); closed if it exists.
+    #[account(mut, seeds = [OUTPUT_SEED, job.job_id.as_ref()], bump)]
+    pub output_availability: UncheckedAccount,
+    /// CHECK: receives the OutputAvailability's rent; must be its publisher when it exists.
+    #[account(mut)]
+    pub publisher: UncheckedAccount,
+}
+
+/// Closes a program-owned account: its lamports go to `recipient`, its data is scrubbed and it is
+/// handed back to the system program.
+fn close_account(account: &mut AccountView, recipient: &mut AccountView) -> Result<()> {
+    let lamports = account.lamports();
+    move_lamports(account, recipient, lamports)?;
+    {
+        let mut data = account.try_borrow_mut()?;
+        data.fill(0);
+    }
+    account.close()?;
+    Ok(())
+}
+
+#[inline(never)]
+pub fn process_close_job(ctx: &mut Context<CloseJob>) -> Result<()> {
+    let program_id = *ctx.program_id;
+    let retention = ctx.accounts.config.job_retention_slots.get();
+    let mut remaining = ctx.remaining_accounts()?;
+    let job = &ctx.accounts.job;
+    require!(
+        job.status == job_status::FINALIZED || job.status == job_status::CANCELLED,
+        EdgerunError::InvalidJobStatus
+    );
+    require!(
+        current_slot()? >= checked_add(job.ended_slot.get(), retention)?,
+        EdgerunError::RetentionNotPassed
+    );
+    let count = usize::from(job.assigned_count);
+    require!(
+        remaining.len() == count * CLOSE_ACCOUNTS_PER_MEMBER,
+        EdgerunError::WrongRemainingAccounts
+    );
+
+    for index in 0..count {
+        let (result_view, rest) = remaining[index * CLOSE_ACCOUNTS_PER_MEMBER..].split_at_mut(1);
+        let result_view = &mut result_view[0];
+        if read_result(result_view, job, index, &program_id)?.is_none() {
+            continue;
+        }
+        let wallet = &mut rest[0];
+        require!(
+            wallet.address() == &job.assigned_workers[index],
+            EdgerunError::WrongRentRecipient
+        );
+        close_account(result_view, wallet)?;
+    }
+
+    let mut output_view = *ctx.accounts.output_availability.account();
+    if output_view.owned_by(&program_id) {
+        let publisher = {
+            let data = output_view.try_borrow()?;
+            let body = account_body::<OutputAvailability>(&data)
+                .ok_or(EdgerunError::InvalidOutputAccount)?;
+            bytemuck::from_bytes::<OutputAvailability>(body).publisher
+        };
+        let mut publisher_view = *ctx.accounts.publisher.account();
+        require!(
+            publisher_view.address() == &publisher,
+            EdgerunError::WrongRentRecipient
+        );
+        close_account(&mut output_view, &mut publisher_view)?;
+    }
+    emit!(JobClosed { job_id: job.job_id });
+    Ok(())
+}

@@ -1,0 +1,41 @@
+//! `deposit_stake`: the worker adds lamports to its stake.
+
+use anchor_lang::prelude::*;
+
+use crate::constants::WORKER_STAKE_SEED;
+use crate::errors::EdgerunError;
+use crate::events::StakeDeposited;
+use crate::settlement::checked_add;
+use crate::state::WorkerStake;
+
+#[derive(Accounts)]
+pub struct DepositStake {
+    #[account(mut)]
+    pub worker: Signer,
+    #[account(
+        mut,
+        seeds = [WORKER_STAKE_SEED, worker.address().as_ref()],
+        bump = worker_stake.bump
+    )]
+    pub worker_stake: Account<WorkerStake>,
+    pub system_program: Program<System>,
+}
+
+#[inline(never)]
+pub fn process_deposit_stake(ctx: &mut Context<DepositStake>, amount: u64) -> Result<()> {
+    require!(amount > 0, EdgerunError::ZeroAmount);
+    pinocchio_system::instructions::Transfer {
+        from: ctx.accounts.worker.account(),
+        to: ctx.accounts.worker_stake.account(),
+        lamports: amount,
+    }
+    .invoke()?;
+    let stake = &mut ctx.accounts.worker_stake;
+    stake.total_stake = checked_add(stake.total_stake.get(), amount)?.into();
+    emit!(StakeDeposited {
+        worker: stake.worker,
+        amount,
+        total_stake: stake.total_stake.get()
+    });
+    Ok(())
+}

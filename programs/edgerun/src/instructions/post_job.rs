@@ -1,0 +1,104 @@
+//! `post_job`: a client escrows payment for a bundle; the committee size and quorum are fixed here
+//! from the escrow tier (spec 4.4) so every later step is deterministic.
+
+use alloc::vec::Vec;
+use anchor_lang::prelude::*;
+
+use crate::constants::{CONFIG_SEED, JOB_SEED, MAX_RUNTIME_PROOF_LEN};
+use crate::digest::{job_id as derive_job_id, runtime_merkle_root};
+use crate::errors::EdgerunError;
+use crate::events::JobPosted;
+use crate::settlement::current_slot;
+use crate::state::{job_status, required_lock, GlobalConfig, Job};
+
+#[derive(SchemaRead, SchemaWrite, Clone, Debug, PartialEq, Eq)]
+pub struct PostJobArgs {
+    /// Must equal `blake3("edgerun-job-v1" || client || bundle_hash || nonce LE)`.
+    pub job_id: [u8; 32],
+    pub nonce: u64,
+    pub bundle_hash: [u8; 32],
+    pub runtime_id: [u8; 32],
+    pub escrow_lamports: u64,
+    pub max_memory_bytes: u64,
+    pub max_instructions: u64,
+    /// Siblings proving `runtime_id` is in `config.allowed_runtime_root` (empty when no root is set).
+    pub runtime_proof: Vec<[u8; 32]>,
+}
+
+#[derive(Accounts)]
+#[instruction(args: PostJobArgs)]
+pub struct PostJob {
+    #[account(mut)]
+    pub client: Signer,
+    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
+    pub config: Account<GlobalConfig>,
+    #[account(init, payer = client, seeds = [JOB_SEED, args.job_id.as_ref()], bump)]
+    pub job: Account<Job>,
+    pub system_program: Program<System>,
+}
+
+#[inline(never)]
+pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result<()> {
+    let config = &ctx.accounts.config;
+    require!(!config.paused.get(), EdgerunError::ProtocolPaused);
+    require!(args.escrow_lamports > 0, EdgerunError::ZeroAmount);
+    require!(
+        args.max_memory_bytes > 0
+            && args.max_instructions > 0
+            && args.max_memory_bytes <= config.max_memory_bytes.get()
+            && args.max_instructions <= config.max_instructions.get(),
+        EdgerunError::InvalidJobLimits
+    );
+    let client = *ctx.accounts.client.address();
+    require!(
+        derive_job_id(client.as_array(), &args.bundle_hash, args.nonce) == args.job_id,
+        EdgerunError::JobIdMismatch
+    );
+    if config.allowed_runtime_root != [0u8; 32] {
+        require!(
+            args.runtime_proof.len() <= MAX_RUNTIME_PROOF_LEN
+                && runtime_merkle_root(&args.runtime_id, &args.runtime_proof)
+                    == config.allowed_runtime_root,
+            EdgerunError::RuntimeNotAllowed
+        );
+    }
+    let (committee_size, quorum) = config.committee_for_escrow(args.escrow_lamports);
+    let lock = required_lock(
+        args.escrow_lamports,
+        committee_size,
+        config.min_worker_stake_lamports.get(),
+    )
+    .ok_or(EdgerunError::ArithmeticOverflow)?;
+
+    pinocchio_system::instructions::Transfer {
+        from: ctx.accounts.client.account(),
+        to: ctx.accounts.job.account(),
+        lamports: args.escrow_lamports,
+    }
+    .invoke()?;
+
+    let slot = current_slot()?;
+    let job = &mut ctx.accounts.job;
+    job.job_id = args.job_id;
+    job.client = client;
+    job.bundle_hash = args.bundle_hash;
+    job.runtime_id = args.runtime_id;
+    job.escrow_lamports = args.escrow_lamports.into();
+    job.required_lock = lock.into();
+    job.max_memory_bytes = args.max_memory_bytes.into();
+    job.max_instructions = args.max_instructions.into();
+    job.nonce = args.nonce.into();
+    job.created_slot = slot.into();
+    job.committee_size = committee_size;
+    job.quorum = quorum;
+    job.status = job_status::POSTED;
+    job.bump = ctx.bumps.job;
+    emit!(JobPosted {
+        job_id: args.job_id,
+        client,
+        escrow_lamports: args.escrow_lamports,
+        committee_size,
+        quorum
+    });
+    Ok(())
+}

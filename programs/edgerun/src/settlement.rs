@@ -1,0 +1,107 @@
+//! Lamport and stake movements shared by every ending of a job. Escrow lives in the Job account and
+//! stake in WorkerStake accounts, both owned by this program, so every movement is a direct,
+//! checked debit and credit: no CPI, no lamport created or lost.
+
+use anchor_lang::prelude::*;
+
+use crate::errors::EdgerunError;
+use crate::state::{Treasury, WorkerStake};
+
+/// Moves `amount` lamports from a program-owned account to any writable account.
+pub fn move_lamports(from: &mut AccountView, to: &mut AccountView, amount: u64) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    // The same account on both sides would credit without debiting.
+    if from.address() == to.address() {
+        return Err(EdgerunError::WrongRemainingAccounts.into());
+    }
+    let from_balance = from
+        .lamports()
+        .checked_sub(amount)
+        .ok_or(EdgerunError::ArithmeticOverflow)?;
+    let to_balance = to
+        .lamports()
+        .checked_add(amount)
+        .ok_or(EdgerunError::ArithmeticOverflow)?;
+    from.set_lamports(from_balance);
+    to.set_lamports(to_balance);
+    Ok(())
+}
+
+pub fn checked_add(a: u64, b: u64) -> Result<u64> {
+    a.checked_add(b)
+        .ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
+}
+
+pub fn checked_sub(a: u64, b: u64) -> Result<u64> {
+    a.checked_sub(b)
+        .ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
+}
+
+/// Takes a new job lock of `amount` on `stake`, which must have that much unlocked.
+pub fn lock_stake(stake: &mut WorkerStake, amount: u64) -> Result<()> {
+    if stake.unlocked_stake() < amount {
+        return Err(EdgerunError::InsufficientUnlockedStake.into());
+    }
+    stake.locked_stake = checked_add(stake.locked_stake.get(), amount)?.into();
+    stake.jobs_assigned = checked_add(stake.jobs_assigned.get(), 1)?.into();
+    Ok(())
+}
+
+/// Releases a job lock of `amount`: the stake stays the worker's.
+pub fn release_lock(stake: &mut WorkerStake, amount: u64) -> Result<()> {
+    stake.locked_stake = stake
+        .locked_stake
+        .get()
+        .checked_sub(amount)
+        .ok_or(EdgerunError::StakeInvariantViolated)?
+        .into();
+    Ok(())
+}
+
+/// Where slashed and penalized stake goes.
+pub struct TreasuryRef<'a> {
+    pub view: AccountView,
+    pub state: &'a mut Treasury,
+}
+
+/// Slashes the job lock of a worker whose result lost: `amount` leaves its stake for the treasury.
+pub fn slash_lock(
+    stake: &mut WorkerStake,
+    stake_view: &mut AccountView,
+    treasury: &mut TreasuryRef<'_>,
+    amount: u64,
+) -> Result<()> {
+    release_lock(stake, amount)?;
+    stake.total_stake = checked_sub(stake.total_stake.get(), amount)?.into();
+    stake.slashed_lamports = checked_add(stake.slashed_lamports.get(), amount)?.into();
+    stake.jobs_slashed = checked_add(stake.jobs_slashed.get(), 1)?.into();
+    move_lamports(stake_view, &mut treasury.view, amount)?;
+    treasury.state.slashes_collected =
+        checked_add(treasury.state.slashes_collected.get(), amount)?.into();
+    Ok(())
+}
+
+/// Non-response penalty: `min(penalty, unlocked stake)` to the treasury. Returns what was taken.
+/// Intentionally small and bounded by unlocked stake: a transient failure never bricks a worker.
+pub fn take_penalty(
+    stake: &mut WorkerStake,
+    stake_view: &mut AccountView,
+    treasury: &mut TreasuryRef<'_>,
+    penalty: u64,
+) -> Result<u64> {
+    let amount = penalty.min(stake.unlocked_stake());
+    stake.total_stake = checked_sub(stake.total_stake.get(), amount)?.into();
+    stake.penalized_lamports = checked_add(stake.penalized_lamports.get(), amount)?.into();
+    stake.jobs_missed = checked_add(stake.jobs_missed.get(), 1)?.into();
+    move_lamports(stake_view, &mut treasury.view, amount)?;
+    treasury.state.penalties_collected =
+        checked_add(treasury.state.penalties_collected.get(), amount)?.into();
+    Ok(amount)
+}
+
+/// Current slot from the Clock sysvar.
+pub fn current_slot() -> Result<u64> {
+    Ok(Clock::get()?.slot)
+}

@@ -1,0 +1,38 @@
+use anchor_lang::prelude::*;
+
+/// A worker that may be assigned to committees.
+pub const WORKER_STATUS_ACTIVE: u8 = 0;
+/// A worker that is never assigned (reserved for operator action; no instruction jails today).
+pub const WORKER_STATUS_JAILED: u8 = 1;
+
+/// A worker's stake, PDA `["worker_stake", worker]`. Invariant kept by every instruction:
+/// `lamports == rent_exempt_minimum + total_stake` and `locked_stake <= total_stake`.
+#[account]
+pub struct WorkerStake {
+    pub worker: Address,
+    /// Stake owned by the worker, rewards included.
+    pub total_stake: PodU64,
+    /// Part of `total_stake` held by open jobs (`required_lock` per assignment).
+    pub locked_stake: PodU64,
+    /// Lifetime rewards credited by `finalize_job`.
+    pub rewards_earned: PodU64,
+    /// Lifetime lamports slashed for wrong results.
+    pub slashed_lamports: PodU64,
+    /// Lifetime lamports taken as non-response penalties.
+    pub penalized_lamports: PodU64,
+    pub jobs_assigned: PodU64,
+    pub jobs_won: PodU64,
+    pub jobs_slashed: PodU64,
+    pub jobs_missed: PodU64,
+    pub status: u8,
+    pub bump: u8,
+}
+
+impl WorkerStake {
+    /// Stake not held by any job: what can be withdrawn, locked or penalized.
+    pub fn unlocked_stake(&self) -> u64 {
+        self.total_stake
+            .get()
+            .saturating_sub(self.locked_stake.get())
+    }
+}

@@ -1,0 +1,1 @@
+//! Bundle codec (owned by the runtime work, issue 3).

@@ -1,0 +1,1 @@
+//! Signed storage write requests (owned by the storage gateway work, issue 4).
