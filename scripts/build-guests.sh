@@ -20,7 +20,7 @@ export RUSTC="$TC/root/usr/bin/rustc"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$ROOT/target/guests-build"
 export RUSTFLAGS="-C linker=$TC/root/usr/lib/llvm-19/bin/wasm-ld \
-  -C target-feature=-simd128,-bulk-memory,-nontrapping-fptoint,-sign-ext,-reference-types,-multivalue \
+  -C target-feature=-simd128,-bulk-memory,-bulk-memory-opt,-nontrapping-fptoint,-sign-ext,-reference-types,-call-indirect-overlong,-multivalue \
   -C link-arg=--max-memory=$MAX_MEMORY_BYTES -C link-arg=-zstack-size=1048576"
 unset CARGO_BUILD_TARGET
 

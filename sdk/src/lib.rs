@@ -2,5 +2,11 @@
 //! storage clients. Services and the CLI import facts from here (and the program crate), never
 //! re-declare them.
 
+pub mod attestation;
 pub mod bundle;
+pub mod instructions;
+pub mod pda;
 pub mod storage_auth;
+
+pub use edgerun;
+pub use edgerun::digest::{job_id, result_digest};

@@ -20,26 +20,13 @@ pub const ACCOUNTS_PER_MEMBER: usize = 2;
 
 /// JobResult PDA of `worker` for `job_id` with a known bump (no curve check: the bump was found
 /// canonically by `find_program_address` at assignment, or the account is program owned).
-pub fn job_result_address(
-    job_id: &[u8; 32],
-    worker: &Address,
-    bump: u8,
-    program_id: &Address,
-) -> Address {
-    Address::derive_address(
-        &[JOB_RESULT_SEED, job_id.as_ref(), worker.as_ref()],
-        Some(bump),
-        program_id,
-    )
+pub fn job_result_address(job_id: &[u8; 32], worker: &Address, bump: u8, program_id: &Address) -> Address {
+    Address::derive_address(&[JOB_RESULT_SEED, job_id.as_ref(), worker.as_ref()], Some(bump), program_id)
 }
 
 /// WorkerStake PDA of `worker` with a known bump.
 pub fn worker_stake_address(worker: &Address, bump: u8, program_id: &Address) -> Address {
-    Address::derive_address(
-        &[WORKER_STAKE_SEED, worker.as_ref()],
-        Some(bump),
-        program_id,
-    )
+    Address::derive_address(&[WORKER_STAKE_SEED, worker.as_ref()], Some(bump), program_id)
 }
 
 /// The body of a zero-copy account of type `T`, if `data` has its exact size and discriminator.
@@ -53,12 +40,7 @@ pub fn account_body<T: Discriminator>(data: &[u8]) -> Option<&[u8]> {
 
 /// Reads the output hash of `worker`'s result, proving first that `view` is that worker's JobResult
 /// PDA. `None`: the worker has not submitted (the PDA holds no program-owned data).
-pub fn read_result(
-    view: &AccountView,
-    job: &Job,
-    index: usize,
-    program_id: &Address,
-) -> Result<Option<[u8; 32]>> {
+pub fn read_result(view: &AccountView, job: &Job, index: usize, program_id: &Address) -> Result<Option<[u8; 32]>> {
     let worker = &job.assigned_workers[index];
     let expected = job_result_address(&job.job_id, worker, job.result_bumps[index], program_id);
     if view.address() != &expected {
@@ -66,11 +48,7 @@ pub fn read_result(
     }
     if !view.owned_by(program_id) {
         // Never created (possibly pre-funded by someone): not submitted.
-        return if view.is_data_empty() {
-            Ok(None)
-        } else {
-            Err(EdgerunError::InvalidJobResultAccount.into())
-        };
+        return if view.is_data_empty() { Ok(None) } else { Err(EdgerunError::InvalidJobResultAccount.into()) };
     }
     let data = view.try_borrow()?;
     let body = account_body::<JobResult>(&data).ok_or(EdgerunError::InvalidJobResultAccount)?;
@@ -94,9 +72,7 @@ pub fn load_worker_stake_mut<'a>(
         if data.len() != disc.len() + size_of::<WorkerStake>() || &data[..disc.len()] != disc {
             return Err(());
         }
-        Ok(bytemuck::from_bytes_mut::<WorkerStake>(
-            &mut data[disc.len()..],
-        ))
+        Ok(bytemuck::from_bytes_mut::<WorkerStake>(&mut data[disc.len()..]))
     })
     .map_err(|_| EdgerunError::InvalidWorkerStakeAccount)?;
     if &stake.worker != worker || worker_stake_address(worker, stake.bump, program_id) != address {
@@ -115,15 +91,10 @@ pub fn load_worker_stake<'a>(
         return Err(EdgerunError::InvalidWorkerStakeAccount.into());
     }
     let data = view.try_borrow()?;
-    let stake = Ref::try_map(data, |data| {
-        account_body::<WorkerStake>(data)
-            .map(bytemuck::from_bytes::<WorkerStake>)
-            .ok_or(())
-    })
-    .map_err(|_| EdgerunError::InvalidWorkerStakeAccount)?;
-    if &stake.worker != worker
-        || worker_stake_address(worker, stake.bump, program_id) != *view.address()
-    {
+    let stake =
+        Ref::try_map(data, |data| account_body::<WorkerStake>(data).map(bytemuck::from_bytes::<WorkerStake>).ok_or(()))
+            .map_err(|_| EdgerunError::InvalidWorkerStakeAccount)?;
+    if &stake.worker != worker || worker_stake_address(worker, stake.bump, program_id) != *view.address() {
         return Err(EdgerunError::InvalidWorkerStakeAccount.into());
     }
     Ok(stake)
@@ -139,17 +110,8 @@ pub fn read_all_results(
         return Err(EdgerunError::WrongRemainingAccounts.into());
     }
     let mut results = [None; crate::constants::MAX_COMMITTEE_SIZE];
-    for (index, slot) in results
-        .iter_mut()
-        .enumerate()
-        .take(usize::from(job.assigned_count))
-    {
-        *slot = read_result(
-            &remaining[index * ACCOUNTS_PER_MEMBER],
-            job,
-            index,
-            program_id,
-        )?;
+    for (index, slot) in results.iter_mut().enumerate().take(usize::from(job.assigned_count)) {
+        *slot = read_result(&remaining[index * ACCOUNTS_PER_MEMBER], job, index, program_id)?;
     }
     Ok(results)
 }

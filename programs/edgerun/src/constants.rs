@@ -40,26 +40,10 @@ pub const COMMITTEE_TIER_COUNT: usize = 4;
 
 /// The frozen tier table: escrow < 0.1 SOL → 3/2; < 1 SOL → 5/3; < 10 SOL → 7/5; else 9/6.
 pub const COMMITTEE_TIERS: [CommitteeTier; COMMITTEE_TIER_COUNT] = [
-    CommitteeTier {
-        min_escrow_lamports: 0,
-        committee_size: 3,
-        quorum: 2,
-    },
-    CommitteeTier {
-        min_escrow_lamports: 100_000_000,
-        committee_size: 5,
-        quorum: 3,
-    },
-    CommitteeTier {
-        min_escrow_lamports: 1_000_000_000,
-        committee_size: 7,
-        quorum: 5,
-    },
-    CommitteeTier {
-        min_escrow_lamports: 10_000_000_000,
-        committee_size: 9,
-        quorum: 6,
-    },
+    CommitteeTier { min_escrow_lamports: 0, committee_size: 3, quorum: 2 },
+    CommitteeTier { min_escrow_lamports: 100_000_000, committee_size: 5, quorum: 3 },
+    CommitteeTier { min_escrow_lamports: 1_000_000_000, committee_size: 7, quorum: 5 },
+    CommitteeTier { min_escrow_lamports: 10_000_000_000, committee_size: 9, quorum: 6 },
 ];
 
 /// Defaults used by deployments (migrations, local network); every one of them is a config field.

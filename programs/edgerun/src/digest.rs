@@ -44,7 +44,5 @@ pub fn runtime_merkle_parent(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
 
 /// Root reached from `runtime_id` (the leaf) through `proof`.
 pub fn runtime_merkle_root(runtime_id: &[u8; 32], proof: &[[u8; 32]]) -> [u8; 32] {
-    proof.iter().fold(*runtime_id, |node, sibling| {
-        runtime_merkle_parent(&node, sibling)
-    })
+    proof.iter().fold(*runtime_id, |node, sibling| runtime_merkle_parent(&node, sibling))
 }

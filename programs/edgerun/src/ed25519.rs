@@ -12,11 +12,9 @@ use pinocchio::sysvars::instructions::Instructions;
 use crate::errors::EdgerunError;
 
 /// Native Ed25519 signature-verification program.
-pub const ED25519_PROGRAM_ID: Address =
-    anchor_lang::address!("Ed25519SigVerify111111111111111111111111111");
+pub const ED25519_PROGRAM_ID: Address = anchor_lang::address!("Ed25519SigVerify111111111111111111111111111");
 /// The instructions sysvar, through which a program reads its own transaction.
-pub const INSTRUCTIONS_SYSVAR_ID: Address =
-    anchor_lang::address!("Sysvar1nstructions1111111111111111111111111");
+pub const INSTRUCTIONS_SYSVAR_ID: Address = anchor_lang::address!("Sysvar1nstructions1111111111111111111111111");
 
 /// `instruction_index` value that means "this instruction" in the precompile's offsets.
 const SAME_INSTRUCTION: u16 = u16::MAX;

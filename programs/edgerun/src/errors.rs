@@ -4,6 +4,7 @@
 use anchor_lang::prelude::*;
 
 #[error_code]
+#[derive(Debug, PartialEq, Eq)]
 pub enum EdgerunError {
     #[msg("Signer is not the config admin")]
     NotAdmin,
@@ -19,9 +20,7 @@ pub enum EdgerunError {
     InvalidConfig,
     #[msg("protocol_fee_bps exceeds 10000")]
     InvalidFeeBps,
-    #[msg(
-        "Committee size or quorum invalid (need 1 <= quorum <= size <= 9 and 2 * quorum > size)"
-    )]
+    #[msg("Committee size or quorum invalid (need 1 <= quorum <= size <= 9 and 2 * quorum > size)")]
     InvalidCommittee,
     #[msg("Amount must be greater than zero")]
     ZeroAmount,

@@ -32,19 +32,12 @@ pub mod edgerun {
     use super::*;
 
     #[discrim = 0]
-    pub fn initialize_config(
-        ctx: &mut Context<InitializeConfig>,
-        params: ConfigParams,
-    ) -> Result<()> {
+    pub fn initialize_config(ctx: &mut Context<InitializeConfig>, params: ConfigParams) -> Result<()> {
         instructions::initialize_config::process_initialize_config(ctx, params)
     }
 
     #[discrim = 1]
-    pub fn update_config(
-        ctx: &mut Context<UpdateConfig>,
-        new_admin: Address,
-        params: ConfigParams,
-    ) -> Result<()> {
+    pub fn update_config(ctx: &mut Context<UpdateConfig>, new_admin: Address, params: ConfigParams) -> Result<()> {
         instructions::update_config::process_update_config(ctx, new_admin, params)
     }
 
@@ -103,11 +96,7 @@ pub mod edgerun {
     }
 
     #[discrim = 12]
-    pub fn declare_output(
-        ctx: &mut Context<DeclareOutput>,
-        output_hash: [u8; 32],
-        pointer: Vec<u8>,
-    ) -> Result<()> {
+    pub fn declare_output(ctx: &mut Context<DeclareOutput>, output_hash: [u8; 32], pointer: Vec<u8>) -> Result<()> {
         instructions::declare_output::process_declare_output(ctx, output_hash, pointer)
     }
 
@@ -127,11 +116,7 @@ pub mod edgerun {
         missing_worker: Address,
         replacement_worker: Address,
     ) -> Result<()> {
-        instructions::reassign_missing::process_reassign_missing(
-            ctx,
-            missing_worker,
-            replacement_worker,
-        )
+        instructions::reassign_missing::process_reassign_missing(ctx, missing_worker, replacement_worker)
     }
 
     #[discrim = 16]

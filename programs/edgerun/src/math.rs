@@ -14,9 +14,7 @@ pub fn checked_mul_u64(a: u64, b: u64) -> Option<u64> {
         return None;
     }
     // At most one of the two cross terms is non-zero, and each is a product of two 32-bit values.
-    let cross = a_high
-        .wrapping_mul(b_low)
-        .wrapping_add(a_low.wrapping_mul(b_high));
+    let cross = a_high.wrapping_mul(b_low).wrapping_add(a_low.wrapping_mul(b_high));
     if cross > LOW {
         return None;
     }
@@ -32,8 +30,7 @@ pub fn mul_div_floor(value: u64, numerator: u64, denominator: u64) -> Option<u64
     }
     let quotient = value / denominator;
     let rest = value % denominator;
-    checked_mul_u64(quotient, numerator)?
-        .checked_add(checked_mul_u64(rest, numerator)? / denominator)
+    checked_mul_u64(quotient, numerator)?.checked_add(checked_mul_u64(rest, numerator)? / denominator)
 }
 
 #[cfg(test)]
@@ -43,18 +40,7 @@ mod tests {
 
     #[test]
     fn checked_mul_matches_core() {
-        let samples = [
-            0,
-            1,
-            2,
-            3,
-            0xffff_ffff,
-            0x1_0000_0000,
-            0x1_0000_0001,
-            u64::MAX / 3,
-            u64::MAX / 2,
-            u64::MAX,
-        ];
+        let samples = [0, 1, 2, 3, 0xffff_ffff, 0x1_0000_0000, 0x1_0000_0001, u64::MAX / 3, u64::MAX / 2, u64::MAX];
         for &a in &samples {
             for &b in &samples {
                 assert_eq!(checked_mul_u64(a, b), a.checked_mul(b), "{a} * {b}");

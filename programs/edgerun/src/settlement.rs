@@ -16,27 +16,19 @@ pub fn move_lamports(from: &mut AccountView, to: &mut AccountView, amount: u64) 
     if from.address() == to.address() {
         return Err(EdgerunError::WrongRemainingAccounts.into());
     }
-    let from_balance = from
-        .lamports()
-        .checked_sub(amount)
-        .ok_or(EdgerunError::ArithmeticOverflow)?;
-    let to_balance = to
-        .lamports()
-        .checked_add(amount)
-        .ok_or(EdgerunError::ArithmeticOverflow)?;
+    let from_balance = from.lamports().checked_sub(amount).ok_or(EdgerunError::ArithmeticOverflow)?;
+    let to_balance = to.lamports().checked_add(amount).ok_or(EdgerunError::ArithmeticOverflow)?;
     from.set_lamports(from_balance);
     to.set_lamports(to_balance);
     Ok(())
 }
 
 pub fn checked_add(a: u64, b: u64) -> Result<u64> {
-    a.checked_add(b)
-        .ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
+    a.checked_add(b).ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
 }
 
 pub fn checked_sub(a: u64, b: u64) -> Result<u64> {
-    a.checked_sub(b)
-        .ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
+    a.checked_sub(b).ok_or_else(|| EdgerunError::ArithmeticOverflow.into())
 }
 
 /// Takes a new job lock of `amount` on `stake`, which must have that much unlocked.
@@ -51,12 +43,8 @@ pub fn lock_stake(stake: &mut WorkerStake, amount: u64) -> Result<()> {
 
 /// Releases a job lock of `amount`: the stake stays the worker's.
 pub fn release_lock(stake: &mut WorkerStake, amount: u64) -> Result<()> {
-    stake.locked_stake = stake
-        .locked_stake
-        .get()
-        .checked_sub(amount)
-        .ok_or(EdgerunError::StakeInvariantViolated)?
-        .into();
+    stake.locked_stake =
+        stake.locked_stake.get().checked_sub(amount).ok_or(EdgerunError::StakeInvariantViolated)?.into();
     Ok(())
 }
 
@@ -78,8 +66,7 @@ pub fn slash_lock(
     stake.slashed_lamports = checked_add(stake.slashed_lamports.get(), amount)?.into();
     stake.jobs_slashed = checked_add(stake.jobs_slashed.get(), 1)?.into();
     move_lamports(stake_view, &mut treasury.view, amount)?;
-    treasury.state.slashes_collected =
-        checked_add(treasury.state.slashes_collected.get(), amount)?.into();
+    treasury.state.slashes_collected = checked_add(treasury.state.slashes_collected.get(), amount)?.into();
     Ok(())
 }
 
@@ -96,8 +83,7 @@ pub fn take_penalty(
     stake.penalized_lamports = checked_add(stake.penalized_lamports.get(), amount)?.into();
     stake.jobs_missed = checked_add(stake.jobs_missed.get(), 1)?.into();
     move_lamports(stake_view, &mut treasury.view, amount)?;
-    treasury.state.penalties_collected =
-        checked_add(treasury.state.penalties_collected.get(), amount)?.into();
+    treasury.state.penalties_collected = checked_add(treasury.state.penalties_collected.get(), amount)?.into();
     Ok(amount)
 }
 

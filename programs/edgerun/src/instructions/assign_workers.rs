@@ -24,46 +24,29 @@ pub struct AssignWorkers {
 }
 
 #[inline(never)]
-pub fn process_assign_workers(
-    ctx: &mut Context<AssignWorkers>,
-    workers: Vec<Address>,
-) -> Result<()> {
+pub fn process_assign_workers(ctx: &mut Context<AssignWorkers>, workers: Vec<Address>) -> Result<()> {
     let program_id = *ctx.program_id;
     let challenge_window = ctx.accounts.config.challenge_window_slots.get();
     let mut stake_views = ctx.remaining_accounts()?;
     let job = &mut ctx.accounts.job;
     require!(job.seed_set.get(), EdgerunError::SeedNotSet);
-    require!(
-        job.status == job_status::SEEDED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::SEEDED, EdgerunError::InvalidJobStatus);
     require!(
         workers.len() == usize::from(job.committee_size) && workers.len() <= MAX_COMMITTEE_SIZE,
         EdgerunError::WrongCommitteeSize
     );
-    require!(
-        stake_views.len() == workers.len(),
-        EdgerunError::WrongRemainingAccounts
-    );
+    require!(stake_views.len() == workers.len(), EdgerunError::WrongRemainingAccounts);
     for (index, worker) in workers.iter().enumerate() {
-        require!(
-            !workers[..index].contains(worker),
-            EdgerunError::DuplicateWorker
-        );
+        require!(!workers[..index].contains(worker), EdgerunError::DuplicateWorker);
     }
 
     let lock = job.required_lock.get();
     for (index, (worker, view)) in workers.iter().zip(stake_views.iter_mut()).enumerate() {
         let mut stake = load_worker_stake_mut(view, worker, &program_id)?;
-        require!(
-            stake.status == WORKER_STATUS_ACTIVE,
-            EdgerunError::WorkerNotActive
-        );
+        require!(stake.status == WORKER_STATUS_ACTIVE, EdgerunError::WorkerNotActive);
         lock_stake(&mut stake, lock)?;
-        let (_, result_bump) = anchor_lang::find_program_address(
-            &[JOB_RESULT_SEED, job.job_id.as_ref(), worker.as_ref()],
-            &program_id,
-        );
+        let (_, result_bump) =
+            anchor_lang::find_program_address(&[JOB_RESULT_SEED, job.job_id.as_ref(), worker.as_ref()], &program_id);
         job.assigned_workers[index] = *worker;
         job.result_bumps[index] = result_bump;
     }

@@ -38,49 +38,26 @@ pub fn process_cancel_expired_job(ctx: &mut Context<CancelExpiredJob>) -> Result
     let mut client_view = *ctx.accounts.client.account();
     let treasury_view = *ctx.accounts.treasury.account();
     let job = &mut ctx.accounts.job;
-    require!(
-        job.status == job_status::ASSIGNED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::ASSIGNED, EdgerunError::InvalidJobStatus);
     let slot = current_slot()?;
-    require!(
-        slot > checked_add(job.deadline_slot.get(), grace)?,
-        EdgerunError::DeadlineNotPassed
-    );
+    require!(slot > checked_add(job.deadline_slot.get(), grace)?, EdgerunError::DeadlineNotPassed);
     let results = read_all_results(job, &remaining, &program_id)?;
 
     let lock = job.required_lock.get();
     for index in 0..usize::from(job.assigned_count) {
         let worker = job.assigned_workers[index];
-        let mut stake = load_worker_stake_mut(
-            &mut remaining[index * ACCOUNTS_PER_MEMBER + 1],
-            &worker,
-            &program_id,
-        )?;
+        let mut stake = load_worker_stake_mut(&mut remaining[index * ACCOUNTS_PER_MEMBER + 1], &worker, &program_id)?;
         release_lock(&mut stake, lock)?;
         job.mark_settled(index);
     }
-    let mut treasury = TreasuryRef {
-        view: treasury_view,
-        state: &mut ctx.accounts.treasury,
-    };
-    penalize_missing(
-        job,
-        &results,
-        &mut remaining,
-        &mut treasury,
-        penalty,
-        &program_id,
-    )?;
+    let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
+    penalize_missing(job, &results, &mut remaining, &mut treasury, penalty, &program_id)?;
 
     let refund = job.escrow_lamports.get();
     move_lamports(&mut job_view, &mut client_view, refund)?;
     job.escrow_lamports = 0.into();
     job.status = job_status::CANCELLED;
     job.ended_slot = slot.into();
-    emit!(JobCancelled {
-        job_id: job.job_id,
-        refund_lamports: refund
-    });
+    emit!(JobCancelled { job_id: job.job_id, refund_lamports: refund });
     Ok(())
 }

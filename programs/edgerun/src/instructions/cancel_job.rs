@@ -19,10 +19,7 @@ pub struct CancelJob {
 #[inline(never)]
 pub fn process_cancel_job(ctx: &mut Context<CancelJob>) -> Result<()> {
     let job = &ctx.accounts.job;
-    require!(
-        job.status == job_status::POSTED || job.status == job_status::SEEDED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::POSTED || job.status == job_status::SEEDED, EdgerunError::InvalidJobStatus);
     let refund = job.escrow_lamports.get();
     let mut job_view = *ctx.accounts.job.account();
     let mut client_view = *ctx.accounts.client.account();
@@ -32,9 +29,6 @@ pub fn process_cancel_job(ctx: &mut Context<CancelJob>) -> Result<()> {
     job.escrow_lamports = 0.into();
     job.status = job_status::CANCELLED;
     job.ended_slot = slot.into();
-    emit!(JobCancelled {
-        job_id: job.job_id,
-        refund_lamports: refund
-    });
+    emit!(JobCancelled { job_id: job.job_id, refund_lamports: refund });
     Ok(())
 }

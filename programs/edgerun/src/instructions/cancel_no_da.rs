@@ -35,30 +35,15 @@ pub fn process_cancel_no_da(ctx: &mut Context<CancelNoDa>) -> Result<()> {
     let extension = ctx.accounts.config.challenge_window_slots.get();
     let mut remaining = ctx.remaining_accounts()?;
     let treasury_view = *ctx.accounts.treasury.account();
-    require!(
-        !ctx.accounts
-            .output_availability
-            .account()
-            .owned_by(&program_id),
-        EdgerunError::OutputAlreadyDeclared
-    );
+    require!(!ctx.accounts.output_availability.account().owned_by(&program_id), EdgerunError::OutputAlreadyDeclared);
     let job = &mut ctx.accounts.job;
-    require!(
-        job.status == job_status::AWAITING_DA,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::AWAITING_DA, EdgerunError::InvalidJobStatus);
     let slot = current_slot()?;
-    require!(
-        slot > job.da_deadline_slot.get(),
-        EdgerunError::DaWindowNotPassed
-    );
+    require!(slot > job.da_deadline_slot.get(), EdgerunError::DaWindowNotPassed);
     let results = read_all_results(job, &remaining, &program_id)?;
 
     let winning = Some(job.winning_output_hash);
-    let mut treasury = TreasuryRef {
-        view: treasury_view,
-        state: &mut ctx.accounts.treasury,
-    };
+    let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
     for index in 0..usize::from(job.assigned_count) {
         if results[index] != winning || job.is_da_failed(index) {
             continue;
@@ -73,11 +58,7 @@ pub fn process_cancel_no_da(ctx: &mut Context<CancelNoDa>) -> Result<()> {
         let mut stake = load_worker_stake_mut(view, &worker, &program_id)?;
         let amount = take_penalty(&mut stake, &mut stake_view, &mut treasury, penalty)?;
         job.mark_penalized(index);
-        emit!(WorkerPenalized {
-            job_id: job.job_id,
-            worker,
-            amount
-        });
+        emit!(WorkerPenalized { job_id: job.job_id, worker, amount });
     }
 
     job.winning_output_hash = [0u8; 32];
@@ -87,9 +68,6 @@ pub fn process_cancel_no_da(ctx: &mut Context<CancelNoDa>) -> Result<()> {
     let deadline = checked_add(job.deadline_slot.get().max(slot), extension)?;
     job.deadline_slot = deadline.into();
     job.status = job_status::ASSIGNED;
-    emit!(DaExpired {
-        job_id: job.job_id,
-        deadline_slot: deadline
-    });
+    emit!(DaExpired { job_id: job.job_id, deadline_slot: deadline });
     Ok(())
 }

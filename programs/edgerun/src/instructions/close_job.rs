@@ -2,8 +2,10 @@
 //! OutputAvailability and every JobResult are closed and their rent goes back to who paid it
 //! (client, publisher, each worker).
 //!
-//! Remaining accounts: (JobResult PDA, worker wallet, writable) per assigned worker, in assignment
-//! order. `output_availability` and `publisher` may be any accounts when no output was declared.
+//! Remaining accounts: (JobResult PDA, worker wallet), both writable, per assigned worker, in
+//! assignment order. The OutputAvailability's publisher is always a committee member (only a worker
+//! with the winning result may declare, and a worker with a result is never replaced), so its rent
+//! goes to that member's wallet.
 
 use anchor_lang::prelude::*;
 
@@ -29,9 +31,6 @@ pub struct CloseJob {
     /// CHECK: the job's OutputAvailability PDA (checked by seeds); closed if it exists.
     #[account(mut, seeds = [OUTPUT_SEED, job.job_id.as_ref()], bump)]
     pub output_availability: UncheckedAccount,
-    /// CHECK: receives the OutputAvailability's rent; must be its publisher when it exists.
-    #[account(mut)]
-    pub publisher: UncheckedAccount,
 }
 
 /// Closes a program-owned account: its lamports go to `recipient`, its data is scrubbed and it is
@@ -57,43 +56,28 @@ pub fn process_close_job(ctx: &mut Context<CloseJob>) -> Result<()> {
         job.status == job_status::FINALIZED || job.status == job_status::CANCELLED,
         EdgerunError::InvalidJobStatus
     );
-    require!(
-        current_slot()? >= checked_add(job.ended_slot.get(), retention)?,
-        EdgerunError::RetentionNotPassed
-    );
+    require!(current_slot()? >= checked_add(job.ended_slot.get(), retention)?, EdgerunError::RetentionNotPassed);
     let count = usize::from(job.assigned_count);
-    require!(
-        remaining.len() == count * CLOSE_ACCOUNTS_PER_MEMBER,
-        EdgerunError::WrongRemainingAccounts
-    );
+    require!(remaining.len() == count * CLOSE_ACCOUNTS_PER_MEMBER, EdgerunError::WrongRemainingAccounts);
 
     for index in 0..count {
-        let (result_view, rest) = remaining[index * CLOSE_ACCOUNTS_PER_MEMBER..].split_at_mut(1);
-        let result_view = &mut result_view[0];
-        if read_result(result_view, job, index, &program_id)?.is_none() {
-            continue;
+        let (result_view, wallet) = remaining[index * CLOSE_ACCOUNTS_PER_MEMBER..].split_at_mut(1);
+        let (result_view, wallet) = (&mut result_view[0], &mut wallet[0]);
+        require!(wallet.address() == &job.assigned_workers[index], EdgerunError::WrongRentRecipient);
+        if read_result(result_view, job, index, &program_id)?.is_some() {
+            close_account(result_view, wallet)?;
         }
-        let wallet = &mut rest[0];
-        require!(
-            wallet.address() == &job.assigned_workers[index],
-            EdgerunError::WrongRentRecipient
-        );
-        close_account(result_view, wallet)?;
     }
 
     let mut output_view = *ctx.accounts.output_availability.account();
     if output_view.owned_by(&program_id) {
         let publisher = {
             let data = output_view.try_borrow()?;
-            let body = account_body::<OutputAvailability>(&data)
-                .ok_or(EdgerunError::InvalidOutputAccount)?;
+            let body = account_body::<OutputAvailability>(&data).ok_or(EdgerunError::InvalidOutputAccount)?;
             bytemuck::from_bytes::<OutputAvailability>(body).publisher
         };
-        let mut publisher_view = *ctx.accounts.publisher.account();
-        require!(
-            publisher_view.address() == &publisher,
-            EdgerunError::WrongRentRecipient
-        );
+        let index = job.committee_index(&publisher).ok_or(EdgerunError::WrongRentRecipient)?;
+        let mut publisher_view = remaining[index * CLOSE_ACCOUNTS_PER_MEMBER + 1];
         close_account(&mut output_view, &mut publisher_view)?;
     }
     emit!(JobClosed { job_id: job.job_id });

@@ -28,36 +28,17 @@ pub struct DeclareOutput {
 }
 
 #[inline(never)]
-pub fn process_declare_output(
-    ctx: &mut Context<DeclareOutput>,
-    output_hash: [u8; 32],
-    pointer: Vec<u8>,
-) -> Result<()> {
+pub fn process_declare_output(ctx: &mut Context<DeclareOutput>, output_hash: [u8; 32], pointer: Vec<u8>) -> Result<()> {
     let job = &ctx.accounts.job;
-    require!(
-        job.status == job_status::AWAITING_DA,
-        EdgerunError::InvalidJobStatus
-    );
-    require!(
-        output_hash == job.winning_output_hash,
-        EdgerunError::NotWinningOutput
-    );
-    require!(
-        ctx.accounts.job_result.output_hash == job.winning_output_hash,
-        EdgerunError::NotAWinner
-    );
-    require!(
-        pointer.len() <= OUTPUT_POINTER_LEN,
-        EdgerunError::PointerTooLong
-    );
+    require!(job.status == job_status::AWAITING_DA, EdgerunError::InvalidJobStatus);
+    require!(output_hash == job.winning_output_hash, EdgerunError::NotWinningOutput);
+    require!(ctx.accounts.job_result.output_hash == job.winning_output_hash, EdgerunError::NotAWinner);
+    require!(pointer.len() <= OUTPUT_POINTER_LEN, EdgerunError::PointerTooLong);
     let job_id = job.job_id;
     let publisher = *ctx.accounts.publisher.address();
     let slot = current_slot()?;
     let output = &mut ctx.accounts.output_availability;
-    require!(
-        output.job_id == [0u8; 32],
-        EdgerunError::OutputAlreadyDeclared
-    );
+    require!(output.job_id == [0u8; 32], EdgerunError::OutputAlreadyDeclared);
     output.job_id = job_id;
     output.output_hash = output_hash;
     output.publisher = publisher;
@@ -65,10 +46,6 @@ pub fn process_declare_output(
     output.pointer[..pointer.len()].copy_from_slice(&pointer);
     output.published_slot = slot.into();
     output.bump = ctx.bumps.output_availability;
-    emit!(OutputDeclared {
-        job_id,
-        output_hash,
-        publisher
-    });
+    emit!(OutputDeclared { job_id, output_hash, publisher });
     Ok(())
 }

@@ -24,18 +24,21 @@ pub struct DepositStake {
 #[inline(never)]
 pub fn process_deposit_stake(ctx: &mut Context<DepositStake>, amount: u64) -> Result<()> {
     require!(amount > 0, EdgerunError::ZeroAmount);
-    pinocchio_system::instructions::Transfer {
-        from: ctx.accounts.worker.account(),
-        to: ctx.accounts.worker_stake.account(),
-        lamports: amount,
-    }
-    .invoke()?;
+    // Typed CPI handles: the destination is an open `Account`, so an untyped transfer would trip
+    // the runtime's borrow check.
+    let system_program = *ctx.accounts.system_program.address();
+    anchor_lang::system_program::transfer(
+        CpiContext::new(
+            &system_program,
+            anchor_lang::system_program::Transfer {
+                from: ctx.accounts.worker.cpi_handle_mut(),
+                to: ctx.accounts.worker_stake.cpi_handle_mut(),
+            },
+        ),
+        amount,
+    )?;
     let stake = &mut ctx.accounts.worker_stake;
     stake.total_stake = checked_add(stake.total_stake.get(), amount)?.into();
-    emit!(StakeDeposited {
-        worker: stake.worker,
-        amount,
-        total_stake: stake.total_stake.get()
-    });
+    emit!(StakeDeposited { worker: stake.worker, amount, total_stake: stake.total_stake.get() });
     Ok(())
 }

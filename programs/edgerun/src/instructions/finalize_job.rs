@@ -42,11 +42,7 @@ pub fn payout(escrow: u64, fee_bps: u16, winners: u64) -> Option<Payout> {
     let pool = escrow.checked_sub(protocol_fee)?;
     let per_winner = pool.checked_div(winners)?;
     let remainder = pool.checked_sub(checked_mul_u64(per_winner, winners)?)?;
-    Some(Payout {
-        protocol_fee,
-        per_winner,
-        remainder,
-    })
+    Some(Payout { protocol_fee, per_winner, remainder })
 }
 
 #[inline(never)]
@@ -58,10 +54,7 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
     let mut job_view = *ctx.accounts.job.account();
     let treasury_view = *ctx.accounts.treasury.account();
     let job = &mut ctx.accounts.job;
-    require!(
-        job.status == job_status::AWAITING_DA,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::AWAITING_DA, EdgerunError::InvalidJobStatus);
     let output = &ctx.accounts.output_availability;
     require!(
         output.job_id == job.job_id && output.output_hash == job.winning_output_hash,
@@ -82,10 +75,7 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
     let job_id = job.job_id;
 
     let treasury_state = &mut ctx.accounts.treasury;
-    let mut treasury = TreasuryRef {
-        view: treasury_view,
-        state: treasury_state,
-    };
+    let mut treasury = TreasuryRef { view: treasury_view, state: treasury_state };
     for index in 0..count {
         let worker = job.assigned_workers[index];
         let view = &mut remaining[index * ACCOUNTS_PER_MEMBER + 1];
@@ -95,23 +85,14 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
             Some(_) if is_winner[index] => {
                 release_lock(&mut stake, lock)?;
                 stake.total_stake = checked_add(stake.total_stake.get(), split.per_winner)?.into();
-                stake.rewards_earned =
-                    checked_add(stake.rewards_earned.get(), split.per_winner)?.into();
+                stake.rewards_earned = checked_add(stake.rewards_earned.get(), split.per_winner)?.into();
                 stake.jobs_won = checked_add(stake.jobs_won.get(), 1)?.into();
                 move_lamports(&mut job_view, &mut stake_view, split.per_winner)?;
-                emit!(WorkerPaid {
-                    job_id,
-                    worker,
-                    amount: split.per_winner
-                });
+                emit!(WorkerPaid { job_id, worker, amount: split.per_winner });
             }
             Some(hash) if Some(hash) != winning => {
                 slash_lock(&mut stake, &mut stake_view, &mut treasury, lock)?;
-                emit!(WorkerSlashed {
-                    job_id,
-                    worker,
-                    amount: lock
-                });
+                emit!(WorkerSlashed { job_id, worker, amount: lock });
             }
             // A winner that let an earlier DA window lapse: already penalized, neither paid nor slashed.
             Some(_) => release_lock(&mut stake, lock)?,
@@ -120,11 +101,7 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
                 if !job.is_penalized(index) {
                     let amount = take_penalty(&mut stake, &mut stake_view, &mut treasury, penalty)?;
                     job.mark_penalized(index);
-                    emit!(WorkerPenalized {
-                        job_id,
-                        worker,
-                        amount
-                    });
+                    emit!(WorkerPenalized { job_id, worker, amount });
                 }
             }
         }
@@ -133,21 +110,15 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
 
     let to_treasury = checked_add(split.protocol_fee, split.remainder)?;
     move_lamports(&mut job_view, &mut treasury.view, to_treasury)?;
-    treasury.state.fees_collected =
-        checked_add(treasury.state.fees_collected.get(), to_treasury)?.into();
+    treasury.state.fees_collected = checked_add(treasury.state.fees_collected.get(), to_treasury)?.into();
 
     // Every escrowed lamport is accounted for: fee + remainder + winners' shares == escrow.
-    let paid = checked_add(
-        to_treasury,
-        checked_mul_u64(split.per_winner, winners).ok_or(EdgerunError::ArithmeticOverflow)?,
-    )?;
+    let paid =
+        checked_add(to_treasury, checked_mul_u64(split.per_winner, winners).ok_or(EdgerunError::ArithmeticOverflow)?)?;
     require!(paid == escrow, EdgerunError::ArithmeticOverflow);
     job.escrow_lamports = 0.into();
     job.status = job_status::FINALIZED;
     job.ended_slot = current_slot()?.into();
-    emit!(JobFinalized {
-        job_id,
-        winning_output_hash: job.winning_output_hash
-    });
+    emit!(JobFinalized { job_id, winning_output_hash: job.winning_output_hash });
     Ok(())
 }

@@ -30,10 +30,7 @@ pub struct ConfigParams {
 impl ConfigParams {
     /// Rejects values that would make jobs unpayable, unsettleable or ambiguous.
     pub fn validate(&self) -> Result<()> {
-        require!(
-            u64::from(self.protocol_fee_bps) <= crate::constants::BPS_DENOMINATOR,
-            EdgerunError::InvalidFeeBps
-        );
+        require!(u64::from(self.protocol_fee_bps) <= crate::constants::BPS_DENOMINATOR, EdgerunError::InvalidFeeBps);
         let size = self.committee_size as usize;
         require!(
             self.quorum >= 1
@@ -86,10 +83,7 @@ pub struct InitializeConfig {
 }
 
 #[inline(never)]
-pub fn process_initialize_config(
-    ctx: &mut Context<InitializeConfig>,
-    params: ConfigParams,
-) -> Result<()> {
+pub fn process_initialize_config(ctx: &mut Context<InitializeConfig>, params: ConfigParams) -> Result<()> {
     params.validate()?;
     let admin = *ctx.accounts.admin.address();
     let config = &mut ctx.accounts.config;
@@ -99,9 +93,6 @@ pub fn process_initialize_config(
     config.set_frozen_tiers();
     config.bump = ctx.bumps.config;
     ctx.accounts.treasury.bump = ctx.bumps.treasury;
-    emit!(ConfigUpdated {
-        admin,
-        paused: params.paused
-    });
+    emit!(ConfigUpdated { admin, paused: params.paused });
     Ok(())
 }

@@ -47,11 +47,7 @@ pub fn penalize_missing(
         let amount = take_penalty(&mut stake, &mut stake_view, treasury, penalty)?;
         job.mark_penalized(index);
         penalized += 1;
-        emit!(WorkerPenalized {
-            job_id: job.job_id,
-            worker,
-            amount
-        });
+        emit!(WorkerPenalized { job_id: job.job_id, worker, amount });
     }
     Ok(penalized)
 }
@@ -65,23 +61,10 @@ pub fn process_penalize_non_submitters(ctx: &mut Context<PenalizeNonSubmitters>)
     let job = &mut ctx.accounts.job;
     let slot = current_slot()?;
     let deadline_passed = job.status == job_status::ASSIGNED && slot > job.deadline_slot.get();
-    require!(
-        job.status == job_status::FINALIZED || deadline_passed,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::FINALIZED || deadline_passed, EdgerunError::InvalidJobStatus);
     let results = read_all_results(job, &remaining, &program_id)?;
-    let mut treasury = TreasuryRef {
-        view: treasury_view,
-        state: &mut ctx.accounts.treasury,
-    };
-    let penalized = penalize_missing(
-        job,
-        &results,
-        &mut remaining,
-        &mut treasury,
-        penalty,
-        &program_id,
-    )?;
+    let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
+    let penalized = penalize_missing(job, &results, &mut remaining, &mut treasury, penalty, &program_id)?;
     require!(penalized > 0, EdgerunError::NothingToPenalize);
     Ok(())
 }

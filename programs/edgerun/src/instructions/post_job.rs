@@ -26,13 +26,14 @@ pub struct PostJobArgs {
 }
 
 #[derive(Accounts)]
-#[instruction(args: PostJobArgs)]
+// `_args`: only the on-chain `init` path reads it (for the seeds); host builds do not.
+#[instruction(_args: PostJobArgs)]
 pub struct PostJob {
     #[account(mut)]
     pub client: Signer,
     #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Account<GlobalConfig>,
-    #[account(init, payer = client, seeds = [JOB_SEED, args.job_id.as_ref()], bump)]
+    #[account(init, payer = client, seeds = [JOB_SEED, _args.job_id.as_ref()], bump)]
     pub job: Account<Job>,
     pub system_program: Program<System>,
 }
@@ -57,25 +58,27 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     if config.allowed_runtime_root != [0u8; 32] {
         require!(
             args.runtime_proof.len() <= MAX_RUNTIME_PROOF_LEN
-                && runtime_merkle_root(&args.runtime_id, &args.runtime_proof)
-                    == config.allowed_runtime_root,
+                && runtime_merkle_root(&args.runtime_id, &args.runtime_proof) == config.allowed_runtime_root,
             EdgerunError::RuntimeNotAllowed
         );
     }
     let (committee_size, quorum) = config.committee_for_escrow(args.escrow_lamports);
-    let lock = required_lock(
-        args.escrow_lamports,
-        committee_size,
-        config.min_worker_stake_lamports.get(),
-    )
-    .ok_or(EdgerunError::ArithmeticOverflow)?;
+    let lock = required_lock(args.escrow_lamports, committee_size, config.min_worker_stake_lamports.get())
+        .ok_or(EdgerunError::ArithmeticOverflow)?;
 
-    pinocchio_system::instructions::Transfer {
-        from: ctx.accounts.client.account(),
-        to: ctx.accounts.job.account(),
-        lamports: args.escrow_lamports,
-    }
-    .invoke()?;
+    // Typed CPI handles: the destination is an open `Account`, so an untyped transfer would trip
+    // the runtime's borrow check.
+    let system_program = *ctx.accounts.system_program.address();
+    anchor_lang::system_program::transfer(
+        CpiContext::new(
+            &system_program,
+            anchor_lang::system_program::Transfer {
+                from: ctx.accounts.client.cpi_handle_mut(),
+                to: ctx.accounts.job.cpi_handle_mut(),
+            },
+        ),
+        args.escrow_lamports,
+    )?;
 
     let slot = current_slot()?;
     let job = &mut ctx.accounts.job;
@@ -93,12 +96,6 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     job.quorum = quorum;
     job.status = job_status::POSTED;
     job.bump = ctx.bumps.job;
-    emit!(JobPosted {
-        job_id: args.job_id,
-        client,
-        escrow_lamports: args.escrow_lamports,
-        committee_size,
-        quorum
-    });
+    emit!(JobPosted { job_id: args.job_id, client, escrow_lamports: args.escrow_lamports, committee_size, quorum });
     Ok(())
 }

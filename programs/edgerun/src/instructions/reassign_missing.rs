@@ -10,9 +10,7 @@ use crate::committee::{load_worker_stake_mut, read_result};
 use crate::constants::{CONFIG_SEED, JOB_RESULT_SEED, JOB_SEED, TREASURY_SEED};
 use crate::errors::EdgerunError;
 use crate::events::{WorkerPenalized, WorkerReassigned};
-use crate::settlement::{
-    checked_add, current_slot, lock_stake, release_lock, take_penalty, TreasuryRef,
-};
+use crate::settlement::{checked_add, current_slot, lock_stake, release_lock, take_penalty, TreasuryRef};
 use crate::state::{job_status, GlobalConfig, Job, Treasury, WORKER_STATUS_ACTIVE};
 
 #[derive(Accounts)]
@@ -49,27 +47,13 @@ pub fn process_reassign_missing(
     let mut replacement_view = *ctx.accounts.replacement_worker_stake.account();
     let result_view = *ctx.accounts.missing_job_result.account();
     let job = &mut ctx.accounts.job;
-    require!(
-        job.status == job_status::ASSIGNED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::ASSIGNED, EdgerunError::InvalidJobStatus);
     let slot = current_slot()?;
     let same_batch = job.reassigned_slot.get() == slot && slot > job.assigned_slot.get();
-    require!(
-        slot > job.deadline_slot.get() || same_batch,
-        EdgerunError::DeadlineNotPassed
-    );
-    let index = job
-        .committee_index(&missing_worker)
-        .ok_or(EdgerunError::WorkerNotAssigned)?;
-    require!(
-        job.committee_index(&replacement_worker).is_none(),
-        EdgerunError::ReplacementAlreadyAssigned
-    );
-    require!(
-        read_result(&result_view, job, index, &program_id)?.is_none(),
-        EdgerunError::WorkerAlreadySubmitted
-    );
+    require!(slot > job.deadline_slot.get() || same_batch, EdgerunError::DeadlineNotPassed);
+    let index = job.committee_index(&missing_worker).ok_or(EdgerunError::WorkerNotAssigned)?;
+    require!(job.committee_index(&replacement_worker).is_none(), EdgerunError::ReplacementAlreadyAssigned);
+    require!(read_result(&result_view, job, index, &program_id)?.is_none(), EdgerunError::WorkerAlreadySubmitted);
 
     let lock = job.required_lock.get();
     let job_id = job.job_id;
@@ -78,34 +62,19 @@ pub fn process_reassign_missing(
         let mut stake = load_worker_stake_mut(&mut missing_view, &missing_worker, &program_id)?;
         release_lock(&mut stake, lock)?;
         if !job.is_penalized(index) {
-            let mut treasury = TreasuryRef {
-                view: treasury_view,
-                state: &mut ctx.accounts.treasury,
-            };
+            let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
             let amount = take_penalty(&mut stake, &mut stake_view, &mut treasury, penalty)?;
-            emit!(WorkerPenalized {
-                job_id,
-                worker: missing_worker,
-                amount
-            });
+            emit!(WorkerPenalized { job_id, worker: missing_worker, amount });
         }
     }
     {
-        let mut stake =
-            load_worker_stake_mut(&mut replacement_view, &replacement_worker, &program_id)?;
-        require!(
-            stake.status == WORKER_STATUS_ACTIVE,
-            EdgerunError::WorkerNotActive
-        );
+        let mut stake = load_worker_stake_mut(&mut replacement_view, &replacement_worker, &program_id)?;
+        require!(stake.status == WORKER_STATUS_ACTIVE, EdgerunError::WorkerNotActive);
         lock_stake(&mut stake, lock)?;
     }
 
     let (_, result_bump) = anchor_lang::find_program_address(
-        &[
-            JOB_RESULT_SEED,
-            job_id.as_ref(),
-            replacement_worker.as_ref(),
-        ],
+        &[JOB_RESULT_SEED, job_id.as_ref(), replacement_worker.as_ref()],
         &program_id,
     );
     job.assigned_workers[index] = replacement_worker;
@@ -118,11 +87,6 @@ pub fn process_reassign_missing(
         job.deadline_slot = checked_add(base, extension)?.into();
         job.reassigned_slot = slot.into();
     }
-    emit!(WorkerReassigned {
-        job_id,
-        missing_worker,
-        replacement_worker,
-        deadline_slot: job.deadline_slot.get()
-    });
+    emit!(WorkerReassigned { job_id, missing_worker, replacement_worker, deadline_slot: job.deadline_slot.get() });
     Ok(())
 }

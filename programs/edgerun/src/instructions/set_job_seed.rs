@@ -22,16 +22,10 @@ pub struct SetJobSeed {
 pub fn process_set_job_seed(ctx: &mut Context<SetJobSeed>, seed: [u8; 32]) -> Result<()> {
     let job = &mut ctx.accounts.job;
     require!(!job.seed_set.get(), EdgerunError::SeedAlreadySet);
-    require!(
-        job.status == job_status::POSTED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::POSTED, EdgerunError::InvalidJobStatus);
     job.seed = seed;
     job.seed_set = true.into();
     job.status = job_status::SEEDED;
-    emit!(JobSeeded {
-        job_id: job.job_id,
-        seed
-    });
+    emit!(JobSeeded { job_id: job.job_id, seed });
     Ok(())
 }

@@ -39,44 +39,23 @@ pub fn process_submit_result(
 ) -> Result<()> {
     let job = &ctx.accounts.job;
     let worker = *ctx.accounts.worker.address();
-    require!(
-        job.status == job_status::ASSIGNED,
-        EdgerunError::InvalidJobStatus
-    );
+    require!(job.status == job_status::ASSIGNED, EdgerunError::InvalidJobStatus);
     let slot = current_slot()?;
-    require!(
-        slot <= job.deadline_slot.get(),
-        EdgerunError::DeadlinePassed
-    );
-    require!(
-        job.committee_index(&worker).is_some(),
-        EdgerunError::WorkerNotAssigned
-    );
+    require!(slot <= job.deadline_slot.get(), EdgerunError::DeadlinePassed);
+    require!(job.committee_index(&worker).is_some(), EdgerunError::WorkerNotAssigned);
 
     let digest = result_digest(&job.job_id, &job.bundle_hash, &output_hash, &job.runtime_id);
-    verify_attestation(
-        ctx.accounts.instructions_sysvar.account(),
-        &worker,
-        &digest,
-        &attestation_sig,
-    )?;
+    verify_attestation(ctx.accounts.instructions_sysvar.account(), &worker, &digest, &attestation_sig)?;
 
     let job_id = job.job_id;
     let result = &mut ctx.accounts.job_result;
-    require!(
-        result.worker == Address::default(),
-        EdgerunError::AlreadySubmitted
-    );
+    require!(result.worker == Address::default(), EdgerunError::AlreadySubmitted);
     result.job_id = job_id;
     result.worker = worker;
     result.output_hash = output_hash;
     result.attestation_sig = attestation_sig;
     result.submitted_slot = slot.into();
     result.bump = ctx.bumps.job_result;
-    emit!(ResultSubmitted {
-        job_id,
-        worker,
-        output_hash
-    });
+    emit!(ResultSubmitted { job_id, worker, output_hash });
     Ok(())
 }

@@ -17,18 +17,11 @@ pub struct UpdateConfig {
 }
 
 #[inline(never)]
-pub fn process_update_config(
-    ctx: &mut Context<UpdateConfig>,
-    new_admin: Address,
-    params: ConfigParams,
-) -> Result<()> {
+pub fn process_update_config(ctx: &mut Context<UpdateConfig>, new_admin: Address, params: ConfigParams) -> Result<()> {
     params.validate()?;
     let config = &mut ctx.accounts.config;
     config.admin = new_admin;
     params.apply(config);
-    emit!(ConfigUpdated {
-        admin: new_admin,
-        paused: params.paused
-    });
+    emit!(ConfigUpdated { admin: new_admin, paused: params.paused });
     Ok(())
 }

@@ -24,19 +24,12 @@ pub struct WithdrawStake {
 pub fn process_withdraw_stake(ctx: &mut Context<WithdrawStake>, amount: u64) -> Result<()> {
     require!(amount > 0, EdgerunError::ZeroAmount);
     let stake = &mut ctx.accounts.worker_stake;
-    require!(
-        amount <= stake.unlocked_stake(),
-        EdgerunError::InsufficientUnlockedStake
-    );
+    require!(amount <= stake.unlocked_stake(), EdgerunError::InsufficientUnlockedStake);
     stake.total_stake = checked_sub(stake.total_stake.get(), amount)?.into();
     let total_stake = stake.total_stake.get();
     let mut stake_view = *ctx.accounts.worker_stake.account();
     let mut worker_view = *ctx.accounts.worker.account();
     move_lamports(&mut stake_view, &mut worker_view, amount)?;
-    emit!(StakeWithdrawn {
-        worker: *worker_view.address(),
-        amount,
-        total_stake
-    });
+    emit!(StakeWithdrawn { worker: *worker_view.address(), amount, total_stake });
     Ok(())
 }

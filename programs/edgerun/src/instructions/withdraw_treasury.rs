@@ -27,17 +27,11 @@ pub fn process_withdraw_treasury(ctx: &mut Context<WithdrawTreasury>, amount: u6
     let mut treasury_view = *ctx.accounts.treasury.account();
     let rent_minimum = Rent::get()?.try_minimum_balance(treasury_view.data_len())?;
     let withdrawable = treasury_view.lamports().saturating_sub(rent_minimum);
-    require!(
-        amount <= withdrawable,
-        EdgerunError::InsufficientTreasuryBalance
-    );
+    require!(amount <= withdrawable, EdgerunError::InsufficientTreasuryBalance);
     let mut recipient_view = *ctx.accounts.recipient.account();
     move_lamports(&mut treasury_view, &mut recipient_view, amount)?;
     let treasury = &mut ctx.accounts.treasury;
     treasury.withdrawn = checked_add(treasury.withdrawn.get(), amount)?.into();
-    emit!(TreasuryWithdrawn {
-        recipient: *recipient_view.address(),
-        amount
-    });
+    emit!(TreasuryWithdrawn { recipient: *recipient_view.address(), amount });
     Ok(())
 }

@@ -47,10 +47,7 @@ impl GlobalConfig {
                 tier = index;
             }
         }
-        (
-            self.committee_tier_size[tier],
-            self.committee_tier_quorum[tier],
-        )
+        (self.committee_tier_size[tier], self.committee_tier_quorum[tier])
     }
 
     /// Writes the frozen tier table into the config.

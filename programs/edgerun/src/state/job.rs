@@ -72,9 +72,7 @@ impl Job {
 
     /// Position of `worker` in the committee.
     pub fn committee_index(&self, worker: &Address) -> Option<usize> {
-        self.committee()
-            .iter()
-            .position(|assigned| assigned == worker)
+        self.committee().iter().position(|assigned| assigned == worker)
     }
 
     pub fn is_settled(&self, index: usize) -> bool {
@@ -111,13 +109,8 @@ impl Job {
 }
 
 /// Stake locked per assigned worker (PROTOCOL.md "Money rules").
-pub fn required_lock(
-    escrow_lamports: u64,
-    committee_size: u8,
-    min_worker_stake: u64,
-) -> Option<u64> {
-    let per_worker = crate::math::checked_mul_u64(escrow_lamports, 3)?
-        .checked_div(2)?
-        .checked_div(u64::from(committee_size))?;
+pub fn required_lock(escrow_lamports: u64, committee_size: u8, min_worker_stake: u64) -> Option<u64> {
+    let per_worker =
+        crate::math::checked_mul_u64(escrow_lamports, 3)?.checked_div(2)?.checked_div(u64::from(committee_size))?;
     Some(per_worker.max(min_worker_stake))
 }

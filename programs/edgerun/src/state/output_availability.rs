@@ -18,11 +18,7 @@ pub struct OutputAvailability {
 impl OutputAvailability {
     /// The pointer without its zero padding.
     pub fn pointer_bytes(&self) -> &[u8] {
-        let end = self
-            .pointer
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(OUTPUT_POINTER_LEN);
+        let end = self.pointer.iter().position(|&b| b == 0).unwrap_or(OUTPUT_POINTER_LEN);
         &self.pointer[..end]
     }
 }

@@ -31,8 +31,6 @@ pub struct WorkerStake {
 impl WorkerStake {
     /// Stake not held by any job: what can be withdrawn, locked or penalized.
     pub fn unlocked_stake(&self) -> u64 {
-        self.total_stake
-            .get()
-            .saturating_sub(self.locked_stake.get())
+        self.total_stake.get().saturating_sub(self.locked_stake.get())
     }
 }

@@ -1,0 +1,325 @@
+//! A LiteSVM world with the real Edgerun `.so`, its config initialized, and helpers that drive
+//! every instruction through the SDK's builders. Every transaction is paid by a dedicated fee
+//! payer, so each actor's balance moves by exactly what the protocol moves.
+
+use anchor_lang::{AccountDeserialize, Discriminator};
+use ed25519_dalek::SigningKey;
+use edgerun::errors::EdgerunError;
+use edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun::state::{GlobalConfig, Job, JobResult, OutputAvailability, Treasury, WorkerStake};
+use edgerun_sdk::{attestation, instructions as ix, pda};
+use litesvm::types::{FailedTransactionMetadata, TransactionMetadata};
+use litesvm::LiteSVM;
+use solana_address::Address;
+use solana_instruction::error::InstructionError;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
+use std::path::PathBuf;
+
+pub type TxResult = Result<TransactionMetadata, FailedTransactionMetadata>;
+
+/// The command that writes the program this harness loads.
+pub const BUILD_COMMAND: &str = "bash scripts/build-program.sh";
+
+/// Path of the program under test: `$EDGERUN_SO`, or `target/deploy/edgerun.so` of the workspace.
+pub fn program_so_path() -> PathBuf {
+    if let Ok(path) = std::env::var("EDGERUN_SO") {
+        return PathBuf::from(path);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/edgerun.so")
+}
+
+/// Reads the program, failing loudly (never skipping) when it was not built.
+pub fn program_bytes() -> Vec<u8> {
+    let path = program_so_path();
+    std::fs::read(&path).unwrap_or_else(|error| {
+        panic!("cannot read the Edgerun program at {}: {error}\nbuild it first with: {BUILD_COMMAND}", path.display())
+    })
+}
+
+/// Config used by the tests: small windows so deadlines are reachable, fees and penalties non-zero.
+pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
+    ConfigParams {
+        scheduler_authority: *scheduler,
+        randomness_authority: *randomness,
+        protocol_fee_bps: 250,
+        min_worker_stake_lamports: 1_000_000,
+        challenge_window_slots: 100,
+        da_window_slots: 50,
+        non_response_slash_lamports: 50_000,
+        committee_tiering_enabled: true,
+        committee_size: 3,
+        quorum: 2,
+        max_memory_bytes: 64 * 1024 * 1024,
+        max_instructions: 10_000_000_000,
+        job_retention_slots: 1_000,
+        allowed_runtime_root: [0u8; 32],
+        paused: false,
+    }
+}
+
+/// Custom error code of an Edgerun error (Anchor numbering, from 6000).
+pub fn error_code(error: EdgerunError) -> u32 {
+    match anchor_lang::prelude::ProgramError::from(error) {
+        anchor_lang::prelude::ProgramError::Custom(code) => code,
+        other => panic!("{error:?} is not a custom error: {other:?}"),
+    }
+}
+
+/// The instruction error of a failed transaction.
+pub fn instruction_error(result: &TxResult) -> InstructionError {
+    match result {
+        Ok(_) => panic!("transaction succeeded, an error was expected"),
+        Err(failed) => match &failed.err {
+            TransactionError::InstructionError(_, error) => error.clone(),
+            other => panic!("transaction failed outside an instruction: {other:?}\n{:#?}", failed.meta.logs),
+        },
+    }
+}
+
+/// Asserts that `result` failed with `expected`.
+#[track_caller]
+pub fn assert_error(result: &TxResult, expected: EdgerunError) {
+    let error = instruction_error(result);
+    assert_eq!(
+        error,
+        InstructionError::Custom(error_code(expected)),
+        "expected {expected:?}, got {error:?}; logs: {:#?}",
+        result.as_ref().err().map(|failed| &failed.meta.logs)
+    );
+}
+
+/// A posted job as the tests know it.
+#[derive(Clone, Debug)]
+pub struct TestJob {
+    pub job_id: [u8; 32],
+    pub bundle_hash: [u8; 32],
+    pub runtime_id: [u8; 32],
+    pub client: Address,
+}
+
+pub struct TestEnv {
+    pub svm: LiteSVM,
+    pub fee_payer: Keypair,
+    pub admin: Keypair,
+    pub scheduler: Keypair,
+    pub randomness: Keypair,
+    nonce: u64,
+}
+
+impl TestEnv {
+    /// A world with the program loaded and the test config initialized.
+    pub fn new() -> Self {
+        Self::with_config(|_| {})
+    }
+
+    pub fn with_config(adjust: impl FnOnce(&mut ConfigParams)) -> Self {
+        let mut svm = LiteSVM::new();
+        svm.add_program(edgerun::ID, &program_bytes()).expect("load the Edgerun program");
+        let fee_payer = Keypair::new();
+        svm.airdrop(&fee_payer.pubkey(), 1_000_000_000_000).unwrap();
+        let mut env = Self {
+            svm,
+            fee_payer,
+            admin: Keypair::new(),
+            scheduler: Keypair::new(),
+            randomness: Keypair::new(),
+            nonce: 0,
+        };
+        env.fund(&env.admin.pubkey(), 10_000_000_000);
+        let mut params = test_config(&env.scheduler.pubkey(), &env.randomness.pubkey());
+        adjust(&mut params);
+        let admin = env.admin.insecure_clone();
+        env.send(&[ix::initialize_config(&admin.pubkey(), params)], &[&admin]).expect("initialize_config");
+        env
+    }
+
+    /// Sends `instructions` in one transaction paid by the fee payer, signed by `signers` too.
+    pub fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        self.svm.expire_blockhash();
+        let mut all: Vec<&Keypair> = vec![&self.fee_payer];
+        for signer in signers {
+            if !all.iter().any(|known| known.pubkey() == signer.pubkey()) {
+                all.push(signer);
+            }
+        }
+        let message = Message::new(instructions, Some(&self.fee_payer.pubkey()));
+        let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
+        self.svm.send_transaction(tx)
+    }
+
+    /// Like [`send`](Self::send) but panics with the logs on failure; returns the compute units.
+    #[track_caller]
+    pub fn send_ok(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> u64 {
+        match self.send(instructions, signers) {
+            Ok(meta) => meta.compute_units_consumed,
+            Err(failed) => panic!("transaction failed: {:?}\n{:#?}", failed.err, failed.meta.logs),
+        }
+    }
+
+    pub fn fund(&mut self, address: &Address, lamports: u64) {
+        self.svm.airdrop(address, lamports).unwrap();
+    }
+
+    pub fn balance(&self, address: &Address) -> u64 {
+        self.svm.get_balance(address).unwrap_or(0)
+    }
+
+    pub fn slot(&self) -> u64 {
+        self.svm.get_sysvar::<solana_clock::Clock>().slot
+    }
+
+    pub fn warp_to(&mut self, slot: u64) {
+        self.svm.warp_to_slot(slot);
+    }
+
+    pub fn warp_by(&mut self, slots: u64) {
+        let slot = self.slot() + slots;
+        self.warp_to(slot);
+    }
+
+    pub fn rent(&self, data_len: usize) -> u64 {
+        self.svm.minimum_balance_for_rent_exemption(data_len)
+    }
+
+    /// Decodes a zero-copy Edgerun account, `None` if it does not exist.
+    pub fn account<T: AccountDeserialize + Discriminator>(&self, address: &Address) -> Option<T> {
+        let account = self.svm.get_account(address)?;
+        if account.data.is_empty() {
+            return None;
+        }
+        assert_eq!(account.owner, edgerun::ID, "{address} is not owned by the program");
+        Some(T::try_deserialize(&mut account.data.as_slice()).expect("decode account"))
+    }
+
+    pub fn config(&self) -> GlobalConfig {
+        self.account(&pda::config_address()).expect("config")
+    }
+
+    pub fn treasury(&self) -> Treasury {
+        self.account(&pda::treasury_address()).expect("treasury")
+    }
+
+    pub fn job(&self, job_id: &[u8; 32]) -> Job {
+        self.account(&pda::job_address(job_id)).expect("job")
+    }
+
+    pub fn stake(&self, worker: &Address) -> WorkerStake {
+        self.account(&pda::worker_stake_address(worker)).expect("worker stake")
+    }
+
+    pub fn job_result(&self, job_id: &[u8; 32], worker: &Address) -> Option<JobResult> {
+        self.account(&pda::job_result_address(job_id, worker))
+    }
+
+    pub fn output(&self, job_id: &[u8; 32]) -> Option<OutputAvailability> {
+        self.account(&pda::output_address(job_id))
+    }
+
+    /// A funded account.
+    pub fn new_actor(&mut self, lamports: u64) -> Keypair {
+        let actor = Keypair::new();
+        self.fund(&actor.pubkey(), lamports);
+        actor
+    }
+
+    /// A registered worker with `stake` lamports staked.
+    pub fn new_worker(&mut self, stake: u64) -> Keypair {
+        let worker = self.new_actor(stake + 1_000_000_000);
+        self.send_ok(&[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)], &[&worker]);
+        worker
+    }
+
+    pub fn next_nonce(&mut self) -> u64 {
+        self.nonce += 1;
+        self.nonce
+    }
+
+    /// Arguments of a fresh job by `client` (distinct bundle per call).
+    pub fn job_args(&mut self, client: &Address, escrow_lamports: u64) -> PostJobArgs {
+        let nonce = self.next_nonce();
+        let bundle_hash = *blake3::hash(&nonce.to_le_bytes()).as_bytes();
+        PostJobArgs {
+            job_id: edgerun::digest::job_id(client.as_array(), &bundle_hash, nonce),
+            nonce,
+            bundle_hash,
+            runtime_id: *blake3::hash(b"edgerun-test-runtime").as_bytes(),
+            escrow_lamports,
+            max_memory_bytes: 16 * 1024 * 1024,
+            max_instructions: 1_000_000,
+            runtime_proof: Vec::new(),
+        }
+    }
+
+    pub fn post_job(&mut self, client: &Keypair, escrow_lamports: u64) -> TestJob {
+        let args = self.job_args(&client.pubkey(), escrow_lamports);
+        let job = TestJob {
+            job_id: args.job_id,
+            bundle_hash: args.bundle_hash,
+            runtime_id: args.runtime_id,
+            client: client.pubkey(),
+        };
+        self.send_ok(&[ix::post_job(&client.pubkey(), args)], &[client]);
+        job
+    }
+
+    pub fn seed(&mut self, job: &TestJob) {
+        let randomness = self.randomness.insecure_clone();
+        self.send_ok(&[ix::set_job_seed(&randomness.pubkey(), &job.job_id, [7u8; 32])], &[&randomness]);
+    }
+
+    pub fn assign(&mut self, job: &TestJob, workers: &[&Keypair]) -> TxResult {
+        let scheduler = self.scheduler.insecure_clone();
+        let addresses: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
+        self.send(&[ix::assign_workers(&scheduler.pubkey(), &job.job_id, &addresses)], &[&scheduler])
+    }
+
+    /// The attestation + submit_result pair for `worker` reporting `output_hash`.
+    pub fn submit_instructions(&self, job: &TestJob, worker: &Keypair, output_hash: [u8; 32]) -> [Instruction; 2] {
+        let key = SigningKey::from_bytes(worker.secret_bytes());
+        let digest = attestation::result_digest(&job.job_id, &job.bundle_hash, &output_hash, &job.runtime_id);
+        let signature = attestation::sign_result(&key, &job.job_id, &job.bundle_hash, &output_hash, &job.runtime_id);
+        [
+            attestation::attestation_instruction(worker.pubkey().as_array(), &digest, &signature),
+            ix::submit_result(&worker.pubkey(), &job.job_id, output_hash, signature),
+        ]
+    }
+
+    pub fn submit(&mut self, job: &TestJob, worker: &Keypair, output_hash: [u8; 32]) -> TxResult {
+        let instructions = self.submit_instructions(job, worker, output_hash);
+        self.send(&instructions, &[worker])
+    }
+
+    /// Posts, seeds and assigns a job to `workers` (escrow picks the tier; `workers` must match it).
+    pub fn assigned_job(&mut self, client: &Keypair, escrow: u64, workers: &[&Keypair]) -> TestJob {
+        let job = self.post_job(client, escrow);
+        self.seed(&job);
+        let result = self.assign(&job, workers);
+        assert!(result.is_ok(), "assign_workers: {:?}", result.err().map(|failed| failed.meta.logs));
+        job
+    }
+
+    pub fn committee(&self, job: &TestJob) -> Vec<Address> {
+        self.job(&job.job_id).committee().to_vec()
+    }
+}
+
+impl Default for TestEnv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Output hash used by honest workers in the tests.
+pub fn honest_output() -> [u8; 32] {
+    *blake3::hash(b"the right answer").as_bytes()
+}
+
+/// Output hash used by lying workers in the tests.
+pub fn wrong_output() -> [u8; 32] {
+    *blake3::hash(b"a wrong answer").as_bytes()
+}
