@@ -108,6 +108,8 @@ pub struct TestEnv {
     pub admin: Keypair,
     pub scheduler: Keypair,
     pub randomness: Keypair,
+    /// The config the world was initialized with.
+    pub params: ConfigParams,
     nonce: u64,
 }
 
@@ -118,23 +120,24 @@ impl TestEnv {
     }
 
     pub fn with_config(adjust: impl FnOnce(&mut ConfigParams)) -> Self {
+        let mut env = Self::uninitialized();
+        adjust(&mut env.params);
+        let admin = env.admin.insecure_clone();
+        let params = env.params;
+        env.send_ok(&[ix::initialize_config(&admin.pubkey(), params)], &[&admin]);
+        env
+    }
+
+    /// The program loaded, the admin funded, the config not yet initialized.
+    pub fn uninitialized() -> Self {
         let mut svm = LiteSVM::new();
         svm.add_program(edgerun::ID, &program_bytes()).expect("load the Edgerun program");
         let fee_payer = Keypair::new();
         svm.airdrop(&fee_payer.pubkey(), 1_000_000_000_000).unwrap();
-        let mut env = Self {
-            svm,
-            fee_payer,
-            admin: Keypair::new(),
-            scheduler: Keypair::new(),
-            randomness: Keypair::new(),
-            nonce: 0,
-        };
+        let (admin, scheduler, randomness) = (Keypair::new(), Keypair::new(), Keypair::new());
+        let params = test_config(&scheduler.pubkey(), &randomness.pubkey());
+        let mut env = Self { svm, fee_payer, admin, scheduler, randomness, params, nonce: 0 };
         env.fund(&env.admin.pubkey(), 10_000_000_000);
-        let mut params = test_config(&env.scheduler.pubkey(), &env.randomness.pubkey());
-        adjust(&mut params);
-        let admin = env.admin.insecure_clone();
-        env.send(&[ix::initialize_config(&admin.pubkey(), params)], &[&admin]).expect("initialize_config");
         env
     }
 
@@ -322,4 +325,61 @@ pub fn honest_output() -> [u8; 32] {
 /// Output hash used by lying workers in the tests.
 pub fn wrong_output() -> [u8; 32] {
     *blake3::hash(b"a wrong answer").as_bytes()
+}
+
+/// Lamports, owner and data of a set of accounts (`None`: no account, or an empty one with no
+/// lamports), taken before a transaction that must be rejected.
+pub type AccountSnapshot = Vec<(Address, Option<(u64, Address, Vec<u8>)>)>;
+
+impl TestEnv {
+    /// Snapshot of `addresses` (see [`AccountSnapshot`]).
+    pub fn snapshot(&self, addresses: &[Address]) -> AccountSnapshot {
+        addresses
+            .iter()
+            .map(|address| {
+                let state = self
+                    .svm
+                    .get_account(address)
+                    .filter(|account| account.lamports > 0)
+                    .map(|account| (account.lamports, account.owner, account.data));
+                (*address, state)
+            })
+            .collect()
+    }
+
+    /// Asserts every account of `before` is exactly as it was.
+    #[track_caller]
+    pub fn assert_unchanged(&self, before: &AccountSnapshot) {
+        let addresses: Vec<Address> = before.iter().map(|(address, _)| *address).collect();
+        let after = self.snapshot(&addresses);
+        for ((address, old), (_, new)) in before.iter().zip(after.iter()) {
+            assert!(old == new, "account {address} changed: {old:?} -> {new:?}");
+        }
+    }
+
+    /// Sends a transaction that must fail and must change nothing: every account it names (but
+    /// the fee payer) and every address in `extra` is compared before and after. Returns the
+    /// failed result for the caller to assert the exact error.
+    #[track_caller]
+    pub fn send_rejected(&mut self, instructions: &[Instruction], signers: &[&Keypair], extra: &[Address]) -> TxResult {
+        let fee_payer = self.fee_payer.pubkey();
+        let mut addresses: Vec<Address> = extra.to_vec();
+        for instruction in instructions {
+            for meta in &instruction.accounts {
+                if meta.pubkey != fee_payer && !addresses.contains(&meta.pubkey) {
+                    addresses.push(meta.pubkey);
+                }
+            }
+        }
+        for signer in signers {
+            if signer.pubkey() != fee_payer && !addresses.contains(&signer.pubkey()) {
+                addresses.push(signer.pubkey());
+            }
+        }
+        let before = self.snapshot(&addresses);
+        let result = self.send(instructions, signers);
+        assert!(result.is_err(), "transaction succeeded, a rejection was expected");
+        self.assert_unchanged(&before);
+        result
+    }
 }
