@@ -1,1 +1,121 @@
+//! Edgerun storage gateway: content-addressed, write-once, verified storage of bundles and
+//! outputs over `object_store`. Objects are named by their BLAKE3 hash; the hash, not any
+//! pointer, is the authority, so every write is verified before it becomes visible and every
+//! reader can verify what it gets (see [`client::StorageClient`]).
 
+pub mod blob;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod policy;
+pub mod routes;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::config::Cli;
+use crate::metrics::Metrics;
+use crate::policy::{read_key_file, FileWorkerRegistry, QuotaLedger, WritePolicy, WritePolicySpec};
+use crate::routes::{AppState, Limits};
+use crate::store::BlobStore;
+
+/// A configured gateway with its background tasks (upload sweeper, key file refresh).
+pub struct Gateway {
+    pub state: Arc<AppState>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Gateway {
+    /// Opens the store and loads the write policy named on the command line. Must run inside
+    /// a tokio runtime (it starts the background tasks).
+    pub async fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
+        let store =
+            BlobStore::open(&cli.store, &cli.store_options).with_context(|| format!("opening store {}", cli.store))?;
+        let mut background = Vec::new();
+
+        let policy = match &cli.write_policy {
+            WritePolicySpec::Open => WritePolicy::Open,
+            WritePolicySpec::Allowlist(path) => WritePolicy::Allowlist(read_key_file(path)?),
+            WritePolicySpec::WorkersAndQuota => {
+                let path =
+                    cli.worker_keys.as_ref().context("--write-policy workers-and-quota needs --worker-keys FILE")?;
+                let registry = FileWorkerRegistry::load(path)?;
+                let refresh = Duration::from_secs(cli.worker_keys_refresh_secs.max(1));
+                background.push(registry.spawn_refresh(refresh));
+                WritePolicy::WorkersAndQuota {
+                    workers: registry,
+                    bundle_quota: QuotaLedger::new(
+                        cli.bundle_quota_bytes,
+                        Duration::from_secs(cli.bundle_quota_window_secs.max(1)),
+                    ),
+                }
+            }
+        };
+
+        background.push(spawn_upload_sweeper(store.clone(), Duration::from_secs(cli.stale_upload_secs)));
+
+        let state = Arc::new(AppState {
+            store,
+            policy,
+            limits: Limits {
+                max_bundle_bytes: cli.max_bundle_bytes,
+                max_output_bytes: cli.max_output_bytes,
+                max_clock_skew_secs: cli.max_clock_skew_secs,
+            },
+            metrics: Arc::new(Metrics::new()),
+        });
+        Ok(Gateway { state, background })
+    }
+
+    pub fn router(&self) -> Router {
+        routes::router(Arc::clone(&self.state))
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        // Without TCP_NODELAY a streamed body's first chunk, written after the response head,
+        // waits on Nagle's algorithm and the peer's delayed ACK (~40 ms per small GET).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        for task in &self.background {
+            task.abort();
+        }
+    }
+}
+
+/// Deletes abandoned temporary uploads at start and then every half `max_age`.
+fn spawn_upload_sweeper(store: BlobStore, max_age: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval((max_age / 2).max(Duration::from_secs(60)));
+        loop {
+            ticker.tick().await;
+            match store.sweep_stale_uploads(max_age).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed stale temporary uploads"),
+                Err(error) => tracing::warn!(%error, "sweeping stale uploads failed"),
+            }
+        }
+    })
+}

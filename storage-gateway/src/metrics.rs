@@ -1,0 +1,126 @@
+//! Prometheus metrics and the per-request logging/metrics middleware.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+
+use crate::blob::BlobKind;
+use crate::error::RejectCode;
+
+/// All gateway metrics, in their own registry so tests can run several gateways per process.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    request_seconds: HistogramVec,
+    bytes_received: IntCounterVec,
+    bytes_sent: IntCounterVec,
+    rejects: IntCounterVec,
+    objects_created: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new("edgerun_storage_requests_total", "HTTP requests by route, method and status"),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let request_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                "edgerun_storage_request_duration_seconds",
+                "Time to produce the response head, by route and method",
+            ),
+            &["route", "method"],
+        )
+        .expect("valid metric");
+        let bytes_received = IntCounterVec::new(
+            Opts::new("edgerun_storage_bytes_received_total", "Request body bytes read, by blob kind"),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let bytes_sent = IntCounterVec::new(
+            Opts::new("edgerun_storage_bytes_sent_total", "Response body bytes sent, by blob kind"),
+            &["kind"],
+        )
+        .expect("valid metric");
+        let rejects = IntCounterVec::new(
+            Opts::new("edgerun_storage_rejects_total", "Error responses by reason code"),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let objects_created = IntCounterVec::new(
+            Opts::new("edgerun_storage_objects_created_total", "New objects stored, by blob kind"),
+            &["kind"],
+        )
+        .expect("valid metric");
+        for collector in [&requests, &bytes_received, &bytes_sent, &rejects, &objects_created] {
+            registry.register(Box::new(collector.clone())).expect("unique metric");
+        }
+        registry.register(Box::new(request_seconds.clone())).expect("unique metric");
+        Metrics { registry, requests, request_seconds, bytes_received, bytes_sent, rejects, objects_created }
+    }
+
+    pub fn add_bytes_received(&self, kind: BlobKind, bytes: u64) {
+        self.bytes_received.with_label_values(&[kind.as_str()]).inc_by(bytes);
+    }
+
+    pub fn add_bytes_sent(&self, kind: BlobKind, bytes: u64) {
+        self.bytes_sent.with_label_values(&[kind.as_str()]).inc_by(bytes);
+    }
+
+    pub fn object_created(&self, kind: BlobKind) {
+        self.objects_created.with_label_values(&[kind.as_str()]).inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding into memory cannot fail");
+        String::from_utf8(out).expect("text exposition is UTF-8")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Counts and logs every request. The route label is the matched route template, never the
+/// raw path, so label cardinality stays fixed.
+pub async fn track_requests(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let path = request.uri().path().to_owned();
+
+    let response = next.run(request).await;
+
+    let status = response.status();
+    let elapsed = started.elapsed();
+    metrics.requests.with_label_values(&[route.as_str(), method.as_str(), status.as_str()]).inc();
+    metrics.request_seconds.with_label_values(&[route.as_str(), method.as_str()]).observe(elapsed.as_secs_f64());
+    let reject = response.extensions().get::<RejectCode>().map(|code| code.0);
+    if let Some(reason) = reject {
+        metrics.rejects.with_label_values(&[reason]).inc();
+    }
+    tracing::info!(
+        %method,
+        %path,
+        status = status.as_u16(),
+        reject,
+        elapsed_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
