@@ -141,6 +141,19 @@ impl TestEnv {
         env
     }
 
+    /// An independent copy of this world (same accounts, same keys).
+    pub fn fork(&self) -> Self {
+        Self {
+            svm: self.svm.clone(),
+            fee_payer: self.fee_payer.insecure_clone(),
+            admin: self.admin.insecure_clone(),
+            scheduler: self.scheduler.insecure_clone(),
+            randomness: self.randomness.insecure_clone(),
+            params: self.params,
+            nonce: self.nonce,
+        }
+    }
+
     /// Sends `instructions` in one transaction paid by the fee payer, signed by `signers` too.
     pub fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
         self.svm.expire_blockhash();

@@ -19,6 +19,8 @@ pub const JOB_ID_DOMAIN: &[u8] = b"edgerun-job-v1";
 
 /// Largest committee any job can have (spec 4.1 / 4.2: `assigned_workers: [Pubkey; 9]`).
 pub const MAX_COMMITTEE_SIZE: usize = 9;
+/// Most `reassign_missing` calls one job accepts; past that it should expire and refund.
+pub const MAX_REASSIGNMENTS: usize = 9;
 /// Size of the advisory output pointer stored in `OutputAvailability` (UTF-8, zero padded).
 pub const OUTPUT_POINTER_LEN: usize = 128;
 /// Basis-point denominator for `protocol_fee_bps`.

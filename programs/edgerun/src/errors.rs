@@ -102,4 +102,8 @@ pub enum EdgerunError {
     ArithmeticOverflow,
     #[msg("Stake accounting invariant violated")]
     StakeInvariantViolated,
+    #[msg("Replacement worker was removed from this job before")]
+    ReplacementPreviouslyRemoved,
+    #[msg("This job reached its reassignment limit")]
+    ReassignmentLimitReached,
 }

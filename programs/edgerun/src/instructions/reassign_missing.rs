@@ -7,7 +7,7 @@
 use anchor_lang::prelude::*;
 
 use crate::committee::{load_worker_stake_mut, read_result};
-use crate::constants::{CONFIG_SEED, JOB_RESULT_SEED, JOB_SEED, TREASURY_SEED};
+use crate::constants::{CONFIG_SEED, JOB_RESULT_SEED, JOB_SEED, MAX_REASSIGNMENTS, TREASURY_SEED};
 use crate::errors::EdgerunError;
 use crate::events::{WorkerPenalized, WorkerReassigned};
 use crate::settlement::{checked_add, current_slot, lock_stake, release_lock, take_penalty, TreasuryRef};
@@ -53,6 +53,8 @@ pub fn process_reassign_missing(
     require!(slot > job.deadline_slot.get() || same_batch, EdgerunError::DeadlineNotPassed);
     let index = job.committee_index(&missing_worker).ok_or(EdgerunError::WorkerNotAssigned)?;
     require!(job.committee_index(&replacement_worker).is_none(), EdgerunError::ReplacementAlreadyAssigned);
+    require!(!job.replaced().contains(&replacement_worker), EdgerunError::ReplacementPreviouslyRemoved);
+    require!(usize::from(job.replaced_count) < MAX_REASSIGNMENTS, EdgerunError::ReassignmentLimitReached);
     require!(read_result(&result_view, job, index, &program_id)?.is_none(), EdgerunError::WorkerAlreadySubmitted);
 
     let lock = job.required_lock.get();
@@ -77,6 +79,9 @@ pub fn process_reassign_missing(
         &[JOB_RESULT_SEED, job_id.as_ref(), replacement_worker.as_ref()],
         &program_id,
     );
+    let replaced = usize::from(job.replaced_count);
+    job.replaced_workers[replaced] = missing_worker;
+    job.replaced_count += 1;
     job.assigned_workers[index] = replacement_worker;
     job.result_bumps[index] = result_bump;
     job.clear_slot_marks(index);

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::MAX_COMMITTEE_SIZE;
+use crate::constants::{MAX_COMMITTEE_SIZE, MAX_REASSIGNMENTS};
 
 /// Job status numbers (spec 4.2; the values are part of the protocol).
 pub mod job_status {
@@ -30,6 +30,9 @@ pub struct Job {
     pub winning_output_hash: [u8; 32],
     /// The committee in assignment order; only the first `assigned_count` entries are meaningful.
     pub assigned_workers: [Address; MAX_COMMITTEE_SIZE],
+    /// Workers removed by `reassign_missing`, in order; only the first `replaced_count` count. A
+    /// removed worker never rejoins the job, so it pays at most one penalty per job.
+    pub replaced_workers: [Address; MAX_REASSIGNMENTS],
     pub escrow_lamports: PodU64,
     /// Stake locked per assigned worker: `max(escrow * 3 / 2 / committee_size, min_worker_stake)`.
     pub required_lock: PodU64,
@@ -61,6 +64,7 @@ pub struct Job {
     pub status: u8,
     pub seed_set: PodBool,
     pub assigned_count: u8,
+    pub replaced_count: u8,
     pub bump: u8,
 }
 
@@ -73,6 +77,11 @@ impl Job {
     /// Position of `worker` in the committee.
     pub fn committee_index(&self, worker: &Address) -> Option<usize> {
         self.committee().iter().position(|assigned| assigned == worker)
+    }
+
+    /// Workers removed from the committee by `reassign_missing`.
+    pub fn replaced(&self) -> &[Address] {
+        &self.replaced_workers[..self.replaced_count as usize]
     }
 
     pub fn is_settled(&self, index: usize) -> bool {
