@@ -1,1 +1,28 @@
+//! Edgerun's deterministic wasm runtime: same bundle, same answer, on every machine.
+//!
+//! Used by the worker daemon and by `edgerun-worker exec` (the customer's local dry run), so both
+//! run bundles through exactly the same code. Flow of one job:
+//! 1. [`validate`]: the guest contract (no floats/SIMD/threads, only the three `edgerun`
+//!    imports, `_start` and a bounded `memory` exported, ...), each violation with its own
+//!    [`ErrorCode`];
+//! 2. [`instrument`]: the deterministic call-depth rule and host-run start function;
+//! 3. [`runtime`]: compile once per wasm hash (cached `InstancePre`, pooling allocator), run with
+//!    fuel = `max_instructions` and a hard memory cap, classify the end;
+//! 4. [`report`]: `output_hash = blake3(output)` or `blake3(error record)`.
+//!
+//! [`descriptor`] names every setting that can change a result; `runtime_id` is its hash.
 
+pub mod descriptor;
+pub mod error;
+pub mod host;
+pub mod instrument;
+pub mod limits;
+pub mod report;
+pub mod runtime;
+pub mod validate;
+
+pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
+pub use edgerun_sdk::bundle::{Bundle, Limits};
+pub use error::{error_record, ErrorCode};
+pub use report::{ExecutionReport, Outcome, ReportSummary};
+pub use runtime::{Runtime, RuntimeConfig, RuntimeError};

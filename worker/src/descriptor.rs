@@ -1,0 +1,79 @@
+//! The canonical runtime descriptor and `runtime_id = blake3(descriptor bytes)`.
+//!
+//! The descriptor names every setting that can change a result. Workers of different runtime
+//! ids never judge the same job, so any change below — engine version (fuel counts differ between
+//! wasmtime versions), a limit, the stack rule, the ABI, the error record — must go with a new
+//! descriptor text, which gives a new id. `tests` pins the id so that such a change is never
+//! accidental.
+
+use crate::limits::{
+    CALL_DEPTH_BUDGET, FRAME_BASE_COST, HOST_BYTES_PER_FUEL, HOST_CALL_BASE_FUEL, MAX_FRAME_COST, MAX_OUTPUT_BYTES,
+    MAX_TABLE_ELEMENTS,
+};
+
+/// Exact wasmtime version the runtime is built on (checked against Cargo.lock in tests).
+pub const WASMTIME_VERSION: &str = "48.0.8";
+
+/// The canonical descriptor (UTF-8, `\n`-separated `key=value` lines, no trailing spaces).
+pub const RUNTIME_DESCRIPTOR: &str = concat!(
+    "edgerun-runtime-descriptor-v1\n",
+    "engine=wasmtime 48.0.8 (cranelift)\n",
+    "abi=edgerun-abi-v1: imports edgerun.input_len()->i32, edgerun.read_input(i32,i32,i32)->i32, edgerun.write_output(i32,i32)->i32 (once); exports memory (declared maximum), _start()->()\n",
+    "features=mvp,mutable-global,sign-extension,multi-value; rejected: floats,simd,threads,bulk-memory,reference-types,tail-call,memory64,multi-memory,exceptions,gc\n",
+    "fuel=max_instructions; wasmtime 48.0.8 default operator costs (nop,drop,block,loop,unreachable,return,else,end=0; others=1), fuel checks at wasmtime's points; host call=8+bytes/16\n",
+    "memory=hard cap floor(max_memory_bytes/65536) pages; declared maximum above cap rejected; failed memory.grow returns -1\n",
+    "tables=initial<=65536 elements, fixed size\n",
+    "stack=call-depth budget 131072 units; frame cost=16+params+locals+max operand height; call_indirect charges max cost of its signature; checked before each call\n",
+    "start=start section run by host after instantiation, before _start, same fuel\n",
+    "output=at most 16777216 bytes, written once; output_hash=blake3(output)\n",
+    "error=blake3(\"edgerun-error-v1\" || code u32 LE || fuel_used u64 LE)\n",
+);
+
+/// `runtime_id = blake3(RUNTIME_DESCRIPTOR)`.
+pub fn runtime_id() -> [u8; 32] {
+    *blake3::hash(RUNTIME_DESCRIPTOR.as_bytes()).as_bytes()
+}
+
+// The descriptor is a literal (so it reads as the canonical text); these checks keep it in step
+// with the constants the code actually uses.
+const _: () = {
+    assert!(CALL_DEPTH_BUDGET == 131_072);
+    assert!(FRAME_BASE_COST == 16);
+    assert!(MAX_FRAME_COST == 16_384);
+    assert!(MAX_OUTPUT_BYTES == 16_777_216);
+    assert!(MAX_TABLE_ELEMENTS == 65_536);
+    assert!(HOST_CALL_BASE_FUEL == 8);
+    assert!(HOST_BYTES_PER_FUEL == 16);
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wasmtime_version_matches_the_lock_file() {
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock"))
+            .expect("workspace Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.contains("\nname = \"wasmtime\"\n"))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"'));
+        assert_eq!(locked, Some(WASMTIME_VERSION), "update WASMTIME_VERSION and the descriptor (a new runtime_id)");
+        assert!(RUNTIME_DESCRIPTOR.contains(&format!("wasmtime {WASMTIME_VERSION}")));
+    }
+
+    #[test]
+    fn runtime_id_is_pinned() {
+        // Any change to the descriptor changes the id, and with it which workers judge which jobs.
+        // Update this value only together with a deliberate runtime version bump.
+        assert_eq!(hex::encode(runtime_id()), "c5182b3df219d4c77e03fcb699b3779f5cdea968acd4698c810ce8b1c4ef5257");
+    }
+
+    #[test]
+    fn descriptor_is_canonical_text() {
+        assert!(RUNTIME_DESCRIPTOR.ends_with('\n'));
+        assert!(RUNTIME_DESCRIPTOR.lines().all(|l| l == l.trim_end() && !l.is_empty()));
+        assert!(RUNTIME_DESCRIPTOR.is_ascii());
+    }
+}

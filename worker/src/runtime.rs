@@ -1,0 +1,324 @@
+//! The engine, the compiled-module cache and one execution.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use edgerun_sdk::bundle::{Bundle, BundleError, Limits};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel, PoolingAllocationConfig, Store,
+    StoreLimitsBuilder, Trap, Val,
+};
+
+use crate::descriptor::runtime_id;
+use crate::error::ErrorCode;
+use crate::host::{self, HostState};
+use crate::instrument::instrument;
+use crate::limits::{
+    CALL_DEPTH_GLOBAL_EXPORT, DEFAULT_MAX_WASM_STACK, DEPTH_EXCEEDED_SENTINEL, MAX_TABLE_ELEMENTS,
+    START_FUNCTION_EXPORT, WASM32_MAX_MEMORY_BYTES,
+};
+use crate::report::ExecutionReport;
+use crate::validate::{allowed_features, validate_module, ModuleInfo};
+
+/// wasmtime requires `async_stack_size >= max_wasm_stack` whenever its `async` feature is
+/// compiled in, even though executions here are synchronous.
+const ASYNC_STACK_MARGIN: usize = 256 * 1024;
+
+/// Linear memory kept resident (and zeroed in place) between executions, per pool slot.
+const KEEP_RESIDENT_BYTES: usize = 8 << 20;
+
+/// Worker-side settings. None of them can change a result (those live in `limits` and the
+/// descriptor); they size the machine's resources.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Largest `max_memory_bytes` this worker accepts; jobs above it are refused, not run.
+    pub max_memory_bytes: u64,
+    /// Native stack for wasm (`Config::max_wasm_stack`). Results do not depend on it as long as
+    /// it is at least [`DEFAULT_MAX_WASM_STACK`]; smaller values are for tests.
+    pub max_wasm_stack: usize,
+    /// How many executions may run at once (pooling allocator slots).
+    pub concurrent_executions: u32,
+    /// How many compiled modules are kept.
+    pub module_cache_entries: usize,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            max_memory_bytes: 1 << 30,
+            max_wasm_stack: DEFAULT_MAX_WASM_STACK,
+            concurrent_executions: 16,
+            module_cache_entries: 256,
+        }
+    }
+}
+
+/// Conditions under which a worker must not answer at all (as opposed to a failed result,
+/// which is an answer committees agree on).
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The bundle was written for another runtime.
+    #[error("bundle runtime_id {found} is not this runtime's {expected}")]
+    RuntimeIdMismatch { expected: String, found: String },
+    /// The job asks for more memory than this worker is configured for.
+    #[error("job asks for {requested} bytes of memory, this worker runs at most {supported}")]
+    MemoryLimitUnsupported { requested: u64, supported: u64 },
+    /// Wasm exhausted the native stack before the deterministic budget: must not happen (see
+    /// `limits::DEFAULT_MAX_WASM_STACK`); not a result because another machine may differ.
+    #[error("native stack exhausted before the call-depth budget (max_wasm_stack too small?)")]
+    NativeStackExhausted,
+    /// Engine failure unrelated to the guest (pool exhausted, mmap failure, a bug).
+    #[error("engine failure: {0}")]
+    Engine(String),
+}
+
+fn engine_error(error: wasmtime::Error) -> RuntimeError {
+    RuntimeError::Engine(format!("{error:#}"))
+}
+
+/// A validated, instrumented and compiled module, ready to instantiate cheaply.
+struct CompiledModule {
+    info: ModuleInfo,
+    pre: InstancePre<HostState>,
+}
+
+/// Cache entry: a module rejected at validation is remembered too, so hostile modules cost one
+/// validation, not one per job.
+type CacheEntry = Result<Arc<CompiledModule>, ErrorCode>;
+
+/// Bounded map from `blake3(wasm)` to compiled module, evicting the oldest insert.
+struct ModuleCache {
+    capacity: usize,
+    entries: HashMap<[u8; 32], CacheEntry>,
+    order: VecDeque<[u8; 32]>,
+}
+
+/// The deterministic runtime. Cheap to share (`&self` everywhere); executions on different
+/// threads run in parallel.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: Mutex<ModuleCache>,
+    config: RuntimeConfig,
+}
+
+impl Runtime {
+    /// Builds the engine with the pinned feature set, fuel and pooling allocation.
+    pub fn new(config: RuntimeConfig) -> Result<Runtime, RuntimeError> {
+        let mut engine_config = Config::new();
+        engine_config
+            .consume_fuel(true)
+            .max_wasm_stack(config.max_wasm_stack)
+            .async_stack_size(config.max_wasm_stack + ASYNC_STACK_MARGIN)
+            .cranelift_opt_level(OptLevel::Speed)
+            .wasm_backtrace_max_frames(None)
+            // Exactly the features validation allows, so the engine rejects what validation
+            // rejects (defence in depth; validation runs first and gives the error codes).
+            .wasm_features(wasmtime::WasmFeatures::all(), false)
+            .wasm_features(allowed_features(), true);
+        debug_assert!(!allowed_features().contains(wasmparser::WasmFeatures::FLOATS));
+
+        let mut pool = PoolingAllocationConfig::default();
+        let slots = config.concurrent_executions.max(1);
+        pool.total_core_instances(slots)
+            .total_memories(slots)
+            .total_tables(slots)
+            .max_memories_per_module(1)
+            .max_tables_per_module(1)
+            .table_elements(MAX_TABLE_ELEMENTS as usize)
+            // Reset reused memory with memset instead of returning it to the kernel: the next
+            // job then does not page-fault its first megabytes back in.
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .max_memory_size(
+                usize::try_from(config.max_memory_bytes)
+                    .map_err(|_| RuntimeError::Engine("max_memory_bytes does not fit usize".into()))?,
+            );
+        engine_config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+
+        let engine = Engine::new(&engine_config).map_err(engine_error)?;
+        let mut linker = Linker::new(&engine);
+        host::add_to_linker(&mut linker).map_err(engine_error)?;
+        let cache = Mutex::new(ModuleCache {
+            capacity: config.module_cache_entries.max(1),
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+        });
+        Ok(Runtime { engine, linker, cache, config })
+    }
+
+    /// The settings this runtime was built with.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    /// Number of modules (compiled or rejected) currently cached.
+    pub fn cached_modules(&self) -> usize {
+        self.cache.lock().expect("cache lock").entries.len()
+    }
+
+    /// Runs a bundle exactly as a worker does. Undecodable bundles are results (every worker
+    /// decodes the same bytes the same way); a bundle for another runtime is refused.
+    pub fn execute_bundle(&self, bundle_bytes: &[u8]) -> Result<ExecutionReport, RuntimeError> {
+        let bundle = match Bundle::decode(bundle_bytes) {
+            Ok(bundle) => bundle,
+            Err(error) => return Ok(ExecutionReport::failure(bundle_error_code(&error), 0)),
+        };
+        let expected = runtime_id();
+        if bundle.runtime_id != expected {
+            return Err(RuntimeError::RuntimeIdMismatch {
+                expected: hex::encode(expected),
+                found: hex::encode(bundle.runtime_id),
+            });
+        }
+        self.execute(&bundle.wasm, &bundle.input, bundle.limits)
+    }
+
+    /// Validates (cached), instantiates and runs `wasm` on `input` under `limits`.
+    pub fn execute(&self, wasm: &[u8], input: &[u8], limits: Limits) -> Result<ExecutionReport, RuntimeError> {
+        let memory_cap = limits.max_memory_bytes.min(WASM32_MAX_MEMORY_BYTES);
+        if memory_cap > self.config.max_memory_bytes {
+            return Err(RuntimeError::MemoryLimitUnsupported {
+                requested: limits.max_memory_bytes,
+                supported: self.config.max_memory_bytes,
+            });
+        }
+        let module = match self.compiled(wasm)? {
+            Ok(module) => module,
+            Err(code) => return Ok(ExecutionReport::failure(code, 0)),
+        };
+        if let Err(code) = module.info.check_memory_cap(limits.max_memory_bytes) {
+            return Ok(ExecutionReport::failure(code, 0));
+        }
+
+        let store_limits = StoreLimitsBuilder::new()
+            .memory_size(memory_cap as usize)
+            .table_elements(MAX_TABLE_ELEMENTS as usize)
+            .instances(1)
+            .memories(1)
+            .tables(1)
+            .trap_on_grow_failure(false)
+            .build();
+        let state = HostState { input: input.to_vec(), output: None, abort: None, limits: store_limits };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_fuel(limits.max_instructions).map_err(engine_error)?;
+
+        let instance = match module.pre.instantiate(&mut store) {
+            Ok(instance) => instance,
+            // Data or element segments that do not fit trap here, before any code ran.
+            Err(error) => {
+                return classify_failure(&mut store, None, error, limits).map(|code| ExecutionReport::failure(code, 0))
+            }
+        };
+        let mut run = || -> wasmtime::Result<()> {
+            if let Some(start) = instance.get_func(&mut store, START_FUNCTION_EXPORT) {
+                start.typed::<(), ()>(&store)?.call(&mut store, ())?;
+            }
+            instance.get_typed_func::<(), ()>(&mut store, "_start")?.call(&mut store, ())
+        };
+        let result = run();
+        let fuel_used = limits.max_instructions - store.get_fuel().map_err(engine_error)?;
+        match result {
+            Ok(()) => match store.data_mut().output.take() {
+                Some(output) => Ok(ExecutionReport::success(output, fuel_used)),
+                None => Ok(ExecutionReport::failure(ErrorCode::NoOutput, fuel_used)),
+            },
+            Err(error) => {
+                let code = classify_failure(&mut store, Some(&instance), error, limits)?;
+                Ok(ExecutionReport::failure(code, fuel_used))
+            }
+        }
+    }
+
+    /// The compiled module for `wasm`, from the cache or built now. `Ok(Err(code))` is a
+    /// deterministic rejection of the module.
+    fn compiled(&self, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
+        let key = *blake3::hash(wasm).as_bytes();
+        if let Some(entry) = self.cache.lock().expect("cache lock").entries.get(&key) {
+            return Ok(entry.clone());
+        }
+        // Compile outside the lock: compilation is the slow part and other jobs must not wait.
+        let entry = self.compile(wasm)?;
+        let mut cache = self.cache.lock().expect("cache lock");
+        if !cache.entries.contains_key(&key) {
+            if cache.entries.len() >= cache.capacity {
+                if let Some(oldest) = cache.order.pop_front() {
+                    cache.entries.remove(&oldest);
+                }
+            }
+            cache.order.push_back(key);
+            cache.entries.insert(key, entry.clone());
+        }
+        Ok(entry)
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
+        let info = match validate_module(wasm) {
+            Ok(info) => info,
+            Err(code) => return Ok(Err(code)),
+        };
+        let instrumented = match instrument(wasm, &info) {
+            Ok(bytes) => bytes,
+            Err(code) => return Ok(Err(code)),
+        };
+        // A validated module that fails to compile after instrumentation is our bug, not the
+        // guest's: refuse rather than publish a result.
+        let module = Module::new(&self.engine, &instrumented).map_err(engine_error)?;
+        let pre = self.linker.instantiate_pre(&module).map_err(engine_error)?;
+        Ok(Ok(Arc::new(CompiledModule { info, pre })))
+    }
+}
+
+fn bundle_error_code(error: &BundleError) -> ErrorCode {
+    match error {
+        BundleError::UnsupportedVersion(_) => ErrorCode::BundleUnsupportedVersion,
+        BundleError::BundleTooLarge { .. }
+        | BundleError::WasmTooLarge { .. }
+        | BundleError::InputTooLarge { .. }
+        | BundleError::MetaTooLarge { .. } => ErrorCode::BundleTooLarge,
+        BundleError::Empty
+        | BundleError::Truncated { .. }
+        | BundleError::InvalidOptionTag(_)
+        | BundleError::TrailingBytes(_)
+        | BundleError::NonCanonical => ErrorCode::BundleMalformed,
+    }
+}
+
+/// Maps an execution error to its code. Host aborts win (their code was recorded before the
+/// trap); then wasm traps; anything else is an engine failure, not a result.
+fn classify_failure(
+    store: &mut Store<HostState>,
+    instance: Option<&wasmtime::Instance>,
+    error: wasmtime::Error,
+    limits: Limits,
+) -> Result<ErrorCode, RuntimeError> {
+    if let Some(code) = store.data().abort {
+        return Ok(code);
+    }
+    let Some(trap) = error.downcast_ref::<Trap>() else {
+        return Err(engine_error(error));
+    };
+    let code = match trap {
+        Trap::OutOfFuel => ErrorCode::OutOfFuel,
+        Trap::StackOverflow => return Err(RuntimeError::NativeStackExhausted),
+        Trap::MemoryOutOfBounds => ErrorCode::MemoryOutOfBounds,
+        Trap::TableOutOfBounds => ErrorCode::TableOutOfBounds,
+        Trap::IndirectCallToNull => ErrorCode::IndirectCallToNull,
+        Trap::BadSignature => ErrorCode::IndirectCallSignatureMismatch,
+        Trap::IntegerOverflow => ErrorCode::IntegerOverflow,
+        Trap::IntegerDivisionByZero => ErrorCode::IntegerDivideByZero,
+        Trap::UnreachableCodeReached => {
+            let depth = instance
+                .and_then(|instance| instance.get_global(&mut *store, CALL_DEPTH_GLOBAL_EXPORT))
+                .map(|global| global.get(&mut *store));
+            if matches!(depth, Some(Val::I32(DEPTH_EXCEEDED_SENTINEL))) {
+                ErrorCode::CallDepthExceeded
+            } else {
+                ErrorCode::Unreachable
+            }
+        }
+        // The remaining traps need features validation rejects (floats, atomics, GC, ...).
+        other => return Err(RuntimeError::Engine(format!("unexpected trap {other:?} (limits {limits:?})"))),
+    };
+    Ok(code)
+}

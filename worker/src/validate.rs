@@ -1,0 +1,324 @@
+//! Module validation: the guest contract of PROTOCOL.md ("Bundle and runtime ABI") checked
+//! before anything is compiled.
+//!
+//! Checks run in one pass over the module in section order, and each payload is checked by our
+//! own rules *before* wasmparser's validator sees it. The first violation in byte order wins, so
+//! a module breaking several rules gets the same code on every machine.
+//!
+//! Allowed features (everything else is rejected as `WasmInvalid` unless a more specific code
+//! applies): the MVP without floats, mutable globals, sign-extension operators and multi-value.
+//! These are deterministic integer features. Rejected on purpose:
+//! - floats (`FloatUsed`): NaN bit patterns differ between machines;
+//! - SIMD (`SimdUsed`), threads/atomics/shared memory (`ThreadsUsed`);
+//! - bulk memory (`memory.copy`/`memory.fill` cost one fuel unit whatever the length in the
+//!   MVP fuel model we pin, and passive segments add nothing a guest needs);
+//! - reference types (table.grow/fill, multiple tables, typed select): tables stay fixed size;
+//! - tail calls (they bypass the call-depth accounting), memory64, multi-memory, exceptions, GC.
+
+use std::collections::HashMap;
+
+use wasmparser::{
+    BlockType, CompositeInnerType, FuncValidatorAllocations, Imports, Operator, Parser, Payload, TableInit, TypeRef,
+    ValType, Validator, WasmFeatures,
+};
+
+use crate::error::ErrorCode;
+use crate::limits::{FRAME_BASE_COST, MAX_FRAME_COST, MAX_TABLE_ELEMENTS, RESERVED_EXPORT_PREFIX, WASM_PAGE_BYTES};
+
+/// The feature set given to wasmparser's validator (and mirrored in the engine config).
+pub fn allowed_features() -> WasmFeatures {
+    // `funcref` (MVP tables) is not gated by any flag; GC_TYPES (externref/anyref) stays off.
+    WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::SIGN_EXTENSION | WasmFeatures::MULTI_VALUE
+}
+
+/// The three host functions and their exact signatures `(params, results)`.
+pub const HOST_IMPORTS: [(&str, &[ValType], &[ValType]); 3] = [
+    ("input_len", &[], &[ValType::I32]),
+    ("read_input", &[ValType::I32, ValType::I32, ValType::I32], &[ValType::I32]),
+    ("write_output", &[ValType::I32, ValType::I32], &[ValType::I32]),
+];
+/// Module name of the host imports.
+pub const HOST_MODULE: &str = "edgerun";
+
+/// A function signature, compared structurally (as `call_indirect` does).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Signature {
+    pub params: Vec<ValType>,
+    pub results: Vec<ValType>,
+}
+
+/// What later stages need to know about a valid module.
+#[derive(Clone, Debug)]
+pub struct ModuleInfo {
+    /// Signature of every type index.
+    pub types: Vec<Signature>,
+    /// Type index of every function, imports first.
+    pub function_types: Vec<u32>,
+    /// Number of imported functions (they come first in the function index space).
+    pub imported_functions: u32,
+    /// Frame cost of every defined function (index = function index - imported_functions).
+    pub frame_costs: Vec<u32>,
+    /// Number of globals (none can be imported), i.e. the index a new global gets.
+    pub globals: u32,
+    /// Declared maximum of the single memory, in pages.
+    pub memory_max_pages: u64,
+    /// Function index of the start section, if any.
+    pub start_function: Option<u32>,
+}
+
+impl ModuleInfo {
+    /// The per-job part of validation: the memory's declared maximum must fit the job's cap.
+    pub fn check_memory_cap(&self, max_memory_bytes: u64) -> Result<(), ErrorCode> {
+        if self.memory_max_pages > max_memory_bytes / WASM_PAGE_BYTES {
+            return Err(ErrorCode::MemoryAboveCap);
+        }
+        Ok(())
+    }
+
+    /// Cost charged to the depth counter when calling function `index` directly; host imports
+    /// cost nothing (their native frames are small and bounded, covered by the stack margin).
+    pub fn call_cost(&self, index: u32) -> u32 {
+        index.checked_sub(self.imported_functions).map_or(0, |defined| self.frame_costs[defined as usize])
+    }
+
+    /// Cost charged for `call_indirect` of type `type_index`: the largest frame cost among the
+    /// defined functions with the same signature (any other callee traps on the signature check).
+    pub fn indirect_call_costs(&self) -> Vec<u32> {
+        let mut by_signature: HashMap<&Signature, u32> = HashMap::new();
+        for (defined, &cost) in self.frame_costs.iter().enumerate() {
+            let ty = self.function_types[self.imported_functions as usize + defined];
+            let entry = by_signature.entry(&self.types[ty as usize]).or_insert(0);
+            *entry = (*entry).max(cost);
+        }
+        self.types.iter().map(|sig| by_signature.get(sig).copied().unwrap_or(0)).collect()
+    }
+}
+
+/// Validates a module against the guest contract. Job-independent; combine with
+/// [`ModuleInfo::check_memory_cap`] for a given job.
+pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
+    let mut validator = Validator::new_with_features(allowed_features());
+    let mut info = ModuleInfo {
+        types: Vec::new(),
+        function_types: Vec::new(),
+        imported_functions: 0,
+        frame_costs: Vec::new(),
+        globals: 0,
+        memory_max_pages: 0,
+        start_function: None,
+    };
+    let mut memories = 0u32;
+    let mut memory_exported = false;
+    let mut start_export: Option<u32> = None;
+    let mut allocations = FuncValidatorAllocations::default();
+    let invalid = |_| ErrorCode::WasmInvalid;
+
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|_| ErrorCode::WasmMalformed)?;
+        match &payload {
+            // Components are not guests.
+            Payload::Version { encoding, .. } if *encoding != wasmparser::Encoding::Module => {
+                return Err(ErrorCode::WasmInvalid);
+            }
+            Payload::TypeSection(reader) => {
+                for group in reader.clone() {
+                    let group = group.map_err(|_| ErrorCode::WasmMalformed)?;
+                    for sub_type in group.into_types() {
+                        let CompositeInnerType::Func(func) = &sub_type.composite_type.inner else {
+                            return Err(ErrorCode::WasmInvalid);
+                        };
+                        for ty in func.params().iter().chain(func.results()) {
+                            check_value_type(*ty)?;
+                        }
+                        info.types.push(Signature { params: func.params().to_vec(), results: func.results().to_vec() });
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for group in reader.clone() {
+                    let Imports::Single(_, import) = group.map_err(|_| ErrorCode::WasmMalformed)? else {
+                        // The compact import encoding is a post-MVP proposal.
+                        return Err(ErrorCode::WasmInvalid);
+                    };
+                    let TypeRef::Func(type_index) = import.ty else {
+                        if let TypeRef::Memory(memory) = import.ty {
+                            if memory.shared {
+                                return Err(ErrorCode::ThreadsUsed);
+                            }
+                        }
+                        return Err(ErrorCode::ForbiddenImport);
+                    };
+                    let Some((_, params, results)) =
+                        HOST_IMPORTS.iter().find(|(name, _, _)| import.module == HOST_MODULE && *name == import.name)
+                    else {
+                        return Err(ErrorCode::ForbiddenImport);
+                    };
+                    let signature = info.types.get(type_index as usize).ok_or(ErrorCode::WasmInvalid)?;
+                    if signature.params != *params || signature.results != *results {
+                        return Err(ErrorCode::ImportSignatureMismatch);
+                    }
+                    info.function_types.push(type_index);
+                    info.imported_functions += 1;
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for type_index in reader.clone() {
+                    info.function_types.push(type_index.map_err(|_| ErrorCode::WasmMalformed)?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for table in reader.clone() {
+                    let table = table.map_err(|_| ErrorCode::WasmMalformed)?;
+                    if table.ty.initial > MAX_TABLE_ELEMENTS {
+                        return Err(ErrorCode::TableTooLarge);
+                    }
+                    if !matches!(table.init, TableInit::RefNull) {
+                        return Err(ErrorCode::WasmInvalid);
+                    }
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for memory in reader.clone() {
+                    let memory = memory.map_err(|_| ErrorCode::WasmMalformed)?;
+                    memories += 1;
+                    if memories > 1 {
+                        return Err(ErrorCode::MultipleMemories);
+                    }
+                    if memory.shared {
+                        return Err(ErrorCode::ThreadsUsed);
+                    }
+                    if memory.memory64 || memory.page_size_log2.is_some() {
+                        return Err(ErrorCode::WasmInvalid);
+                    }
+                    info.memory_max_pages = memory.maximum.ok_or(ErrorCode::MemoryWithoutMaximum)?;
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for global in reader.clone() {
+                    let global = global.map_err(|_| ErrorCode::WasmMalformed)?;
+                    check_value_type(global.ty.content_type)?;
+                    let mut ops = global.init_expr.get_operators_reader();
+                    while !ops.eof() {
+                        let position = ops.original_position();
+                        let op = ops.read().map_err(|_| ErrorCode::WasmMalformed)?;
+                        check_operator(wasm, position, &op)?;
+                    }
+                    info.globals += 1;
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader.clone() {
+                    let export = export.map_err(|_| ErrorCode::WasmMalformed)?;
+                    if export.name.starts_with(RESERVED_EXPORT_PREFIX) {
+                        return Err(ErrorCode::ReservedExportName);
+                    }
+                    match (export.name, export.kind) {
+                        ("_start", wasmparser::ExternalKind::Func) => start_export = Some(export.index),
+                        ("memory", wasmparser::ExternalKind::Memory) => memory_exported = true,
+                        _ => {}
+                    }
+                }
+            }
+            Payload::StartSection { func, .. } => info.start_function = Some(*func),
+            Payload::CodeSectionEntry(body) => {
+                let func = validator.code_section_entry(body).map_err(invalid)?;
+                let mut func = func.into_validator(std::mem::take(&mut allocations));
+                let defined = info.frame_costs.len();
+                let type_index = *info
+                    .function_types
+                    .get(info.imported_functions as usize + defined)
+                    .ok_or(ErrorCode::WasmInvalid)?;
+                let params = info.types.get(type_index as usize).ok_or(ErrorCode::WasmInvalid)?.params.len() as u64;
+
+                let mut locals = 0u64;
+                let mut locals_reader = body.get_locals_reader().map_err(|_| ErrorCode::WasmMalformed)?;
+                for _ in 0..locals_reader.get_count() {
+                    let position = locals_reader.original_position();
+                    let (count, ty) = locals_reader.read().map_err(|_| ErrorCode::WasmMalformed)?;
+                    check_value_type(ty)?;
+                    func.define_locals(position, count, ty).map_err(invalid)?;
+                    locals += u64::from(count);
+                }
+
+                let mut max_height = 0u64;
+                let mut ops = body.get_operators_reader().map_err(|_| ErrorCode::WasmMalformed)?;
+                while !ops.eof() {
+                    let position = ops.original_position();
+                    let op = ops.read().map_err(|_| ErrorCode::WasmMalformed)?;
+                    check_operator(wasm, position, &op)?;
+                    func.op(position, &op).map_err(invalid)?;
+                    max_height = max_height.max(u64::from(func.operand_stack_height()));
+                }
+                // Data after the final `end`, or a body that ends inside a block.
+                ops.finish().map_err(|_| ErrorCode::WasmMalformed)?;
+                if func.control_stack_height() != 0 {
+                    return Err(ErrorCode::WasmMalformed);
+                }
+                allocations = func.into_allocations();
+
+                let cost = u64::from(FRAME_BASE_COST) + params + locals + max_height;
+                if cost > u64::from(MAX_FRAME_COST) {
+                    return Err(ErrorCode::FunctionFrameTooLarge);
+                }
+                info.frame_costs.push(cost as u32);
+                // The validator already saw this entry; skip the generic call below.
+                continue;
+            }
+            _ => {}
+        }
+        validator.payload(&payload).map_err(invalid)?;
+    }
+
+    if memories == 0 || !memory_exported {
+        return Err(ErrorCode::MissingMemoryExport);
+    }
+    let start_signature =
+        start_export.and_then(|index| info.function_types.get(index as usize)).map(|&ty| &info.types[ty as usize]);
+    if start_signature != Some(&Signature { params: vec![], results: vec![] }) {
+        return Err(ErrorCode::MissingStartExport);
+    }
+    Ok(info)
+}
+
+/// Value types allowed anywhere: i32 and i64 only.
+fn check_value_type(ty: ValType) -> Result<(), ErrorCode> {
+    match ty {
+        ValType::I32 | ValType::I64 => Ok(()),
+        ValType::F32 | ValType::F64 => Err(ErrorCode::FloatUsed),
+        ValType::V128 => Err(ErrorCode::SimdUsed),
+        ValType::Ref(_) => Err(ErrorCode::WasmInvalid),
+    }
+}
+
+/// Operator classes with their own error codes, decided from the binary opcode (spec section
+/// 5.4) so that no float, SIMD or atomic instruction slips through a match list:
+/// - `0xFD` prefix: SIMD; `0xFE` prefix: threads/atomics;
+/// - MVP float opcodes: f32/f64 load/store/const, comparisons, arithmetic, conversions and
+///   reinterpretations (ranges below); `0xFC 0..=7`: saturating float-to-int truncations.
+fn check_operator(wasm: &[u8], position: usize, op: &Operator) -> Result<(), ErrorCode> {
+    let opcode = wasm[position];
+    match opcode {
+        0xFD => return Err(ErrorCode::SimdUsed),
+        0xFE => return Err(ErrorCode::ThreadsUsed),
+        0x2A | 0x2B | 0x38 | 0x39 | 0x43 | 0x44 | 0x5B..=0x66 | 0x8B..=0xA6 | 0xA8..=0xAB | 0xAE..=0xBF => {
+            return Err(ErrorCode::FloatUsed)
+        }
+        _ => {}
+    }
+    match op {
+        Operator::I32TruncSatF32S
+        | Operator::I32TruncSatF32U
+        | Operator::I32TruncSatF64S
+        | Operator::I32TruncSatF64U
+        | Operator::I64TruncSatF32S
+        | Operator::I64TruncSatF32U
+        | Operator::I64TruncSatF64S
+        | Operator::I64TruncSatF64U => Err(ErrorCode::FloatUsed),
+        Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => match blockty {
+            BlockType::Type(ty) => check_value_type(*ty),
+            BlockType::Empty | BlockType::FuncType(_) => Ok(()),
+        },
+        Operator::TypedSelect { ty } => check_value_type(*ty),
+        _ => Ok(()),
+    }
+}
