@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Rust wasm guests in guests/ (demo workloads and the Rust hostile corpus) into
 # target/guests/*.wasm, with the project's private toolchain (scripts/sbf-toolchain.sh: Debian's
-# rustc 1.96 + wasm-ld 19; nothing is installed system-wide).
+# rustc 1.96 + wasm-ld 19 from $TC/bin; nothing is installed system-wide).
 #
 # Flags: no post-MVP features LLVM would otherwise emit (the runtime accepts MVP + mutable
 # globals, sign-extension and multi-value, and rejects floats, SIMD and bulk memory), a declared
@@ -19,7 +19,7 @@ export LD_LIBRARY_PATH="$TC/root/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD
 export RUSTC="$TC/root/usr/bin/rustc"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_DIR="$ROOT/target/guests-build"
-export RUSTFLAGS="-C linker=$TC/root/usr/lib/llvm-19/bin/wasm-ld \
+export RUSTFLAGS="-C linker=$TC/bin/wasm-ld \
   -C target-feature=-simd128,-bulk-memory,-bulk-memory-opt,-nontrapping-fptoint,-sign-ext,-reference-types,-call-indirect-overlong,-multivalue \
   -C link-arg=--max-memory=$MAX_MEMORY_BYTES -C link-arg=-zstack-size=1048576"
 unset CARGO_BUILD_TARGET
