@@ -32,6 +32,18 @@ pub fn result_digest(
     *blake3::hash(&input).as_bytes()
 }
 
+/// Domain separator of runtime allow-list leaves, so an inner node (or the root) is never accepted
+/// as a runtime id with a shortened proof.
+pub const RUNTIME_LEAF_DOMAIN: &[u8] = b"edgerun-runtime-leaf-v1";
+
+/// Leaf of the runtime allow-list Merkle tree: `blake3("edgerun-runtime-leaf-v1" || runtime_id)`.
+pub fn runtime_merkle_leaf(runtime_id: &[u8; 32]) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(RUNTIME_LEAF_DOMAIN);
+    hasher.update(runtime_id);
+    *hasher.finalize().as_bytes()
+}
+
 /// Parent of two nodes of the runtime allow-list Merkle tree: `blake3(min(a, b) || max(a, b))`.
 /// Sorted pairs make proofs position free: a proof is just the list of siblings.
 pub fn runtime_merkle_parent(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
@@ -42,7 +54,7 @@ pub fn runtime_merkle_parent(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
     *blake3::hash(&input).as_bytes()
 }
 
-/// Root reached from `runtime_id` (the leaf) through `proof`.
+/// Root reached from the leaf of `runtime_id` through `proof` (the siblings, leaf level first).
 pub fn runtime_merkle_root(runtime_id: &[u8; 32], proof: &[[u8; 32]]) -> [u8; 32] {
-    proof.iter().fold(*runtime_id, |node, sibling| runtime_merkle_parent(&node, sibling))
+    proof.iter().fold(runtime_merkle_leaf(runtime_id), |node, sibling| runtime_merkle_parent(&node, sibling))
 }

@@ -25,8 +25,9 @@ pub struct CloseJob {
     pub config: Account<GlobalConfig>,
     #[account(mut, seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump, close = client)]
     pub job: Account<Job>,
-    /// CHECK: the job's client (address checked), receives the Job's rent.
-    #[account(mut, address = job.client @ EdgerunError::NotJobClient)]
+    /// CHECK: the job's client (address checked), receives the Job's rent. `dup`: a client may also
+    /// sit on its own job's committee, and then its wallet is also a remaining account.
+    #[account(unsafe(dup), address = job.client @ EdgerunError::NotJobClient)]
     pub client: UncheckedAccount,
     /// CHECK: the job's OutputAvailability PDA (checked by seeds); closed if it exists.
     #[account(mut, seeds = [OUTPUT_SEED, job.job_id.as_ref()], bump)]

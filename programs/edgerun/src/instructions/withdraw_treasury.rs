@@ -17,7 +17,9 @@ pub struct WithdrawTreasury {
     pub config: Account<GlobalConfig>,
     #[account(mut, seeds = [TREASURY_SEED], bump = treasury.bump)]
     pub treasury: Account<Treasury>,
-    #[account(mut)]
+    /// CHECK: any account named by the admin, the admin's own wallet included (hence `dup`: it is
+    /// only credited). The treasury itself is refused in the handler.
+    #[account(unsafe(dup))]
     pub recipient: UncheckedAccount,
 }
 
@@ -29,6 +31,7 @@ pub fn process_withdraw_treasury(ctx: &mut Context<WithdrawTreasury>, amount: u6
     let withdrawable = treasury_view.lamports().saturating_sub(rent_minimum);
     require!(amount <= withdrawable, EdgerunError::InsufficientTreasuryBalance);
     let mut recipient_view = *ctx.accounts.recipient.account();
+    require!(recipient_view.address() != treasury_view.address(), EdgerunError::InvalidTreasury);
     move_lamports(&mut treasury_view, &mut recipient_view, amount)?;
     let treasury = &mut ctx.accounts.treasury;
     treasury.withdrawn = checked_add(treasury.withdrawn.get(), amount)?.into();
