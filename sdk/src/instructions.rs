@@ -125,7 +125,12 @@ pub fn assign_workers(scheduler_authority: &Address, job_id: &[u8; 32], workers:
 
 /// `submit_result`; must come right after [`crate::attestation::attestation_instruction`] in the
 /// same transaction.
-pub fn submit_result(worker: &Address, job_id: &[u8; 32], output_hash: [u8; 32], attestation_sig: [u8; 64]) -> Instruction {
+pub fn submit_result(
+    worker: &Address,
+    job_id: &[u8; 32],
+    output_hash: [u8; 32],
+    attestation_sig: [u8; 64],
+) -> Instruction {
     let accounts = edgerun::accounts::SubmitResult {
         worker: *worker,
         job: job_address(job_id),
@@ -133,7 +138,10 @@ pub fn submit_result(worker: &Address, job_id: &[u8; 32], output_hash: [u8; 32],
         instructions_sysvar: INSTRUCTIONS_SYSVAR_ID,
         system_program: SYSTEM_PROGRAM_ID,
     };
-    instruction(edgerun::instruction::SubmitResult { output_hash, attestation_sig }.data(), accounts.to_account_metas(None))
+    instruction(
+        edgerun::instruction::SubmitResult { output_hash, attestation_sig }.data(),
+        accounts.to_account_metas(None),
+    )
 }
 
 pub fn reach_quorum(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
@@ -196,8 +204,11 @@ pub fn reassign_missing(
         replacement_worker_stake: worker_stake_address(replacement_worker),
     };
     instruction(
-        edgerun::instruction::ReassignMissing { missing_worker: *missing_worker, replacement_worker: *replacement_worker }
-            .data(),
+        edgerun::instruction::ReassignMissing {
+            missing_worker: *missing_worker,
+            replacement_worker: *replacement_worker,
+        }
+        .data(),
         accounts.to_account_metas(None),
     )
 }
