@@ -1,1 +1,35 @@
+//! Edgerun deployment: the embedded local network ([`localnet`]), config initialization on any
+//! cluster ([`deploy`]) and keypair files ([`keys`]). The binaries `edgerun-localnet` and
+//! `edgerun-deploy` are thin command lines over these modules.
 
+pub mod cli;
+pub mod deploy;
+pub mod keys;
+pub mod localnet;
+
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// The command that builds the program `.so` these tools deploy.
+pub const BUILD_COMMAND: &str = "bash scripts/build-program.sh";
+
+/// `$EDGERUN_SO` if set, else `target/deploy/edgerun.so` of this workspace.
+pub fn default_program_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("EDGERUN_SO") {
+        return PathBuf::from(path);
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/edgerun.so")
+}
+
+/// Reads the program `.so`, failing with the build command when it does not exist.
+pub fn read_program(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| {
+        format!("cannot read the Edgerun program at {}; build it first with: {BUILD_COMMAND}", path.display())
+    })?;
+    anyhow::ensure!(
+        bytes.starts_with(b"\x7fELF"),
+        "{} is not an ELF file; rebuild it with: {BUILD_COMMAND}",
+        path.display()
+    );
+    Ok(bytes)
+}

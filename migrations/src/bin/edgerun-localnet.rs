@@ -1,0 +1,116 @@
+//! `edgerun-localnet`: an embedded surfpool validator with the Edgerun program deployed and its
+//! config initialized; prints the RPC URL and keys as JSON, then runs until Ctrl-C.
+
+use anyhow::Context;
+use clap::Parser;
+use edgerun_migrations::cli::ConfigArgs;
+use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_migrations::{deploy, keys};
+use edgerun_sdk::pda;
+use solana_signer::Signer;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Local network: surfpool validator + Edgerun program + config.
+#[derive(Parser, Debug)]
+#[command(name = "edgerun-localnet", version)]
+struct Cli {
+    /// Program to deploy (build it with `bash scripts/build-program.sh`).
+    #[arg(long, env = "EDGERUN_SO", default_value = "target/deploy/edgerun.so")]
+    program: PathBuf,
+    /// Folder of the admin and scheduler keypairs (created when missing).
+    #[arg(long, default_value = "target/localnet/keys")]
+    keys_dir: PathBuf,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// JSON-RPC HTTP port (0 = any free port).
+    #[arg(long, default_value_t = 8899)]
+    port: u16,
+    /// JSON-RPC WebSocket port (0 = any free port).
+    #[arg(long, default_value_t = 8900)]
+    ws_port: u16,
+    /// Milliseconds per slot.
+    #[arg(long, default_value_t = 400)]
+    slot_time_ms: u64,
+    /// SOL airdropped to the admin and the scheduler.
+    #[arg(long, default_value_t = 100)]
+    airdrop_sol: u64,
+    /// Print surfpool's warnings and errors.
+    #[arg(long, short)]
+    verbose: bool,
+    /// Exit (stopping the validator) right after printing, instead of waiting for Ctrl-C.
+    #[arg(long)]
+    exit_after_init: bool,
+    #[command(flatten)]
+    config: ConfigArgs,
+}
+
+const LOCAL_RETENTION_SLOTS: u64 = 3_000;
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let elf = edgerun_migrations::read_program(&cli.program)?;
+    let (admin, _) = keys::load_or_create_keypair(&cli.keys_dir.join("admin.json"))?;
+    let (scheduler, _) = keys::load_or_create_keypair(&cli.keys_dir.join("scheduler.json"))?;
+
+    eprintln!("starting the local validator on {}:{} ...", cli.host, cli.port);
+    let localnet = Localnet::start(LocalnetConfig {
+        bind_host: cli.host.clone(),
+        rpc_port: cli.port,
+        ws_port: cli.ws_port,
+        slot_time_ms: cli.slot_time_ms,
+        log_to_stderr: cli.verbose,
+        ..LocalnetConfig::default()
+    })?;
+    localnet.deploy_program(&edgerun::ID, &elf).context("deploying the program")?;
+    eprintln!("deployed {} ({} bytes) from {}", edgerun::ID, elf.len(), cli.program.display());
+
+    let client = localnet.rpc_client();
+    let lamports = cli.airdrop_sol.saturating_mul(1_000_000_000);
+    for keypair in [&admin, &scheduler] {
+        deploy::airdrop(&client, &keypair.pubkey(), lamports, Duration::from_secs(30))?;
+    }
+    // The scheduler key is also the randomness authority on the local network.
+    let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCAL_RETENTION_SLOTS);
+    let outcome = deploy::initialize_config_with(&client, &admin, params)?;
+
+    let keypair_path = |name: &str| cli.keys_dir.join(name).display().to_string();
+    let summary = serde_json::json!({
+        "rpc_url": localnet.rpc_url(),
+        "ws_url": localnet.ws_url(),
+        "program_id": edgerun::ID.to_string(),
+        "config": pda::config_address().to_string(),
+        "treasury": pda::treasury_address().to_string(),
+        "config_init": outcome,
+        "admin": { "pubkey": admin.pubkey().to_string(), "keypair": keypair_path("admin.json") },
+        "scheduler": { "pubkey": scheduler.pubkey().to_string(), "keypair": keypair_path("scheduler.json") },
+        "randomness_authority": { "pubkey": scheduler.pubkey().to_string(), "keypair": keypair_path("scheduler.json") },
+    });
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    if cli.exit_after_init {
+        localnet.shutdown();
+        return Ok(());
+    }
+
+    eprintln!("local network running at {}; Ctrl-C to stop", localnet.rpc_url());
+    let (ctrl_c_tx, ctrl_c_rx) = crossbeam_channel::bounded::<()>(1);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        if let Ok(runtime) = runtime {
+            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+                let _ = ctrl_c_tx.send(());
+            }
+        }
+    });
+    loop {
+        if ctrl_c_rx.recv_timeout(Duration::from_secs(1)).is_ok() {
+            eprintln!("stopping the local validator");
+            localnet.shutdown();
+            return Ok(());
+        }
+        if !localnet.is_running() {
+            anyhow::bail!("the local validator stopped unexpectedly");
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Config initialization on any cluster over JSON-RPC: the migration that follows a deploy.
+//! Idempotent: an existing config equal to the wanted one is left alone, a different one is an
+//! error that names every differing field (change it with `update_config`, never silently).
+
+use anchor_lang::AccountDeserialize;
+use anyhow::{anyhow, bail, Context};
+use edgerun::constants::defaults;
+use edgerun::instructions::ConfigParams;
+use edgerun::state::GlobalConfig;
+use edgerun_sdk::{instructions as ix, pda};
+use serde::Serialize;
+use solana_address::Address;
+use solana_client::rpc_client::RpcClient;
+use solana_commitment_config::CommitmentConfig;
+use solana_instruction::Instruction;
+use solana_keypair::Keypair;
+use solana_message::Message;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use std::time::{Duration, Instant};
+
+/// Deployment defaults (`edgerun::constants::defaults`), committee tiering on, any runtime allowed.
+pub fn default_params(scheduler: &Address, randomness: &Address) -> ConfigParams {
+    ConfigParams {
+        scheduler_authority: *scheduler,
+        randomness_authority: *randomness,
+        protocol_fee_bps: defaults::PROTOCOL_FEE_BPS,
+        min_worker_stake_lamports: defaults::MIN_WORKER_STAKE_LAMPORTS,
+        challenge_window_slots: defaults::CHALLENGE_WINDOW_SLOTS,
+        da_window_slots: defaults::DA_WINDOW_SLOTS,
+        non_response_slash_lamports: defaults::NON_RESPONSE_SLASH_LAMPORTS,
+        committee_tiering_enabled: true,
+        committee_size: defaults::COMMITTEE_SIZE,
+        quorum: defaults::QUORUM,
+        max_memory_bytes: defaults::MAX_MEMORY_BYTES,
+        max_instructions: defaults::MAX_INSTRUCTIONS,
+        job_retention_slots: defaults::JOB_RETENTION_SLOTS,
+        allowed_runtime_root: [0u8; 32],
+        paused: false,
+    }
+}
+
+/// Local network parameters: the defaults, with a job retention of 3,000 slots (~20 minutes at
+/// 400 ms) instead of ~1 day so closing jobs can be tried by hand.
+pub fn localnet_params(scheduler: &Address, randomness: &Address) -> ConfigParams {
+    ConfigParams { job_retention_slots: 3_000, ..default_params(scheduler, randomness) }
+}
+
+/// The parameters an on-chain config holds (the inverse of `ConfigParams::apply`).
+pub fn params_of(config: &GlobalConfig) -> ConfigParams {
+    ConfigParams {
+        scheduler_authority: config.scheduler_authority,
+        randomness_authority: config.randomness_authority,
+        protocol_fee_bps: config.protocol_fee_bps.get(),
+        min_worker_stake_lamports: config.min_worker_stake_lamports.get(),
+        challenge_window_slots: config.challenge_window_slots.get(),
+        da_window_slots: config.da_window_slots.get(),
+        non_response_slash_lamports: config.non_response_slash_lamports.get(),
+        committee_tiering_enabled: config.committee_tiering_enabled.get(),
+        committee_size: config.committee_size,
+        quorum: config.quorum,
+        max_memory_bytes: config.max_memory_bytes.get(),
+        max_instructions: config.max_instructions.get(),
+        job_retention_slots: config.job_retention_slots.get(),
+        allowed_runtime_root: config.allowed_runtime_root,
+        paused: config.paused.get(),
+    }
+}
+
+/// Names and values (`on chain` vs `wanted`) of every field where `config` differs from what
+/// `admin` would initialize with `params`.
+pub fn config_differences(config: &GlobalConfig, admin: &Address, params: &ConfigParams) -> Vec<String> {
+    let on_chain = params_of(config);
+    let mut differences = Vec::new();
+    if config.admin != *admin {
+        differences.push(format!("admin: {} != {admin}", config.admin));
+    }
+    macro_rules! compare {
+        ($($field:ident),*) => {$(
+            if on_chain.$field != params.$field {
+                differences.push(format!(
+                    concat!(stringify!($field), ": {:?} != {:?}"),
+                    on_chain.$field, params.$field
+                ));
+            }
+        )*};
+    }
+    compare!(
+        protocol_fee_bps,
+        min_worker_stake_lamports,
+        challenge_window_slots,
+        da_window_slots,
+        non_response_slash_lamports,
+        committee_tiering_enabled,
+        committee_size,
+        quorum,
+        max_memory_bytes,
+        max_instructions,
+        job_retention_slots,
+        paused
+    );
+    if on_chain.scheduler_authority != params.scheduler_authority {
+        differences
+            .push(format!("scheduler_authority: {} != {}", on_chain.scheduler_authority, params.scheduler_authority));
+    }
+    if on_chain.randomness_authority != params.randomness_authority {
+        differences.push(format!(
+            "randomness_authority: {} != {}",
+            on_chain.randomness_authority, params.randomness_authority
+        ));
+    }
+    if on_chain.allowed_runtime_root != params.allowed_runtime_root {
+        differences.push(format!(
+            "allowed_runtime_root: {} != {}",
+            hex::encode(on_chain.allowed_runtime_root),
+            hex::encode(params.allowed_runtime_root)
+        ));
+    }
+    differences
+}
+
+/// What [`initialize_config`] did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ConfigOutcome {
+    /// The config and treasury were created by this transaction.
+    Initialized { signature: String },
+    /// An identical config already existed; nothing was sent.
+    AlreadyInitialized,
+}
+
+/// A client at `confirmed` commitment with a 30 s request timeout.
+pub fn rpc_client(rpc_url: &str) -> RpcClient {
+    RpcClient::new_with_timeout_and_commitment(
+        rpc_url.to_string(),
+        Duration::from_secs(30),
+        CommitmentConfig::confirmed(),
+    )
+}
+
+/// Decodes an Edgerun account of type `T` at `address`; `None` if it does not exist (or is empty).
+pub fn fetch_account<T: AccountDeserialize>(client: &RpcClient, address: &Address) -> anyhow::Result<Option<T>> {
+    let Some(account) = client
+        .get_account_with_commitment(address, client.commitment())
+        .with_context(|| format!("cannot read account {address}"))?
+        .value
+    else {
+        return Ok(None);
+    };
+    if account.data.is_empty() {
+        return Ok(None);
+    }
+    anyhow::ensure!(account.owner == edgerun::ID, "{address} is owned by {}, not by {}", account.owner, edgerun::ID);
+    let decoded = T::try_deserialize(&mut account.data.as_slice())
+        .map_err(|error| anyhow!("cannot decode account {address}: {error:?}"))?;
+    Ok(Some(decoded))
+}
+
+/// The protocol config, `None` before `initialize_config`.
+pub fn fetch_config(client: &RpcClient) -> anyhow::Result<Option<GlobalConfig>> {
+    fetch_account(client, &pda::config_address())
+}
+
+/// Fails clearly unless `edgerun::ID` is an executable program on the cluster.
+pub fn ensure_program_deployed(client: &RpcClient) -> anyhow::Result<()> {
+    let program = client
+        .get_account_with_commitment(&edgerun::ID, client.commitment())
+        .with_context(|| format!("cannot read program account {}", edgerun::ID))?
+        .value;
+    match program {
+        Some(account) if account.executable => Ok(()),
+        Some(_) => bail!("{} exists but is not an executable program", edgerun::ID),
+        None => bail!("the Edgerun program {} is not deployed on {}", edgerun::ID, client.url()),
+    }
+}
+
+/// Sends `instructions` paid by `payer` and signed by `signers` too; waits for confirmation.
+pub fn send(
+    client: &RpcClient,
+    payer: &Keypair,
+    signers: &[&Keypair],
+    instructions: &[Instruction],
+) -> anyhow::Result<String> {
+    let mut all: Vec<&Keypair> = vec![payer];
+    for signer in signers {
+        if !all.iter().any(|known| known.pubkey() == signer.pubkey()) {
+            all.push(signer);
+        }
+    }
+    let blockhash = client.get_latest_blockhash().context("cannot get a recent blockhash")?;
+    let message = Message::new(instructions, Some(&payer.pubkey()));
+    let transaction = Transaction::new(&all, message, blockhash);
+    let signature = client.send_and_confirm_transaction(&transaction).map_err(|error| anyhow!("{error:?}"))?;
+    Ok(signature.to_string())
+}
+
+/// Creates the config and treasury with `params` and `admin` as admin (and fee payer). If the
+/// config already exists and equals the wanted one, does nothing; if it differs, fails with
+/// every differing field.
+pub fn initialize_config(rpc_url: &str, admin: &Keypair, params: ConfigParams) -> anyhow::Result<ConfigOutcome> {
+    initialize_config_with(&rpc_client(rpc_url), admin, params)
+}
+
+/// [`initialize_config`] with an existing client.
+pub fn initialize_config_with(
+    client: &RpcClient,
+    admin: &Keypair,
+    params: ConfigParams,
+) -> anyhow::Result<ConfigOutcome> {
+    if let Some(config) = fetch_config(client)? {
+        return match config_differences(&config, &admin.pubkey(), &params) {
+            differences if differences.is_empty() => Ok(ConfigOutcome::AlreadyInitialized),
+            differences => bail!(
+                "the Edgerun config {} already exists and differs from the wanted one (on chain != wanted):\n  {}\n\
+                 change it with update_config signed by the admin",
+                pda::config_address(),
+                differences.join("\n  ")
+            ),
+        };
+    }
+    ensure_program_deployed(client)?;
+    let signature = send(client, admin, &[], &[ix::initialize_config(&admin.pubkey(), params)])
+        .context("initialize_config failed")?;
+    let config = fetch_config(client)?.ok_or_else(|| anyhow!("config missing after initialize_config {signature}"))?;
+    let differences = config_differences(&config, &admin.pubkey(), &params);
+    anyhow::ensure!(differences.is_empty(), "config differs right after initialization: {differences:?}");
+    Ok(ConfigOutcome::Initialized { signature })
+}
+
+/// Requests an airdrop of `lamports` to `to` and waits (up to `timeout`) until it is confirmed.
+pub fn airdrop(client: &RpcClient, to: &Address, lamports: u64, timeout: Duration) -> anyhow::Result<()> {
+    let signature = client.request_airdrop(to, lamports).with_context(|| format!("airdrop to {to} refused"))?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        if client.confirm_transaction(&signature).unwrap_or(false) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            bail!("airdrop {signature} to {to} not confirmed within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

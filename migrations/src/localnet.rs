@@ -1,0 +1,345 @@
+//! An embedded surfpool validator: Solana JSON-RPC (HTTP + WebSocket) over LiteSVM, offline, on
+//! loopback, running on its own thread. Programs are written into it with surfpool's
+//! `surfnet_writeProgram` cheatcode, so no BPF loader transactions are needed.
+//!
+//! ```no_run
+//! use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+//! let localnet = Localnet::start(LocalnetConfig::default()).unwrap(); // free ports
+//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path()).unwrap();
+//! println!("{}", localnet.rpc_url());
+//! // dropped: the validator shuts down
+//! ```
+
+use anyhow::{anyhow, bail, Context};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use solana_address::Address;
+use solana_client::rpc_client::RpcClient;
+use solana_client::rpc_request::RpcRequest;
+use solana_commitment_config::CommitmentConfig;
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use surfpool_core::surfnet::svm::{SurfnetSvm, SurfnetSvmConfig};
+use surfpool_types::{RpcConfig, SimnetCommand, SimnetConfig, SimnetEvent, SurfpoolConfig};
+
+/// Bytes of program data sent per `surfnet_writeProgram` call (hex doubles it; surfpool accepts
+/// request bodies up to 15 MiB, this stays far below).
+pub const WRITE_PROGRAM_CHUNK: usize = 256 * 1024;
+
+/// How the local validator is started.
+#[derive(Clone, Debug)]
+pub struct LocalnetConfig {
+    /// Address both servers bind to (loopback by default).
+    pub bind_host: String,
+    /// JSON-RPC HTTP port; 0 picks a free one.
+    pub rpc_port: u16,
+    /// JSON-RPC WebSocket port; 0 picks a free one.
+    pub ws_port: u16,
+    /// Milliseconds per slot (slots advance in real time).
+    pub slot_time_ms: u64,
+    /// Longest wait for the servers to answer.
+    pub startup_timeout: Duration,
+    /// Print surfpool's warnings and errors on stderr.
+    pub log_to_stderr: bool,
+}
+
+impl Default for LocalnetConfig {
+    fn default() -> Self {
+        Self {
+            bind_host: "127.0.0.1".to_string(),
+            rpc_port: 0,
+            ws_port: 0,
+            slot_time_ms: 400,
+            startup_timeout: Duration::from_secs(60),
+            log_to_stderr: false,
+        }
+    }
+}
+
+/// A running local validator. Dropping it shuts the validator down.
+pub struct Localnet {
+    rpc_url: String,
+    ws_url: String,
+    rpc_port: u16,
+    ws_port: u16,
+    commands_tx: Sender<SimnetCommand>,
+    finished_rx: Receiver<Result<(), String>>,
+    runloop: Option<JoinHandle<()>>,
+    stop_events: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Localnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Localnet").field("rpc_url", &self.rpc_url).field("ws_url", &self.ws_url).finish()
+    }
+}
+
+/// A TCP port on `host` that was free a moment ago.
+pub fn free_port(host: &str) -> anyhow::Result<u16> {
+    let listener = TcpListener::bind((host, 0)).with_context(|| format!("cannot bind {host}:0"))?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Localnet {
+    /// Starts the validator and waits until its JSON-RPC server answers. When a port is 0 a free
+    /// one is picked; if another process takes it first, startup is retried with new ports.
+    pub fn start(config: LocalnetConfig) -> anyhow::Result<Self> {
+        let auto_ports = config.rpc_port == 0 || config.ws_port == 0;
+        let attempts = if auto_ports { 3 } else { 1 };
+        let mut last_error = None;
+        for _ in 0..attempts {
+            let rpc_port = if config.rpc_port == 0 { free_port(&config.bind_host)? } else { config.rpc_port };
+            let mut ws_port = config.ws_port;
+            while ws_port == 0 || ws_port == rpc_port {
+                ws_port = free_port(&config.bind_host)?;
+            }
+            match Self::start_on(&config, rpc_port, ws_port) {
+                Ok(localnet) => return Ok(localnet),
+                Err(error) => last_error = Some(error),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow!("the local validator did not start")))
+    }
+
+    fn start_on(config: &LocalnetConfig, rpc_port: u16, ws_port: u16) -> anyhow::Result<Self> {
+        let surfpool_config = SurfpoolConfig {
+            simnets: vec![SimnetConfig {
+                offline_mode: true,
+                remote_rpc_url: None,
+                slot_time: config.slot_time_ms,
+                ..SimnetConfig::default()
+            }],
+            rpc: RpcConfig {
+                bind_host: config.bind_host.clone(),
+                bind_port: rpc_port,
+                ws_port,
+                ..RpcConfig::default()
+            },
+            ..SurfpoolConfig::default()
+        };
+        let svm_config = SurfnetSvmConfig { slot_time: config.slot_time_ms, ..SurfnetSvmConfig::default() };
+
+        let (commands_tx, commands_rx) = crossbeam_channel::unbounded::<SimnetCommand>();
+        let (events_tx, events_rx) = crossbeam_channel::bounded::<Receiver<SimnetEvent>>(1);
+        let (finished_tx, finished_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
+        let runloop_commands_tx = commands_tx.clone();
+        // The SVM is built on the thread that runs it: it never has to cross threads.
+        let runloop = hiro_system_kit::thread_named("edgerun-localnet")
+            .spawn(move || {
+                let result = run_surfnet(svm_config, surfpool_config, runloop_commands_tx, commands_rx, events_tx);
+                let _ = finished_tx.send(result);
+            })
+            .context("cannot spawn the validator thread")?;
+
+        let deadline = Instant::now() + config.startup_timeout;
+        let stop_events = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
+        let localnet = Self {
+            rpc_url: format!("http://{}:{rpc_port}", config.bind_host),
+            ws_url: format!("ws://{}:{ws_port}", config.bind_host),
+            rpc_port,
+            ws_port,
+            commands_tx,
+            finished_rx,
+            runloop: Some(runloop),
+            stop_events: stop_events.clone(),
+        };
+
+        // The SVM's event channel must be drained for as long as it runs.
+        let events = crossbeam_channel::select! {
+            recv(events_rx) -> events => events.ok(),
+            recv(localnet.finished_rx) -> result => {
+                let error = result.ok().and_then(Result::err).unwrap_or_else(|| "stopped".into());
+                bail!("the local validator failed to start: {error}");
+            }
+            default(deadline.saturating_duration_since(Instant::now())) => None,
+        };
+        let Some(events) = events else { bail!("the local validator did not create its SVM in time") };
+        let log = config.log_to_stderr;
+        hiro_system_kit::thread_named("edgerun-localnet-events")
+            .spawn(move || drain_events(events, ready_tx, stop_events, log))
+            .context("cannot spawn the event thread")?;
+
+        crossbeam_channel::select! {
+            recv(ready_rx) -> ready => match ready {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => bail!("the local validator aborted: {error}"),
+                Err(_) => bail!("the local validator stopped before it was ready"),
+            },
+            recv(localnet.finished_rx) -> result => {
+                let error = result.ok().and_then(Result::err).unwrap_or_else(|| "stopped".into());
+                bail!("the local validator failed to start: {error}");
+            }
+            default(deadline.saturating_duration_since(Instant::now())) => {
+                bail!("the local validator was not ready within {:?}", config.startup_timeout)
+            }
+        }
+
+        // The servers are bound; wait until JSON-RPC answers.
+        let client = localnet.rpc_client();
+        loop {
+            if client.get_version().is_ok() {
+                break;
+            }
+            if let Ok(result) = localnet.finished_rx.try_recv() {
+                bail!("the local validator stopped: {}", result.err().unwrap_or_else(|| "no error".into()));
+            }
+            if Instant::now() >= deadline {
+                bail!("{} did not answer within {:?}", localnet.rpc_url, config.startup_timeout);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(localnet)
+    }
+
+    /// HTTP JSON-RPC URL, e.g. `http://127.0.0.1:8899`.
+    pub fn rpc_url(&self) -> &str {
+        &self.rpc_url
+    }
+
+    /// WebSocket JSON-RPC URL, e.g. `ws://127.0.0.1:8900`.
+    pub fn ws_url(&self) -> &str {
+        &self.ws_url
+    }
+
+    pub fn rpc_port(&self) -> u16 {
+        self.rpc_port
+    }
+
+    pub fn ws_port(&self) -> u16 {
+        self.ws_port
+    }
+
+    /// A client of this validator at `confirmed` commitment.
+    pub fn rpc_client(&self) -> RpcClient {
+        RpcClient::new_with_timeout_and_commitment(
+            self.rpc_url.clone(),
+            Duration::from_secs(30),
+            CommitmentConfig::confirmed(),
+        )
+    }
+
+    /// Writes `elf` as the upgradeable program `program_id` (see [`write_program`]).
+    pub fn deploy_program(&self, program_id: &Address, elf: &[u8]) -> anyhow::Result<()> {
+        write_program(&self.rpc_client(), program_id, elf)
+    }
+
+    /// Reads the `.so` at `path` (failing with the build command if missing) and deploys it.
+    pub fn deploy_program_file(&self, program_id: &Address, path: &Path) -> anyhow::Result<()> {
+        self.deploy_program(program_id, &crate::read_program(path)?)
+    }
+
+    /// True while the validator's runloop is alive.
+    pub fn is_running(&self) -> bool {
+        self.runloop.as_ref().is_some_and(|thread| !thread.is_finished())
+    }
+
+    /// Blocks until the validator stops by itself (it never does unless it fails) or `timeout`.
+    pub fn wait(&self, timeout: Duration) -> Option<Result<(), String>> {
+        self.finished_rx.recv_timeout(timeout).ok()
+    }
+
+    /// Stops the validator and waits (up to 10 s) for its runloop to end.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let Some(runloop) = self.runloop.take() else { return };
+        let _ = self.commands_tx.send(SimnetCommand::Terminate(None));
+        if self.finished_rx.recv_timeout(Duration::from_secs(10)).is_ok() || runloop.is_finished() {
+            let _ = runloop.join();
+        }
+        self.stop_events.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Body of the validator thread: its own tokio runtime, the surfpool runloop until `Terminate`.
+fn run_surfnet(
+    svm_config: SurfnetSvmConfig,
+    surfpool_config: SurfpoolConfig,
+    commands_tx: Sender<SimnetCommand>,
+    commands_rx: Receiver<SimnetCommand>,
+    events_tx: Sender<Receiver<SimnetEvent>>,
+) -> Result<(), String> {
+    let (svm, simnet_events, geyser_events) =
+        SurfnetSvm::new(svm_config).map_err(|error| format!("cannot create the SVM: {error:?}"))?;
+    events_tx.send(simnet_events).map_err(|_| "the starter went away".to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("edgerun-localnet-rt")
+        .enable_all()
+        .build()
+        .map_err(|error| format!("cannot build a tokio runtime: {error}"))?;
+    let result = runtime
+        .block_on(surfpool_core::start_local_surfnet(svm, surfpool_config, commands_tx, commands_rx, geyser_events))
+        .map_err(|error| error.to_string());
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    result
+}
+
+/// Drains surfpool's event channel; reports readiness (`CoreStarted`) or an abort once.
+fn drain_events(
+    events: Receiver<SimnetEvent>,
+    ready_tx: Sender<Result<(), String>>,
+    stop: Arc<AtomicBool>,
+    log_to_stderr: bool,
+) {
+    let mut ready_tx = Some(ready_tx);
+    while !stop.load(Ordering::Relaxed) {
+        let event = match events.recv_timeout(Duration::from_millis(250)) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        match event {
+            SimnetEvent::CoreStarted(_) => {
+                if let Some(tx) = ready_tx.take() {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+            SimnetEvent::Aborted(error) => {
+                if let Some(tx) = ready_tx.take() {
+                    let _ = tx.send(Err(error.clone()));
+                }
+                if log_to_stderr {
+                    eprintln!("[localnet] aborted: {error}");
+                }
+            }
+            SimnetEvent::ErrorLog(_, message) if log_to_stderr => eprintln!("[localnet] error: {message}"),
+            SimnetEvent::WarnLog(_, message) if log_to_stderr => eprintln!("[localnet] warn: {message}"),
+            SimnetEvent::Shutdown => break,
+            _ => {}
+        }
+    }
+}
+
+/// Writes an upgradeable program with surfpool's `surfnet_writeProgram` cheatcode, in chunks of
+/// [`WRITE_PROGRAM_CHUNK`] bytes, then checks the program account is executable. Only surfpool
+/// answers this method: on a real cluster deploy with `solana program deploy`.
+pub fn write_program(client: &RpcClient, program_id: &Address, elf: &[u8]) -> anyhow::Result<()> {
+    anyhow::ensure!(!elf.is_empty(), "empty program");
+    for (index, chunk) in elf.chunks(WRITE_PROGRAM_CHUNK).enumerate() {
+        let offset = index * WRITE_PROGRAM_CHUNK;
+        let params = serde_json::json!([program_id.to_string(), hex::encode(chunk), offset]);
+        client
+            .send::<serde_json::Value>(RpcRequest::Custom { method: "surfnet_writeProgram" }, params)
+            .with_context(|| format!("surfnet_writeProgram of {program_id} at offset {offset} failed"))?;
+    }
+    let account = client
+        .get_account_with_commitment(program_id, CommitmentConfig::processed())
+        .with_context(|| format!("cannot read program account {program_id}"))?
+        .value
+        .ok_or_else(|| anyhow!("program account {program_id} missing after surfnet_writeProgram"))?;
+    anyhow::ensure!(account.executable, "program account {program_id} is not executable");
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! End to end on the embedded surfpool validator, over JSON-RPC only: deploy the real `.so`,
+//! initialize the config (idempotently), then one job's whole life: three staked workers, post,
+//! seed, assign, three attested results, and quorum + output + finalization in one transaction.
+//! Slots advance in real time here, so the test never waits on timing: every step waits for its
+//! confirmation, and the whole run is bounded by a watchdog.
+
+use ed25519_dalek::SigningKey;
+use edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun::state::{job_status, Job, WorkerStake};
+use edgerun_migrations::deploy::{self, ConfigOutcome};
+use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_sdk::{attestation, instructions as ix, pda};
+use solana_address::Address;
+use solana_client::rpc_client::RpcClient;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use std::time::{Duration, Instant};
+
+/// The whole test, startup included, must end within this.
+const WATCHDOG: Duration = Duration::from_secs(300);
+const SOL: u64 = 1_000_000_000;
+const STAKE: u64 = 100_000_000;
+/// Tier 0 (escrow < 0.1 SOL): a committee of 3 with quorum 2.
+const ESCROW: u64 = 50_000_001;
+
+fn params(scheduler: &Address, randomness: &Address) -> ConfigParams {
+    ConfigParams {
+        min_worker_stake_lamports: 1_000_000,
+        // 150 slots ≈ 60 s at 400 ms: ample for three confirmed submissions.
+        challenge_window_slots: 150,
+        ..deploy::default_params(scheduler, randomness)
+    }
+}
+
+#[test]
+fn whole_job_lifecycle_over_json_rpc() {
+    // The .so must exist: fail loudly (never skip) with the build command.
+    let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
+        .unwrap_or_else(|error| panic!("{error:#}"));
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lifecycle(&elf)));
+        let _ = done_tx.send(());
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    match done_rx.recv_timeout(WATCHDOG) {
+        Ok(()) => runner.join().expect("the lifecycle failed"),
+        Err(_) => panic!("the localnet lifecycle did not finish within {WATCHDOG:?}"),
+    }
+}
+
+fn lifecycle(elf: &[u8]) {
+    let started = Instant::now();
+    let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
+        .expect("start the local validator");
+    eprintln!("validator up at {} in {:?}", localnet.rpc_url(), started.elapsed());
+    localnet.deploy_program(&edgerun::ID, elf).expect("write the program");
+    let client = localnet.rpc_client();
+
+    let admin = funded(&client, 10 * SOL);
+    let scheduler = funded(&client, 2 * SOL);
+    let randomness = funded(&client, 2 * SOL);
+    let client_wallet = funded(&client, 10 * SOL);
+    let workers = [funded(&client, 2 * SOL), funded(&client, 2 * SOL), funded(&client, 2 * SOL)];
+
+    // Config: created once, then a no-op, and a different config is refused with the field named.
+    let wanted = params(&scheduler.pubkey(), &randomness.pubkey());
+    let outcome = deploy::initialize_config(localnet.rpc_url(), &admin, wanted).expect("initialize_config");
+    assert!(matches!(outcome, ConfigOutcome::Initialized { .. }), "{outcome:?}");
+    assert_eq!(
+        deploy::initialize_config(localnet.rpc_url(), &admin, wanted).expect("idempotent"),
+        ConfigOutcome::AlreadyInitialized
+    );
+    let error = deploy::initialize_config(localnet.rpc_url(), &admin, ConfigParams { protocol_fee_bps: 300, ..wanted })
+        .expect_err("a differing config must be refused");
+    assert!(error.to_string().contains("protocol_fee_bps"), "{error:#}");
+    let config = deploy::fetch_config(&client).unwrap().expect("config");
+    assert_eq!(deploy::params_of(&config), wanted);
+    assert_eq!(config.admin, admin.pubkey());
+
+    // Three workers with stake.
+    for worker in &workers {
+        send(
+            &client,
+            worker,
+            &[],
+            &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)],
+        );
+        assert_eq!(stake(&client, &worker.pubkey()).total_stake.get(), STAKE);
+    }
+
+    // post_job
+    let nonce = 1u64;
+    let bundle_hash = [0xb1; 32];
+    let runtime_id = [0xa7; 32];
+    let job_id = edgerun::digest::job_id(client_wallet.pubkey().as_array(), &bundle_hash, nonce);
+    let args = PostJobArgs {
+        job_id,
+        nonce,
+        bundle_hash,
+        runtime_id,
+        escrow_lamports: ESCROW,
+        max_memory_bytes: 16 * 1024 * 1024,
+        max_instructions: 1_000_000,
+        runtime_proof: Vec::new(),
+    };
+    send(&client, &client_wallet, &[], &[ix::post_job(&client_wallet.pubkey(), args)]);
+    let posted = job(&client, &job_id);
+    assert_eq!((posted.status, posted.committee_size, posted.quorum), (job_status::POSTED, 3, 2));
+
+    // set_job_seed, then assign_workers
+    send(&client, &randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, [9u8; 32])]);
+    let committee: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
+    send(&client, &scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)]);
+    let assigned = job(&client, &job_id);
+    assert_eq!(assigned.status, job_status::ASSIGNED);
+    assert_eq!(assigned.committee(), committee.as_slice());
+    let lock = assigned.required_lock.get();
+
+    // Three attested results (attestation + submit_result per transaction): two honest, one liar.
+    let honest = [0x11; 32];
+    let wrong = [0x22; 32];
+    for (worker, output) in workers.iter().zip([honest, honest, wrong]) {
+        let key = SigningKey::from_bytes(worker.secret_bytes());
+        let digest = attestation::result_digest(&job_id, &bundle_hash, &output, &runtime_id);
+        let signature = attestation::sign_result(&key, &job_id, &bundle_hash, &output, &runtime_id);
+        send(
+            &client,
+            worker,
+            &[],
+            &[
+                attestation::attestation_instruction(worker.pubkey().as_array(), &digest, &signature),
+                ix::submit_result(&worker.pubkey(), &job_id, output, signature),
+            ],
+        );
+    }
+
+    // reach_quorum + declare_output + finalize_job in one transaction, by a winner.
+    let winner = &workers[0];
+    let pointer = format!("http://127.0.0.1:8080/output/{}", hex::encode(honest));
+    send(
+        &client,
+        winner,
+        &[],
+        &[
+            ix::reach_quorum(&job_id, &committee),
+            ix::declare_output(&winner.pubkey(), &job_id, honest, pointer.as_bytes()),
+            ix::finalize_job(&job_id, &committee),
+        ],
+    );
+
+    let finalized = job(&client, &job_id);
+    assert_eq!(finalized.status, job_status::FINALIZED);
+    assert_eq!(finalized.winning_output_hash, honest);
+    for winner in &workers[..2] {
+        let stake = stake(&client, &winner.pubkey());
+        assert!(stake.total_stake.get() > STAKE, "a winner's stake did not grow: {}", stake.total_stake.get());
+        assert_eq!(stake.total_stake.get(), STAKE + stake.rewards_earned.get());
+        assert_eq!(stake.locked_stake.get(), 0);
+    }
+    let liar = stake(&client, &workers[2].pubkey());
+    assert_eq!((liar.total_stake.get(), liar.slashed_lamports.get()), (STAKE - lock, lock));
+
+    localnet.shutdown();
+    eprintln!("lifecycle done in {:?}", started.elapsed());
+}
+
+fn funded(client: &RpcClient, lamports: u64) -> Keypair {
+    let keypair = Keypair::new();
+    deploy::airdrop(client, &keypair.pubkey(), lamports, Duration::from_secs(30)).expect("airdrop");
+    keypair
+}
+
+#[track_caller]
+fn send(client: &RpcClient, payer: &Keypair, signers: &[&Keypair], instructions: &[solana_instruction::Instruction]) {
+    if let Err(error) = deploy::send(client, payer, signers, instructions) {
+        panic!("transaction failed: {error:#}");
+    }
+}
+
+fn job(client: &RpcClient, job_id: &[u8; 32]) -> Job {
+    deploy::fetch_account(client, &pda::job_address(job_id)).unwrap().expect("job account")
+}
+
+fn stake(client: &RpcClient, worker: &Address) -> WorkerStake {
+    deploy::fetch_account(client, &pda::worker_stake_address(worker)).unwrap().expect("worker stake")
+}
