@@ -37,6 +37,18 @@ pub fn committee_accounts(job_id: &[u8; 32], committee: &[Address], writable_sta
         .collect()
 }
 
+/// An instruction over a whole committee: its named accounts, then [`committee_accounts`].
+fn committee_instruction(
+    data: Vec<u8>,
+    mut accounts: Vec<AccountMeta>,
+    job_id: &[u8; 32],
+    committee: &[Address],
+    writable_stakes: bool,
+) -> Instruction {
+    accounts.extend(committee_accounts(job_id, committee, writable_stakes));
+    instruction(data, accounts)
+}
+
 pub fn initialize_config(admin: &Address, params: ConfigParams) -> Instruction {
     let accounts = edgerun::accounts::InitializeConfig {
         admin: *admin,
@@ -146,9 +158,13 @@ pub fn submit_result(
 
 pub fn reach_quorum(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
     let accounts = edgerun::accounts::ReachQuorum { config: config_address(), job: job_address(job_id) };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(committee_accounts(job_id, committee, false));
-    instruction(edgerun::instruction::ReachQuorum {}.data(), metas)
+    committee_instruction(
+        edgerun::instruction::ReachQuorum {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        false,
+    )
 }
 
 pub fn declare_output(publisher: &Address, job_id: &[u8; 32], output_hash: [u8; 32], pointer: &[u8]) -> Instruction {
@@ -172,9 +188,13 @@ pub fn finalize_job(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
         output_availability: output_address(job_id),
         treasury: treasury_address(),
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(committee_accounts(job_id, committee, true));
-    instruction(edgerun::instruction::FinalizeJob {}.data(), metas)
+    committee_instruction(
+        edgerun::instruction::FinalizeJob {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        true,
+    )
 }
 
 pub fn penalize_non_submitters(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
@@ -183,9 +203,13 @@ pub fn penalize_non_submitters(job_id: &[u8; 32], committee: &[Address]) -> Inst
         job: job_address(job_id),
         treasury: treasury_address(),
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(committee_accounts(job_id, committee, true));
-    instruction(edgerun::instruction::PenalizeNonSubmitters {}.data(), metas)
+    committee_instruction(
+        edgerun::instruction::PenalizeNonSubmitters {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        true,
+    )
 }
 
 pub fn reassign_missing(
@@ -220,9 +244,13 @@ pub fn cancel_no_da(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
         output_availability: output_address(job_id),
         treasury: treasury_address(),
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(committee_accounts(job_id, committee, true));
-    instruction(edgerun::instruction::CancelNoDa {}.data(), metas)
+    committee_instruction(
+        edgerun::instruction::CancelNoDa {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        true,
+    )
 }
 
 pub fn cancel_expired_job(job_id: &[u8; 32], client: &Address, committee: &[Address]) -> Instruction {
@@ -232,9 +260,13 @@ pub fn cancel_expired_job(job_id: &[u8; 32], client: &Address, committee: &[Addr
         client: *client,
         treasury: treasury_address(),
     };
-    let mut metas = accounts.to_account_metas(None);
-    metas.extend(committee_accounts(job_id, committee, true));
-    instruction(edgerun::instruction::CancelExpiredJob {}.data(), metas)
+    committee_instruction(
+        edgerun::instruction::CancelExpiredJob {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        true,
+    )
 }
 
 /// `close_job` for `job`: rent goes back to the client, the publisher and each worker.
