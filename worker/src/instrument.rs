@@ -153,15 +153,20 @@ const I32_GT_U: u8 = 0x4B;
 const I32_ADD: u8 = 0x6A;
 const I32_SUB: u8 = 0x6B;
 
-/// `depth += cost; if depth >u BUDGET { depth = SENTINEL; unreachable }`
-fn push_depth_enter(out: &mut Vec<u8>, global: u32, cost: u32) {
+/// `depth = depth <op> cost`, with `op` one of `I32_ADD` / `I32_SUB`.
+fn push_depth_adjust(out: &mut Vec<u8>, global: u32, cost: u32, op: u8) {
     out.push(GLOBAL_GET);
     write_u32(out, global);
     out.push(I32_CONST);
     write_i32(out, cost as i32);
-    out.push(I32_ADD);
+    out.push(op);
     out.push(GLOBAL_SET);
     write_u32(out, global);
+}
+
+/// `depth += cost; if depth >u BUDGET { depth = SENTINEL; unreachable }`
+fn push_depth_enter(out: &mut Vec<u8>, global: u32, cost: u32) {
+    push_depth_adjust(out, global, cost, I32_ADD);
     out.push(GLOBAL_GET);
     write_u32(out, global);
     out.push(I32_CONST);
@@ -176,13 +181,7 @@ fn push_depth_enter(out: &mut Vec<u8>, global: u32, cost: u32) {
 
 /// `depth -= cost`
 fn push_depth_leave(out: &mut Vec<u8>, global: u32, cost: u32) {
-    out.push(GLOBAL_GET);
-    write_u32(out, global);
-    out.push(I32_CONST);
-    write_i32(out, cost as i32);
-    out.push(I32_SUB);
-    out.push(GLOBAL_SET);
-    write_u32(out, global);
+    push_depth_adjust(out, global, cost, I32_SUB);
 }
 
 /// `(global (mut i32) (i32.const 0))`
