@@ -11,4 +11,5 @@ step "toolchain";      bash scripts/sbf-toolchain.sh >/dev/null
 step "program (.so)";  bash scripts/build-program.sh
 step "wasm guests";    bash scripts/build-guests.sh
 step "format";         cargo fmt --all -- --check
-step "tests";          cargo test --workspace --locked
+# No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
+step "tests";          CARGO_INCREMENTAL=0 cargo test --workspace --locked
