@@ -83,6 +83,12 @@ fn sha256_guest_matches_known_vectors() {
         hex::encode(empty.output().unwrap()),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
+    let two_blocks =
+        runtime().execute(&guest, b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", LIMITS).unwrap();
+    assert_eq!(
+        hex::encode(two_blocks.output().unwrap()),
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+    );
 }
 
 #[test]

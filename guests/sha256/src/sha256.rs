@@ -14,6 +14,21 @@ const K: [u32; 64] = [
 
 const H0: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+/// One round; the caller renames the eight working variables instead of shifting them, so the
+/// round costs no register moves (the usual shape of SHA-256 code, and it keeps both cranelift
+/// and LLVM from carrying a 64-iteration loop with eight moves each).
+macro_rules! round {
+    ($a:ident, $b:ident, $c:ident, $d:ident, $e:ident, $f:ident, $g:ident, $h:ident, $k:expr, $w:expr) => {
+        let s1 = $e.rotate_right(6) ^ $e.rotate_right(11) ^ $e.rotate_right(25);
+        let ch = ($e & $f) ^ (!$e & $g);
+        let t1 = $h.wrapping_add(s1).wrapping_add(ch).wrapping_add($k).wrapping_add($w);
+        let s0 = $a.rotate_right(2) ^ $a.rotate_right(13) ^ $a.rotate_right(22);
+        let maj = ($a & $b) ^ ($a & $c) ^ ($b & $c);
+        $d = $d.wrapping_add(t1);
+        $h = t1.wrapping_add(s0.wrapping_add(maj));
+    };
+}
+
 fn compress(state: &mut [u32; 8], block: &[u8]) {
     let mut w = [0u32; 64];
     for (i, word) in block.chunks_exact(4).enumerate() {
@@ -25,21 +40,15 @@ fn compress(state: &mut [u32; 8], block: &[u8]) {
         w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
     }
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    for i in 0..64 {
-        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
-        let ch = (e & f) ^ (!e & g);
-        let t1 = h.wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
-        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
-        let maj = (a & b) ^ (a & c) ^ (b & c);
-        let t2 = s0.wrapping_add(maj);
-        h = g;
-        g = f;
-        f = e;
-        e = d.wrapping_add(t1);
-        d = c;
-        c = b;
-        b = a;
-        a = t1.wrapping_add(t2);
+    for (k, w) in K.chunks_exact(8).zip(w.chunks_exact(8)) {
+        round!(a, b, c, d, e, f, g, h, k[0], w[0]);
+        round!(h, a, b, c, d, e, f, g, k[1], w[1]);
+        round!(g, h, a, b, c, d, e, f, k[2], w[2]);
+        round!(f, g, h, a, b, c, d, e, k[3], w[3]);
+        round!(e, f, g, h, a, b, c, d, k[4], w[4]);
+        round!(d, e, f, g, h, a, b, c, k[5], w[5]);
+        round!(c, d, e, f, g, h, a, b, k[6], w[6]);
+        round!(b, c, d, e, f, g, h, a, k[7], w[7]);
     }
     for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
         *s = s.wrapping_add(v);
