@@ -27,6 +27,7 @@ pub const RUNTIME_DESCRIPTOR: &str = concat!(
     "start=start section run by host after instantiation, before _start, same fuel\n",
     "output=at most 16777216 bytes, written once; output_hash=blake3(output)\n",
     "error=blake3(\"edgerun-error-v1\" || code u32 LE || fuel_used u64 LE)\n",
+    "job=bundle runtime_id and limits must equal the job's posted ones, else error 103 with fuel 0\n",
 );
 
 /// `runtime_id = blake3(RUNTIME_DESCRIPTOR)`.
@@ -67,7 +68,7 @@ mod tests {
     fn runtime_id_is_pinned() {
         // Any change to the descriptor changes the id, and with it which workers judge which jobs.
         // Update this value only together with a deliberate runtime version bump.
-        assert_eq!(hex::encode(runtime_id()), "c5182b3df219d4c77e03fcb699b3779f5cdea968acd4698c810ce8b1c4ef5257");
+        assert_eq!(hex::encode(runtime_id()), "2fddbedaab427f6a3515c5b03937f098709c323a3e0014c8aa07989ce73cb97f");
     }
 
     #[test]

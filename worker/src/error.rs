@@ -18,6 +18,10 @@ pub enum ErrorCode {
     BundleUnsupportedVersion = 101,
     /// The bundle, its wasm, input or meta is above its size limit.
     BundleTooLarge = 102,
+    /// The bundle's own runtime_id or limits differ from those its job was posted with (a
+    /// result, not a refusal: every honest committee member sees the same mismatch, and a
+    /// customer cannot get honest workers penalized for silence by posting such a job).
+    BundleJobMismatch = 103,
 
     /// The wasm bytes do not parse as a core module.
     WasmMalformed = 200,
@@ -84,10 +88,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order (documentation, tests, CLI listings).
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::BundleMalformed,
         ErrorCode::BundleUnsupportedVersion,
         ErrorCode::BundleTooLarge,
+        ErrorCode::BundleJobMismatch,
         ErrorCode::WasmMalformed,
         ErrorCode::WasmInvalid,
         ErrorCode::FloatUsed,

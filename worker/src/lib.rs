@@ -11,11 +11,14 @@
 //! 4. [`report`]: `output_hash = blake3(output)` or `blake3(error record)`.
 //!
 //! [`descriptor`] names every setting that can change a result; `runtime_id` is its hash.
+//! [`job`] is the step around it for an assigned job: bundle checks against the posted job and
+//! the attested submission.
 
 pub mod descriptor;
 pub mod error;
 pub mod host;
 pub mod instrument;
+pub mod job;
 pub mod limits;
 pub mod report;
 pub mod runtime;

@@ -269,7 +269,7 @@ impl Runtime {
     }
 }
 
-fn bundle_error_code(error: &BundleError) -> ErrorCode {
+pub(crate) fn bundle_error_code(error: &BundleError) -> ErrorCode {
     match error {
         BundleError::UnsupportedVersion(_) => ErrorCode::BundleUnsupportedVersion,
         BundleError::BundleTooLarge { .. }
