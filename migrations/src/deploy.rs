@@ -147,13 +147,7 @@ pub fn fetch_account<T: AccountDeserialize>(client: &RpcClient, address: &Addres
     else {
         return Ok(None);
     };
-    if account.data.is_empty() {
-        return Ok(None);
-    }
-    anyhow::ensure!(account.owner == edgerun::ID, "{address} is owned by {}, not by {}", account.owner, edgerun::ID);
-    let decoded = T::try_deserialize(&mut account.data.as_slice())
-        .map_err(|error| anyhow!("cannot decode account {address}: {error:?}"))?;
-    Ok(Some(decoded))
+    Ok(edgerun_sdk::accounts::decode_account(address, &account.owner, &account.data)?)
 }
 
 /// The protocol config, `None` before `initialize_config`.

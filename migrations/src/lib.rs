@@ -1,10 +1,13 @@
-//! Edgerun deployment: the embedded local network ([`localnet`]), config initialization on any
-//! cluster ([`deploy`]) and keypair files ([`keys`]). The binaries `edgerun-localnet` and
+//! Edgerun deployment: the embedded local network ([`localnet`]) with its storage gateway
+//! ([`local_storage`]) and demo job ([`demo`]), config initialization on any cluster
+//! ([`deploy`]) and keypair files ([`keys`]). The binaries `edgerun-localnet` and
 //! `edgerun-deploy` are thin command lines over these modules.
 
 pub mod cli;
+pub mod demo;
 pub mod deploy;
 pub mod keys;
+pub mod local_storage;
 pub mod localnet;
 
 use anyhow::Context;

@@ -92,6 +92,8 @@ fn lifecycle(elf: &[u8]) {
         assert_eq!(stake(&client, &worker.pubkey()).total_stake.get(), STAKE);
     }
 
+    outputs_only_from_workers_registered_on_chain(localnet.rpc_url(), &workers[0], &client_wallet);
+
     // post_job
     let nonce = 1u64;
     let bundle_hash = [0xb1; 32];
@@ -164,8 +166,89 @@ fn lifecycle(elf: &[u8]) {
     let liar = stake(&client, &workers[2].pubkey());
     assert_eq!((liar.total_stake.get(), liar.slashed_lamports.get()), (STAKE - lock, lock));
 
+    demo_job_end_to_end(&client, &scheduler, &randomness);
+
     localnet.shutdown();
-    eprintln!("lifecycle done in {:?}", started.elapsed());
+    eprintln!("lifecycle and demo done in {:?}", started.elapsed());
+}
+
+/// What `scripts/localnet.sh` runs: the demo job with real workers executing the real guest,
+/// its output stored and read back by hash, and the escrow split to the lamport.
+fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Keypair) {
+    use edgerun_migrations::demo::{run_demo, DemoParties, DEMO_INPUT};
+    use edgerun_migrations::local_storage::LocalStorage;
+
+    let guest_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/guests/json_redact.wasm");
+    let wasm = std::fs::read(guest_path)
+        .unwrap_or_else(|error| panic!("{guest_path}: {error}; build it with `bash scripts/build-guests.sh`"));
+    let folder = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::start(folder.path(), "127.0.0.1", 0).expect("storage gateway");
+    let parties = DemoParties { randomness_authority: randomness, scheduler_authority: scheduler };
+    let outcome = run_demo(client, storage.base_url(), parties, wasm.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+    eprintln!("demo outcome: {}", serde_json::to_string_pretty(&outcome).unwrap());
+
+    assert_eq!(outcome.final_status, job_status::FINALIZED);
+    assert_eq!(outcome.error_code, None);
+    let local = edgerun_worker::Runtime::new(edgerun_worker::RuntimeConfig::default())
+        .unwrap()
+        .execute(&wasm, DEMO_INPUT.as_bytes(), edgerun_migrations::demo::DEMO_LIMITS)
+        .unwrap();
+    assert_eq!(outcome.output.as_bytes(), local.output().expect("the demo guest succeeds"));
+    assert_eq!(outcome.output_hash, hex::encode(local.output_hash()));
+    assert!(outcome.output.contains("[REDACTED]") && !outcome.output.contains("hunter2"), "{}", outcome.output);
+    assert!(outcome.output_pointer.starts_with(storage.base_url()));
+    // Every lamport of the escrow went to the committee or the treasury.
+    let rewards: u64 = outcome.committee.iter().map(|member| member.stake_after - member.stake_before).sum();
+    assert!(outcome.committee.iter().all(|member| member.stake_after > member.stake_before));
+    assert_eq!(rewards + outcome.treasury_fee_lamports, outcome.escrow_lamports);
+    assert!(outcome.treasury_fee_lamports > 0);
+}
+
+/// The storage gateway's production write policy against this cluster: a registered worker may
+/// store an output, any other key is refused with `not_a_worker`, and nothing of it is stored.
+fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
+    use clap::Parser;
+    use edgerun_storage_gateway::client::{ClientError, StorageClient};
+    use edgerun_storage_gateway::{config::Cli, Gateway};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let folder = tempfile::tempdir().unwrap();
+        let cli = Cli::try_parse_from([
+            "edgerun-storage-gateway",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            folder.path().to_str().unwrap(),
+            "--write-policy",
+            "workers-and-quota",
+            "--worker-rpc",
+            rpc_url,
+        ])
+        .unwrap();
+        let gateway = Gateway::from_cli(&cli).await.expect("gateway with the chain registry");
+        let listener = tokio::net::TcpListener::bind(cli.listen).await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(gateway.serve(listener, std::future::pending()));
+
+        let output = b"an output only a registered worker may publish".to_vec();
+        let outsider_client =
+            StorageClient::new(&base).unwrap().with_signer(SigningKey::from_bytes(outsider.secret_bytes()));
+        match outsider_client.put_output(output.clone()).await {
+            Err(ClientError::Rejected { status, code, .. }) => {
+                assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
+            }
+            other => panic!("an unregistered key stored an output: {other:?}"),
+        }
+        let hash = edgerun_storage_gateway::blob::ContentHash::of(&output);
+        assert!(!outsider_client.exists(edgerun_storage_gateway::blob::BlobKind::Output, &hash).await.unwrap());
+
+        let worker_client =
+            StorageClient::new(&base).unwrap().with_signer(SigningKey::from_bytes(worker.secret_bytes()));
+        worker_client.put_output(output.clone()).await.expect("a registered worker stores its output");
+        assert_eq!(worker_client.get_output(&hash).await.unwrap(), output);
+        server.abort();
+    });
 }
 
 fn funded(client: &RpcClient, lamports: u64) -> Keypair {

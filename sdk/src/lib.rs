@@ -2,10 +2,12 @@
 //! storage clients. Services and the CLI import facts from here (and the program crate), never
 //! re-declare them.
 
+pub mod accounts;
 pub mod attestation;
 pub mod bundle;
 pub mod instructions;
 pub mod pda;
+pub mod selection;
 pub mod storage_auth;
 
 pub use edgerun;

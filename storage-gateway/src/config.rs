@@ -36,14 +36,25 @@ pub struct Cli {
 
     /// Who may write: `open` (unsigned writes accepted; signatures, if sent, must verify),
     /// `allowlist:FILE` (signed by a key listed in FILE, hex or base58, one per line), or
-    /// `workers-and-quota` (outputs signed by a key in --worker-keys; bundles signed by any
-    /// key within --bundle-quota-bytes per --bundle-quota-window-secs).
+    /// `workers-and-quota` (outputs signed by a registered worker, read from the chain with
+    /// --worker-rpc or from a --worker-keys file; bundles signed by any key within
+    /// --bundle-quota-bytes per --bundle-quota-window-secs).
     #[arg(long, env = "EDGERUN_STORAGE_WRITE_POLICY", default_value = "open")]
     pub write_policy: WritePolicySpec,
 
     /// Worker key file for `workers-and-quota` (same format as an allowlist file).
-    #[arg(long, env = "EDGERUN_STORAGE_WORKER_KEYS")]
+    #[arg(long, env = "EDGERUN_STORAGE_WORKER_KEYS", conflicts_with = "worker_rpc")]
     pub worker_keys: Option<PathBuf>,
+
+    /// Cluster JSON-RPC URL for `workers-and-quota`: a writer of outputs must have an active
+    /// WorkerStake account on that cluster (the production setting).
+    #[arg(long, env = "EDGERUN_STORAGE_WORKER_RPC")]
+    pub worker_rpc: Option<String>,
+
+    /// How long a key found registered on chain is trusted before it is read again (keys not
+    /// found are re-read after 5 s).
+    #[arg(long, default_value_t = 300)]
+    pub worker_cache_secs: u64,
 
     /// How often the worker key file is re-read.
     #[arg(long, default_value_t = 30)]
@@ -114,6 +125,7 @@ mod tests {
         assert_eq!(cli.log_format, LogFormat::Json);
 
         assert!(Cli::try_parse_from(["gw", "--write-policy", "nope"]).is_err());
+        assert!(Cli::try_parse_from(["gw", "--worker-keys", "k", "--worker-rpc", "http://127.0.0.1:8899"]).is_err());
         assert!(Cli::try_parse_from(["gw", "--store-option", "novalue"]).is_err());
     }
 }

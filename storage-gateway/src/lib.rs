@@ -4,6 +4,7 @@
 //! reader can verify what it gets (see [`client::StorageClient`]).
 
 pub mod blob;
+pub mod chain_registry;
 pub mod client;
 pub mod config;
 pub mod error;
@@ -22,9 +23,10 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::chain_registry::{CachePolicy, ChainWorkerRegistry};
 use crate::config::Cli;
 use crate::metrics::Metrics;
-use crate::policy::{read_key_file, FileWorkerRegistry, QuotaLedger, WritePolicy, WritePolicySpec};
+use crate::policy::{read_key_file, FileWorkerRegistry, QuotaLedger, WorkerRegistry, WritePolicy, WritePolicySpec};
 use crate::routes::{AppState, Limits};
 use crate::store::BlobStore;
 
@@ -46,13 +48,27 @@ impl Gateway {
             WritePolicySpec::Open => WritePolicy::Open,
             WritePolicySpec::Allowlist(path) => WritePolicy::Allowlist(read_key_file(path)?),
             WritePolicySpec::WorkersAndQuota => {
-                let path =
-                    cli.worker_keys.as_ref().context("--write-policy workers-and-quota needs --worker-keys FILE")?;
-                let registry = FileWorkerRegistry::load(path)?;
-                let refresh = Duration::from_secs(cli.worker_keys_refresh_secs.max(1));
-                background.push(registry.spawn_refresh(refresh));
+                let workers: Arc<dyn WorkerRegistry> = match (&cli.worker_rpc, &cli.worker_keys) {
+                    (Some(rpc_url), _) => Arc::new(ChainWorkerRegistry::new(
+                        rpc_url,
+                        CachePolicy {
+                            registered: Duration::from_secs(cli.worker_cache_secs),
+                            ..CachePolicy::default()
+                        },
+                    )),
+                    (None, Some(path)) => {
+                        let registry = FileWorkerRegistry::load(path)?;
+                        let refresh = Duration::from_secs(cli.worker_keys_refresh_secs.max(1));
+                        background.push(registry.spawn_refresh(refresh));
+                        registry
+                    }
+                    (None, None) => anyhow::bail!(
+                        "--write-policy workers-and-quota needs --worker-rpc URL (workers registered on chain) \
+                         or --worker-keys FILE"
+                    ),
+                };
                 WritePolicy::WorkersAndQuota {
-                    workers: registry,
+                    workers,
                     bundle_quota: QuotaLedger::new(
                         cli.bundle_quota_bytes,
                         Duration::from_secs(cli.bundle_quota_window_secs.max(1)),

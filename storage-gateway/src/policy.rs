@@ -3,7 +3,8 @@
 //! - `open` (local networks and tests): unsigned writes are accepted. A request that does carry
 //!   signature headers must still verify, so a broken client is noticed rather than ignored.
 //! - `allowlist:FILE`: a valid signature from a key listed in FILE, for bundles and outputs.
-//! - `workers-and-quota`: outputs only from registered workers (a [`WorkerRegistry`]); bundles
+//! - `workers-and-quota`: outputs only from registered workers (a [`WorkerRegistry`]: the
+//!   chain's WorkerStake accounts in production, a key file otherwise); bundles
 //!   from any signing key, within a per-key byte quota per time window.
 //!
 //! Reads are never restricted: objects are public, content-addressed facts.
@@ -70,8 +71,8 @@ pub struct RegistryError(pub String);
 
 /// Answers whether a key belongs to a registered worker.
 ///
-/// Object safe and async so that a chain-backed implementation (reading the WorkerStake
-/// account of the key over RPC, with its own caching) can be plugged in next to the file one.
+/// Object safe and async: [`crate::chain_registry::ChainWorkerRegistry`] answers over RPC,
+/// [`FileWorkerRegistry`] from a key file.
 pub trait WorkerRegistry: Send + Sync + 'static {
     fn is_registered_worker<'a>(&'a self, key: &'a PublicKey) -> BoxFuture<'a, Result<bool, RegistryError>>;
 }

@@ -1,9 +1,13 @@
 //! `edgerun-localnet`: an embedded surfpool validator with the Edgerun program deployed and its
-//! config initialized; prints the RPC URL and keys as JSON, then runs until Ctrl-C.
+//! config initialized, and a storage gateway over a local folder; prints the URLs and keys as
+//! JSON, runs the demo job end to end with `--demo` (printing its outcome as JSON), then runs
+//! until Ctrl-C.
 
 use anyhow::Context;
 use clap::Parser;
 use edgerun_migrations::cli::ConfigArgs;
+use edgerun_migrations::demo::{self, DemoParties};
+use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_migrations::{deploy, keys};
 use edgerun_sdk::pda;
@@ -39,7 +43,19 @@ struct Cli {
     /// Print surfpool's warnings and errors.
     #[arg(long, short)]
     verbose: bool,
-    /// Exit (stopping the validator) right after printing, instead of waiting for Ctrl-C.
+    /// Storage gateway port (0 = any free port).
+    #[arg(long, default_value_t = 8090)]
+    storage_port: u16,
+    /// Folder the storage gateway keeps bundles and outputs in.
+    #[arg(long, default_value = "target/localnet/storage")]
+    storage_dir: PathBuf,
+    /// After start-up, run one demo job end to end with this guest (build it with
+    /// `bash scripts/build-guests.sh`): three staked workers, post, seed, assign, execute,
+    /// submit, quorum, declare, finalize.
+    #[arg(long, value_name = "WASM", num_args = 0..=1, default_missing_value = "target/guests/json_redact.wasm")]
+    demo: Option<PathBuf>,
+    /// Exit (stopping the validator) right after start-up (and the demo), instead of waiting
+    /// for Ctrl-C.
     #[arg(long)]
     exit_after_init: bool,
     #[command(flatten)]
@@ -75,10 +91,15 @@ fn main() -> anyhow::Result<()> {
     let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCAL_RETENTION_SLOTS);
     let outcome = deploy::initialize_config_with(&client, &admin, params)?;
 
+    let storage = LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
+        .with_context(|| format!("starting the storage gateway on {}:{}", cli.host, cli.storage_port))?;
+
     let keypair_path = |name: &str| cli.keys_dir.join(name).display().to_string();
     let summary = serde_json::json!({
         "rpc_url": localnet.rpc_url(),
         "ws_url": localnet.ws_url(),
+        "storage_url": storage.base_url(),
+        "storage_dir": cli.storage_dir.display().to_string(),
         "program_id": edgerun::ID.to_string(),
         "config": pda::config_address().to_string(),
         "treasury": pda::treasury_address().to_string(),
@@ -88,12 +109,27 @@ fn main() -> anyhow::Result<()> {
         "randomness_authority": { "pubkey": scheduler.pubkey().to_string(), "keypair": keypair_path("scheduler.json") },
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
+
+    if let Some(guest) = &cli.demo {
+        let wasm = std::fs::read(guest).with_context(|| {
+            format!("cannot read the demo guest {}: build it with `bash scripts/build-guests.sh`", guest.display())
+        })?;
+        let parties = DemoParties { randomness_authority: &scheduler, scheduler_authority: &scheduler };
+        let outcome = demo::run_demo(&client, storage.base_url(), parties, wasm).context("the demo job failed")?;
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "demo": outcome }))?);
+    }
+
     if cli.exit_after_init {
+        drop(storage);
         localnet.shutdown();
         return Ok(());
     }
 
-    eprintln!("local network running at {}; Ctrl-C to stop", localnet.rpc_url());
+    eprintln!(
+        "local network running: validator {}, storage {}; Ctrl-C to stop",
+        localnet.rpc_url(),
+        storage.base_url()
+    );
     let (ctrl_c_tx, ctrl_c_rx) = crossbeam_channel::bounded::<()>(1);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
@@ -105,7 +141,8 @@ fn main() -> anyhow::Result<()> {
     });
     loop {
         if ctrl_c_rx.recv_timeout(Duration::from_secs(1)).is_ok() {
-            eprintln!("stopping the local validator");
+            eprintln!("stopping the local validator and the storage gateway");
+            drop(storage);
             localnet.shutdown();
             return Ok(());
         }

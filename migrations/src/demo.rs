@@ -1,0 +1,237 @@
+//! The demo job on a local network, end to end with every real part: three staked workers, a
+//! customer's bundle (the JSON redaction guest) stored in the storage gateway, and one job's
+//! whole life: post → seed → assign → execute → submit → quorum → declare → finalize. Each
+//! worker really fetches the bundle by hash, runs it in the deterministic runtime and attests
+//! its own result; the winner publishes the output to the gateway before declaring it.
+
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context};
+use ed25519_dalek::SigningKey;
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{job_status, Job, WorkerStake};
+use edgerun_sdk::bundle::{Bundle, Limits};
+use edgerun_sdk::{instructions as ix, pda, selection};
+use edgerun_storage_gateway::blob::ContentHash;
+use edgerun_storage_gateway::client::StorageClient;
+use edgerun_worker::job::{execute_job, submission};
+use edgerun_worker::{runtime_id, Runtime, RuntimeConfig};
+use serde::Serialize;
+use solana_address::Address;
+use solana_client::rpc_client::RpcClient;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::deploy;
+
+const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
+/// Tier 0 of the default tier table (escrow below 0.1 SOL): a committee of 3, quorum 2.
+const DEMO_ESCROW_LAMPORTS: u64 = 50_000_000;
+const DEMO_WORKERS: usize = 3;
+/// The guests declare a 64 MiB memory maximum (scripts/build-guests.sh), so the job's memory
+/// limit must be at least that (a lower one is `MemoryAboveCap`).
+pub const DEMO_LIMITS: Limits = Limits { max_memory_bytes: 64 * 1024 * 1024, max_instructions: 200_000_000 };
+
+/// The customer's document: canonical JSON comes out, with its secrets masked.
+pub const DEMO_INPUT: &str = r#"{"document":{"user":"ada","email":"ada@example.com","password":"hunter2","api_key":"sk-live-1234","orders":[{"id":2,"total":"19.90"},{"id":1,"total":"5.00"}]},"redact":["email","password","api_key"]}"#;
+
+/// Who takes part. The randomness and scheduler authorities are the configured ones.
+pub struct DemoParties<'a> {
+    pub randomness_authority: &'a Keypair,
+    pub scheduler_authority: &'a Keypair,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoWorker {
+    pub pubkey: String,
+    pub output_hash: String,
+    pub stake_before: u64,
+    pub stake_after: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoOutcome {
+    pub job_id: String,
+    pub job: String,
+    pub bundle_hash: String,
+    pub output_hash: String,
+    pub output_pointer: String,
+    /// The output as text, or the error record (hex) when the guest failed.
+    pub output: String,
+    /// Set when the committee agreed on a failure (e.g. `OutOfFuel (300)`).
+    pub error_code: Option<String>,
+    pub escrow_lamports: u64,
+    /// Escrow, the job account's rent (refunded by close_job after retention) and fees.
+    pub customer_spent_lamports: u64,
+    pub treasury_fee_lamports: u64,
+    pub committee: Vec<DemoWorker>,
+    pub final_status: u8,
+}
+
+/// Runs the demo job against the cluster behind `client` (program deployed, config initialized)
+/// and the gateway at `storage_url`, with `guest_wasm` as the job's module.
+pub fn run_demo(
+    client: &RpcClient,
+    storage_url: &str,
+    parties: DemoParties<'_>,
+    guest_wasm: Vec<u8>,
+) -> anyhow::Result<DemoOutcome> {
+    let config = deploy::fetch_config(client)?.context("the config is not initialized: run edgerun-deploy first")?;
+    ensure!(
+        config.allowed_runtime_root == [0u8; 32],
+        "this cluster restricts runtimes (allowed_runtime_root is set); the demo posts without a runtime proof"
+    );
+    let storage_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let store = StorageClient::new(storage_url)?;
+
+    // Workers: registered and staked well above the minimum and the job's lock.
+    let stake = config.min_worker_stake_lamports.get().max(DEMO_ESCROW_LAMPORTS).saturating_mul(2);
+    let workers: Vec<Keypair> = (0..DEMO_WORKERS).map(|_| Keypair::new()).collect();
+    for worker in &workers {
+        let funds = stake.saturating_add(LAMPORTS_PER_SOL);
+        deploy::airdrop(client, &worker.pubkey(), funds, Duration::from_secs(30))?;
+        deploy::send(
+            client,
+            worker,
+            &[],
+            &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)],
+        )
+        .context("registering a demo worker")?;
+    }
+    eprintln!("demo: {DEMO_WORKERS} workers registered with {stake} lamports of stake each");
+
+    // The customer stores the bundle, then posts the job with its escrow.
+    let customer = Keypair::new();
+    deploy::airdrop(client, &customer.pubkey(), LAMPORTS_PER_SOL, Duration::from_secs(30))?;
+    let bundle = Bundle {
+        runtime_id: runtime_id(),
+        wasm: guest_wasm,
+        input: DEMO_INPUT.as_bytes().to_vec(),
+        limits: DEMO_LIMITS,
+        meta: Some(b"edgerun demo: json normalize + redact".to_vec()),
+    };
+    let bundle_bytes = bundle.encode()?;
+    let stored = storage_runtime.block_on(store.put_bundle(bundle_bytes.clone())).context("storing the bundle")?;
+    let bundle_hash = *blake3::hash(&bundle_bytes).as_bytes();
+    let newly = if stored.created { "stored" } else { "already stored" };
+    eprintln!("demo: bundle {} {newly} ({} bytes)", hex::encode(bundle_hash), bundle_bytes.len());
+
+    let nonce = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos())?;
+    let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &bundle_hash, nonce);
+    let customer_before = client.get_balance(&customer.pubkey())?;
+    let treasury_before = client.get_balance(&pda::treasury_address())?;
+    let args = PostJobArgs {
+        job_id,
+        nonce,
+        bundle_hash,
+        runtime_id: bundle.runtime_id,
+        escrow_lamports: DEMO_ESCROW_LAMPORTS,
+        max_memory_bytes: DEMO_LIMITS.max_memory_bytes,
+        max_instructions: DEMO_LIMITS.max_instructions,
+        runtime_proof: Vec::new(),
+    };
+    deploy::send(client, &customer, &[], &[ix::post_job(&customer.pubkey(), args)]).context("post_job")?;
+    eprintln!("demo: job {} posted with {DEMO_ESCROW_LAMPORTS} lamports of escrow", hex::encode(job_id));
+
+    // Seed, then the committee ranked by the seed.
+    let recent = client.get_latest_blockhash()?;
+    let seed = *blake3::keyed_hash(&job_id, recent.as_ref()).as_bytes();
+    let randomness = parties.randomness_authority;
+    deploy::send(client, randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, seed)])
+        .context("set_job_seed")?;
+    let posted = fetch_job(client, &job_id)?;
+    let candidates: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
+    let committee = selection::select_committee(&seed, &job_id, &candidates, usize::from(posted.committee_size));
+    ensure!(committee.len() == usize::from(posted.committee_size), "not enough workers for the committee");
+    let scheduler = parties.scheduler_authority;
+    deploy::send(client, scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)])
+        .context("assign_workers")?;
+    let job = fetch_job(client, &job_id)?;
+    ensure!(job.status == job_status::ASSIGNED, "the job is not assigned (status {})", job.status);
+    eprintln!("demo: seed set, committee of {} (quorum {}) assigned", job.committee_size, job.quorum);
+
+    // Each member: fetch by hash, execute, publish the output, attest and submit.
+    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let mut members = Vec::new();
+    let mut error_code = None;
+    for member in &committee {
+        let keypair = workers.iter().find(|w| w.pubkey() == *member).context("committee member without a key")?;
+        let stake_before = fetch_stake(client, member)?.total_stake.get();
+        let fetched =
+            storage_runtime.block_on(store.get_bundle(&ContentHash(job.bundle_hash))).context("fetching the bundle")?;
+        let report = execute_job(&runtime, &job, &fetched)?;
+        let output_hash = report.output_hash();
+        // The result bytes (output or error record) are what output_hash names, so a failed
+        // run is published as well and its hash is retrievable like any output.
+        storage_runtime.block_on(store.put_output(report.result_bytes())).context("publishing the result")?;
+        let key = SigningKey::from_bytes(keypair.secret_bytes());
+        deploy::send(client, keypair, &[], &submission(&key, &job, output_hash)).context("submit_result")?;
+        let ending = report.error_code().map_or_else(|| "output".to_string(), |code| format!("error {code}"));
+        eprintln!(
+            "demo: worker {member} ran the bundle ({ending}, fuel {}), submitted {}",
+            report.fuel_used,
+            hex::encode(output_hash)
+        );
+        error_code = report.error_code().map(|code| code.to_string());
+        members.push((keypair, output_hash, stake_before));
+    }
+
+    // Quorum, output declaration and payout in one transaction, by a winner.
+    let (winner, output_hash, _) = members.first().context("empty committee")?;
+    let output_hash = *output_hash;
+    let pointer = format!("{}/output/{}", storage_url.trim_end_matches('/'), hex::encode(output_hash));
+    deploy::send(
+        client,
+        winner,
+        &[],
+        &[
+            ix::reach_quorum(&job_id, &committee),
+            ix::declare_output(&winner.pubkey(), &job_id, output_hash, pointer.as_bytes()),
+            ix::finalize_job(&job_id, &committee),
+        ],
+    )
+    .context("reach_quorum + declare_output + finalize_job")?;
+    let finalized = fetch_job(client, &job_id)?;
+    if finalized.status != job_status::FINALIZED {
+        bail!("the job ended in status {} instead of FINALIZED", finalized.status);
+    }
+
+    // What the customer gets: the output, fetched by its hash (the client verifies the bytes).
+    let output = storage_runtime
+        .block_on(store.get_output(&ContentHash(finalized.winning_output_hash)))
+        .context("reading the output back")?;
+    let mut committee_report = Vec::new();
+    for (keypair, output_hash, stake_before) in &members {
+        committee_report.push(DemoWorker {
+            pubkey: keypair.pubkey().to_string(),
+            output_hash: hex::encode(output_hash),
+            stake_before: *stake_before,
+            stake_after: fetch_stake(client, &keypair.pubkey())?.total_stake.get(),
+        });
+    }
+    Ok(DemoOutcome {
+        job_id: hex::encode(job_id),
+        job: pda::job_address(&job_id).to_string(),
+        bundle_hash: hex::encode(bundle_hash),
+        output_hash: hex::encode(finalized.winning_output_hash),
+        output_pointer: pointer,
+        output: match &error_code {
+            None => String::from_utf8_lossy(&output).into_owned(),
+            Some(_) => hex::encode(&output),
+        },
+        error_code,
+        escrow_lamports: DEMO_ESCROW_LAMPORTS,
+        customer_spent_lamports: customer_before.saturating_sub(client.get_balance(&customer.pubkey())?),
+        treasury_fee_lamports: client.get_balance(&pda::treasury_address())?.saturating_sub(treasury_before),
+        committee: committee_report,
+        final_status: finalized.status,
+    })
+}
+
+fn fetch_job(client: &RpcClient, job_id: &[u8; 32]) -> anyhow::Result<Job> {
+    deploy::fetch_account(client, &pda::job_address(job_id))?.context("the job account does not exist")
+}
+
+fn fetch_stake(client: &RpcClient, worker: &Address) -> anyhow::Result<WorkerStake> {
+    deploy::fetch_account(client, &pda::worker_stake_address(worker))?.context("the worker has no stake account")
+}
