@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context};
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::PostJobArgs;
-use edgerun::state::{job_status, Job, WorkerStake};
-use edgerun_sdk::bundle::{Bundle, Limits};
+use edgerun::state::job_status;
+use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::{instructions as ix, pda, selection};
 use edgerun_storage_gateway::blob::ContentHash;
 use edgerun_storage_gateway::client::StorageClient;
@@ -111,8 +111,8 @@ pub fn run_demo(
         meta: Some(b"edgerun demo: json normalize + redact".to_vec()),
     };
     let bundle_bytes = bundle.encode()?;
+    let bundle_hash = bundle_hash(&bundle_bytes);
     let stored = storage_runtime.block_on(store.put_bundle(bundle_bytes.clone())).context("storing the bundle")?;
-    let bundle_hash = *blake3::hash(&bundle_bytes).as_bytes();
     let newly = if stored.created { "stored" } else { "already stored" };
     eprintln!("demo: bundle {} {newly} ({} bytes)", hex::encode(bundle_hash), bundle_bytes.len());
 
@@ -139,14 +139,14 @@ pub fn run_demo(
     let randomness = parties.randomness_authority;
     deploy::send(client, randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, seed)])
         .context("set_job_seed")?;
-    let posted = fetch_job(client, &job_id)?;
+    let posted = deploy::fetch_job(client, &job_id)?;
     let candidates: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
     let committee = selection::select_committee(&seed, &job_id, &candidates, usize::from(posted.committee_size));
     ensure!(committee.len() == usize::from(posted.committee_size), "not enough workers for the committee");
     let scheduler = parties.scheduler_authority;
     deploy::send(client, scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)])
         .context("assign_workers")?;
-    let job = fetch_job(client, &job_id)?;
+    let job = deploy::fetch_job(client, &job_id)?;
     ensure!(job.status == job_status::ASSIGNED, "the job is not assigned (status {})", job.status);
     eprintln!("demo: seed set, committee of {} (quorum {}) assigned", job.committee_size, job.quorum);
 
@@ -156,7 +156,7 @@ pub fn run_demo(
     let mut error_code = None;
     for member in &committee {
         let keypair = workers.iter().find(|w| w.pubkey() == *member).context("committee member without a key")?;
-        let stake_before = fetch_stake(client, member)?.total_stake.get();
+        let stake_before = deploy::fetch_stake(client, member)?.total_stake.get();
         let fetched =
             storage_runtime.block_on(store.get_bundle(&ContentHash(job.bundle_hash))).context("fetching the bundle")?;
         let report = execute_job(&runtime, &job, &fetched)?;
@@ -191,7 +191,7 @@ pub fn run_demo(
         ],
     )
     .context("reach_quorum + declare_output + finalize_job")?;
-    let finalized = fetch_job(client, &job_id)?;
+    let finalized = deploy::fetch_job(client, &job_id)?;
     if finalized.status != job_status::FINALIZED {
         bail!("the job ended in status {} instead of FINALIZED", finalized.status);
     }
@@ -206,7 +206,7 @@ pub fn run_demo(
             pubkey: keypair.pubkey().to_string(),
             output_hash: hex::encode(output_hash),
             stake_before: *stake_before,
-            stake_after: fetch_stake(client, &keypair.pubkey())?.total_stake.get(),
+            stake_after: deploy::fetch_stake(client, &keypair.pubkey())?.total_stake.get(),
         });
     }
     Ok(DemoOutcome {
@@ -226,12 +226,4 @@ pub fn run_demo(
         committee: committee_report,
         final_status: finalized.status,
     })
-}
-
-fn fetch_job(client: &RpcClient, job_id: &[u8; 32]) -> anyhow::Result<Job> {
-    deploy::fetch_account(client, &pda::job_address(job_id))?.context("the job account does not exist")
-}
-
-fn fetch_stake(client: &RpcClient, worker: &Address) -> anyhow::Result<WorkerStake> {
-    deploy::fetch_account(client, &pda::worker_stake_address(worker))?.context("the worker has no stake account")
 }

@@ -6,7 +6,7 @@ use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, bail, Context};
 use edgerun::constants::defaults;
 use edgerun::instructions::ConfigParams;
-use edgerun::state::GlobalConfig;
+use edgerun::state::{GlobalConfig, Job, WorkerStake};
 use edgerun_sdk::{instructions as ix, pda};
 use serde::Serialize;
 use solana_address::Address;
@@ -148,6 +148,17 @@ pub fn fetch_account<T: AccountDeserialize>(client: &RpcClient, address: &Addres
         return Ok(None);
     };
     Ok(edgerun_sdk::accounts::decode_account(address, &account.owner, &account.data)?)
+}
+
+/// The job `job_id`; an error if it does not exist.
+pub fn fetch_job(client: &RpcClient, job_id: &[u8; 32]) -> anyhow::Result<Job> {
+    fetch_account(client, &pda::job_address(job_id))?
+        .with_context(|| format!("job {} does not exist", hex::encode(job_id)))
+}
+
+/// The stake of `worker`; an error if it never registered.
+pub fn fetch_stake(client: &RpcClient, worker: &Address) -> anyhow::Result<WorkerStake> {
+    fetch_account(client, &pda::worker_stake_address(worker))?.with_context(|| format!("{worker} has no stake account"))
 }
 
 /// The protocol config, `None` before `initialize_config`.

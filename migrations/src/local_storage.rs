@@ -1,5 +1,6 @@
-//! A storage gateway for the local network: `open` write policy over a local folder, served on
-//! its own tokio runtime thread so that the blocking validator and demo code can sit beside it.
+//! A storage gateway for the local network (by default the `open` write policy) over a local
+//! folder, served on its own tokio runtime thread so that the blocking validator and demo code
+//! can sit beside it.
 
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -18,11 +19,19 @@ pub struct LocalStorage {
 impl LocalStorage {
     /// Serves `folder` (created when missing) on `host:port` (port 0 picks a free one).
     pub fn start(folder: &Path, host: &str, port: u16) -> anyhow::Result<LocalStorage> {
+        Self::start_with(folder, host, port, &[])
+    }
+
+    /// Like [`LocalStorage::start`], with extra `edgerun-storage-gateway` flags (e.g. a write
+    /// policy).
+    pub fn start_with(folder: &Path, host: &str, port: u16, flags: &[&str]) -> anyhow::Result<LocalStorage> {
         std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
         let folder = folder.canonicalize().with_context(|| format!("resolving {}", folder.display()))?;
         let listen = format!("{host}:{port}");
         let store = folder.to_str().context("the storage folder's path is not UTF-8")?.to_string();
-        let cli = Cli::try_parse_from(["edgerun-storage-gateway", "--listen", &listen, "--store", &store])?;
+        let mut argv = vec!["edgerun-storage-gateway", "--listen", &listen, "--store", &store];
+        argv.extend_from_slice(flags);
+        let cli = Cli::try_parse_from(argv)?;
 
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

@@ -6,10 +6,10 @@
 
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
-use edgerun::state::{job_status, Job, WorkerStake};
+use edgerun::state::job_status;
 use edgerun_migrations::deploy::{self, ConfigOutcome};
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_sdk::{attestation, instructions as ix, pda};
+use edgerun_sdk::{attestation, instructions as ix};
 use solana_address::Address;
 use solana_client::rpc_client::RpcClient;
 use solana_keypair::Keypair;
@@ -89,7 +89,7 @@ fn lifecycle(elf: &[u8]) {
             &[],
             &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)],
         );
-        assert_eq!(stake(&client, &worker.pubkey()).total_stake.get(), STAKE);
+        assert_eq!(deploy::fetch_stake(&client, &worker.pubkey()).unwrap().total_stake.get(), STAKE);
     }
 
     outputs_only_from_workers_registered_on_chain(localnet.rpc_url(), &workers[0], &client_wallet);
@@ -110,14 +110,14 @@ fn lifecycle(elf: &[u8]) {
         runtime_proof: Vec::new(),
     };
     send(&client, &client_wallet, &[], &[ix::post_job(&client_wallet.pubkey(), args)]);
-    let posted = job(&client, &job_id);
+    let posted = deploy::fetch_job(&client, &job_id).unwrap();
     assert_eq!((posted.status, posted.committee_size, posted.quorum), (job_status::POSTED, 3, 2));
 
     // set_job_seed, then assign_workers
     send(&client, &randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, [9u8; 32])]);
     let committee: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
     send(&client, &scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)]);
-    let assigned = job(&client, &job_id);
+    let assigned = deploy::fetch_job(&client, &job_id).unwrap();
     assert_eq!(assigned.status, job_status::ASSIGNED);
     assert_eq!(assigned.committee(), committee.as_slice());
     let lock = assigned.required_lock.get();
@@ -154,16 +154,16 @@ fn lifecycle(elf: &[u8]) {
         ],
     );
 
-    let finalized = job(&client, &job_id);
+    let finalized = deploy::fetch_job(&client, &job_id).unwrap();
     assert_eq!(finalized.status, job_status::FINALIZED);
     assert_eq!(finalized.winning_output_hash, honest);
     for winner in &workers[..2] {
-        let stake = stake(&client, &winner.pubkey());
+        let stake = deploy::fetch_stake(&client, &winner.pubkey()).unwrap();
         assert!(stake.total_stake.get() > STAKE, "a winner's stake did not grow: {}", stake.total_stake.get());
         assert_eq!(stake.total_stake.get(), STAKE + stake.rewards_earned.get());
         assert_eq!(stake.locked_stake.get(), 0);
     }
-    let liar = stake(&client, &workers[2].pubkey());
+    let liar = deploy::fetch_stake(&client, &workers[2].pubkey()).unwrap();
     assert_eq!((liar.total_stake.get(), liar.slashed_lamports.get()), (STAKE - lock, lock));
 
     demo_job_end_to_end(&client, &scheduler, &randomness);
@@ -207,47 +207,32 @@ fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Key
 /// The storage gateway's production write policy against this cluster: a registered worker may
 /// store an output, any other key is refused with `not_a_worker`, and nothing of it is stored.
 fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
-    use clap::Parser;
+    use edgerun_migrations::local_storage::LocalStorage;
+    use edgerun_storage_gateway::blob::{BlobKind, ContentHash};
     use edgerun_storage_gateway::client::{ClientError, StorageClient};
-    use edgerun_storage_gateway::{config::Cli, Gateway};
 
+    let folder = tempfile::tempdir().unwrap();
+    let flags = ["--write-policy", "workers-and-quota", "--worker-rpc", rpc_url];
+    let storage =
+        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).expect("gateway with the chain registry");
+    let client_of = |key: &Keypair| {
+        StorageClient::new(storage.base_url()).unwrap().with_signer(SigningKey::from_bytes(key.secret_bytes()))
+    };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let folder = tempfile::tempdir().unwrap();
-        let cli = Cli::try_parse_from([
-            "edgerun-storage-gateway",
-            "--listen",
-            "127.0.0.1:0",
-            "--store",
-            folder.path().to_str().unwrap(),
-            "--write-policy",
-            "workers-and-quota",
-            "--worker-rpc",
-            rpc_url,
-        ])
-        .unwrap();
-        let gateway = Gateway::from_cli(&cli).await.expect("gateway with the chain registry");
-        let listener = tokio::net::TcpListener::bind(cli.listen).await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let server = tokio::spawn(gateway.serve(listener, std::future::pending()));
-
         let output = b"an output only a registered worker may publish".to_vec();
-        let outsider_client =
-            StorageClient::new(&base).unwrap().with_signer(SigningKey::from_bytes(outsider.secret_bytes()));
-        match outsider_client.put_output(output.clone()).await {
+        let hash = ContentHash::of(&output);
+        match client_of(outsider).put_output(output.clone()).await {
             Err(ClientError::Rejected { status, code, .. }) => {
                 assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
             }
             other => panic!("an unregistered key stored an output: {other:?}"),
         }
-        let hash = edgerun_storage_gateway::blob::ContentHash::of(&output);
-        assert!(!outsider_client.exists(edgerun_storage_gateway::blob::BlobKind::Output, &hash).await.unwrap());
+        assert!(!client_of(outsider).exists(BlobKind::Output, &hash).await.unwrap());
 
-        let worker_client =
-            StorageClient::new(&base).unwrap().with_signer(SigningKey::from_bytes(worker.secret_bytes()));
+        let worker_client = client_of(worker);
         worker_client.put_output(output.clone()).await.expect("a registered worker stores its output");
         assert_eq!(worker_client.get_output(&hash).await.unwrap(), output);
-        server.abort();
     });
 }
 
@@ -262,12 +247,4 @@ fn send(client: &RpcClient, payer: &Keypair, signers: &[&Keypair], instructions:
     if let Err(error) = deploy::send(client, payer, signers, instructions) {
         panic!("transaction failed: {error:#}");
     }
-}
-
-fn job(client: &RpcClient, job_id: &[u8; 32]) -> Job {
-    deploy::fetch_account(client, &pda::job_address(job_id)).unwrap().expect("job account")
-}
-
-fn stake(client: &RpcClient, worker: &Address) -> WorkerStake {
-    deploy::fetch_account(client, &pda::worker_stake_address(worker)).unwrap().expect("worker stake")
 }

@@ -4,7 +4,7 @@
 //! the local network's demo both go through here, so they cannot drift apart.
 
 use ed25519_dalek::SigningKey;
-use edgerun_sdk::bundle::{Bundle, Limits};
+use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::edgerun::state::Job;
 use edgerun_sdk::{attestation, instructions as ix};
 use solana_address::Address;
@@ -37,11 +37,11 @@ pub fn posted_limits(job: &Job) -> Limits {
 /// honest workers share: an undecodable bundle, or one whose runtime_id or limits differ from
 /// the job's, ends with its error code and fuel 0.
 pub fn execute_job(runtime: &Runtime, job: &Job, bundle_bytes: &[u8]) -> Result<ExecutionReport, JobError> {
-    let actual = blake3::hash(bundle_bytes);
-    if actual.as_bytes() != &job.bundle_hash {
+    let actual = bundle_hash(bundle_bytes);
+    if actual != job.bundle_hash {
         return Err(JobError::BundleHashMismatch {
             expected: hex::encode(job.bundle_hash),
-            actual: actual.to_hex().to_string(),
+            actual: hex::encode(actual),
         });
     }
     let ours = runtime_id();
@@ -97,7 +97,7 @@ mod tests {
     fn job_for(bundle_bytes: &[u8], limits: Limits) -> Job {
         let mut job = Job::zeroed();
         job.job_id = [7; 32];
-        job.bundle_hash = *blake3::hash(bundle_bytes).as_bytes();
+        job.bundle_hash = bundle_hash(bundle_bytes);
         job.runtime_id = runtime_id();
         job.max_memory_bytes = limits.max_memory_bytes.into();
         job.max_instructions = limits.max_instructions.into();
