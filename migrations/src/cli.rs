@@ -47,6 +47,9 @@ pub struct ConfigArgs {
     /// Start paused.
     #[arg(long)]
     pub paused: bool,
+    /// Smallest escrow a job may have (at least the rent-exempt minimum of an empty account).
+    #[arg(long, default_value_t = defaults::MIN_ESCROW_LAMPORTS)]
+    pub min_escrow_lamports: u64,
 }
 
 impl ConfigArgs {
@@ -67,6 +70,7 @@ impl ConfigArgs {
             job_retention_slots: self.job_retention_slots.unwrap_or(default_retention_slots),
             allowed_runtime_root: self.allowed_runtime_root,
             paused: self.paused,
+            min_escrow_lamports: self.min_escrow_lamports,
         }
     }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context};
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::PostJobArgs;
-use edgerun::state::job_status;
+use edgerun::state::JobStatus;
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::{instructions as ix, pda, selection};
 use edgerun_storage_gateway::blob::ContentHash;
@@ -147,7 +147,7 @@ pub fn run_demo(
     deploy::send(client, scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)])
         .context("assign_workers")?;
     let job = deploy::fetch_job(client, &job_id)?;
-    ensure!(job.status == job_status::ASSIGNED, "the job is not assigned (status {})", job.status);
+    ensure!(job.status() == Ok(JobStatus::Assigned), "the job is not assigned (status {:?})", job.status());
     eprintln!("demo: seed set, committee of {} (quorum {}) assigned", job.committee_size, job.quorum);
 
     // Each member: fetch by hash, execute, publish the output, attest and submit.
@@ -192,8 +192,8 @@ pub fn run_demo(
     )
     .context("reach_quorum + declare_output + finalize_job")?;
     let finalized = deploy::fetch_job(client, &job_id)?;
-    if finalized.status != job_status::FINALIZED {
-        bail!("the job ended in status {} instead of FINALIZED", finalized.status);
+    if finalized.status() != Ok(JobStatus::Finalized) {
+        bail!("the job ended in status {:?} instead of Finalized", finalized.status());
     }
 
     // What the customer gets: the output, fetched by its hash (the client verifies the bytes).

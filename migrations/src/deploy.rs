@@ -37,6 +37,7 @@ pub fn default_params(scheduler: &Address, randomness: &Address) -> ConfigParams
         job_retention_slots: defaults::JOB_RETENTION_SLOTS,
         allowed_runtime_root: [0u8; 32],
         paused: false,
+        min_escrow_lamports: defaults::MIN_ESCROW_LAMPORTS,
     }
 }
 
@@ -46,31 +47,10 @@ pub fn localnet_params(scheduler: &Address, randomness: &Address) -> ConfigParam
     ConfigParams { job_retention_slots: 3_000, ..default_params(scheduler, randomness) }
 }
 
-/// The parameters an on-chain config holds (the inverse of `ConfigParams::apply`).
-pub fn params_of(config: &GlobalConfig) -> ConfigParams {
-    ConfigParams {
-        scheduler_authority: config.scheduler_authority,
-        randomness_authority: config.randomness_authority,
-        protocol_fee_bps: config.protocol_fee_bps.get(),
-        min_worker_stake_lamports: config.min_worker_stake_lamports.get(),
-        challenge_window_slots: config.challenge_window_slots.get(),
-        da_window_slots: config.da_window_slots.get(),
-        non_response_slash_lamports: config.non_response_slash_lamports.get(),
-        committee_tiering_enabled: config.committee_tiering_enabled.get(),
-        committee_size: config.committee_size,
-        quorum: config.quorum,
-        max_memory_bytes: config.max_memory_bytes.get(),
-        max_instructions: config.max_instructions.get(),
-        job_retention_slots: config.job_retention_slots.get(),
-        allowed_runtime_root: config.allowed_runtime_root,
-        paused: config.paused.get(),
-    }
-}
-
 /// Names and values (`on chain` vs `wanted`) of every field where `config` differs from what
 /// `admin` would initialize with `params`.
 pub fn config_differences(config: &GlobalConfig, admin: &Address, params: &ConfigParams) -> Vec<String> {
-    let on_chain = params_of(config);
+    let on_chain = ConfigParams::of(config);
     let mut differences = Vec::new();
     if config.admin != *admin {
         differences.push(format!("admin: {} != {admin}", config.admin));
@@ -97,7 +77,8 @@ pub fn config_differences(config: &GlobalConfig, admin: &Address, params: &Confi
         max_memory_bytes,
         max_instructions,
         job_retention_slots,
-        paused
+        paused,
+        min_escrow_lamports
     );
     if on_chain.scheduler_authority != params.scheduler_authority {
         differences
@@ -166,6 +147,27 @@ pub fn fetch_config(client: &RpcClient) -> anyhow::Result<Option<GlobalConfig>> 
     fetch_account(client, &pda::config_address())
 }
 
+/// The upgrade authority in `program_id`'s ProgramData account (`None`: immutable program).
+pub fn upgrade_authority(client: &RpcClient, program_id: &Address) -> anyhow::Result<Option<Address>> {
+    let address = edgerun::instructions::program_data_address(program_id);
+    let account = client
+        .get_account_with_commitment(&address, client.commitment())
+        .with_context(|| format!("cannot read the ProgramData account {address}"))?
+        .value
+        .ok_or_else(|| {
+            anyhow!("{program_id} has no ProgramData account {address}: deploy it with the upgradeable loader")
+        })?;
+    // Header: tag u32 (3 = ProgramData), slot u64, Option<authority>.
+    anyhow::ensure!(
+        account.data.len() >= 45 && account.data[..4] == 3u32.to_le_bytes(),
+        "{address} is not ProgramData"
+    );
+    Ok(match account.data[12] {
+        1 => Some(Address::new_from_array(account.data[13..45].try_into().expect("32 bytes"))),
+        _ => None,
+    })
+}
+
 /// Fails clearly unless `edgerun::ID` is an executable program on the cluster.
 pub fn ensure_program_deployed(client: &RpcClient) -> anyhow::Result<()> {
     let program = client
@@ -224,6 +226,15 @@ pub fn initialize_config_with(
         };
     }
     ensure_program_deployed(client)?;
+    let authority = upgrade_authority(client, &edgerun::ID)?;
+    if authority != Some(admin.pubkey()) {
+        bail!(
+            "only the program's upgrade authority may initialize the config: {} is not {}; \
+             run this with the upgrade authority's keypair",
+            admin.pubkey(),
+            authority.map_or_else(|| "set (the program is immutable)".to_string(), |key| key.to_string())
+        );
+    }
     let signature = send(client, admin, &[], &[ix::initialize_config(&admin.pubkey(), params)])
         .context("initialize_config failed")?;
     let config = fetch_config(client)?.ok_or_else(|| anyhow!("config missing after initialize_config {signature}"))?;

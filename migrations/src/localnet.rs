@@ -5,7 +5,7 @@
 //! ```no_run
 //! use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 //! let localnet = Localnet::start(LocalnetConfig::default()).unwrap(); // free ports
-//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path()).unwrap();
+//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path(), &admin).unwrap();
 //! println!("{}", localnet.rpc_url());
 //! // dropped: the validator shuts down
 //! ```
@@ -222,14 +222,20 @@ impl Localnet {
         )
     }
 
-    /// Writes `elf` as the upgradeable program `program_id` (see [`write_program`]).
-    pub fn deploy_program(&self, program_id: &Address, elf: &[u8]) -> anyhow::Result<()> {
-        write_program(&self.rpc_client(), program_id, elf)
+    /// Writes `elf` as the upgradeable program `program_id` with `upgrade_authority` (see
+    /// [`write_program`]); only that key may then initialize the Edgerun config.
+    pub fn deploy_program(&self, program_id: &Address, elf: &[u8], upgrade_authority: &Address) -> anyhow::Result<()> {
+        write_program(&self.rpc_client(), program_id, elf, upgrade_authority)
     }
 
     /// Reads the `.so` at `path` (failing with the build command if missing) and deploys it.
-    pub fn deploy_program_file(&self, program_id: &Address, path: &Path) -> anyhow::Result<()> {
-        self.deploy_program(program_id, &crate::read_program(path)?)
+    pub fn deploy_program_file(
+        &self,
+        program_id: &Address,
+        path: &Path,
+        upgrade_authority: &Address,
+    ) -> anyhow::Result<()> {
+        self.deploy_program(program_id, &crate::read_program(path)?, upgrade_authority)
     }
 
     /// True while the validator's runloop is alive.
@@ -323,10 +329,17 @@ fn drain_events(
     }
 }
 
-/// Writes an upgradeable program with surfpool's `surfnet_writeProgram` cheatcode, in chunks of
-/// [`WRITE_PROGRAM_CHUNK`] bytes, then checks the program account is executable. Only surfpool
-/// answers this method: on a real cluster deploy with `solana program deploy`.
-pub fn write_program(client: &RpcClient, program_id: &Address, elf: &[u8]) -> anyhow::Result<()> {
+/// Writes an upgradeable program (upgradeable loader: program account + ProgramData) with
+/// surfpool's `surfnet_writeProgram` cheatcode, in chunks of [`WRITE_PROGRAM_CHUNK`] bytes, sets
+/// its upgrade authority with `surfnet_setProgramAuthority`, then checks the program account is
+/// executable and the ProgramData names `upgrade_authority`. Only surfpool answers these methods:
+/// on a real cluster deploy with `solana program deploy --upgrade-authority`.
+pub fn write_program(
+    client: &RpcClient,
+    program_id: &Address,
+    elf: &[u8],
+    upgrade_authority: &Address,
+) -> anyhow::Result<()> {
     anyhow::ensure!(!elf.is_empty(), "empty program");
     for (index, chunk) in elf.chunks(WRITE_PROGRAM_CHUNK).enumerate() {
         let offset = index * WRITE_PROGRAM_CHUNK;
@@ -341,5 +354,14 @@ pub fn write_program(client: &RpcClient, program_id: &Address, elf: &[u8]) -> an
         .value
         .ok_or_else(|| anyhow!("program account {program_id} missing after surfnet_writeProgram"))?;
     anyhow::ensure!(account.executable, "program account {program_id} is not executable");
+    let params = serde_json::json!([program_id.to_string(), upgrade_authority.to_string()]);
+    client
+        .send::<serde_json::Value>(RpcRequest::Custom { method: "surfnet_setProgramAuthority" }, params)
+        .with_context(|| format!("surfnet_setProgramAuthority of {program_id} failed"))?;
+    let recorded = crate::deploy::upgrade_authority(client, program_id)?;
+    anyhow::ensure!(
+        recorded == Some(*upgrade_authority),
+        "program {program_id} has upgrade authority {recorded:?}, expected {upgrade_authority}"
+    );
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
-use edgerun::state::job_status;
+use edgerun::state::JobStatus;
 use edgerun_migrations::deploy::{self, ConfigOutcome};
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_sdk::{attestation, instructions as ix};
@@ -57,10 +57,10 @@ fn lifecycle(elf: &[u8]) {
     let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
         .expect("start the local validator");
     eprintln!("validator up at {} in {:?}", localnet.rpc_url(), started.elapsed());
-    localnet.deploy_program(&edgerun::ID, elf).expect("write the program");
     let client = localnet.rpc_client();
-
     let admin = funded(&client, 10 * SOL);
+    localnet.deploy_program(&edgerun::ID, elf, &admin.pubkey()).expect("write the program");
+
     let scheduler = funded(&client, 2 * SOL);
     let randomness = funded(&client, 2 * SOL);
     let client_wallet = funded(&client, 10 * SOL);
@@ -78,7 +78,7 @@ fn lifecycle(elf: &[u8]) {
         .expect_err("a differing config must be refused");
     assert!(error.to_string().contains("protocol_fee_bps"), "{error:#}");
     let config = deploy::fetch_config(&client).unwrap().expect("config");
-    assert_eq!(deploy::params_of(&config), wanted);
+    assert_eq!(ConfigParams::of(&config), wanted);
     assert_eq!(config.admin, admin.pubkey());
 
     // Three workers with stake.
@@ -111,14 +111,14 @@ fn lifecycle(elf: &[u8]) {
     };
     send(&client, &client_wallet, &[], &[ix::post_job(&client_wallet.pubkey(), args)]);
     let posted = deploy::fetch_job(&client, &job_id).unwrap();
-    assert_eq!((posted.status, posted.committee_size, posted.quorum), (job_status::POSTED, 3, 2));
+    assert_eq!((posted.status(), posted.committee_size, posted.quorum), (Ok(JobStatus::Posted), 3, 2));
 
     // set_job_seed, then assign_workers
     send(&client, &randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, [9u8; 32])]);
     let committee: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
     send(&client, &scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)]);
     let assigned = deploy::fetch_job(&client, &job_id).unwrap();
-    assert_eq!(assigned.status, job_status::ASSIGNED);
+    assert_eq!(assigned.status(), Ok(JobStatus::Assigned));
     assert_eq!(assigned.committee(), committee.as_slice());
     let lock = assigned.required_lock.get();
 
@@ -155,7 +155,7 @@ fn lifecycle(elf: &[u8]) {
     );
 
     let finalized = deploy::fetch_job(&client, &job_id).unwrap();
-    assert_eq!(finalized.status, job_status::FINALIZED);
+    assert_eq!(finalized.status(), Ok(JobStatus::Finalized));
     assert_eq!(finalized.winning_output_hash, honest);
     for winner in &workers[..2] {
         let stake = deploy::fetch_stake(&client, &winner.pubkey()).unwrap();
@@ -187,7 +187,7 @@ fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Key
     let outcome = run_demo(client, storage.base_url(), parties, wasm.clone()).unwrap_or_else(|e| panic!("{e:#}"));
     eprintln!("demo outcome: {}", serde_json::to_string_pretty(&outcome).unwrap());
 
-    assert_eq!(outcome.final_status, job_status::FINALIZED);
+    assert_eq!(outcome.final_status, JobStatus::Finalized as u8);
     assert_eq!(outcome.error_code, None);
     let local = edgerun_worker::Runtime::new(edgerun_worker::RuntimeConfig::default())
         .unwrap()

@@ -9,7 +9,8 @@ use solana_address::Address;
 use solana_instruction::{AccountMeta, Instruction};
 
 use crate::pda::{
-    config_address, job_address, job_result_address, output_address, treasury_address, worker_stake_address,
+    config_address, job_address, job_result_address, output_address, program_data_address, treasury_address,
+    worker_stake_address,
 };
 
 /// Native system program.
@@ -49,22 +50,33 @@ fn committee_instruction(
     instruction(data, accounts)
 }
 
+/// `initialize_config`, signed by the program's upgrade authority (who becomes admin).
 pub fn initialize_config(admin: &Address, params: ConfigParams) -> Instruction {
     let accounts = edgerun::accounts::InitializeConfig {
         admin: *admin,
         config: config_address(),
         treasury: treasury_address(),
+        program_data: program_data_address(),
         system_program: SYSTEM_PROGRAM_ID,
     };
     instruction(edgerun::instruction::InitializeConfig { params }.data(), accounts.to_account_metas(None))
 }
 
-pub fn update_config(admin: &Address, new_admin: &Address, params: ConfigParams) -> Instruction {
+pub fn update_config(admin: &Address, params: ConfigParams) -> Instruction {
     let accounts = edgerun::accounts::UpdateConfig { admin: *admin, config: config_address() };
-    instruction(
-        edgerun::instruction::UpdateConfig { new_admin: *new_admin, params }.data(),
-        accounts.to_account_metas(None),
-    )
+    instruction(edgerun::instruction::UpdateConfig { params }.data(), accounts.to_account_metas(None))
+}
+
+/// First step of an admin handover (`Address::default()` withdraws a proposal).
+pub fn propose_admin(admin: &Address, new_admin: &Address) -> Instruction {
+    let accounts = edgerun::accounts::ProposeAdmin { admin: *admin, config: config_address() };
+    instruction(edgerun::instruction::ProposeAdmin { new_admin: *new_admin }.data(), accounts.to_account_metas(None))
+}
+
+/// Second step of an admin handover, signed by the proposed admin.
+pub fn accept_admin(new_admin: &Address) -> Instruction {
+    let accounts = edgerun::accounts::AcceptAdmin { new_admin: *new_admin, config: config_address() };
+    instruction(edgerun::instruction::AcceptAdmin {}.data(), accounts.to_account_metas(None))
 }
 
 pub fn register_worker(worker: &Address) -> Instruction {
@@ -157,7 +169,7 @@ pub fn submit_result(
 }
 
 pub fn reach_quorum(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
-    let accounts = edgerun::accounts::ReachQuorum { config: config_address(), job: job_address(job_id) };
+    let accounts = edgerun::accounts::ReachQuorum { job: job_address(job_id) };
     committee_instruction(
         edgerun::instruction::ReachQuorum {}.data(),
         accounts.to_account_metas(None),
@@ -183,7 +195,6 @@ pub fn declare_output(publisher: &Address, job_id: &[u8; 32], output_hash: [u8; 
 
 pub fn finalize_job(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
     let accounts = edgerun::accounts::FinalizeJob {
-        config: config_address(),
         job: job_address(job_id),
         output_availability: output_address(job_id),
         treasury: treasury_address(),
@@ -198,11 +209,7 @@ pub fn finalize_job(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
 }
 
 pub fn penalize_non_submitters(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
-    let accounts = edgerun::accounts::PenalizeNonSubmitters {
-        config: config_address(),
-        job: job_address(job_id),
-        treasury: treasury_address(),
-    };
+    let accounts = edgerun::accounts::PenalizeNonSubmitters { job: job_address(job_id), treasury: treasury_address() };
     committee_instruction(
         edgerun::instruction::PenalizeNonSubmitters {}.data(),
         accounts.to_account_metas(None),
@@ -225,6 +232,7 @@ pub fn reassign_missing(
         treasury: treasury_address(),
         missing_job_result: job_result_address(job_id, missing_worker),
         missing_worker_stake: worker_stake_address(missing_worker),
+        missing_worker_wallet: *missing_worker,
         replacement_worker_stake: worker_stake_address(replacement_worker),
     };
     instruction(
@@ -239,7 +247,6 @@ pub fn reassign_missing(
 
 pub fn cancel_no_da(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
     let accounts = edgerun::accounts::CancelNoDa {
-        config: config_address(),
         job: job_address(job_id),
         output_availability: output_address(job_id),
         treasury: treasury_address(),
@@ -254,12 +261,8 @@ pub fn cancel_no_da(job_id: &[u8; 32], committee: &[Address]) -> Instruction {
 }
 
 pub fn cancel_expired_job(job_id: &[u8; 32], client: &Address, committee: &[Address]) -> Instruction {
-    let accounts = edgerun::accounts::CancelExpiredJob {
-        config: config_address(),
-        job: job_address(job_id),
-        client: *client,
-        treasury: treasury_address(),
-    };
+    let accounts =
+        edgerun::accounts::CancelExpiredJob { job: job_address(job_id), client: *client, treasury: treasury_address() };
     committee_instruction(
         edgerun::instruction::CancelExpiredJob {}.data(),
         accounts.to_account_metas(None),
@@ -272,7 +275,6 @@ pub fn cancel_expired_job(job_id: &[u8; 32], client: &Address, committee: &[Addr
 /// `close_job` for `job`: rent goes back to the client, the publisher and each worker.
 pub fn close_job(job: &Job) -> Instruction {
     let accounts = edgerun::accounts::CloseJob {
-        config: config_address(),
         job: job_address(&job.job_id),
         client: job.client,
         output_availability: output_address(&job.job_id),

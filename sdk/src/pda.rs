@@ -31,3 +31,8 @@ pub fn job_result_address(job_id: &[u8; 32], worker: &Address) -> Address {
 pub fn output_address(job_id: &[u8; 32]) -> Address {
     Address::find_program_address(&[OUTPUT_SEED, job_id.as_ref()], &edgerun::ID).0
 }
+
+/// The program's ProgramData account under the upgradeable loader (holds its upgrade authority).
+pub fn program_data_address() -> Address {
+    edgerun::instructions::program_data_address(&edgerun::ID)
+}

@@ -43,12 +43,18 @@ pub fn measure_all(sizes: &[usize]) -> Vec<Measurement> {
     let params = env.params;
 
     record(&mut out, "initialize_config", 0, env.send_ok(&[ix::initialize_config(&admin.pubkey(), params)], &[&admin]));
+    record(&mut out, "update_config", 0, env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]));
+    let successor = env.new_actor(1_000_000_000);
     record(
         &mut out,
-        "update_config",
+        "propose_admin",
         0,
-        env.send_ok(&[ix::update_config(&admin.pubkey(), &admin.pubkey(), params)], &[&admin]),
+        env.send_ok(&[ix::propose_admin(&admin.pubkey(), &successor.pubkey())], &[&admin]),
     );
+    record(&mut out, "accept_admin", 0, env.send_ok(&[ix::accept_admin(&successor.pubkey())], &[&successor]));
+    // Hand the role back: the rest of the run (withdraw_treasury) signs as the original admin.
+    env.send_ok(&[ix::propose_admin(&successor.pubkey(), &admin.pubkey())], &[&successor]);
+    env.send_ok(&[ix::accept_admin(&admin.pubkey())], &[&admin]);
     let worker = env.new_actor(2_000_000_000);
     record(&mut out, "register_worker", 0, env.send_ok(&[ix::register_worker(&worker.pubkey())], &[&worker]));
     record(

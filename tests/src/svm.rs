@@ -59,7 +59,29 @@ pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
         job_retention_slots: 1_000,
         allowed_runtime_root: [0u8; 32],
         paused: false,
+        min_escrow_lamports: 1_000_000,
     }
+}
+
+/// Rewrites the upgrade authority in the program's ProgramData account, as the upgradeable
+/// loader's `SetAuthority` would (LiteSVM's `add_program` deploys under that loader with none).
+pub fn set_upgrade_authority(svm: &mut LiteSVM, authority: Option<&Address>) {
+    // ProgramData header: tag u32 (3), slot u64, Option<authority> (tag byte + 32 bytes).
+    const OPTION_AT: usize = 12;
+    let address = pda::program_data_address();
+    let mut account = svm.get_account(&address).expect("the program's ProgramData account");
+    assert_eq!(account.data[..4], 3u32.to_le_bytes(), "{address} is not ProgramData");
+    match authority {
+        Some(key) => {
+            account.data[OPTION_AT] = 1;
+            account.data[OPTION_AT + 1..OPTION_AT + 33].copy_from_slice(key.as_ref());
+        }
+        None => {
+            account.data[OPTION_AT] = 0;
+            account.data[OPTION_AT + 1..OPTION_AT + 33].fill(0);
+        }
+    }
+    svm.set_account(address, account).expect("write ProgramData");
 }
 
 /// Custom error code of an Edgerun error (Anchor numbering, from 6000).
@@ -128,13 +150,15 @@ impl TestEnv {
         env
     }
 
-    /// The program loaded, the admin funded, the config not yet initialized.
+    /// The program deployed under the upgradeable loader with the admin as its upgrade authority,
+    /// the admin funded, the config not yet initialized.
     pub fn uninitialized() -> Self {
         let mut svm = LiteSVM::new();
         svm.add_program(edgerun::ID, &program_bytes()).expect("load the Edgerun program");
         let fee_payer = Keypair::new();
         svm.airdrop(&fee_payer.pubkey(), 1_000_000_000_000).unwrap();
         let (admin, scheduler, randomness) = (Keypair::new(), Keypair::new(), Keypair::new());
+        set_upgrade_authority(&mut svm, Some(&admin.pubkey()));
         let params = test_config(&scheduler.pubkey(), &randomness.pubkey());
         let mut env = Self { svm, fee_payer, admin, scheduler, randomness, params, nonce: 0 };
         env.fund(&env.admin.pubkey(), 10_000_000_000);

@@ -64,5 +64,5 @@ fn finalize_for_nine_workers_fits_one_legacy_transaction() {
     assert!(size <= MAX_TRANSACTION_BYTES, "{size} bytes > {MAX_TRANSACTION_BYTES}");
     let compute_units = env.send_ok(&instructions, &[]);
     assert!(compute_units <= 150_000 + 300, "{compute_units}");
-    assert_eq!(env.job(&job.job_id).status, edgerun::state::job_status::FINALIZED);
+    assert_eq!(env.job(&job.job_id).status(), Ok(edgerun::state::JobStatus::Finalized));
 }

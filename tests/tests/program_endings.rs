@@ -1,7 +1,7 @@
 //! Success paths of the setup instructions and of every ending other than finalize (cancel,
 //! expiry, silence, reassignment, DA lapse), with every balance checked to the lamport.
 
-use edgerun::state::{job_status, GlobalConfig, Job, Treasury};
+use edgerun::state::{GlobalConfig, Job, JobStatus, Treasury};
 use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::{honest_output, TestEnv};
 use solana_signer::Signer;
@@ -30,7 +30,9 @@ fn initialize_and_update_config_and_withdraw_treasury() {
     let mut changed = params;
     changed.protocol_fee_bps = 100;
     changed.paused = true;
-    env.send_ok(&[ix::update_config(&admin.pubkey(), &new_admin.pubkey(), changed)], &[&admin]);
+    env.send_ok(&[ix::update_config(&admin.pubkey(), changed)], &[&admin]);
+    env.send_ok(&[ix::propose_admin(&admin.pubkey(), &new_admin.pubkey())], &[&admin]);
+    env.send_ok(&[ix::accept_admin(&new_admin.pubkey())], &[&new_admin]);
     let config = env.config();
     assert_eq!((config.admin, config.protocol_fee_bps.get(), config.paused.get()), (new_admin.pubkey(), 100, true));
     assert_eq!(env.balance(&pda::config_address()), config_rent);
@@ -56,7 +58,7 @@ fn cancel_job_refunds_the_whole_escrow() {
     assert_eq!(env.balance(&client.pubkey()), before - rent);
     assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent);
     let state = env.job(&job.job_id);
-    assert_eq!((state.status, state.escrow_lamports.get()), (job_status::CANCELLED, 0));
+    assert_eq!((state.status(), state.escrow_lamports.get()), (Ok(JobStatus::Cancelled), 0));
     let retention = env.config().job_retention_slots.get();
     env.warp_by(retention);
     env.send_ok(&[ix::close_job(&state)], &[]);
@@ -77,7 +79,7 @@ fn silence_penalties_reassignment_and_expiry() {
     assert_eq!(lock, 15_000_000); // 30_000_000 * 3 / 2 / 3
     env.submit(&job, &workers[0], honest_output()).expect("submit");
 
-    // Past the deadline the two silent workers pay the penalty once, from unlocked stake.
+    // Past the deadline the two silent workers pay the penalty once, from the stake the job locked.
     let deadline = env.job(&job.job_id).deadline_slot.get();
     env.warp_to(deadline + 1);
     let committee = env.committee(&job);
@@ -85,7 +87,7 @@ fn silence_penalties_reassignment_and_expiry() {
     let penalty = 50_000;
     for worker in &workers[1..] {
         let stake = env.stake(&worker.pubkey());
-        assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (100_000_000 - penalty, lock));
+        assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (100_000_000 - penalty, lock - penalty));
     }
     assert_eq!(env.balance(&pda::treasury_address()), treasury_before + 2 * penalty);
 
@@ -98,6 +100,7 @@ fn silence_penalties_reassignment_and_expiry() {
     let state = env.job(&job.job_id);
     assert_eq!(state.committee()[2], replacement.pubkey());
     assert_eq!(state.deadline_slot.get(), env.slot() + env.config().challenge_window_slots.get() / 2);
+    assert_eq!(state.member_deadline(2), state.deadline_slot.get());
     let removed = env.stake(&workers[2].pubkey());
     assert_eq!((removed.total_stake.get(), removed.locked_stake.get()), (100_000_000 - penalty, 0));
     assert_eq!(env.stake(&replacement.pubkey()).locked_stake.get(), lock);
@@ -113,7 +116,7 @@ fn silence_penalties_reassignment_and_expiry() {
     let rent = env.rent(data_len::<Job>());
     assert_eq!(env.balance(&client.pubkey()), client_before - rent);
     assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent);
-    assert_eq!(env.job(&job.job_id).status, job_status::CANCELLED);
+    assert_eq!(env.job(&job.job_id).status(), Ok(JobStatus::Cancelled));
     for worker in workers.iter().chain([&replacement]) {
         assert_eq!(env.stake(&worker.pubkey()).locked_stake.get(), 0);
     }
@@ -138,21 +141,21 @@ fn da_lapse_reverts_to_assigned_and_penalizes_silent_winners() {
     let committee = env.committee(&job);
     env.send_ok(&[ix::reach_quorum(&job.job_id, &committee)], &[]);
     let state = env.job(&job.job_id);
-    assert_eq!(state.status, job_status::AWAITING_DA);
+    assert_eq!(state.status(), Ok(JobStatus::AwaitingDa));
     assert_eq!(state.da_deadline_slot.get(), env.slot() + env.config().da_window_slots.get());
     let old_deadline = state.deadline_slot.get();
 
     env.warp_to(state.da_deadline_slot.get() + 1);
     env.send_ok(&[ix::cancel_no_da(&job.job_id, &committee)], &[]);
     let state = env.job(&job.job_id);
-    assert_eq!(state.status, job_status::ASSIGNED);
+    assert_eq!(state.status(), Ok(JobStatus::Assigned));
     assert_eq!(state.winning_output_hash, [0u8; 32]);
     assert_eq!(state.deadline_slot.get(), old_deadline.max(env.slot()) + env.config().challenge_window_slots.get());
     assert!(state.is_da_failed(0) && state.is_da_failed(1) && !state.is_da_failed(2));
     let penalty = 50_000;
     for worker in &workers[..2] {
         let stake = env.stake(&worker.pubkey());
-        assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (100_000_000 - penalty, 15_000_000));
+        assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (100_000_000 - penalty, 15_000_000 - penalty));
     }
     assert_eq!(env.balance(&pda::treasury_address()), treasury_before + 2 * penalty);
     // The lapsed winners no longer count toward quorum: the same results cannot win again.

@@ -1,6 +1,6 @@
 //! Success paths of every instruction on the real `.so`, with every balance checked to the lamport.
 
-use edgerun::state::{job_status, Job, JobResult, OutputAvailability, WorkerStake};
+use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability, WorkerStake};
 use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::{honest_output, wrong_output, TestEnv};
 use solana_signer::Signer;
@@ -35,7 +35,7 @@ fn whole_lifecycle_in_four_transaction_steps() {
     assert_eq!(env.balance(&client.pubkey()), client_before - escrow - job_rent);
     assert_eq!(env.balance(&pda::job_address(&job_id)), job_rent + escrow);
     let job = env.job(&job_id);
-    assert_eq!((job.committee_size, job.quorum, job.status), (3, 2, job_status::POSTED));
+    assert_eq!((job.committee_size, job.quorum, job.status()), (3, 2, Ok(JobStatus::Posted)));
     assert_eq!(job.required_lock.get(), 25_000_000);
 
     // 2. set_job_seed + assign_workers
@@ -50,7 +50,7 @@ fn whole_lifecycle_in_four_transaction_steps() {
         &[&randomness, &scheduler],
     );
     let job = env.job(&job_id);
-    assert_eq!(job.status, job_status::ASSIGNED);
+    assert_eq!(job.status(), Ok(JobStatus::Assigned));
     assert!(job.seed_set.get());
     assert_eq!(job.committee(), committee.as_slice());
     assert_eq!(job.deadline_slot.get(), env.slot() + env.config().challenge_window_slots.get());
@@ -83,7 +83,7 @@ fn whole_lifecycle_in_four_transaction_steps() {
     );
 
     let job = env.job(&job_id);
-    assert_eq!(job.status, job_status::FINALIZED);
+    assert_eq!(job.status(), Ok(JobStatus::Finalized));
     assert_eq!(job.winning_output_hash, honest_output());
     assert_eq!(job.escrow_lamports.get(), 0);
     let output = env.output(&job_id).unwrap();

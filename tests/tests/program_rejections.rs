@@ -4,7 +4,7 @@
 use ed25519_dalek::{Signer as _, SigningKey};
 use edgerun::ed25519::ED25519_PROGRAM_ID;
 use edgerun::errors::EdgerunError;
-use edgerun::state::job_status;
+use edgerun::state::JobStatus;
 use edgerun_sdk::{attestation, instructions as ix, pda};
 use edgerun_tests::svm::{assert_error, honest_output, instruction_error, test_config, wrong_output, TestEnv, TestJob};
 use solana_address::Address;
@@ -65,7 +65,7 @@ impl World {
         let job = self.assigned();
         self.submit_all(&job, outputs);
         self.env.send_ok(&[ix::reach_quorum(&job.job_id, &self.addresses())], &[]);
-        assert_eq!(self.env.job(&job.job_id).status, job_status::AWAITING_DA);
+        assert_eq!(self.env.job(&job.job_id).status(), Ok(JobStatus::AwaitingDa));
         job
     }
 
@@ -133,12 +133,12 @@ fn update_config_by_non_admin_is_rejected() {
     let mut env = TestEnv::new();
     let stranger = env.new_actor(1_000_000_000);
     let params = test_config(&stranger.pubkey(), &stranger.pubkey());
-    let update = ix::update_config(&stranger.pubkey(), &stranger.pubkey(), params);
+    let update = ix::update_config(&stranger.pubkey(), params);
     let result = env.send_rejected(&[update], &[&stranger], &[]);
     assert_error(&result, EdgerunError::NotAdmin);
     // The scheduler is no admin either.
     let scheduler = scheduler(&env);
-    let update = ix::update_config(&scheduler.pubkey(), &scheduler.pubkey(), params);
+    let update = ix::update_config(&scheduler.pubkey(), params);
     let result = env.send_rejected(&[update], &[&scheduler], &[]);
     assert_error(&result, EdgerunError::NotAdmin);
 }
@@ -357,12 +357,16 @@ fn cancel_expired_when_awaiting_da_is_rejected() {
 #[test]
 fn penalize_before_deadline_or_when_awaiting_da_is_rejected() {
     let mut world = World::new();
+    let posted = world.post();
+    let penalize = ix::penalize_non_submitters(&posted.job_id, &[]);
+    world.reject(&posted, &[penalize], &[], EdgerunError::InvalidJobStatus);
+    // The silent member was cut off by the quorum before its deadline: never anything to take.
     let job = world.awaiting_da(&[Some(honest_output()), Some(honest_output()), None]);
     let penalize = ix::penalize_non_submitters(&job.job_id, &world.addresses());
-    world.reject(&job, std::slice::from_ref(&penalize), &[], EdgerunError::InvalidJobStatus);
+    world.reject(&job, std::slice::from_ref(&penalize), &[], EdgerunError::NothingToPenalize);
     let deadline = world.env.job(&job.job_id).deadline_slot.get();
     world.env.warp_to(deadline + 1_000);
-    world.reject(&job, &[penalize], &[], EdgerunError::InvalidJobStatus);
+    world.reject(&job, &[penalize], &[], EdgerunError::NothingToPenalize);
 }
 
 #[test]
@@ -435,7 +439,7 @@ fn reach_quorum_at_deadline_ok_one_past_rejected() {
     assert_eq!(world.env.job(&late.job_id).deadline_slot.get(), deadline);
     world.env.warp_to(deadline);
     world.env.send_ok(&[ix::reach_quorum(&on_time.job_id, &world.addresses())], &[]);
-    assert_eq!(world.env.job(&on_time.job_id).status, job_status::AWAITING_DA);
+    assert_eq!(world.env.job(&on_time.job_id).status(), Ok(JobStatus::AwaitingDa));
     world.env.warp_to(deadline + 1);
     let reach = ix::reach_quorum(&late.job_id, &world.addresses());
     world.reject(&late, &[reach], &[], EdgerunError::DeadlinePassed);
@@ -451,7 +455,7 @@ fn reassign_missing_at_deadline_rejected_one_past_ok() {
     let scheduler = scheduler(&world.env);
     let missing = world.workers[0].pubkey();
     let reassign = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &missing, &replacement.pubkey());
-    world.reject(&job, std::slice::from_ref(&reassign), &[&scheduler], EdgerunError::DeadlineNotPassed);
+    world.reject(&job, std::slice::from_ref(&reassign), &[&scheduler], EdgerunError::MemberDeadlineNotPassed);
     world.env.warp_to(deadline + 1);
     world.env.send_ok(&[reassign], &[&scheduler]);
     let state = world.env.job(&job.job_id);
@@ -470,7 +474,7 @@ fn penalize_at_deadline_rejected_one_past_ok() {
     let deadline = world.env.job(&job.job_id).deadline_slot.get();
     world.env.warp_to(deadline);
     let penalize = ix::penalize_non_submitters(&job.job_id, &world.addresses());
-    world.reject(&job, std::slice::from_ref(&penalize), &[], EdgerunError::InvalidJobStatus);
+    world.reject(&job, std::slice::from_ref(&penalize), &[], EdgerunError::NothingToPenalize);
     world.env.warp_to(deadline + 1);
     world.env.send_ok(&[penalize], &[]);
     assert_eq!(world.env.stake(&world.workers[2].pubkey()).penalized_lamports.get(), PENALTY);
@@ -488,7 +492,7 @@ fn cancel_expired_at_grace_end_rejected_one_past_ok() {
     world.env.warp_to(end + 1);
     let client_before = world.env.balance(&job.client);
     world.env.send_ok(&[cancel], &[]);
-    assert_eq!(world.env.job(&job.job_id).status, job_status::CANCELLED);
+    assert_eq!(world.env.job(&job.job_id).status(), Ok(JobStatus::Cancelled));
     assert_eq!(world.env.balance(&job.client), client_before + ESCROW);
 }
 
@@ -502,7 +506,7 @@ fn cancel_no_da_at_da_deadline_rejected_one_past_ok() {
     world.reject(&job, std::slice::from_ref(&cancel), &[], EdgerunError::DaWindowNotPassed);
     world.env.warp_to(da_deadline + 1);
     world.env.send_ok(&[cancel], &[]);
-    assert_eq!(world.env.job(&job.job_id).status, job_status::ASSIGNED);
+    assert_eq!(world.env.job(&job.job_id).status(), Ok(JobStatus::Assigned));
 }
 
 #[test]
@@ -1029,7 +1033,7 @@ fn close_with_wrong_rent_recipient_is_rejected() {
     assert_error(&result, EdgerunError::WrongRentRecipient);
     // The client must be the job's.
     let mut close = ix::close_job(&state);
-    close.accounts[2] = AccountMeta::new(thief.pubkey(), false);
+    close.accounts[1] = AccountMeta::new(thief.pubkey(), false);
     let result = world.env.send_rejected(&[close], &[], &watch);
     assert_error(&result, EdgerunError::NotJobClient);
 }
@@ -1117,13 +1121,14 @@ fn reach_quorum_with_tampered_committee_accounts_is_rejected() {
     world.submit_all(&job, &[Some(wrong_output()), Some(honest_output()), Some(honest_output())]);
     let reach = ix::reach_quorum(&job.job_id, &world.addresses());
     let mut variants = tampered(&reach);
+    // Accounts: job, then (JobResult, WorkerStake) per member.
     let mut fake = reach.clone();
-    fake.accounts[2] = reach.accounts[4].clone();
+    fake.accounts[1] = reach.accounts[3].clone();
     variants.push(("member 1 in place of member 0", fake, EdgerunError::InvalidJobResultAccount));
     reject_all(&mut world, &job, variants);
     world.env.send_ok(&[reach], &[]);
     let state = world.env.job(&job.job_id);
-    assert_eq!(state.status, job_status::AWAITING_DA);
+    assert_eq!(state.status(), Ok(JobStatus::AwaitingDa));
     assert_eq!(state.winning_output_hash, honest_output());
 }
 
@@ -1143,7 +1148,7 @@ fn finalize_with_tampered_committee_accounts_is_rejected() {
     // Honest outcome: fee 1_250_000, 2 winners share 48_750_000, the liar loses its lock.
     let share = (ESCROW - ESCROW * 250 / 10_000) / 2;
     let a = world.addresses();
-    assert_eq!(world.env.job(&job.job_id).status, job_status::FINALIZED);
+    assert_eq!(world.env.job(&job.job_id).status(), Ok(JobStatus::Finalized));
     for (index, expected) in [(0, STAKE + share), (1, STAKE - LOCK), (2, STAKE + share)] {
         let stake = world.env.stake(&a[index]);
         assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (expected, 0), "worker {index}");
@@ -1216,7 +1221,7 @@ fn cancel_no_da_with_tampered_committee_accounts_is_rejected() {
     reject_all(&mut world, &job, variants);
     world.env.send_ok(&[cancel], &[]);
     let state = world.env.job(&job.job_id);
-    assert_eq!((state.status, state.winning_output_hash), (job_status::ASSIGNED, [0u8; 32]));
+    assert_eq!((state.status(), state.winning_output_hash), (Ok(JobStatus::Assigned), [0u8; 32]));
     assert_eq!(state.da_failed_mask.get(), 0b101);
     let a = world.addresses();
     for (index, penalized) in [(0, PENALTY), (1, 0), (2, PENALTY)] {
@@ -1303,11 +1308,11 @@ fn post_job_while_paused_is_rejected() {
     let admin = admin(&env);
     let mut params = test_config(&env.scheduler.pubkey(), &env.randomness.pubkey());
     params.paused = true;
-    env.send_ok(&[ix::update_config(&admin.pubkey(), &admin.pubkey(), params)], &[&admin]);
+    env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]);
     let args = env.job_args(&client.pubkey(), ESCROW);
     reject_post(&mut env, &client, args, EdgerunError::ProtocolPaused);
     params.paused = false;
-    env.send_ok(&[ix::update_config(&admin.pubkey(), &admin.pubkey(), params)], &[&admin]);
+    env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]);
     env.post_job(&client, ESCROW);
 }
 
@@ -1323,7 +1328,7 @@ fn post_job_with_runtime_outside_the_allow_list_is_rejected() {
     let admin = admin(&env);
     let mut params = test_config(&env.scheduler.pubkey(), &env.randomness.pubkey());
     params.allowed_runtime_root = root;
-    env.send_ok(&[ix::update_config(&admin.pubkey(), &admin.pubkey(), params)], &[&admin]);
+    env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]);
 
     // No proof.
     let args = env.job_args(&client.pubkey(), ESCROW);
@@ -1398,7 +1403,7 @@ fn update_config_with_invalid_params_is_rejected() {
     for (change, expected) in cases {
         let mut params = base;
         change(&mut params);
-        let update = ix::update_config(&admin.pubkey(), &admin.pubkey(), params);
+        let update = ix::update_config(&admin.pubkey(), params);
         let result = env.send_rejected(&[update], &[&admin], &[]);
         assert_error(&result, expected);
     }
@@ -1408,7 +1413,7 @@ fn update_config_with_invalid_params_is_rejected() {
     (params.committee_size, params.quorum) = (9, 5);
     params.challenge_window_slots = 2;
     params.da_window_slots = 1;
-    env.send_ok(&[ix::update_config(&admin.pubkey(), &admin.pubkey(), params)], &[&admin]);
+    env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]);
 }
 
 #[test]
@@ -1513,7 +1518,7 @@ fn deposit_or_withdraw_without_registration_is_rejected() {
 }
 
 #[test]
-fn reassign_batch_only_in_the_same_slot() {
+fn reassign_only_members_whose_own_deadline_passed() {
     let mut world = World::new();
     let r1 = world.env.new_worker(STAKE);
     let r2 = world.env.new_worker(STAKE);
@@ -1528,13 +1533,18 @@ fn reassign_batch_only_in_the_same_slot() {
     world.env.send_ok(&[ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &a[1], &r2.pubkey())], &[&scheduler]);
     let extended = world.env.job(&job.job_id).deadline_slot.get();
     assert_eq!(extended, deadline + 1 + 50);
-    // A later slot before the new deadline: refused.
+    // A later slot: the replacement of the slot before is not replaceable (its own deadline is
+    // ahead), the third original member is (its own deadline passed).
     world.env.warp_to(deadline + 2);
-    let reassign = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &a[2], &r3.pubkey());
+    let evict_replacement = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &r1.pubkey(), &r3.pubkey());
     let mut watch = world.watch(&job);
-    watch.push(pda::worker_stake_address(&r3.pubkey()));
-    let result = world.env.send_rejected(&[reassign], &[&scheduler], &watch);
-    assert_error(&result, EdgerunError::DeadlineNotPassed);
+    watch.extend([pda::worker_stake_address(&r1.pubkey()), pda::worker_stake_address(&r3.pubkey())]);
+    let result = world.env.send_rejected(&[evict_replacement], &[&scheduler], &watch);
+    assert_error(&result, EdgerunError::MemberDeadlineNotPassed);
+    world.env.send_ok(&[ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &a[2], &r3.pubkey())], &[&scheduler]);
+    let state = world.env.job(&job.job_id);
+    assert_eq!((state.member_deadline(2), state.deadline_slot.get()), (deadline + 2 + 50, deadline + 2 + 50));
+    assert_eq!(state.member_deadline(0), deadline + 1 + 50);
 }
 
 #[test]
@@ -1548,22 +1558,26 @@ fn reassign_with_substituted_accounts_is_rejected() {
     let scheduler = scheduler(&world.env);
     let a = world.addresses();
     let reassign = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &a[1], &replacement.pubkey());
-    // Accounts: scheduler, config, job, treasury, missing result, missing stake, replacement stake.
+    // Accounts: scheduler, config, job, treasury, missing result, missing stake, missing wallet,
+    // replacement stake.
     let mut variants = Vec::new();
     let mut result = reassign.clone();
-    result.accounts[4] = AccountMeta::new_readonly(Address::new_unique(), false);
+    result.accounts[4] = AccountMeta::new(Address::new_unique(), false);
     variants.push((result, EdgerunError::InvalidJobResultAccount));
     let mut result = reassign.clone();
-    result.accounts[4] = AccountMeta::new_readonly(pda::job_result_address(&job.job_id, &a[2]), false);
+    result.accounts[4] = AccountMeta::new(pda::job_result_address(&job.job_id, &a[2]), false);
     variants.push((result, EdgerunError::InvalidJobResultAccount));
     let mut stake = reassign.clone();
     stake.accounts[5] = AccountMeta::new(pda::worker_stake_address(&a[2]), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
+    let mut wallet = reassign.clone();
+    wallet.accounts[6] = AccountMeta::new(a[2], false);
+    variants.push((wallet, EdgerunError::WrongRentRecipient));
     let mut stake = reassign.clone();
-    stake.accounts[6] = AccountMeta::new(pda::worker_stake_address(&a[0]), false);
+    stake.accounts[7] = AccountMeta::new(pda::worker_stake_address(&a[0]), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
     let mut stake = reassign.clone();
-    stake.accounts[6] = AccountMeta::new(Address::new_unique(), false);
+    stake.accounts[7] = AccountMeta::new(Address::new_unique(), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
     let mut watch = world.watch(&job);
     watch.push(pda::worker_stake_address(&replacement.pubkey()));

@@ -79,7 +79,7 @@ fn main() -> anyhow::Result<()> {
         log_to_stderr: cli.verbose,
         ..LocalnetConfig::default()
     })?;
-    localnet.deploy_program(&edgerun::ID, &elf).context("deploying the program")?;
+    localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).context("deploying the program")?;
     eprintln!("deployed {} ({} bytes) from {}", edgerun::ID, elf.len(), cli.program.display());
 
     let client = localnet.rpc_client();

@@ -23,6 +23,10 @@ pub const MAX_COMMITTEE_SIZE: usize = 9;
 pub const MAX_REASSIGNMENTS: usize = 9;
 /// Size of the advisory output pointer stored in `OutputAvailability` (UTF-8, zero padded).
 pub const OUTPUT_POINTER_LEN: usize = 128;
+/// Longest window (`challenge_window_slots`, `da_window_slots`, `job_retention_slots`) the config
+/// accepts: about 460 days at 400 ms a slot. Any slot plus a few such windows stays far below
+/// `u64::MAX`, so no deadline arithmetic can overflow.
+pub const MAX_WINDOW_SLOTS: u64 = 100_000_000;
 /// Basis-point denominator for `protocol_fee_bps`.
 pub const BPS_DENOMINATOR: u64 = 10_000;
 /// Largest Merkle proof accepted for the runtime allow-list (2^16 runtimes is plenty).
@@ -60,4 +64,6 @@ pub mod defaults {
     pub const MAX_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
     pub const MAX_INSTRUCTIONS: u64 = 50_000_000_000;
     pub const JOB_RETENTION_SLOTS: u64 = 216_000;
+    /// 0.001 SOL: above the rent-exempt minimum of an empty account (890,880 lamports).
+    pub const MIN_ESCROW_LAMPORTS: u64 = 1_000_000;
 }

@@ -106,4 +106,20 @@ pub enum EdgerunError {
     ReplacementPreviouslyRemoved,
     #[msg("This job reached its reassignment limit")]
     ReassignmentLimitReached,
+    #[msg("Signer is not the program's upgrade authority")]
+    NotUpgradeAuthority,
+    #[msg("Account is not the program's ProgramData account of the upgradeable loader")]
+    InvalidProgramData,
+    #[msg("Signer is not the pending admin")]
+    NotPendingAdmin,
+    #[msg("Non-response penalty must be at least 1 and at most min_worker_stake_lamports")]
+    InvalidPenalty,
+    #[msg("A window is longer than MAX_WINDOW_SLOTS")]
+    WindowTooLong,
+    #[msg("min_escrow_lamports is below the rent-exempt minimum of an empty account")]
+    MinEscrowBelowRentExemption,
+    #[msg("Escrow is below the config's min_escrow_lamports")]
+    EscrowBelowMinimum,
+    #[msg("The member's own deadline has not passed yet")]
+    MemberDeadlineNotPassed,
 }

@@ -2,10 +2,17 @@
 
 use anchor_lang::prelude::*;
 
+use crate::constants::MAX_COMMITTEE_SIZE;
+use crate::instructions::ConfigParams;
+
+/// Emitted by `initialize_config`, `update_config`, `propose_admin` and `accept_admin`: every
+/// value the config holds after the change, so an observer never has to read the account.
 #[event]
 pub struct ConfigUpdated {
     pub admin: Address,
-    pub paused: bool,
+    /// All zero when no handover is pending.
+    pub pending_admin: Address,
+    pub params: ConfigParams,
 }
 
 #[event]
@@ -45,7 +52,7 @@ pub struct JobSeeded {
 #[event]
 pub struct WorkersAssigned {
     pub job_id: [u8; 32],
-    pub workers: [Address; 9],
+    pub workers: [Address; MAX_COMMITTEE_SIZE],
     pub assigned_count: u8,
     pub deadline_slot: u64,
 }

@@ -37,8 +37,8 @@ pub mod edgerun {
     }
 
     #[discrim = 1]
-    pub fn update_config(ctx: &mut Context<UpdateConfig>, new_admin: Address, params: ConfigParams) -> Result<()> {
-        instructions::update_config::process_update_config(ctx, new_admin, params)
+    pub fn update_config(ctx: &mut Context<UpdateConfig>, params: ConfigParams) -> Result<()> {
+        instructions::update_config::process_update_config(ctx, params)
     }
 
     #[discrim = 2]
@@ -132,5 +132,15 @@ pub mod edgerun {
     #[discrim = 18]
     pub fn close_job(ctx: &mut Context<CloseJob>) -> Result<()> {
         instructions::close_job::process_close_job(ctx)
+    }
+
+    #[discrim = 19]
+    pub fn propose_admin(ctx: &mut Context<ProposeAdmin>, new_admin: Address) -> Result<()> {
+        instructions::propose_admin::process_propose_admin(ctx, new_admin)
+    }
+
+    #[discrim = 20]
+    pub fn accept_admin(ctx: &mut Context<AcceptAdmin>) -> Result<()> {
+        instructions::accept_admin::process_accept_admin(ctx)
     }
 }

@@ -5,7 +5,8 @@
 use anchor_lang::prelude::*;
 
 use crate::errors::EdgerunError;
-use crate::state::{Treasury, WorkerStake};
+use crate::events::WorkerPenalized;
+use crate::state::{Job, Treasury, WorkerStake};
 
 /// Moves `amount` lamports from a program-owned account to any writable account.
 pub fn move_lamports(from: &mut AccountView, to: &mut AccountView, amount: u64) -> Result<()> {
@@ -70,21 +71,63 @@ pub fn slash_lock(
     Ok(())
 }
 
-/// Non-response penalty: `min(penalty, unlocked stake)` to the treasury. Returns what was taken.
-/// Intentionally small and bounded by unlocked stake: a transient failure never bricks a worker.
+/// Non-response penalty of a silent committee member: `amount` leaves the stake the job locked
+/// (locked and total alike) for the treasury. Taking it from the lock, never from free stake,
+/// is what makes it unavoidable: a worker cannot dodge it by withdrawing its free stake.
 pub fn take_penalty(
     stake: &mut WorkerStake,
     stake_view: &mut AccountView,
     treasury: &mut TreasuryRef<'_>,
-    penalty: u64,
-) -> Result<u64> {
-    let amount = penalty.min(stake.unlocked_stake());
+    amount: u64,
+) -> Result<()> {
+    release_lock(stake, amount)?;
     stake.total_stake = checked_sub(stake.total_stake.get(), amount)?.into();
     stake.penalized_lamports = checked_add(stake.penalized_lamports.get(), amount)?.into();
     stake.jobs_missed = checked_add(stake.jobs_missed.get(), 1)?.into();
     move_lamports(stake_view, &mut treasury.view, amount)?;
     treasury.state.penalties_collected = checked_add(treasury.state.penalties_collected.get(), amount)?.into();
-    Ok(amount)
+    Ok(())
+}
+
+/// Charges committee slot `index` of `job` its non-response penalty (once per job: the slot is
+/// marked) while the job still holds its lock; the lock it keeps shrinks by the same amount.
+// Inlined: five arguments plus the result pointer exceed the SBF calling convention's five registers.
+#[inline(always)]
+pub fn penalize_member(
+    job: &mut Job,
+    index: usize,
+    stake: &mut WorkerStake,
+    stake_view: &mut AccountView,
+    treasury: &mut TreasuryRef<'_>,
+) -> Result<()> {
+    require!(!job.is_penalized(index) && !job.is_settled(index), EdgerunError::StakeInvariantViolated);
+    let amount = job.penalty_amount();
+    take_penalty(stake, stake_view, treasury, amount)?;
+    job.mark_penalized(index);
+    emit!(WorkerPenalized { job_id: job.job_id, worker: job.assigned_workers[index], amount });
+    Ok(())
+}
+
+/// Releases what `job` still locks of committee slot `index` (its lock less any penalty taken
+/// from it) and marks the slot settled, so no lock is ever released twice.
+pub fn release_member(job: &mut Job, index: usize, stake: &mut WorkerStake) -> Result<()> {
+    require!(!job.is_settled(index), EdgerunError::StakeInvariantViolated);
+    release_lock(stake, job.held_lock(index))?;
+    job.mark_settled(index);
+    Ok(())
+}
+
+/// Closes a program-owned account: its lamports go to `recipient`, its data is scrubbed and it is
+/// handed back to the system program.
+pub fn close_account(account: &mut AccountView, recipient: &mut AccountView) -> Result<()> {
+    let lamports = account.lamports();
+    move_lamports(account, recipient, lamports)?;
+    {
+        let mut data = account.try_borrow_mut()?;
+        data.fill(0);
+    }
+    account.close()?;
+    Ok(())
 }
 
 /// Current slot from the Clock sysvar.

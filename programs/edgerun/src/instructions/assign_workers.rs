@@ -1,5 +1,9 @@
-//! `assign_workers`: the scheduler names the committee (after the seed is set) and every member's
-//! `required_lock` is locked in its WorkerStake.
+//! `assign_workers`: the scheduler names the committee (after the seed is set).
+//!
+//! 1. The signer is the scheduler authority; the job is Seeded; exactly `committee_size` distinct
+//!    workers, each with its own WorkerStake PDA (re-derived), active.
+//! 2. Every member's `required_lock` is locked in its WorkerStake (it must be unlocked stake).
+//! 3. Every member's own deadline, and the job's, is now + the job's challenge window.
 //!
 //! Remaining accounts: the WorkerStake PDA of each worker in `workers`, same order, writable.
 
@@ -11,7 +15,7 @@ use crate::constants::{CONFIG_SEED, JOB_RESULT_SEED, JOB_SEED, MAX_COMMITTEE_SIZ
 use crate::errors::EdgerunError;
 use crate::events::WorkersAssigned;
 use crate::settlement::{checked_add, current_slot, lock_stake};
-use crate::state::{job_status, GlobalConfig, Job, WORKER_STATUS_ACTIVE};
+use crate::state::{GlobalConfig, Job, JobStatus, WORKER_STATUS_ACTIVE};
 
 #[derive(Accounts)]
 pub struct AssignWorkers {
@@ -23,14 +27,14 @@ pub struct AssignWorkers {
     pub job: Account<Job>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_assign_workers(ctx: &mut Context<AssignWorkers>, workers: Vec<Address>) -> Result<()> {
     let program_id = *ctx.program_id;
-    let challenge_window = ctx.accounts.config.challenge_window_slots.get();
     let mut stake_views = ctx.remaining_accounts()?;
     let job = &mut ctx.accounts.job;
     require!(job.seed_set.get(), EdgerunError::SeedNotSet);
-    require!(job.status == job_status::SEEDED, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::Seeded])?;
     require!(
         workers.len() == usize::from(job.committee_size) && workers.len() <= MAX_COMMITTEE_SIZE,
         EdgerunError::WrongCommitteeSize
@@ -52,11 +56,14 @@ pub fn process_assign_workers(ctx: &mut Context<AssignWorkers>, workers: Vec<Add
     }
 
     let slot = current_slot()?;
-    let deadline = checked_add(slot, challenge_window)?;
+    let deadline = checked_add(slot, job.challenge_window_slots.get())?;
     job.assigned_count = workers.len() as u8;
     job.assigned_slot = slot.into();
     job.deadline_slot = deadline.into();
-    job.status = job_status::ASSIGNED;
+    for member_deadline in job.member_deadlines.iter_mut().take(workers.len()) {
+        *member_deadline = deadline.into();
+    }
+    job.set_status(JobStatus::Assigned);
     emit!(WorkersAssigned {
         job_id: job.job_id,
         workers: job.assigned_workers,

@@ -6,7 +6,7 @@ use crate::constants::JOB_SEED;
 use crate::errors::EdgerunError;
 use crate::events::JobCancelled;
 use crate::settlement::{current_slot, move_lamports};
-use crate::state::{job_status, Job};
+use crate::state::{Job, JobStatus};
 
 #[derive(Accounts)]
 pub struct CancelJob {
@@ -16,10 +16,11 @@ pub struct CancelJob {
     pub job: Account<Job>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_cancel_job(ctx: &mut Context<CancelJob>) -> Result<()> {
     let job = &ctx.accounts.job;
-    require!(job.status == job_status::POSTED || job.status == job_status::SEEDED, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::Posted, JobStatus::Seeded])?;
     let refund = job.escrow_lamports.get();
     let mut job_view = *ctx.accounts.job.account();
     let mut client_view = *ctx.accounts.client.account();
@@ -27,7 +28,7 @@ pub fn process_cancel_job(ctx: &mut Context<CancelJob>) -> Result<()> {
     let slot = current_slot()?;
     let job = &mut ctx.accounts.job;
     job.escrow_lamports = 0.into();
-    job.status = job_status::CANCELLED;
+    job.set_status(JobStatus::Cancelled);
     job.ended_slot = slot.into();
     emit!(JobCancelled { job_id: job.job_id, refund_lamports: refund });
     Ok(())

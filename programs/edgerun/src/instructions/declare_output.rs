@@ -8,7 +8,7 @@ use crate::constants::{JOB_RESULT_SEED, JOB_SEED, OUTPUT_POINTER_LEN, OUTPUT_SEE
 use crate::errors::EdgerunError;
 use crate::events::OutputDeclared;
 use crate::settlement::current_slot;
-use crate::state::{job_status, Job, JobResult, OutputAvailability};
+use crate::state::{Job, JobResult, JobStatus, OutputAvailability};
 
 #[derive(Accounts)]
 pub struct DeclareOutput {
@@ -27,10 +27,11 @@ pub struct DeclareOutput {
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_declare_output(ctx: &mut Context<DeclareOutput>, output_hash: [u8; 32], pointer: Vec<u8>) -> Result<()> {
     let job = &ctx.accounts.job;
-    require!(job.status == job_status::AWAITING_DA, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::AwaitingDa])?;
     require!(output_hash == job.winning_output_hash, EdgerunError::NotWinningOutput);
     require!(ctx.accounts.job_result.output_hash == job.winning_output_hash, EdgerunError::NotAWinner);
     require!(pointer.len() <= OUTPUT_POINTER_LEN, EdgerunError::PointerTooLong);

@@ -21,6 +21,7 @@ pub struct DepositStake {
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_deposit_stake(ctx: &mut Context<DepositStake>, amount: u64) -> Result<()> {
     require!(amount > 0, EdgerunError::ZeroAmount);

@@ -1,25 +1,32 @@
 //! `finalize_job` (permissionless): once the winning output is declared available, pay the winners,
 //! slash wrong results, penalize silent workers, release every lock, and close the books.
 //!
+//! 1. The job is AwaitingDA and its OutputAvailability declares the winning hash.
+//! 2. Every member's JobResult and WorkerStake PDA is re-derived, in assignment order.
+//! 3. The escrow is split with the job's own fee (fixed at posting): fee and division remainder
+//!    to the treasury, the rest equally to the winners' stakes.
+//! 4. Per member: a winner is paid; a DA-failed winner is released; a wrong result loses the lock
+//!    it still held; a member without a result pays the job's penalty only if its own deadline
+//!    passed before the quorum (a member cut off by the quorum loses nothing). Every lock is
+//!    released exactly once.
+//!
 //! Remaining accounts: (JobResult PDA, WorkerStake PDA, writable) per assigned worker, in
 //! assignment order.
 
 use anchor_lang::prelude::*;
 
 use crate::committee::{load_worker_stake_mut, read_all_results, ACCOUNTS_PER_MEMBER};
-use crate::constants::{BPS_DENOMINATOR, CONFIG_SEED, JOB_SEED, OUTPUT_SEED, TREASURY_SEED};
+use crate::constants::{BPS_DENOMINATOR, JOB_SEED, OUTPUT_SEED, TREASURY_SEED};
 use crate::errors::EdgerunError;
-use crate::events::{JobFinalized, WorkerPaid, WorkerPenalized, WorkerSlashed};
+use crate::events::{JobFinalized, WorkerPaid, WorkerSlashed};
 use crate::math::{checked_mul_u64, mul_div_floor};
 use crate::settlement::{
-    checked_add, current_slot, move_lamports, release_lock, slash_lock, take_penalty, TreasuryRef,
+    checked_add, current_slot, move_lamports, penalize_member, release_member, slash_lock, TreasuryRef,
 };
-use crate::state::{job_status, GlobalConfig, Job, OutputAvailability, Treasury};
+use crate::state::{Job, JobStatus, OutputAvailability, Treasury};
 
 #[derive(Accounts)]
 pub struct FinalizeJob {
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
-    pub config: Account<GlobalConfig>,
     #[account(mut, seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump)]
     pub job: Account<Job>,
     #[account(seeds = [OUTPUT_SEED, job.job_id.as_ref()], bump = output_availability.bump)]
@@ -45,16 +52,15 @@ pub fn payout(escrow: u64, fee_bps: u16, winners: u64) -> Option<Payout> {
     Some(Payout { protocol_fee, per_winner, remainder })
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
     let program_id = *ctx.program_id;
-    let fee_bps = ctx.accounts.config.protocol_fee_bps.get();
-    let penalty = ctx.accounts.config.non_response_slash_lamports.get();
     let mut remaining = ctx.remaining_accounts()?;
     let mut job_view = *ctx.accounts.job.account();
     let treasury_view = *ctx.accounts.treasury.account();
     let job = &mut ctx.accounts.job;
-    require!(job.status == job_status::AWAITING_DA, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::AwaitingDa])?;
     let output = &ctx.accounts.output_availability;
     require!(
         output.job_id == job.job_id && output.output_hash == job.winning_output_hash,
@@ -70,9 +76,9 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
     }
     let winners = is_winner.iter().filter(|&&winner| winner).count() as u64;
     let escrow = job.escrow_lamports.get();
-    let split = payout(escrow, fee_bps, winners).ok_or(EdgerunError::QuorumNotReached)?;
-    let lock = job.required_lock.get();
+    let split = payout(escrow, job.protocol_fee_bps.get(), winners).ok_or(EdgerunError::QuorumNotReached)?;
     let job_id = job.job_id;
+    let cutoff = job.silence_cutoff(current_slot()?);
 
     let treasury_state = &mut ctx.accounts.treasury;
     let mut treasury = TreasuryRef { view: treasury_view, state: treasury_state };
@@ -81,31 +87,31 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
         let view = &mut remaining[index * ACCOUNTS_PER_MEMBER + 1];
         let mut stake_view = *view;
         let mut stake = load_worker_stake_mut(view, &worker, &program_id)?;
-        match results[index] {
-            Some(_) if is_winner[index] => {
-                release_lock(&mut stake, lock)?;
-                stake.total_stake = checked_add(stake.total_stake.get(), split.per_winner)?.into();
-                stake.rewards_earned = checked_add(stake.rewards_earned.get(), split.per_winner)?.into();
-                stake.jobs_won = checked_add(stake.jobs_won.get(), 1)?.into();
-                move_lamports(&mut job_view, &mut stake_view, split.per_winner)?;
-                emit!(WorkerPaid { job_id, worker, amount: split.per_winner });
+        if is_winner[index] {
+            release_member(job, index, &mut stake)?;
+            stake.total_stake = checked_add(stake.total_stake.get(), split.per_winner)?.into();
+            stake.rewards_earned = checked_add(stake.rewards_earned.get(), split.per_winner)?.into();
+            stake.jobs_won = checked_add(stake.jobs_won.get(), 1)?.into();
+            move_lamports(&mut job_view, &mut stake_view, split.per_winner)?;
+            emit!(WorkerPaid { job_id, worker, amount: split.per_winner });
+        } else if job.is_da_failed(index) {
+            // A winner that let an earlier DA window lapse: already penalized, neither paid nor
+            // slashed, whatever won since.
+            release_member(job, index, &mut stake)?;
+        } else if results[index].is_some() {
+            // A result that is not the winning one.
+            let amount = job.held_lock(index);
+            slash_lock(&mut stake, &mut stake_view, &mut treasury, amount)?;
+            job.mark_settled(index);
+            emit!(WorkerSlashed { job_id, worker, amount });
+        } else {
+            // No result: penalized only if its own window closed before the quorum did; a member
+            // cut off by the quorum loses nothing.
+            if job.is_silent(index, false, cutoff) && !job.is_penalized(index) {
+                penalize_member(job, index, &mut stake, &mut stake_view, &mut treasury)?;
             }
-            Some(hash) if Some(hash) != winning => {
-                slash_lock(&mut stake, &mut stake_view, &mut treasury, lock)?;
-                emit!(WorkerSlashed { job_id, worker, amount: lock });
-            }
-            // A winner that let an earlier DA window lapse: already penalized, neither paid nor slashed.
-            Some(_) => release_lock(&mut stake, lock)?,
-            None => {
-                release_lock(&mut stake, lock)?;
-                if !job.is_penalized(index) {
-                    let amount = take_penalty(&mut stake, &mut stake_view, &mut treasury, penalty)?;
-                    job.mark_penalized(index);
-                    emit!(WorkerPenalized { job_id, worker, amount });
-                }
-            }
+            release_member(job, index, &mut stake)?;
         }
-        job.mark_settled(index);
     }
 
     let to_treasury = checked_add(split.protocol_fee, split.remainder)?;
@@ -117,7 +123,7 @@ pub fn process_finalize_job(ctx: &mut Context<FinalizeJob>) -> Result<()> {
         checked_add(to_treasury, checked_mul_u64(split.per_winner, winners).ok_or(EdgerunError::ArithmeticOverflow)?)?;
     require!(paid == escrow, EdgerunError::ArithmeticOverflow);
     job.escrow_lamports = 0.into();
-    job.status = job_status::FINALIZED;
+    job.set_status(JobStatus::Finalized);
     job.ended_slot = current_slot()?.into();
     emit!(JobFinalized { job_id, winning_output_hash: job.winning_output_hash });
     Ok(())

@@ -1,8 +1,15 @@
-//! `initialize_config`: creates the GlobalConfig and the Treasury. Called once, right after deploy.
+//! `initialize_config`: creates the GlobalConfig and the Treasury, once, right after deploy.
+//!
+//! 1. The signer is the program's upgrade authority, read from the program's ProgramData account
+//!    of the upgradeable loader (address re-derived, owner checked): nobody can squat the admin
+//!    role between deploy and initialization.
+//! 2. The parameters pass [`ConfigParams::validate`].
+//! 3. The config (signer as admin, no pending admin, frozen tier table) and the treasury are
+//!    created; `ConfigUpdated` carries every value.
 
 use anchor_lang::prelude::*;
 
-use crate::constants::{CONFIG_SEED, MAX_COMMITTEE_SIZE, TREASURY_SEED};
+use crate::constants::{CONFIG_SEED, MAX_COMMITTEE_SIZE, MAX_WINDOW_SLOTS, TREASURY_SEED};
 use crate::errors::EdgerunError;
 use crate::events::ConfigUpdated;
 use crate::state::{GlobalConfig, Treasury};
@@ -25,11 +32,14 @@ pub struct ConfigParams {
     pub job_retention_slots: u64,
     pub allowed_runtime_root: [u8; 32],
     pub paused: bool,
+    /// Smallest escrow a job may have (at least the rent-exempt minimum of an empty account).
+    pub min_escrow_lamports: u64,
 }
 
 impl ConfigParams {
     /// Rejects values that would make jobs unpayable, unsettleable or ambiguous.
-    pub fn validate(&self) -> Result<()> {
+    /// `rent_exempt_minimum`: of an empty account (`Rent::minimum_balance(0)`).
+    pub fn validate(&self, rent_exempt_minimum: u64) -> Result<()> {
         require!(u64::from(self.protocol_fee_bps) <= crate::constants::BPS_DENOMINATOR, EdgerunError::InvalidFeeBps);
         let size = self.committee_size as usize;
         require!(
@@ -49,6 +59,19 @@ impl ConfigParams {
                 && self.max_instructions > 0,
             EdgerunError::InvalidConfig
         );
+        // The penalty comes out of a job's lock, which is never below the minimum stake; zero
+        // would let silence cost nothing.
+        require!(
+            self.non_response_slash_lamports >= 1 && self.non_response_slash_lamports <= self.min_worker_stake_lamports,
+            EdgerunError::InvalidPenalty
+        );
+        require!(
+            self.challenge_window_slots <= MAX_WINDOW_SLOTS
+                && self.da_window_slots <= MAX_WINDOW_SLOTS
+                && self.job_retention_slots <= MAX_WINDOW_SLOTS,
+            EdgerunError::WindowTooLong
+        );
+        require!(self.min_escrow_lamports >= rent_exempt_minimum, EdgerunError::MinEscrowBelowRentExemption);
         Ok(())
     }
 
@@ -68,6 +91,64 @@ impl ConfigParams {
         config.job_retention_slots = self.job_retention_slots.into();
         config.allowed_runtime_root = self.allowed_runtime_root;
         config.paused = self.paused.into();
+        config.min_escrow_lamports = self.min_escrow_lamports.into();
+    }
+
+    /// The parameters `config` holds (the inverse of [`ConfigParams::apply`]).
+    pub fn of(config: &GlobalConfig) -> Self {
+        ConfigParams {
+            scheduler_authority: config.scheduler_authority,
+            randomness_authority: config.randomness_authority,
+            protocol_fee_bps: config.protocol_fee_bps.get(),
+            min_worker_stake_lamports: config.min_worker_stake_lamports.get(),
+            challenge_window_slots: config.challenge_window_slots.get(),
+            da_window_slots: config.da_window_slots.get(),
+            non_response_slash_lamports: config.non_response_slash_lamports.get(),
+            committee_tiering_enabled: config.committee_tiering_enabled.get(),
+            committee_size: config.committee_size,
+            quorum: config.quorum,
+            max_memory_bytes: config.max_memory_bytes.get(),
+            max_instructions: config.max_instructions.get(),
+            job_retention_slots: config.job_retention_slots.get(),
+            allowed_runtime_root: config.allowed_runtime_root,
+            paused: config.paused.get(),
+            min_escrow_lamports: config.min_escrow_lamports.get(),
+        }
+    }
+}
+
+/// The upgradeable BPF loader (loader v3), owner of every upgradeable program's ProgramData.
+pub const BPF_LOADER_UPGRADEABLE_ID: Address = anchor_lang::address!("BPFLoaderUpgradeab1e11111111111111111111111");
+
+/// ProgramData address of `program_id`: `["program_id"]` under the upgradeable loader.
+pub fn program_data_address(program_id: &Address) -> Address {
+    anchor_lang::find_program_address(&[program_id.as_ref()], &BPF_LOADER_UPGRADEABLE_ID).0
+}
+
+/// The upgrade authority recorded in `program_id`'s ProgramData account (`None`: immutable).
+/// The account's bincode header is `tag: u32 = 3 (ProgramData), slot: u64, authority: Option<[u8; 32]>`.
+pub fn upgrade_authority(view: &AccountView, program_id: &Address) -> Result<Option<Address>> {
+    const PROGRAM_DATA_TAG: u32 = 3;
+    const OPTION_AT: usize = 4 + 8;
+    const AUTHORITY_AT: usize = OPTION_AT + 1;
+    require!(
+        view.owned_by(&BPF_LOADER_UPGRADEABLE_ID) && *view.address() == program_data_address(program_id),
+        EdgerunError::InvalidProgramData
+    );
+    let data = view.try_borrow()?;
+    require!(data.len() >= AUTHORITY_AT + 32, EdgerunError::InvalidProgramData);
+    require!(
+        u32::from_le_bytes([data[0], data[1], data[2], data[3]]) == PROGRAM_DATA_TAG,
+        EdgerunError::InvalidProgramData
+    );
+    match data[OPTION_AT] {
+        0 => Ok(None),
+        1 => {
+            let mut authority = [0u8; 32];
+            authority.copy_from_slice(&data[AUTHORITY_AT..AUTHORITY_AT + 32]);
+            Ok(Some(Address::new_from_array(authority)))
+        }
+        _ => Err(EdgerunError::InvalidProgramData.into()),
     }
 }
 
@@ -79,20 +160,27 @@ pub struct InitializeConfig {
     pub config: Account<GlobalConfig>,
     #[account(init, payer = admin, seeds = [TREASURY_SEED], bump)]
     pub treasury: Account<Treasury>,
+    /// CHECK: this program's ProgramData account; address, owner and layout checked by
+    /// [`upgrade_authority`].
+    pub program_data: UncheckedAccount,
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_initialize_config(ctx: &mut Context<InitializeConfig>, params: ConfigParams) -> Result<()> {
-    params.validate()?;
     let admin = *ctx.accounts.admin.address();
+    let authority = upgrade_authority(ctx.accounts.program_data.account(), ctx.program_id)?;
+    require!(authority == Some(admin), EdgerunError::NotUpgradeAuthority);
+    params.validate(Rent::get()?.try_minimum_balance(0)?)?;
     let config = &mut ctx.accounts.config;
     config.admin = admin;
+    config.pending_admin = Address::default();
     params.apply(config);
     config.max_committee_size = MAX_COMMITTEE_SIZE as u8;
     config.set_frozen_tiers();
     config.bump = ctx.bumps.config;
     ctx.accounts.treasury.bump = ctx.bumps.treasury;
-    emit!(ConfigUpdated { admin, paused: params.paused });
+    emit!(ConfigUpdated { admin, pending_admin: Address::default(), params });
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! One module per instruction, in job-lifecycle order after the setup ones.
 
+pub mod accept_admin;
 pub mod deposit_stake;
 pub mod initialize_config;
+pub mod propose_admin;
 pub mod register_worker;
 pub mod update_config;
 pub mod withdraw_stake;
@@ -21,6 +23,7 @@ pub mod reassign_missing;
 pub mod set_job_seed;
 pub mod submit_result;
 
+pub use accept_admin::*;
 pub use assign_workers::*;
 pub use cancel_expired_job::*;
 pub use cancel_job::*;
@@ -32,6 +35,7 @@ pub use finalize_job::*;
 pub use initialize_config::*;
 pub use penalize_non_submitters::*;
 pub use post_job::*;
+pub use propose_admin::*;
 pub use reach_quorum::*;
 pub use reassign_missing::*;
 pub use register_worker::*;

@@ -1,5 +1,15 @@
-//! `post_job`: a client escrows payment for a bundle; the committee size and quorum are fixed here
-//! from the escrow tier (spec 4.4) so every later step is deterministic.
+//! `post_job`: a client escrows payment for a bundle and the job's terms are fixed for its life.
+//!
+//! 1. The protocol is not paused; the escrow is at least `config.min_escrow_lamports` (so a
+//!    refund always lands and dust cannot tie up three workers' stake); the limits are within the
+//!    config caps; the job id is `blake3("edgerun-job-v1" || client || bundle_hash || nonce)`; the
+//!    runtime is allowed.
+//! 2. Committee size and quorum come from the escrow tier (spec 4.4), the per-worker lock from
+//!    the escrow and the minimum stake.
+//! 3. The escrow moves into the Job account.
+//! 4. The fee, the non-response penalty and every window are copied from the config into the job
+//!    (`protocol_fee_bps`, `non_response_penalty`, `*_window_slots`, `retention_slots`): later
+//!    config changes never reach a posted job.
 
 use alloc::vec::Vec;
 use anchor_lang::prelude::*;
@@ -9,7 +19,7 @@ use crate::digest::{job_id as derive_job_id, runtime_merkle_root};
 use crate::errors::EdgerunError;
 use crate::events::JobPosted;
 use crate::settlement::current_slot;
-use crate::state::{job_status, required_lock, GlobalConfig, Job};
+use crate::state::{required_lock, GlobalConfig, Job, JobStatus};
 
 #[derive(SchemaRead, SchemaWrite, Clone, Debug, PartialEq, Eq)]
 pub struct PostJobArgs {
@@ -38,11 +48,13 @@ pub struct PostJob {
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result<()> {
     let config = &ctx.accounts.config;
     require!(!config.paused.get(), EdgerunError::ProtocolPaused);
     require!(args.escrow_lamports > 0, EdgerunError::ZeroAmount);
+    require!(args.escrow_lamports >= config.min_escrow_lamports.get(), EdgerunError::EscrowBelowMinimum);
     require!(
         args.max_memory_bytes > 0
             && args.max_instructions > 0
@@ -81,6 +93,14 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     )?;
 
     let slot = current_slot()?;
+    let config = &ctx.accounts.config;
+    let (protocol_fee_bps, penalty, challenge_window, da_window, retention) = (
+        config.protocol_fee_bps,
+        config.non_response_slash_lamports,
+        config.challenge_window_slots,
+        config.da_window_slots,
+        config.job_retention_slots,
+    );
     let job = &mut ctx.accounts.job;
     job.job_id = args.job_id;
     job.client = client;
@@ -94,7 +114,12 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     job.created_slot = slot.into();
     job.committee_size = committee_size;
     job.quorum = quorum;
-    job.status = job_status::POSTED;
+    job.protocol_fee_bps = protocol_fee_bps;
+    job.non_response_penalty = penalty;
+    job.challenge_window_slots = challenge_window;
+    job.da_window_slots = da_window;
+    job.retention_slots = retention;
+    job.set_status(JobStatus::Posted);
     job.bump = ctx.bumps.job;
     emit!(JobPosted { job_id: args.job_id, client, escrow_lamports: args.escrow_lamports, committee_size, quorum });
     Ok(())

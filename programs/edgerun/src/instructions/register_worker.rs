@@ -15,6 +15,7 @@ pub struct RegisterWorker {
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_register_worker(ctx: &mut Context<RegisterWorker>) -> Result<()> {
     let worker = *ctx.accounts.worker.address();

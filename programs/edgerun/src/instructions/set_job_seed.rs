@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use crate::constants::{CONFIG_SEED, JOB_SEED};
 use crate::errors::EdgerunError;
 use crate::events::JobSeeded;
-use crate::state::{job_status, GlobalConfig, Job};
+use crate::state::{GlobalConfig, Job, JobStatus};
 
 #[derive(Accounts)]
 pub struct SetJobSeed {
@@ -18,14 +18,15 @@ pub struct SetJobSeed {
     pub job: Account<Job>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_set_job_seed(ctx: &mut Context<SetJobSeed>, seed: [u8; 32]) -> Result<()> {
     let job = &mut ctx.accounts.job;
     require!(!job.seed_set.get(), EdgerunError::SeedAlreadySet);
-    require!(job.status == job_status::POSTED, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::Posted])?;
     job.seed = seed;
     job.seed_set = true.into();
-    job.status = job_status::SEEDED;
+    job.set_status(JobStatus::Seeded);
     emit!(JobSeeded { job_id: job.job_id, seed });
     Ok(())
 }

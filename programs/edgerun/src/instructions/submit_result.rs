@@ -1,5 +1,11 @@
 //! `submit_result`: an assigned worker records its output hash, attested with Ed25519 over the
 //! ResultDigest by the precompile instruction placed right before this one.
+//!
+//! 1. The job is Assigned, the signer is a committee member and its own deadline has not passed.
+//! 2. The Ed25519 instruction right before this one verifies exactly (worker key, ResultDigest,
+//!    `attestation_sig`).
+//! 3. The worker's JobResult PDA is created (its existence is what "submitted" means); a second
+//!    submission is refused.
 
 use anchor_lang::prelude::*;
 
@@ -9,7 +15,7 @@ use crate::ed25519::{verify_attestation, INSTRUCTIONS_SYSVAR_ID};
 use crate::errors::EdgerunError;
 use crate::events::ResultSubmitted;
 use crate::settlement::current_slot;
-use crate::state::{job_status, Job, JobResult};
+use crate::state::{Job, JobResult, JobStatus};
 
 #[derive(Accounts)]
 pub struct SubmitResult {
@@ -31,6 +37,7 @@ pub struct SubmitResult {
     pub system_program: Program<System>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_submit_result(
     ctx: &mut Context<SubmitResult>,
@@ -39,10 +46,10 @@ pub fn process_submit_result(
 ) -> Result<()> {
     let job = &ctx.accounts.job;
     let worker = *ctx.accounts.worker.address();
-    require!(job.status == job_status::ASSIGNED, EdgerunError::InvalidJobStatus);
+    job.require_status(&[JobStatus::Assigned])?;
     let slot = current_slot()?;
-    require!(slot <= job.deadline_slot.get(), EdgerunError::DeadlinePassed);
-    require!(job.committee_index(&worker).is_some(), EdgerunError::WorkerNotAssigned);
+    let index = job.committee_index(&worker).ok_or(EdgerunError::WorkerNotAssigned)?;
+    require!(slot <= job.member_deadline(index), EdgerunError::DeadlinePassed);
 
     let digest = result_digest(&job.job_id, &job.bundle_hash, &output_hash, &job.runtime_id);
     verify_attestation(ctx.accounts.instructions_sysvar.account(), &worker, &digest, &attestation_sig)?;

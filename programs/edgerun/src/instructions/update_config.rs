@@ -1,4 +1,11 @@
-//! `update_config`: the admin changes tunables or hands the admin role over.
+//! `update_config`: the admin changes the tunables. The admin role itself moves only through
+//! `propose_admin` + `accept_admin`.
+//!
+//! 1. The signer is the config admin.
+//! 2. The parameters pass [`ConfigParams::validate`] (bounded penalty and windows, minimum escrow
+//!    above rent exemption).
+//! 3. They replace the config's; jobs already posted keep the terms they were posted with.
+//!    `ConfigUpdated` carries every value.
 
 use anchor_lang::prelude::*;
 
@@ -16,12 +23,12 @@ pub struct UpdateConfig {
     pub config: Account<GlobalConfig>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
-pub fn process_update_config(ctx: &mut Context<UpdateConfig>, new_admin: Address, params: ConfigParams) -> Result<()> {
-    params.validate()?;
+pub fn process_update_config(ctx: &mut Context<UpdateConfig>, params: ConfigParams) -> Result<()> {
+    params.validate(Rent::get()?.try_minimum_balance(0)?)?;
     let config = &mut ctx.accounts.config;
-    config.admin = new_admin;
     params.apply(config);
-    emit!(ConfigUpdated { admin: new_admin, paused: params.paused });
+    emit!(ConfigUpdated { admin: config.admin, pending_admin: config.pending_admin, params });
     Ok(())
 }

@@ -20,6 +20,7 @@ pub struct WithdrawStake {
     pub worker_stake: Account<WorkerStake>,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_withdraw_stake(ctx: &mut Context<WithdrawStake>, amount: u64) -> Result<()> {
     require!(amount > 0, EdgerunError::ZeroAmount);

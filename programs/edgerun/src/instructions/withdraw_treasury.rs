@@ -23,6 +23,7 @@ pub struct WithdrawTreasury {
     pub recipient: UncheckedAccount,
 }
 
+// Own SBF stack frame: inlined into the dispatcher, every handler's locals would share one 4 KiB frame.
 #[inline(never)]
 pub fn process_withdraw_treasury(ctx: &mut Context<WithdrawTreasury>, amount: u64) -> Result<()> {
     require!(amount > 0, EdgerunError::ZeroAmount);

@@ -7,6 +7,9 @@ use crate::constants::{COMMITTEE_TIERS, COMMITTEE_TIER_COUNT};
 pub struct GlobalConfig {
     /// May change the config and withdraw the treasury.
     pub admin: Address,
+    /// Proposed next admin (all zero: none); becomes admin only when it accepts, so a mistyped
+    /// address can never take the role.
+    pub pending_admin: Address,
     /// Assigns committees and reassigns missing workers (trusted for liveness only, never funds).
     pub scheduler_authority: Address,
     /// Sets each job's seed before its committee is assigned (scheduler key today, VRF later).
@@ -21,6 +24,9 @@ pub struct GlobalConfig {
     pub max_instructions: PodU64,
     /// Slots a job stays on chain after its ending before `close_job` may reclaim its rent.
     pub job_retention_slots: PodU64,
+    /// Smallest escrow `post_job` accepts; at least the rent-exempt minimum of an empty account,
+    /// so a refund can always be credited to any wallet.
+    pub min_escrow_lamports: PodU64,
     /// Escrow lower bound of each tier; frozen copy of [`COMMITTEE_TIERS`] (spec 4.1).
     pub committee_tier_min_escrow: [PodU64; COMMITTEE_TIER_COUNT],
     pub committee_tier_size: [u8; COMMITTEE_TIER_COUNT],

@@ -2,18 +2,50 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{MAX_COMMITTEE_SIZE, MAX_REASSIGNMENTS};
 
-/// Job status numbers (spec 4.2; the values are part of the protocol).
-pub mod job_status {
-    pub const POSTED: u8 = 0;
-    pub const SEEDED: u8 = 1;
-    pub const ASSIGNED: u8 = 2;
-    /// Reserved by the spec; `reach_quorum` moves straight to `AWAITING_DA`.
-    pub const QUORUM_REACHED: u8 = 3;
-    pub const AWAITING_DA: u8 = 4;
-    pub const FINALIZED: u8 = 5;
-    pub const CANCELLED: u8 = 6;
+/// Where a job is in its life (spec 4.2; the byte values are part of the protocol).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum JobStatus {
+    /// Escrow in; waiting for the committee-selection seed.
+    Posted = 0,
+    /// Seed set; waiting for the committee.
+    Seeded = 1,
+    /// Committee assigned; results are being submitted.
+    Assigned = 2,
+    /// Reserved by the spec; `reach_quorum` moves straight to `AwaitingDa`.
+    QuorumReached = 3,
+    /// A result won; waiting for a winner to declare the output available.
+    AwaitingDa = 4,
+    /// Paid out. An ending.
+    Finalized = 5,
+    /// Refunded. An ending.
+    Cancelled = 6,
     /// Reserved by the spec; unused.
-    pub const SLASHED: u8 = 7;
+    Slashed = 7,
+}
+
+impl JobStatus {
+    /// Every status, in byte order.
+    pub const ALL: [JobStatus; 8] = [
+        JobStatus::Posted,
+        JobStatus::Seeded,
+        JobStatus::Assigned,
+        JobStatus::QuorumReached,
+        JobStatus::AwaitingDa,
+        JobStatus::Finalized,
+        JobStatus::Cancelled,
+        JobStatus::Slashed,
+    ];
+
+    /// The status stored as `byte`, if it is one.
+    pub fn from_byte(byte: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(byte)).copied()
+    }
+
+    /// A job in this status will not move again (only `close_job` remains).
+    pub fn is_ended(self) -> bool {
+        matches!(self, JobStatus::Finalized | JobStatus::Cancelled)
+    }
 }
 
 /// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are
@@ -41,14 +73,28 @@ pub struct Job {
     pub nonce: PodU64,
     pub created_slot: PodU64,
     pub assigned_slot: PodU64,
-    /// Last slot at which a result may be submitted or quorum reached.
+    /// Last slot at which quorum may be reached: the latest of the members' own deadlines.
     pub deadline_slot: PodU64,
     pub quorum_reached_slot: PodU64,
     pub da_deadline_slot: PodU64,
     /// Slot of the ending (finalize or cancel); `close_job` counts the retention window from it.
     pub ended_slot: PodU64,
-    /// Slot of the last `reassign_missing` batch (several replacements in one slot extend once).
-    pub reassigned_slot: PodU64,
+    /// Each member's own last slot to submit, by committee slot. A member is judged silent only
+    /// once its own deadline has passed while it could still submit (see [`Job::is_silent`]).
+    pub member_deadlines: [PodU64; MAX_COMMITTEE_SIZE],
+    // The job's terms: copied from the config by `post_job` and read from here for the job's
+    // whole life, so no later config change alters what a running job promised.
+    /// Share of the escrow the treasury keeps at finalization (basis points).
+    pub protocol_fee_bps: PodU16,
+    /// What a silent member pays, taken from the stake the job locked (at most `required_lock`).
+    pub non_response_penalty: PodU64,
+    /// Slots a member has to submit after its assignment; `cancel_expired_job` waits this long
+    /// again after the deadline, and a replacement gets half of it.
+    pub challenge_window_slots: PodU64,
+    /// Slots the winners have to declare the output after quorum.
+    pub da_window_slots: PodU64,
+    /// Slots the job stays on chain after its ending before `close_job` may reclaim its rent.
+    pub retention_slots: PodU64,
     /// Bit i: the stake lock of `assigned_workers[i]` was released (or slashed).
     pub settled_mask: PodU16,
     /// Bit i: `assigned_workers[i]` already paid its one non-response penalty for this job.
@@ -61,6 +107,7 @@ pub struct Job {
     pub result_bumps: [u8; MAX_COMMITTEE_SIZE],
     pub committee_size: u8,
     pub quorum: u8,
+    /// Raw status byte; read it with [`Job::status`].
     pub status: u8,
     pub seed_set: PodBool,
     pub assigned_count: u8,
@@ -69,6 +116,60 @@ pub struct Job {
 }
 
 impl Job {
+    /// Where the job is in its life; `InvalidJobStatus` for a byte no instruction writes.
+    pub fn status(&self) -> core::result::Result<JobStatus, crate::errors::EdgerunError> {
+        JobStatus::from_byte(self.status).ok_or(crate::errors::EdgerunError::InvalidJobStatus)
+    }
+
+    pub fn set_status(&mut self, status: JobStatus) {
+        self.status = status as u8;
+    }
+
+    /// Fails with `InvalidJobStatus` unless the job is in one of `allowed`.
+    pub fn require_status(&self, allowed: &[JobStatus]) -> Result<JobStatus> {
+        let status = self.status()?;
+        require!(allowed.contains(&status), crate::errors::EdgerunError::InvalidJobStatus);
+        Ok(status)
+    }
+
+    /// The last slot at which committee slot `index` may submit.
+    pub fn member_deadline(&self, index: usize) -> u64 {
+        self.member_deadlines[index].get()
+    }
+
+    /// The slot that judges silence: while the job is Assigned, now; once a result has won,
+    /// the slot of the quorum, after which nobody could submit any more.
+    pub fn silence_cutoff(&self, now: u64) -> u64 {
+        match self.status() {
+            Ok(JobStatus::AwaitingDa) | Ok(JobStatus::Finalized) => self.quorum_reached_slot.get(),
+            _ => now,
+        }
+    }
+
+    /// Committee slot `index` has no result and its own deadline passed before `cutoff`
+    /// ([`Job::silence_cutoff`]): it failed to respond. A member cut off by an early quorum, or
+    /// whose deadline is still ahead, is not silent.
+    pub fn is_silent(&self, index: usize, has_result: bool, cutoff: u64) -> bool {
+        !has_result && cutoff > self.member_deadline(index)
+    }
+
+    /// The penalty a silent member pays: the job's penalty, bounded by the lock it took.
+    pub fn penalty_amount(&self) -> u64 {
+        self.non_response_penalty.get().min(self.required_lock.get())
+    }
+
+    /// Stake the job still holds from committee slot `index`: its lock, less the penalty already
+    /// taken out of it.
+    pub fn held_lock(&self, index: usize) -> u64 {
+        let lock = self.required_lock.get();
+        if self.is_penalized(index) {
+            // Never underflows: the penalty is at most the lock.
+            lock - self.penalty_amount()
+        } else {
+            lock
+        }
+    }
+
     /// The assigned committee, in assignment order.
     pub fn committee(&self) -> &[Address] {
         &self.assigned_workers[..self.assigned_count as usize]
