@@ -1,12 +1,15 @@
 //! Property test: random sequences of every instruction by random actors (clients, honest, lying
-//! and silent workers, cranks, slot warps) on the real `.so`. After every step: no lamport created
-//! or lost, stake locks add up, escrow and treasury books balance, and no (job, worker) is ever paid,
-//! slashed or penalized twice.
+//! and silent workers, cranks, slot warps, the admin changing the config under running jobs) on the
+//! real `.so`. After every step: no lamport created or lost, stake locks add up, escrow and
+//! treasury books balance, no (job, worker) is ever paid, slashed or penalized twice, a member whose
+//! deadline has not passed is never penalized, and a job's fee and penalty are those it was posted
+//! with.
 
 use anchor_lang::Discriminator;
 use base64::Engine as _;
 use edgerun::events::{WorkerPaid, WorkerPenalized, WorkerSlashed};
-use edgerun::state::{job_status, Job, Treasury, WorkerStake};
+use edgerun::instructions::ConfigParams;
+use edgerun::state::{Job, JobStatus, Treasury, WorkerStake};
 use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::{honest_output, wrong_output, TestEnv, TestJob, TxResult};
 use proptest::prelude::*;
@@ -39,6 +42,7 @@ enum Action {
     Deposit { worker: usize, amount: u64 },
     Withdraw { worker: usize, amount: u64 },
     WithdrawTreasury { amount: u64 },
+    UpdateConfig { fee_bps: u16, penalty: u64, challenge_window: u64, da_window: u64 },
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -61,6 +65,9 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (0..WORKERS, 1u64..100_000_000).prop_map(|(worker, amount)| Action::Deposit { worker, amount }),
         1 => (0..WORKERS, 1u64..500_000_000).prop_map(|(worker, amount)| Action::Withdraw { worker, amount }),
         1 => (1u64..50_000_000).prop_map(|amount| Action::WithdrawTreasury { amount }),
+        1 => (0u16..=10_000, 1u64..=1_000_000, 2u64..300, 1u64..100).prop_map(|(fee_bps, penalty, challenge_window, da_window)| {
+            Action::UpdateConfig { fee_bps, penalty, challenge_window, da_window }
+        }),
     ]
 }
 
@@ -98,6 +105,10 @@ struct World {
     paid_total: u64,
     slashed_total: u64,
     penalized_total: u64,
+    /// (fee bps, penalty) of the config when each job was posted, by job id.
+    posted_terms: BTreeMap<[u8; 32], (u16, u64)>,
+    /// The treasury's `fees_collected` before the action being applied.
+    fees_before: u64,
 }
 
 impl World {
@@ -123,6 +134,8 @@ impl World {
             paid_total: 0,
             slashed_total: 0,
             penalized_total: 0,
+            posted_terms: BTreeMap::new(),
+            fees_before: 0,
         };
         world.total_lamports = world.books_total();
         world
@@ -147,8 +160,13 @@ impl World {
         self.workers.iter().find(|w| &w.pubkey() == address).expect("known worker")
     }
 
-    fn record(&mut self, result: &TxResult) {
+    /// Books the worker events of a successful transaction. `before`: the job the action was
+    /// about, as it was before the transaction, and the slot it ran in.
+    fn record(&mut self, result: &TxResult, action: &Action, before: Option<&Job>) {
         let Ok(meta) = result else { return };
+        if let (Action::Finalize { .. }, Some(job)) = (action, before) {
+            self.check_finalize_fee(job, meta);
+        }
         for line in &meta.logs {
             let Some(data) = line.strip_prefix("Program data: ") else { continue };
             let bytes = base64::engine::general_purpose::STANDARD.decode(data).expect("event base64");
@@ -171,12 +189,60 @@ impl World {
                 self.slashed_total += read_amount();
             } else if disc == WorkerPenalized::DISCRIMINATOR {
                 assert!(self.penalized.insert((job_id, worker)), "worker {worker} penalized twice for a job");
-                self.penalized_total += read_amount();
+                let amount = read_amount();
+                self.penalized_total += amount;
+                let (_, posted_penalty) = self.posted_terms[&job_id];
+                assert_eq!(amount, posted_penalty, "a penalty other than the one the job was posted with");
+                let job = before.expect("a penalty comes from an action on a job");
+                self.check_penalty_was_due(job, &worker, action);
             }
         }
     }
 
+    /// A member whose deadline has not passed is never penalized: a penalized member had no
+    /// result and its own deadline passed before submissions closed (now, or the quorum), or it is
+    /// a winner that let the DA window pass without a declaration.
+    fn check_penalty_was_due(&self, job: &Job, worker: &Address, action: &Action) {
+        let index = job.committee_index(worker).expect("penalized worker was a member");
+        let has_result = self.env.job_result(&job.job_id, worker).is_some() || job.is_da_failed(index);
+        let slot = self.env.slot();
+        let silent = job.is_silent(index, has_result, job.silence_cutoff(slot));
+        let lapsed_winner = matches!(action, Action::CancelNoDa { .. })
+            && has_result
+            && job.status() == Ok(JobStatus::AwaitingDa)
+            && slot > job.da_deadline_slot.get();
+        assert!(
+            silent || lapsed_winner,
+            "worker {worker} penalized at slot {slot} with its deadline at {} (status {:?}, quorum at {})",
+            job.member_deadline(index),
+            job.status(),
+            job.quorum_reached_slot.get()
+        );
+    }
+
+    /// The treasury's cut of a finalization is the fee the job was posted with plus the remainder.
+    fn check_finalize_fee(&self, job: &Job, meta: &litesvm::types::TransactionMetadata) {
+        let (fee_bps, _) = self.posted_terms[&job.job_id];
+        assert_eq!(job.protocol_fee_bps.get(), fee_bps, "the job's fee is not the one it was posted with");
+        let winners = meta
+            .logs
+            .iter()
+            .filter_map(|line| line.strip_prefix("Program data: "))
+            .map(|data| base64::engine::general_purpose::STANDARD.decode(data).expect("event base64"))
+            .filter(|bytes| &bytes[..8] == WorkerPaid::DISCRIMINATOR)
+            .count() as u64;
+        let escrow = job.escrow_lamports.get();
+        let fee = edgerun::instructions::payout(escrow, fee_bps, winners).expect("payout");
+        assert_eq!(
+            self.env.treasury().fees_collected.get() - self.fees_before,
+            fee.protocol_fee + fee.remainder,
+            "finalize took a fee other than the posted one"
+        );
+    }
+
     fn apply(&mut self, action: &Action) {
+        let before = self.action_job(action);
+        self.fees_before = self.env.treasury().fees_collected.get();
         let scheduler = self.env.scheduler.insecure_clone();
         let randomness = self.env.randomness.insecure_clone();
         let result = match *action {
@@ -184,6 +250,9 @@ impl World {
                 let escrow = if large { 150_000_000 } else { 10_000_000 } + extra;
                 let client = self.clients[client].insecure_clone();
                 let args = self.env.job_args(&client.pubkey(), escrow);
+                let config = self.env.config();
+                self.posted_terms
+                    .insert(args.job_id, (config.protocol_fee_bps.get(), config.non_response_slash_lamports.get()));
                 self.jobs.push(TestJob {
                     job_id: args.job_id,
                     bundle_hash: args.bundle_hash,
@@ -278,8 +347,39 @@ impl World {
                 let recipient = self.treasury_recipient.pubkey();
                 self.env.send(&[ix::withdraw_treasury(&admin.pubkey(), &recipient, amount)], &[&admin])
             }
+            Action::UpdateConfig { fee_bps, penalty, challenge_window, da_window } => {
+                let admin = self.env.admin.insecure_clone();
+                let params = ConfigParams {
+                    protocol_fee_bps: fee_bps,
+                    non_response_slash_lamports: penalty,
+                    challenge_window_slots: challenge_window,
+                    da_window_slots: da_window,
+                    ..ConfigParams::of(&self.env.config())
+                };
+                self.env.send(&[ix::update_config(&admin.pubkey(), params)], &[&admin])
+            }
         };
-        self.record(&result);
+        self.record(&result, action, before.as_ref());
+    }
+
+    /// The job an action is about, before it runs.
+    fn action_job(&self, action: &Action) -> Option<Job> {
+        let index = match *action {
+            Action::Seed { job }
+            | Action::Assign { job, .. }
+            | Action::Submit { job, .. }
+            | Action::Quorum { job }
+            | Action::Declare { job, .. }
+            | Action::Finalize { job }
+            | Action::Penalize { job }
+            | Action::Reassign { job, .. }
+            | Action::CancelNoDa { job }
+            | Action::CancelExpired { job }
+            | Action::Cancel { job, .. }
+            | Action::Close { job } => job,
+            _ => return None,
+        };
+        self.job(index).map(|(_, state)| state)
     }
 
     fn check_invariants(&self) {
@@ -292,8 +392,15 @@ impl World {
             let Some(state) = env.account::<Job>(&address) else { continue };
             let rent = env.rent(8 + std::mem::size_of::<Job>());
             let lamports = env.balance(&address);
-            match state.status {
-                job_status::FINALIZED | job_status::CANCELLED => {
+            let (fee_bps, penalty) = self.posted_terms[&job.job_id];
+            assert_eq!(
+                (state.protocol_fee_bps.get(), state.non_response_penalty.get()),
+                (fee_bps, penalty),
+                "a job's fee and penalty are those it was posted with"
+            );
+            let status = state.status().expect("a valid status");
+            match status {
+                JobStatus::Finalized | JobStatus::Cancelled => {
                     assert_eq!(state.escrow_lamports.get(), 0, "ended job keeps escrow");
                     assert_eq!(lamports, rent, "ended job holds more than its rent");
                     for index in 0..usize::from(state.assigned_count) {
@@ -302,10 +409,10 @@ impl World {
                 }
                 _ => {
                     assert_eq!(lamports, rent + state.escrow_lamports.get(), "escrow not held by the job");
-                    if matches!(state.status, job_status::ASSIGNED | job_status::AWAITING_DA) {
+                    if matches!(status, JobStatus::Assigned | JobStatus::AwaitingDa) {
                         for (index, worker) in state.committee().iter().enumerate() {
                             assert!(!state.is_settled(index), "open job with a released lock");
-                            *expected_locks.entry(*worker).or_default() += state.required_lock.get();
+                            *expected_locks.entry(*worker).or_default() += state.held_lock(index);
                         }
                     }
                 }
@@ -404,10 +511,10 @@ fn scripted_sequence_reaches_every_ending() {
         world.apply(action);
         world.check_invariants();
     }
-    let status = |world: &World, index: usize| world.env.job(&world.jobs[index].job_id).status;
-    assert_eq!(status(&world, 1), job_status::CANCELLED);
-    assert_eq!(status(&world, 2), job_status::ASSIGNED);
-    assert_eq!(status(&world, 3), job_status::CANCELLED);
+    let status = |world: &World, index: usize| world.env.job(&world.jobs[index].job_id).status();
+    assert_eq!(status(&world, 1), Ok(JobStatus::Cancelled));
+    assert_eq!(status(&world, 2), Ok(JobStatus::Assigned));
+    assert_eq!(status(&world, 3), Ok(JobStatus::Cancelled));
     assert!(world.env.account::<Job>(&pda::job_address(&world.jobs[0].job_id)).is_none(), "job 0 closed");
     assert_eq!(world.paid.len(), 2);
     assert_eq!(world.slashed.len(), 1);
