@@ -1,11 +1,14 @@
 //! An embedded surfpool validator: Solana JSON-RPC (HTTP + WebSocket) over LiteSVM, offline, on
 //! loopback, running on its own thread. Programs are written into it with surfpool's
-//! `surfnet_writeProgram` cheatcode, so no BPF loader transactions are needed.
+//! `surfnet_writeProgram` and `surfnet_setProgramAuthority` cheatcodes (an upgradeable program with
+//! a ProgramData account naming its upgrade authority), so no BPF loader transactions are needed.
 //!
 //! ```no_run
 //! use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+//! use solana_signer::Signer;
+//! let admin = solana_keypair::Keypair::new(); // the upgrade authority, who may initialize the config
 //! let localnet = Localnet::start(LocalnetConfig::default()).unwrap(); // free ports
-//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path(), &admin).unwrap();
+//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path(), &admin.pubkey()).unwrap();
 //! println!("{}", localnet.rpc_url());
 //! // dropped: the validator shuts down
 //! ```
