@@ -12,7 +12,7 @@
 //! which rebuilds every dependency in a shared target directory).
 //!
 //! One difference: type definitions nothing refers to are left out (see
-//! [`prune_unreferenced_types`]).
+//! `prune_unreferenced_types`).
 //!
 //! Stricter than that builder: an unknown block kind, a block whose JSON has fields the IDL spec
 //! (`anchor-lang-idl-spec` 0.1.0) does not know (they would be dropped silently), two different
