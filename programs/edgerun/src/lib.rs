@@ -6,6 +6,11 @@
 #![no_std]
 
 extern crate alloc;
+// The IDL is printed by `#[test]` functions the Anchor macros emit under `idl-build`
+// (`scripts/idl.sh`); they use `println!`/`format!`. Never part of the program.
+#[cfg(all(test, feature = "idl-build"))]
+#[macro_use]
+extern crate std;
 
 use anchor_lang::prelude::*;
 #[cfg(target_arch = "bpf")]

@@ -15,7 +15,7 @@ use crate::events::ConfigUpdated;
 use crate::state::{GlobalConfig, Treasury};
 
 /// Every tunable of the protocol (the tier table is frozen and not part of it).
-#[derive(SchemaRead, SchemaWrite, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(SchemaRead, SchemaWrite, IdlType, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ConfigParams {
     pub scheduler_authority: Address,
     pub randomness_authority: Address,

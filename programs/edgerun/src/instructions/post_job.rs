@@ -21,7 +21,7 @@ use crate::events::JobPosted;
 use crate::settlement::current_slot;
 use crate::state::{required_lock, GlobalConfig, Job, JobStatus};
 
-#[derive(SchemaRead, SchemaWrite, Clone, Debug, PartialEq, Eq)]
+#[derive(SchemaRead, SchemaWrite, IdlType, Clone, Debug, PartialEq, Eq)]
 pub struct PostJobArgs {
     /// Must equal `blake3("edgerun-job-v1" || client || bundle_hash || nonce LE)`.
     pub job_id: [u8; 32],
