@@ -157,15 +157,12 @@ pub fn upgrade_authority(client: &RpcClient, program_id: &Address) -> anyhow::Re
         .ok_or_else(|| {
             anyhow!("{program_id} has no ProgramData account {address}: deploy it with the upgradeable loader")
         })?;
-    // Header: tag u32 (3 = ProgramData), slot u64, Option<authority>.
     anyhow::ensure!(
-        account.data.len() >= 45 && account.data[..4] == 3u32.to_le_bytes(),
-        "{address} is not ProgramData"
+        account.owner == edgerun::instructions::BPF_LOADER_UPGRADEABLE_ID,
+        "{address} is not owned by the upgradeable loader"
     );
-    Ok(match account.data[12] {
-        1 => Some(Address::new_from_array(account.data[13..45].try_into().expect("32 bytes"))),
-        _ => None,
-    })
+    edgerun::instructions::parse_upgrade_authority(&account.data)
+        .map_err(|_| anyhow!("{address} is not a ProgramData account"))
 }
 
 /// Fails clearly unless `edgerun::ID` is an executable program on the cluster.

@@ -66,22 +66,24 @@ pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
 /// Rewrites the upgrade authority in the program's ProgramData account, as the upgradeable
 /// loader's `SetAuthority` would (LiteSVM's `add_program` deploys under that loader with none).
 pub fn set_upgrade_authority(svm: &mut LiteSVM, authority: Option<&Address>) {
-    // ProgramData header: tag u32 (3), slot u64, Option<authority> (tag byte + 32 bytes).
-    const OPTION_AT: usize = 12;
+    use edgerun::instructions::parse_upgrade_authority;
+    use edgerun::instructions::program_data_header::{AUTHORITY_AT, AUTHORITY_OPTION_AT, LEN};
     let address = pda::program_data_address();
     let mut account = svm.get_account(&address).expect("the program's ProgramData account");
-    assert_eq!(account.data[..4], 3u32.to_le_bytes(), "{address} is not ProgramData");
+    parse_upgrade_authority(&account.data).expect("a ProgramData account");
     match authority {
         Some(key) => {
-            account.data[OPTION_AT] = 1;
-            account.data[OPTION_AT + 1..OPTION_AT + 33].copy_from_slice(key.as_ref());
+            account.data[AUTHORITY_OPTION_AT] = 1;
+            account.data[AUTHORITY_AT..LEN].copy_from_slice(key.as_ref());
         }
         None => {
-            account.data[OPTION_AT] = 0;
-            account.data[OPTION_AT + 1..OPTION_AT + 33].fill(0);
+            account.data[AUTHORITY_OPTION_AT] = 0;
+            account.data[AUTHORITY_AT..LEN].fill(0);
         }
     }
     svm.set_account(address, account).expect("write ProgramData");
+    let written = svm.get_account(&address).expect("ProgramData").data;
+    assert_eq!(parse_upgrade_authority(&written), Ok(authority.copied()));
 }
 
 /// Custom error code of an Edgerun error (Anchor numbering, from 6000).

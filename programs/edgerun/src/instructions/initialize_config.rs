@@ -125,31 +125,44 @@ pub fn program_data_address(program_id: &Address) -> Address {
     anchor_lang::find_program_address(&[program_id.as_ref()], &BPF_LOADER_UPGRADEABLE_ID).0
 }
 
-/// The upgrade authority recorded in `program_id`'s ProgramData account (`None`: immutable).
-/// The account's bincode header is `tag: u32 = 3 (ProgramData), slot: u64, authority: Option<[u8; 32]>`.
+/// Layout of the header of a ProgramData account (bincode of the loader's state):
+/// `tag: u32 = 3, slot: u64, upgrade_authority: Option<[u8; 32]>` (option tag byte, then the key).
+pub mod program_data_header {
+    pub const TAG: u32 = 3;
+    /// Offset of the authority's option tag (0: none, 1: some).
+    pub const AUTHORITY_OPTION_AT: usize = 4 + 8;
+    /// Offset of the authority's key, when present.
+    pub const AUTHORITY_AT: usize = AUTHORITY_OPTION_AT + 1;
+    /// Bytes of the header.
+    pub const LEN: usize = AUTHORITY_AT + 32;
+}
+
+/// The upgrade authority in the data of a ProgramData account (`Ok(None)`: immutable program);
+/// `InvalidProgramData` for anything that is not a ProgramData header.
+pub fn parse_upgrade_authority(data: &[u8]) -> core::result::Result<Option<Address>, EdgerunError> {
+    use program_data_header::{AUTHORITY_AT, AUTHORITY_OPTION_AT, LEN, TAG};
+    if data.len() < LEN || data[..4] != TAG.to_le_bytes() {
+        return Err(EdgerunError::InvalidProgramData);
+    }
+    match data[AUTHORITY_OPTION_AT] {
+        0 => Ok(None),
+        1 => {
+            let mut authority = [0u8; 32];
+            authority.copy_from_slice(&data[AUTHORITY_AT..LEN]);
+            Ok(Some(Address::new_from_array(authority)))
+        }
+        _ => Err(EdgerunError::InvalidProgramData),
+    }
+}
+
+/// The upgrade authority recorded in `program_id`'s ProgramData account (`None`: immutable),
+/// after checking the account is that ProgramData (address re-derived, owned by the loader).
 pub fn upgrade_authority(view: &AccountView, program_id: &Address) -> Result<Option<Address>> {
-    const PROGRAM_DATA_TAG: u32 = 3;
-    const OPTION_AT: usize = 4 + 8;
-    const AUTHORITY_AT: usize = OPTION_AT + 1;
     require!(
         view.owned_by(&BPF_LOADER_UPGRADEABLE_ID) && *view.address() == program_data_address(program_id),
         EdgerunError::InvalidProgramData
     );
-    let data = view.try_borrow()?;
-    require!(data.len() >= AUTHORITY_AT + 32, EdgerunError::InvalidProgramData);
-    require!(
-        u32::from_le_bytes([data[0], data[1], data[2], data[3]]) == PROGRAM_DATA_TAG,
-        EdgerunError::InvalidProgramData
-    );
-    match data[OPTION_AT] {
-        0 => Ok(None),
-        1 => {
-            let mut authority = [0u8; 32];
-            authority.copy_from_slice(&data[AUTHORITY_AT..AUTHORITY_AT + 32]);
-            Ok(Some(Address::new_from_array(authority)))
-        }
-        _ => Err(EdgerunError::InvalidProgramData.into()),
-    }
+    Ok(parse_upgrade_authority(&view.try_borrow()?)?)
 }
 
 #[derive(Accounts)]
@@ -183,4 +196,31 @@ pub fn process_initialize_config(ctx: &mut Context<InitializeConfig>, params: Co
     ctx.accounts.treasury.bump = ctx.bumps.treasury;
     emit!(ConfigUpdated { admin, pending_admin: Address::default(), params });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::program_data_header::{AUTHORITY_AT, AUTHORITY_OPTION_AT, LEN, TAG};
+    use super::*;
+
+    fn header(option: u8, key: [u8; 32]) -> [u8; LEN] {
+        let mut data = [0u8; LEN];
+        data[..4].copy_from_slice(&TAG.to_le_bytes());
+        data[4..AUTHORITY_OPTION_AT].copy_from_slice(&77u64.to_le_bytes());
+        data[AUTHORITY_OPTION_AT] = option;
+        data[AUTHORITY_AT..].copy_from_slice(&key);
+        data
+    }
+
+    #[test]
+    fn program_data_headers_parse_or_are_refused() {
+        let key = [9u8; 32];
+        assert_eq!(parse_upgrade_authority(&header(1, key)), Ok(Some(Address::new_from_array(key))));
+        assert_eq!(parse_upgrade_authority(&header(0, [0; 32])), Ok(None));
+        assert_eq!(parse_upgrade_authority(&header(2, key)), Err(EdgerunError::InvalidProgramData));
+        let mut program = header(1, key);
+        program[0] = 2; // the Program account's tag, not ProgramData's
+        assert_eq!(parse_upgrade_authority(&program), Err(EdgerunError::InvalidProgramData));
+        assert_eq!(parse_upgrade_authority(&header(1, key)[..LEN - 1]), Err(EdgerunError::InvalidProgramData));
+    }
 }
