@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod attestation;
 pub mod bundle;
+pub mod events;
 pub mod instructions;
 pub mod pda;
 pub mod selection;
