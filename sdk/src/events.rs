@@ -57,6 +57,9 @@ macro_rules! edgerun_events {
         )*
 
         /// Every event the Edgerun program emits.
+        // `WorkersAssigned` carries the whole committee (~340 bytes); events are decoded once and
+        // matched by value, so its variant is not boxed.
+        #[allow(clippy::large_enum_variant)]
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub enum EdgerunEvent {
             $($name($name)),*
@@ -167,9 +170,8 @@ pub fn decode_logs(logs: &[String]) -> Vec<EdgerunEvent> {
 
 fn decode_payload(payload: &str) -> Result<EdgerunEvent, EventDecodeError> {
     // `sol_log_data` logs each slice as one base64 word; `emit!` passes exactly one.
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(payload.trim())
-        .map_err(|_| EventDecodeError::NotBase64)?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD.decode(payload.trim()).map_err(|_| EventDecodeError::NotBase64)?;
     EdgerunEvent::decode(&bytes)
 }
 
