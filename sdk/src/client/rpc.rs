@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use solana_account::Account;
-use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_address::Address;
 use solana_client::client_error::{ClientError as RpcClientError, ClientErrorKind};
 use solana_client::nonblocking::rpc_client::RpcClient;
@@ -12,7 +12,8 @@ use solana_client::rpc_config::{
     RpcTransactionConfig,
 };
 use solana_client::rpc_filter::{Memcmp as RpcMemcmp, RpcFilterType};
-use solana_client::rpc_request::{RpcError, RpcResponseErrorData};
+use solana_client::rpc_request::{RpcError, RpcRequest, RpcResponseErrorData};
+use solana_client::rpc_response::Response as RpcResponse;
 use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
 use solana_signature::Signature;
@@ -70,6 +71,12 @@ impl RpcBackend {
     }
 }
 
+fn readable(address: &Address, account: UiAccount) -> BackendResult<Account> {
+    account
+        .to_account()
+        .ok_or_else(|| BackendError::Node(format!("account {address} came back in an unreadable encoding")))
+}
+
 /// Sorts a client error into transport (retryable), preflight failure, or a node's answer.
 fn classify(error: RpcClientError) -> BackendError {
     match error.kind() {
@@ -95,7 +102,12 @@ fn classify(error: RpcClientError) -> BackendError {
 
 impl ChainBackend for RpcBackend {
     async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
-        Ok(self.client.get_account_with_commitment(address, self.commitment).await.map_err(classify)?.value)
+        // Not `get_account_with_commitment`: it folds every failure, transport included, into
+        // one `ForUser` string, which would make a refused connection look like an answer.
+        let params = serde_json::json!([address.to_string(), self.account_config()]);
+        let response: RpcResponse<Option<UiAccount>> =
+            self.client.send(RpcRequest::GetAccountInfo, params).await.map_err(classify)?;
+        response.value.map(|account| readable(address, account)).transpose()
     }
 
     async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
@@ -127,12 +139,7 @@ impl ChainBackend for RpcBackend {
         let accounts = self.client.get_program_ui_accounts_with_config(program, config).await.map_err(classify)?;
         accounts
             .into_iter()
-            .map(|(address, account)| {
-                account
-                    .to_account()
-                    .map(|account| (address, account))
-                    .ok_or_else(|| BackendError::Node(format!("account {address} came back in an unreadable encoding")))
-            })
+            .map(|(address, account)| readable(&address, account).map(|account| (address, account)))
             .collect()
     }
 
