@@ -208,8 +208,7 @@ fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Key
 /// store an output, any other key is refused with `not_a_worker`, and nothing of it is stored.
 fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
     use edgerun_migrations::local_storage::LocalStorage;
-    use edgerun_storage_gateway::blob::{BlobKind, ContentHash};
-    use edgerun_storage_gateway::client::{ClientError, StorageClient};
+    use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 
     let folder = tempfile::tempdir().unwrap();
     let flags = ["--write-policy", "workers-and-quota", "--worker-rpc", rpc_url];
@@ -223,7 +222,7 @@ fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair
         let output = b"an output only a registered worker may publish".to_vec();
         let hash = ContentHash::of(&output);
         match client_of(outsider).put_output(output.clone()).await {
-            Err(ClientError::Rejected { status, code, .. }) => {
+            Err(StorageError::Rejected { status, code, .. }) => {
                 assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
             }
             other => panic!("an unregistered key stored an output: {other:?}"),

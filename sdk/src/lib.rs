@@ -5,9 +5,13 @@
 pub mod accounts;
 pub mod attestation;
 pub mod bundle;
+#[cfg(feature = "client")]
+pub mod client;
+pub mod events;
 pub mod instructions;
 pub mod pda;
 pub mod selection;
+pub mod storage;
 pub mod storage_auth;
 
 pub use edgerun;

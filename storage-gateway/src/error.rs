@@ -3,17 +3,10 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+pub use edgerun_sdk::storage::ErrorBody;
 use edgerun_sdk::storage_auth::StorageAuthError;
-use serde::{Deserialize, Serialize};
 
 use crate::store::PutError;
-
-/// JSON body of every error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub error: String,
-    pub code: String,
-}
 
 /// An error answered to a client.
 #[derive(Debug, Clone)]

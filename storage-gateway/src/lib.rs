@@ -1,11 +1,10 @@
 //! Edgerun storage gateway: content-addressed, write-once, verified storage of bundles and
 //! outputs over `object_store`. Objects are named by their BLAKE3 hash; the hash, not any
 //! pointer, is the authority, so every write is verified before it becomes visible and every
-//! reader can verify what it gets (see [`client::StorageClient`]).
+//! reader can verify what it gets (see `edgerun_sdk::storage::StorageClient`).
 
 pub mod blob;
 pub mod chain_registry;
-pub mod client;
 pub mod config;
 pub mod error;
 pub mod metrics;

@@ -16,7 +16,7 @@ use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
 use edgerun_sdk::storage_auth::{now_unix_secs, WriteAuthorization};
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::blob::{BlobKind, ContentHash};
 use crate::error::ApiError;
@@ -52,15 +52,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
 }
 
-/// Answer to a successful PUT.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PutResponse {
-    pub kind: String,
-    pub hash: String,
-    pub size: u64,
-    /// False when the object was already stored (nothing was rewritten).
-    pub created: bool,
-}
+pub use edgerun_sdk::storage::PutResponse;
 
 pub fn router(state: Arc<AppState>) -> Router {
     let metrics = Arc::clone(&state.metrics);

@@ -4,9 +4,8 @@ mod common;
 
 use common::{data, expect_error, files_under, hash_hex, TestGateway};
 use ed25519_dalek::SigningKey;
+use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 use edgerun_sdk::storage_auth::{now_unix_secs, WriteAuthorization};
-use edgerun_storage_gateway::blob::{BlobKind, ContentHash};
-use edgerun_storage_gateway::client::{ClientError, StorageClient};
 use reqwest::StatusCode;
 
 fn key(seed: u8) -> SigningKey {
@@ -171,7 +170,7 @@ async fn client_round_trip_signed_writes_and_verified_reads() {
     let bundle = data(4096, 1);
     let output = data(100, 2);
     match anonymous.put_bundle(bundle.clone()).await {
-        Err(ClientError::Rejected { status, code, .. }) => {
+        Err(StorageError::Rejected { status, code, .. }) => {
             assert_eq!((status.as_u16(), code.as_str()), (401, "signature_required"))
         }
         other => panic!("unsigned write was not refused: {other:?}"),
@@ -189,10 +188,10 @@ async fn client_round_trip_signed_writes_and_verified_reads() {
     assert_eq!(anonymous.get_output(&output_hash).await.unwrap(), output);
     assert!(anonymous.exists(BlobKind::Output, &output_hash).await.unwrap());
     assert!(!anonymous.exists(BlobKind::Bundle, &output_hash).await.unwrap());
-    assert!(matches!(anonymous.get_bundle(&output_hash).await, Err(ClientError::NotFound)));
+    assert!(matches!(anonymous.get_bundle(&output_hash).await, Err(StorageError::NotFound)));
     assert!(matches!(
         anonymous.clone().with_max_download_bytes(4095).get_bundle(&bundle_hash).await,
-        Err(ClientError::TooLarge { limit: 4095 })
+        Err(StorageError::TooLarge { limit: 4095 })
     ));
 
     // Corrupt the stored bytes behind the gateway's back: the reader notices.
@@ -201,7 +200,7 @@ async fn client_round_trip_signed_writes_and_verified_reads() {
     corrupted[0] ^= 1;
     std::fs::write(&stored, &corrupted).unwrap();
     match anonymous.get_bundle(&bundle_hash).await {
-        Err(ClientError::HashMismatch { expected, actual }) => {
+        Err(StorageError::HashMismatch { expected, actual }) => {
             assert_eq!(expected, bundle_hash);
             assert_eq!(actual, ContentHash::of(&corrupted));
         }

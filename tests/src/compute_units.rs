@@ -169,7 +169,7 @@ pub fn measure_all(sizes: &[usize]) -> Vec<Measurement> {
         env.warp_to(da_deadline + 1);
         record(&mut out, "cancel_no_da", size, env.send_ok(&[ix::cancel_no_da(&job.job_id, &committee)], &[]));
     }
-    let treasury_recipient = Keypair::new();
+    let treasury_recipient = env.keypair();
     record(
         &mut out,
         "withdraw_treasury",
@@ -188,7 +188,7 @@ pub fn render_markdown(measurements: &[Measurement], sizes: &[usize]) -> String 
         }
     }
     let mut text = String::from(
-        "# Compute units\n\nMeasured on the real `target/deploy/edgerun.so` in LiteSVM 0.16 by\n`cargo run -p edgerun-tests --bin compute-units` (which rewrites this file). `submit_result` is\nthe largest of a committee's submissions; committee sizes come from the frozen escrow tiers.\n\n",
+        "# Compute units\n\nMeasured on the real `target/deploy/edgerun.so` in LiteSVM 0.16 by\n`cargo run -p edgerun-tests --bin compute-units` (which rewrites this file). `submit_result` is\nthe largest of a committee's submissions; committee sizes come from the frozen escrow tiers. The\ntest keys are derived from a counter (`TestEnv::keypair`), so PDA bump searches and every figure\nrepeat exactly from run to run.\n\n",
     );
     text.push_str("| instruction |");
     for size in sizes {

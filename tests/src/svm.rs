@@ -66,24 +66,18 @@ pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
 /// Rewrites the upgrade authority in the program's ProgramData account, as the upgradeable
 /// loader's `SetAuthority` would (LiteSVM's `add_program` deploys under that loader with none).
 pub fn set_upgrade_authority(svm: &mut LiteSVM, authority: Option<&Address>) {
-    use edgerun::instructions::parse_upgrade_authority;
-    use edgerun::instructions::program_data_header::{AUTHORITY_AT, AUTHORITY_OPTION_AT, LEN};
     let address = pda::program_data_address();
     let mut account = svm.get_account(&address).expect("the program's ProgramData account");
-    parse_upgrade_authority(&account.data).expect("a ProgramData account");
-    match authority {
-        Some(key) => {
-            account.data[AUTHORITY_OPTION_AT] = 1;
-            account.data[AUTHORITY_AT..LEN].copy_from_slice(key.as_ref());
-        }
-        None => {
-            account.data[AUTHORITY_OPTION_AT] = 0;
-            account.data[AUTHORITY_AT..LEN].fill(0);
-        }
-    }
+    edgerun::instructions::write_upgrade_authority(&mut account.data, authority).expect("a ProgramData account");
     svm.set_account(address, account).expect("write ProgramData");
-    let written = svm.get_account(&address).expect("ProgramData").data;
-    assert_eq!(parse_upgrade_authority(&written), Ok(authority.copied()));
+}
+
+/// The `index`-th deterministic test key: `blake3("edgerun-test-key" || index)` as Ed25519 seed.
+pub fn test_keypair(index: u64) -> Keypair {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"edgerun-test-key");
+    hasher.update(&index.to_le_bytes());
+    Keypair::new_from_array(*hasher.finalize().as_bytes())
 }
 
 /// Custom error code of an Edgerun error (Anchor numbering, from 6000).
@@ -135,6 +129,8 @@ pub struct TestEnv {
     /// The config the world was initialized with.
     pub params: ConfigParams,
     nonce: u64,
+    /// Keys handed out so far by [`TestEnv::keypair`].
+    keys: u64,
 }
 
 impl TestEnv {
@@ -157,12 +153,12 @@ impl TestEnv {
     pub fn uninitialized() -> Self {
         let mut svm = LiteSVM::new();
         svm.add_program(edgerun::ID, &program_bytes()).expect("load the Edgerun program");
-        let fee_payer = Keypair::new();
+        let fee_payer = test_keypair(0);
         svm.airdrop(&fee_payer.pubkey(), 1_000_000_000_000).unwrap();
-        let (admin, scheduler, randomness) = (Keypair::new(), Keypair::new(), Keypair::new());
+        let (admin, scheduler, randomness) = (test_keypair(1), test_keypair(2), test_keypair(3));
         set_upgrade_authority(&mut svm, Some(&admin.pubkey()));
         let params = test_config(&scheduler.pubkey(), &randomness.pubkey());
-        let mut env = Self { svm, fee_payer, admin, scheduler, randomness, params, nonce: 0 };
+        let mut env = Self { svm, fee_payer, admin, scheduler, randomness, params, nonce: 0, keys: 4 };
         env.fund(&env.admin.pubkey(), 10_000_000_000);
         env
     }
@@ -177,6 +173,7 @@ impl TestEnv {
             randomness: self.randomness.insecure_clone(),
             params: self.params,
             nonce: self.nonce,
+            keys: self.keys,
         }
     }
 
@@ -264,7 +261,7 @@ impl TestEnv {
 
     /// A funded account.
     pub fn new_actor(&mut self, lamports: u64) -> Keypair {
-        let actor = Keypair::new();
+        let actor = self.keypair();
         self.fund(&actor.pubkey(), lamports);
         actor
     }
@@ -274,6 +271,13 @@ impl TestEnv {
         let worker = self.new_actor(stake + 1_000_000_000);
         self.send_ok(&[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)], &[&worker]);
         worker
+    }
+
+    /// A fresh key of this world. Keys are derived from a counter, so every run of the same test
+    /// uses the same keys: PDA bump searches, and so compute units, repeat exactly.
+    pub fn keypair(&mut self) -> Keypair {
+        self.keys += 1;
+        test_keypair(self.keys)
     }
 
     pub fn next_nonce(&mut self) -> u64 {

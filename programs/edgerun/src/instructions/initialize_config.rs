@@ -155,6 +155,24 @@ pub fn parse_upgrade_authority(data: &[u8]) -> core::result::Result<Option<Addre
     }
 }
 
+/// Rewrites the upgrade authority in the data of a ProgramData account, as the loader's
+/// `SetAuthority` does: for test harnesses that deploy with an in-process validator.
+pub fn write_upgrade_authority(data: &mut [u8], authority: Option<&Address>) -> core::result::Result<(), EdgerunError> {
+    use program_data_header::{AUTHORITY_AT, AUTHORITY_OPTION_AT, LEN};
+    parse_upgrade_authority(data)?;
+    match authority {
+        Some(key) => {
+            data[AUTHORITY_OPTION_AT] = 1;
+            data[AUTHORITY_AT..LEN].copy_from_slice(key.as_ref());
+        }
+        None => {
+            data[AUTHORITY_OPTION_AT] = 0;
+            data[AUTHORITY_AT..LEN].fill(0);
+        }
+    }
+    Ok(())
+}
+
 /// The upgrade authority recorded in `program_id`'s ProgramData account (`None`: immutable),
 /// after checking the account is that ProgramData (address re-derived, owned by the loader).
 pub fn upgrade_authority(view: &AccountView, program_id: &Address) -> Result<Option<Address>> {
@@ -222,5 +240,16 @@ mod tests {
         program[0] = 2; // the Program account's tag, not ProgramData's
         assert_eq!(parse_upgrade_authority(&program), Err(EdgerunError::InvalidProgramData));
         assert_eq!(parse_upgrade_authority(&header(1, key)[..LEN - 1]), Err(EdgerunError::InvalidProgramData));
+    }
+
+    #[test]
+    fn written_authorities_read_back() {
+        let mut data = header(0, [0; 32]);
+        let key = Address::new_from_array([4; 32]);
+        write_upgrade_authority(&mut data, Some(&key)).unwrap();
+        assert_eq!(parse_upgrade_authority(&data), Ok(Some(key)));
+        write_upgrade_authority(&mut data, None).unwrap();
+        assert_eq!(data, header(0, [0; 32]));
+        assert_eq!(write_upgrade_authority(&mut [0u8; 8], None), Err(EdgerunError::InvalidProgramData));
     }
 }

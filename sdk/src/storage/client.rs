@@ -1,24 +1,22 @@
-//! Typed HTTP client of the gateway, for workers, the scheduler and tools.
+//! Typed HTTP client of the storage gateway, for workers, the scheduler and tools.
 //!
-//! Writes are signed when the client has a key (see `edgerun_sdk::storage_auth`). Reads are
+//! Writes are signed when the client has a key (see [`crate::storage_auth`]). Reads are
 //! verified: a body that does not hash to the requested name is an error, whatever server or
 //! cache returned it.
 
+use crate::storage_auth::signed_write_headers;
 use bytes::Bytes;
 use ed25519_dalek::SigningKey;
-use edgerun_sdk::storage_auth::signed_write_headers;
 use futures::StreamExt;
 use reqwest::StatusCode;
 
-use crate::blob::{BlobKind, ContentHash};
-use crate::error::ErrorBody;
-pub use crate::routes::PutResponse;
+use super::{BlobKind, ContentHash, ErrorBody, PutResponse};
 
 /// Largest object [`StorageClient`] downloads unless told otherwise.
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 1024 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub enum StorageError {
     #[error("http: {0}")]
     Http(#[from] reqwest::Error),
     #[error("no such object")]
@@ -44,10 +42,10 @@ pub struct StorageClient {
 
 impl StorageClient {
     /// A client of the gateway at `base_url` (e.g. `http://127.0.0.1:8090`), without a key.
-    pub fn new(base_url: &str) -> Result<Self, ClientError> {
-        let parsed = url::Url::parse(base_url).map_err(|e| ClientError::InvalidUrl(e.to_string()))?;
+    pub fn new(base_url: &str) -> Result<Self, StorageError> {
+        let parsed = url::Url::parse(base_url).map_err(|e| StorageError::InvalidUrl(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ClientError::InvalidUrl(format!("{base_url}: scheme must be http or https")));
+            return Err(StorageError::InvalidUrl(format!("{base_url}: scheme must be http or https")));
         }
         Ok(StorageClient {
             http: reqwest::Client::new(),
@@ -80,17 +78,17 @@ impl StorageClient {
     }
 
     /// Stores a bundle; returns the gateway's receipt (whose `hash` is the bundle hash).
-    pub async fn put_bundle(&self, bytes: impl Into<Bytes>) -> Result<PutResponse, ClientError> {
+    pub async fn put_bundle(&self, bytes: impl Into<Bytes>) -> Result<PutResponse, StorageError> {
         self.put(BlobKind::Bundle, bytes.into()).await
     }
 
     /// Stores an output; returns the gateway's receipt (whose `hash` is the output hash).
-    pub async fn put_output(&self, bytes: impl Into<Bytes>) -> Result<PutResponse, ClientError> {
+    pub async fn put_output(&self, bytes: impl Into<Bytes>) -> Result<PutResponse, StorageError> {
         self.put(BlobKind::Output, bytes.into()).await
     }
 
     /// Stores `bytes` under their BLAKE3 hash.
-    pub async fn put(&self, kind: BlobKind, bytes: Bytes) -> Result<PutResponse, ClientError> {
+    pub async fn put(&self, kind: BlobKind, bytes: Bytes) -> Result<PutResponse, StorageError> {
         let hash = ContentHash::of(&bytes);
         self.put_body(kind, &hash, reqwest::Body::from(bytes)).await
     }
@@ -103,7 +101,7 @@ impl StorageClient {
         kind: BlobKind,
         hash: &ContentHash,
         body: reqwest::Body,
-    ) -> Result<PutResponse, ClientError> {
+    ) -> Result<PutResponse, StorageError> {
         let mut request = self.http.put(self.url(kind, hash)).body(body);
         if let Some(key) = &self.signer {
             for (name, value) in signed_write_headers(key, "PUT", &format!("/{kind}/{hash}"), &hash.0) {
@@ -118,24 +116,24 @@ impl StorageClient {
     }
 
     /// Fetches and verifies a bundle.
-    pub async fn get_bundle(&self, hash: &ContentHash) -> Result<Bytes, ClientError> {
+    pub async fn get_bundle(&self, hash: &ContentHash) -> Result<Bytes, StorageError> {
         self.get(BlobKind::Bundle, hash).await
     }
 
     /// Fetches and verifies an output.
-    pub async fn get_output(&self, hash: &ContentHash) -> Result<Bytes, ClientError> {
+    pub async fn get_output(&self, hash: &ContentHash) -> Result<Bytes, StorageError> {
         self.get(BlobKind::Output, hash).await
     }
 
     /// Fetches an object and checks that it hashes to its name.
-    pub async fn get(&self, kind: BlobKind, hash: &ContentHash) -> Result<Bytes, ClientError> {
+    pub async fn get(&self, kind: BlobKind, hash: &ContentHash) -> Result<Bytes, StorageError> {
         let response = self.http.get(self.url(kind, hash)).send().await?;
         if !response.status().is_success() {
             return Err(rejection(response).await);
         }
         let limit = self.max_download_bytes;
         if response.content_length().is_some_and(|len| len > limit) {
-            return Err(ClientError::TooLarge { limit });
+            return Err(StorageError::TooLarge { limit });
         }
         let mut hasher = blake3::Hasher::new();
         let mut body = Vec::with_capacity(response.content_length().unwrap_or(0) as usize);
@@ -143,25 +141,25 @@ impl StorageClient {
         while let Some(chunk) = stream.next().await {
             let chunk = chunk?;
             if (body.len() + chunk.len()) as u64 > limit {
-                return Err(ClientError::TooLarge { limit });
+                return Err(StorageError::TooLarge { limit });
             }
             hasher.update(&chunk);
             body.extend_from_slice(&chunk);
         }
         let actual = ContentHash::from(hasher.finalize());
         if &actual != hash {
-            return Err(ClientError::HashMismatch { expected: *hash, actual });
+            return Err(StorageError::HashMismatch { expected: *hash, actual });
         }
         Ok(Bytes::from(body))
     }
 
     /// Whether the gateway holds the object (a HEAD request).
-    pub async fn exists(&self, kind: BlobKind, hash: &ContentHash) -> Result<bool, ClientError> {
+    pub async fn exists(&self, kind: BlobKind, hash: &ContentHash) -> Result<bool, StorageError> {
         let response = self.http.head(self.url(kind, hash)).send().await?;
         match response.status() {
             status if status.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
-            status => Err(ClientError::Rejected {
+            status => Err(StorageError::Rejected {
                 status,
                 code: "unexpected_status".into(),
                 message: "HEAD request failed".into(),
@@ -170,15 +168,15 @@ impl StorageClient {
     }
 }
 
-async fn rejection(response: reqwest::Response) -> ClientError {
+async fn rejection(response: reqwest::Response) -> StorageError {
     let status = response.status();
     let body: Option<ErrorBody> = response.json().await.ok();
     if status == StatusCode::NOT_FOUND && body.as_ref().is_none_or(|b| b.code == "not_found") {
-        return ClientError::NotFound;
+        return StorageError::NotFound;
     }
     let (code, message) = match body {
         Some(body) => (body.code, body.error),
         None => ("unknown".into(), "response had no JSON error body".into()),
     };
-    ClientError::Rejected { status, code, message }
+    StorageError::Rejected { status, code, message }
 }

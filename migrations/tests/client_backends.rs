@@ -1,0 +1,639 @@
+//! The SDK's async client (`edgerun_sdk::client`), one suite run against every backend: LiteSVM
+//! in process, and the embedded surfpool validator over real JSON-RPC and websocket. It lives
+//! here because this crate owns the local validator (the SDK cannot depend on it).
+//!
+//! Every backend is wrapped in [`Probe`], which counts what reaches the backend and can inject
+//! transport failures, so "never sent" and "retried only on transport errors" are checked by
+//! counting, not by timing. Every wait is bounded; nothing asserts on durations.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ed25519_dalek::SigningKey;
+use edgerun::errors::EdgerunError;
+use edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun::state::{Job, JobStatus};
+use edgerun_migrations::deploy;
+use edgerun_migrations::localnet::{free_port, Localnet, LocalnetConfig};
+use edgerun_sdk::client::{
+    filters, AccountUpdate, BackendError, BackendResult, ChainBackend, ClientConfig, ClientError, Confirmed,
+    EdgerunClient, LiteSvmBackend, Memcmp, RetryPolicy, RpcBackend, RpcConfig, SendReceipt, Simulation,
+    SubscriptionConfig, UpdateSource,
+};
+use edgerun_sdk::events::EdgerunEvent;
+use edgerun_sdk::{attestation, instructions as ix, pda};
+use solana_account::Account;
+use solana_address::Address;
+use solana_hash::Hash;
+use solana_keypair::Keypair;
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use tokio_util::sync::CancellationToken;
+
+const SOL: u64 = 1_000_000_000;
+const STAKE: u64 = 100_000_000;
+/// Tier 0 (escrow < 0.1 SOL): a committee of 3 with quorum 2.
+const ESCROW: u64 = 50_000_001;
+/// Longest wait for anything asynchronous to show up (a subscription update, a shutdown).
+const WAIT: Duration = Duration::from_secs(60);
+/// Each whole suite, validator startup included, ends within this.
+const WATCHDOG: Duration = Duration::from_secs(600);
+
+// ----- the probe -----
+
+/// A backend that counts calls and fails the next `failing` calls in transport.
+struct Probe<B> {
+    inner: B,
+    sends: AtomicUsize,
+    account_reads: AtomicUsize,
+    failing: AtomicUsize,
+}
+
+impl<B> Probe<B> {
+    fn new(inner: B) -> Self {
+        Probe { inner, sends: AtomicUsize::new(0), account_reads: AtomicUsize::new(0), failing: AtomicUsize::new(0) }
+    }
+
+    fn fail_next(&self, calls: usize) {
+        self.failing.store(calls, Ordering::SeqCst);
+    }
+
+    fn sends(&self) -> usize {
+        self.sends.load(Ordering::SeqCst)
+    }
+
+    fn account_reads(&self) -> usize {
+        self.account_reads.load(Ordering::SeqCst)
+    }
+
+    fn injected(&self) -> BackendResult<()> {
+        let taken = self.failing.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1));
+        match taken {
+            Ok(_) => Err(BackendError::Transport("injected transport failure".into())),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+impl<B: ChainBackend> ChainBackend for Probe<B> {
+    async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
+        self.account_reads.fetch_add(1, Ordering::SeqCst);
+        self.injected()?;
+        self.inner.get_account(address).await
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
+        self.injected()?;
+        self.inner.get_multiple_accounts(addresses).await
+    }
+
+    async fn get_program_accounts(
+        &self,
+        program: &Address,
+        filters: &[Memcmp],
+    ) -> BackendResult<Vec<(Address, Account)>> {
+        self.inner.get_program_accounts(program, filters).await
+    }
+
+    async fn latest_blockhash(&self) -> BackendResult<Hash> {
+        self.inner.latest_blockhash().await
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
+        self.inner.simulate(transaction).await
+    }
+
+    async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
+        self.sends.fetch_add(1, Ordering::SeqCst);
+        self.injected()?;
+        self.inner.send(transaction).await
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
+        self.inner.signature_status(signature).await
+    }
+
+    async fn transaction_logs(&self, signature: &Signature) -> BackendResult<Option<Vec<String>>> {
+        self.inner.transaction_logs(signature).await
+    }
+
+    async fn slot(&self) -> BackendResult<u64> {
+        self.inner.slot().await
+    }
+}
+
+/// Short retry delays: the suite checks how often, never how long.
+fn test_client_config() -> ClientConfig {
+    ClientConfig {
+        retry: RetryPolicy {
+            max_retries: 3,
+            min_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(50),
+        },
+        ..ClientConfig::default()
+    }
+}
+
+// ----- the worlds -----
+
+/// Gives lamports on one backend (LiteSVM's airdrop, or the validator's `requestAirdrop`).
+trait Faucet: ChainBackend {
+    async fn fund(&self, client: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64)
+    where
+        Self: Sized;
+}
+
+impl Faucet for LiteSvmBackend {
+    async fn fund(&self, _: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64) {
+        let airdropped = self.with_svm(|svm| svm.airdrop(to, lamports).is_ok());
+        assert!(airdropped, "airdrop to {to}");
+    }
+}
+
+impl Faucet for RpcBackend {
+    async fn fund(&self, client: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64) {
+        let signature = self.rpc_client().request_airdrop(to, lamports).await.expect("airdrop request");
+        let confirmed = client.confirm(&signature).await.expect("airdrop confirmation");
+        assert_eq!(confirmed.result, Ok(()), "airdrop failed");
+    }
+}
+
+struct World<B: Faucet> {
+    client: EdgerunClient<Probe<B>>,
+    /// The backend's websocket, if it has one.
+    ws_url: Option<String>,
+    /// The program's upgrade authority: the only key that may initialize the config.
+    admin: Keypair,
+    scheduler: Keypair,
+    randomness: Keypair,
+}
+
+impl<B: Faucet> World<B> {
+    fn new(backend: B, ws_url: Option<String>, admin: Keypair) -> Self {
+        World {
+            client: EdgerunClient::new(Probe::new(backend), test_client_config()),
+            ws_url,
+            admin,
+            scheduler: Keypair::new(),
+            randomness: Keypair::new(),
+        }
+    }
+
+    fn probe(&self) -> &Probe<B> {
+        self.client.backend()
+    }
+
+    async fn funded(&self, lamports: u64) -> Keypair {
+        let keypair = Keypair::new();
+        self.probe().inner.fund(&self.client, &keypair.pubkey(), lamports).await;
+        keypair
+    }
+
+    async fn send_ok(&self, payer: &Keypair, instructions: &[solana_instruction::Instruction]) -> SendReceipt {
+        match self.client.send(payer, &[], instructions).await {
+            Ok(receipt) => receipt,
+            Err(error) => panic!("transaction failed: {error}"),
+        }
+    }
+
+    fn params(&self) -> ConfigParams {
+        ConfigParams {
+            min_worker_stake_lamports: 1_000_000,
+            challenge_window_slots: 150,
+            ..deploy::default_params(&self.scheduler.pubkey(), &self.randomness.pubkey())
+        }
+    }
+}
+
+fn program_elf() -> Vec<u8> {
+    edgerun_migrations::read_program(&edgerun_migrations::default_program_path()).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+fn litesvm_world() -> World<LiteSvmBackend> {
+    let admin = Keypair::new();
+    let mut svm = litesvm::LiteSVM::new();
+    // Under the upgradeable loader, with the admin as upgrade authority.
+    svm.add_program(edgerun::ID, &program_elf()).expect("load the Edgerun program");
+    let program_data = pda::program_data_address();
+    let mut account = svm.get_account(&program_data).expect("ProgramData");
+    edgerun::instructions::write_upgrade_authority(&mut account.data, Some(&admin.pubkey())).expect("ProgramData");
+    svm.set_account(program_data, account).expect("write ProgramData");
+    World::new(LiteSvmBackend::new(svm), None, admin)
+}
+
+async fn surfpool_world() -> (Localnet, World<RpcBackend>) {
+    let admin = Keypair::new();
+    let authority = admin.pubkey();
+    let localnet = tokio::task::spawn_blocking(move || {
+        let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
+            .expect("start the local validator");
+        localnet.deploy_program(&edgerun::ID, &program_elf(), &authority).expect("deploy the program");
+        localnet
+    })
+    .await
+    .expect("validator startup");
+    let world =
+        World::new(RpcBackend::new(localnet.rpc_url(), RpcConfig::default()), Some(localnet.ws_url().into()), admin);
+    (localnet, world)
+}
+
+/// A websocket URL nothing listens on.
+fn dead_ws_url() -> String {
+    format!("ws://127.0.0.1:{}", free_port("127.0.0.1").expect("a free port"))
+}
+
+// ----- the suite -----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_suite_on_litesvm() {
+    tokio::time::timeout(WATCHDOG, suite(litesvm_world())).await.expect("the LiteSVM suite did not finish in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_suite_on_surfpool() {
+    let run = async {
+        let (localnet, world) = surfpool_world().await;
+        suite(world).await;
+        tokio::task::spawn_blocking(move || localnet.shutdown()).await.expect("validator shutdown");
+    };
+    tokio::time::timeout(WATCHDOG, run).await.expect("the surfpool suite did not finish in time");
+}
+
+/// Refused connections are transport failures: retried as the policy says, then reported.
+#[tokio::test]
+async fn refused_connections_are_retried_then_reported_as_transport_failures() {
+    let url = format!("http://127.0.0.1:{}", free_port("127.0.0.1").expect("a free port"));
+    let client = EdgerunClient::new(Probe::new(RpcBackend::new(url, RpcConfig::default())), test_client_config());
+    let retries = client.config().retry.max_retries;
+    match client.global_config().await {
+        Err(ClientError::Transport { attempts, .. }) => assert_eq!(attempts, retries + 1),
+        other => panic!("expected a transport failure, got {:?}", other.map(|_| "a config")),
+    }
+    assert_eq!(client.backend().account_reads(), retries + 1);
+    let payer = Keypair::new();
+    let error = client.send(&payer, &[], &[ix::register_worker(&payer.pubkey())]).await.expect_err("nothing answers");
+    assert!(error.is_transport(), "{error}");
+    assert_eq!(client.backend().sends(), 0, "nothing can be sent without a blockhash");
+}
+
+async fn suite<B: Faucet>(world: World<B>) {
+    let jobs = setup_and_fetch(&world).await;
+    listings(&world, &jobs).await;
+    committee_flow_with_events(&world, &jobs).await;
+    program_errors_are_named_and_never_sent(&world, &jobs).await;
+    transport_failures_are_retried(&world).await;
+    subscriptions(&world).await;
+}
+
+/// What the suite posted.
+struct Jobs {
+    customer_a: Keypair,
+    customer_b: Keypair,
+    workers: Vec<Keypair>,
+    /// Two jobs of customer A, one of customer B.
+    a: [[u8; 32]; 2],
+    b: [u8; 32],
+}
+
+fn post_job_args(client: &Address, nonce: u64) -> PostJobArgs {
+    let bundle_hash = [0xb1; 32];
+    PostJobArgs {
+        job_id: edgerun::digest::job_id(client.as_array(), &bundle_hash, nonce),
+        nonce,
+        bundle_hash,
+        runtime_id: [0xa7; 32],
+        escrow_lamports: ESCROW,
+        max_memory_bytes: 16 * 1024 * 1024,
+        max_instructions: 1_000_000,
+        runtime_proof: Vec::new(),
+    }
+}
+
+async fn post_job<B: Faucet>(world: &World<B>, customer: &Keypair, nonce: u64) -> ([u8; 32], SendReceipt) {
+    let args = post_job_args(&customer.pubkey(), nonce);
+    let job_id = args.job_id;
+    (job_id, world.send_ok(customer, &[ix::post_job(&customer.pubkey(), args)]).await)
+}
+
+/// Config, workers and jobs created through the client; each account type fetched and decoded.
+async fn setup_and_fetch<B: Faucet>(world: &World<B>) -> Jobs {
+    let admin = world.admin.insecure_clone();
+    world.probe().inner.fund(&world.client, &admin.pubkey(), 10 * SOL).await;
+    let params = world.params();
+    let receipt = world.send_ok(&admin, &[ix::initialize_config(&admin.pubkey(), params)]).await;
+    assert!(receipt.compute_unit_limit > 0);
+    assert!(
+        receipt.events.contains(&EdgerunEvent::ConfigUpdated(edgerun_sdk::events::ConfigUpdated {
+            admin: admin.pubkey(),
+            pending_admin: Address::default(),
+            params
+        })),
+        "{:?}",
+        receipt.events
+    );
+    let config = world.client.global_config().await.expect("config");
+    assert_eq!(ConfigParams::of(&config), params);
+    assert_eq!(config.admin, admin.pubkey());
+    let treasury = world.client.treasury().await.expect("treasury");
+    assert_eq!(treasury.fees_collected.get(), 0);
+    for authority in [&world.randomness, &world.scheduler] {
+        world.probe().inner.fund(&world.client, &authority.pubkey(), SOL).await;
+    }
+
+    let mut workers = Vec::new();
+    for _ in 0..3 {
+        let worker = world.funded(2 * SOL).await;
+        let receipt = world
+            .send_ok(&worker, &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)])
+            .await;
+        assert_eq!(
+            receipt.events,
+            vec![
+                EdgerunEvent::WorkerRegistered(edgerun_sdk::events::WorkerRegistered { worker: worker.pubkey() }),
+                EdgerunEvent::StakeDeposited(edgerun_sdk::events::StakeDeposited {
+                    worker: worker.pubkey(),
+                    amount: STAKE,
+                    total_stake: STAKE
+                }),
+            ]
+        );
+        let stake = world.client.worker_stake(&worker.pubkey()).await.unwrap().expect("stake");
+        assert_eq!((stake.worker, stake.total_stake.get()), (worker.pubkey(), STAKE));
+        workers.push(worker);
+    }
+    assert!(world.client.worker_stake(&Address::new_unique()).await.unwrap().is_none());
+
+    let customer_a = world.funded(10 * SOL).await;
+    let customer_b = world.funded(10 * SOL).await;
+    let (a0, receipt) = post_job(world, &customer_a, 1).await;
+    assert_eq!(
+        receipt.events,
+        vec![EdgerunEvent::JobPosted(edgerun_sdk::events::JobPosted {
+            job_id: a0,
+            client: customer_a.pubkey(),
+            escrow_lamports: ESCROW,
+            committee_size: 3,
+            quorum: 2
+        })]
+    );
+    let (a1, _) = post_job(world, &customer_a, 2).await;
+    let (b, _) = post_job(world, &customer_b, 1).await;
+    let job = world.client.job(&a0).await.unwrap().expect("job");
+    assert_eq!((job.job_id, job.client, job.status()), (a0, customer_a.pubkey(), Ok(JobStatus::Posted)));
+    assert!(world.client.job(&[0x42; 32]).await.unwrap().is_none());
+    // The wrong type at an address is a decode error, not a value.
+    match world.client.account::<Job>(&pda::config_address()).await {
+        Err(ClientError::Decode(_)) => {}
+        other => panic!("a config decoded as a job: {:?}", other.map(|job| job.map(|job| job.status))),
+    }
+    Jobs { customer_a, customer_b, workers, a: [a0, a1], b }
+}
+
+fn addresses(listing: &[(Address, Job)]) -> Vec<Address> {
+    let mut addresses: Vec<Address> = listing.iter().map(|(address, _)| *address).collect();
+    addresses.sort();
+    addresses
+}
+
+fn job_addresses(job_ids: &[[u8; 32]]) -> Vec<Address> {
+    let mut addresses: Vec<Address> = job_ids.iter().map(pda::job_address).collect();
+    addresses.sort();
+    addresses
+}
+
+/// Every listing filter, before and after a committee is assigned.
+async fn listings<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+    let client = &world.client;
+    assert_eq!(addresses(&client.jobs().await.unwrap()), job_addresses(&[jobs.a[0], jobs.a[1], jobs.b]));
+    assert_eq!(addresses(&client.jobs_by_client(&jobs.customer_a.pubkey()).await.unwrap()), job_addresses(&jobs.a));
+    assert_eq!(addresses(&client.jobs_by_client(&jobs.customer_b.pubkey()).await.unwrap()), job_addresses(&[jobs.b]));
+    assert_eq!(
+        addresses(&client.jobs_by_status(JobStatus::Posted).await.unwrap()),
+        job_addresses(&[jobs.a[0], jobs.a[1], jobs.b])
+    );
+    assert!(client.jobs_by_status(JobStatus::Assigned).await.unwrap().is_empty());
+    let mut workers: Vec<Address> = client.workers().await.unwrap().iter().map(|(_, stake)| stake.worker).collect();
+    workers.sort();
+    let mut expected: Vec<Address> = jobs.workers.iter().map(Signer::pubkey).collect();
+    expected.sort();
+    assert_eq!(workers, expected);
+
+    // Seed and assign job a0 to workers 0..3, in order 2, 0, 1 (so worker 2 sits in slot 0).
+    let job_id = jobs.a[0];
+    let seeded =
+        world.send_ok(&world.randomness, &[ix::set_job_seed(&world.randomness.pubkey(), &job_id, [9; 32])]).await;
+    assert_eq!(seeded.events, vec![EdgerunEvent::JobSeeded(edgerun_sdk::events::JobSeeded { job_id, seed: [9; 32] })]);
+    let committee: Vec<Address> = [2, 0, 1].iter().map(|&i| jobs.workers[i].pubkey()).collect();
+    let assigned =
+        world.send_ok(&world.scheduler, &[ix::assign_workers(&world.scheduler.pubkey(), &job_id, &committee)]).await;
+    match assigned.events.as_slice() {
+        [EdgerunEvent::WorkersAssigned(event)] => {
+            assert_eq!((event.job_id, event.assigned_count), (job_id, 3));
+            assert_eq!(&event.workers[..3], committee.as_slice());
+        }
+        other => panic!("unexpected events {other:?}"),
+    }
+
+    assert_eq!(addresses(&client.jobs_by_status(JobStatus::Assigned).await.unwrap()), job_addresses(&[job_id]));
+    assert_eq!(
+        addresses(&client.jobs_by_status(JobStatus::Posted).await.unwrap()),
+        job_addresses(&[jobs.a[1], jobs.b])
+    );
+    for worker in &jobs.workers {
+        let listed = client.jobs_by_worker(&worker.pubkey()).await.unwrap();
+        assert_eq!(addresses(&listed), job_addresses(&[job_id]), "jobs of {}", worker.pubkey());
+        assert_eq!(listed[0].1.committee(), committee.as_slice());
+    }
+    assert!(client.jobs_by_worker(&jobs.customer_a.pubkey()).await.unwrap().is_empty());
+    // Filters are conjunctive: customer B has no assigned job.
+    let filtered = client
+        .program_accounts::<Job>(&[
+            filters::job_client(&jobs.customer_b.pubkey()),
+            filters::job_status(JobStatus::Assigned),
+        ])
+        .await
+        .unwrap();
+    assert!(filtered.is_empty());
+}
+
+/// Results, quorum, output and payout; JobResult and OutputAvailability fetched; events read
+/// from the real logs of each transaction.
+async fn committee_flow_with_events<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+    let job_id = jobs.a[0];
+    let job = world.client.job(&job_id).await.unwrap().expect("job");
+    let committee = job.committee().to_vec();
+    let output = [0x11; 32];
+    for member in &committee[..2] {
+        let worker = jobs.workers.iter().find(|worker| worker.pubkey() == *member).unwrap();
+        let key = SigningKey::from_bytes(worker.secret_bytes());
+        let digest = attestation::result_digest(&job_id, &job.bundle_hash, &output, &job.runtime_id);
+        let signature = attestation::sign_result(&key, &job_id, &job.bundle_hash, &output, &job.runtime_id);
+        let receipt = world
+            .send_ok(
+                worker,
+                &[
+                    attestation::attestation_instruction(worker.pubkey().as_array(), &digest, &signature),
+                    ix::submit_result(&worker.pubkey(), &job_id, output, signature),
+                ],
+            )
+            .await;
+        assert_eq!(
+            receipt.events,
+            vec![EdgerunEvent::ResultSubmitted(edgerun_sdk::events::ResultSubmitted {
+                job_id,
+                worker: worker.pubkey(),
+                output_hash: output
+            })]
+        );
+        let result = world.client.job_result(&job_id, &worker.pubkey()).await.unwrap().expect("job result");
+        assert_eq!((result.worker, result.output_hash, result.attestation_sig), (worker.pubkey(), output, signature));
+    }
+    let results = world.client.committee_results(&job).await.unwrap();
+    let submitted: Vec<bool> = results.iter().map(|(_, result)| result.is_some()).collect();
+    assert_eq!(submitted, vec![true, true, false]);
+    assert_eq!(results.iter().map(|(worker, _)| *worker).collect::<Vec<_>>(), committee);
+
+    let winner = jobs.workers.iter().find(|worker| worker.pubkey() == committee[0]).unwrap();
+    let pointer = b"http://127.0.0.1:8090/output/x";
+    let receipt = world
+        .send_ok(
+            winner,
+            &[
+                ix::reach_quorum(&job_id, &committee),
+                ix::declare_output(&winner.pubkey(), &job_id, output, pointer),
+                ix::finalize_job(&job_id, &committee),
+            ],
+        )
+        .await;
+    let names: Vec<&str> = receipt.events.iter().map(EdgerunEvent::name).collect();
+    for expected in ["JobQuorumReached", "OutputDeclared", "JobFinalized", "WorkerPaid"] {
+        assert!(names.contains(&expected), "{expected} missing from {names:?}");
+    }
+    let paid: u64 = receipt
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            EdgerunEvent::WorkerPaid(paid) => Some(paid.amount),
+            _ => None,
+        })
+        .sum();
+    assert!(paid > 0 && paid < ESCROW, "{paid}");
+    let availability = world.client.output_availability(&job_id).await.unwrap().expect("output availability");
+    assert_eq!((availability.output_hash, availability.publisher), (output, winner.pubkey()));
+    assert_eq!(availability.pointer_bytes(), pointer);
+    let finalized = world.client.job(&job_id).await.unwrap().expect("job");
+    assert_eq!(finalized.status(), Ok(JobStatus::Finalized));
+    assert_eq!(addresses(&world.client.jobs_by_status(JobStatus::Finalized).await.unwrap()), job_addresses(&[job_id]));
+    let treasury = world.client.treasury().await.unwrap();
+    assert!(treasury.fees_collected.get() > 0);
+}
+
+/// A refused instruction comes back as the Edgerun error by name, and nothing is sent.
+async fn program_errors_are_named_and_never_sent<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+    let sends = world.probe().sends();
+    let seeded = jobs.a[0];
+    let error = world
+        .client
+        .send(&world.randomness, &[], &[ix::set_job_seed(&world.randomness.pubkey(), &seeded, [1; 32])])
+        .await
+        .expect_err("a job is seeded once");
+    assert_eq!(error.edgerun_error(), Some(EdgerunError::SeedAlreadySet), "{error}");
+    assert!(error.to_string().contains("EdgerunError::SeedAlreadySet"), "{error}");
+    match &error {
+        ClientError::Transaction(failure) => {
+            // Index 1: the client's compute-budget instruction comes first.
+            assert_eq!(failure.instruction_index, Some(1));
+            assert!(failure.logs.iter().any(|line| line.contains(&edgerun::ID.to_string())), "{:?}", failure.logs);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A second refusal by another rule: cancelling someone else's job.
+    let error = world
+        .client
+        .send(&jobs.customer_b, &[], &[ix::cancel_job(&jobs.customer_b.pubkey(), &jobs.a[1])])
+        .await
+        .expect_err("only the client may cancel");
+    assert_eq!(error.edgerun_error(), Some(EdgerunError::NotJobClient), "{error}");
+    assert_eq!(world.probe().sends(), sends, "a transaction that fails in simulation must not be sent");
+
+    // The counter does count: the client's own cancel is sent, once.
+    let cancelled = world.send_ok(&jobs.customer_b, &[ix::cancel_job(&jobs.customer_b.pubkey(), &jobs.b)]).await;
+    assert!(matches!(cancelled.events.as_slice(), [EdgerunEvent::JobCancelled(event)] if event.job_id == jobs.b));
+    assert_eq!(world.probe().sends(), sends + 1);
+}
+
+/// Transport failures are retried, reads and sends alike; past the policy they are reported.
+async fn transport_failures_are_retried<B: Faucet>(world: &World<B>) {
+    let retries = world.client.config().retry.max_retries;
+    world.probe().fail_next(retries);
+    world.client.global_config().await.expect("succeeds on the last allowed attempt");
+
+    let reads = world.probe().account_reads();
+    world.probe().fail_next(retries + 1);
+    match world.client.global_config().await {
+        Err(ClientError::Transport { attempts, .. }) => assert_eq!(attempts, retries + 1),
+        other => panic!("expected a transport failure, got {:?}", other.map(|_| "a config")),
+    }
+    assert_eq!(world.probe().account_reads() - reads, retries + 1);
+
+    // A send lost in transport is sent again (the same signed transaction) and lands once.
+    let worker = world.funded(2 * SOL).await;
+    let sends = world.probe().sends();
+    world.probe().fail_next(2);
+    let receipt = world.send_ok(&worker, &[ix::register_worker(&worker.pubkey())]).await;
+    assert_eq!(world.probe().sends() - sends, 3);
+    assert_eq!(receipt.events.len(), 1);
+    assert!(world.client.worker_stake(&worker.pubkey()).await.unwrap().is_some());
+}
+
+/// Waits (bounded) for an update of `address` in `updates`.
+async fn wait_for_update(updates: &mut tokio::sync::mpsc::Receiver<AccountUpdate>, address: &Address) -> AccountUpdate {
+    let found = tokio::time::timeout(WAIT, async {
+        while let Some(update) = updates.recv().await {
+            if update.address() == address {
+                return Some(update);
+            }
+        }
+        None
+    })
+    .await;
+    match found {
+        Ok(Some(update)) => update,
+        Ok(None) => panic!("the subscription ended before {address} showed up"),
+        Err(_) => panic!("no update of {address} within {WAIT:?}"),
+    }
+}
+
+/// A new job is seen through the websocket when there is one, and by polling when the websocket
+/// is absent or dead; cancelling stops the subscription.
+async fn subscriptions<B: Faucet>(world: &World<B>) {
+    let customer = world.funded(10 * SOL).await;
+    let expected_source = if world.ws_url.is_some() { UpdateSource::Websocket } else { UpdateSource::Poll };
+    let variants = [(world.ws_url.clone(), expected_source, 10), (Some(dead_ws_url()), UpdateSource::Poll, 20)];
+    for (ws_url, source, nonce) in variants {
+        let cancel = CancellationToken::new();
+        let config = SubscriptionConfig {
+            ws_url: ws_url.clone(),
+            filters: vec![filters::discriminator::<Job>()],
+            poll_interval: Duration::from_millis(200),
+            ..SubscriptionConfig::default()
+        };
+        let mut subscription = world.client.subscribe(config, cancel.clone());
+        // The first snapshot (taken once subscribed, or by the first poll) holds every job.
+        let known = world.client.jobs().await.unwrap();
+        let (first, _) = known.first().expect("the suite posted jobs");
+        let snapshot = wait_for_update(&mut subscription.updates, first).await;
+        assert_eq!(snapshot.source(), UpdateSource::Poll);
+
+        let (job_id, _) = post_job(world, &customer, nonce).await;
+        let update = wait_for_update(&mut subscription.updates, &pda::job_address(&job_id)).await;
+        assert_eq!(update.source(), source, "{ws_url:?}");
+        let job = update.job().expect("a job update");
+        assert_eq!((job.job_id, job.client, job.status()), (job_id, customer.pubkey(), Ok(JobStatus::Posted)));
+
+        cancel.cancel();
+        tokio::time::timeout(WAIT, subscription.join()).await.expect("the subscription stops when cancelled");
+    }
+}

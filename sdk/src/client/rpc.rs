@@ -1,0 +1,216 @@
+//! [`ChainBackend`] over a JSON-RPC node (`solana_client`'s nonblocking `RpcClient`).
+
+use std::time::Duration;
+
+use solana_account::Account;
+use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
+use solana_address::Address;
+use solana_client::client_error::{ClientError as RpcClientError, ClientErrorKind};
+use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_client::rpc_config::{
+    RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
+    RpcTransactionConfig,
+};
+use solana_client::rpc_filter::{Memcmp as RpcMemcmp, RpcFilterType};
+use solana_client::rpc_request::{RpcError, RpcRequest, RpcResponseErrorData};
+use solana_client::rpc_response::Response as RpcResponse;
+use solana_commitment_config::CommitmentConfig;
+use solana_hash::Hash;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+use super::backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
+
+/// `getMultipleAccounts` answers at most this many addresses per request.
+const MAX_MULTIPLE_ACCOUNTS: usize = 100;
+
+/// How [`RpcBackend`] talks to its node.
+#[derive(Debug, Clone)]
+pub struct RpcConfig {
+    /// Commitment of every read, simulation, preflight and confirmation.
+    pub commitment: CommitmentConfig,
+    /// Longest wait for one HTTP request.
+    pub request_timeout: Duration,
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        RpcConfig { commitment: CommitmentConfig::confirmed(), request_timeout: Duration::from_secs(30) }
+    }
+}
+
+/// A JSON-RPC node.
+pub struct RpcBackend {
+    client: RpcClient,
+    commitment: CommitmentConfig,
+}
+
+impl RpcBackend {
+    /// A backend for the node at `url` (e.g. `http://127.0.0.1:8899`).
+    pub fn new(url: impl Into<String>, config: RpcConfig) -> Self {
+        let client = RpcClient::new_with_timeout_and_commitment(url.into(), config.request_timeout, config.commitment);
+        RpcBackend { client, commitment: config.commitment }
+    }
+
+    /// The underlying client, for the calls this trait does not cover (airdrops on test clusters).
+    pub fn rpc_client(&self) -> &RpcClient {
+        &self.client
+    }
+
+    pub fn url(&self) -> String {
+        self.client.url()
+    }
+
+    fn account_config(&self) -> RpcAccountInfoConfig {
+        RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(self.commitment),
+            ..RpcAccountInfoConfig::default()
+        }
+    }
+}
+
+fn readable(address: &Address, account: UiAccount) -> BackendResult<Account> {
+    account
+        .to_account()
+        .ok_or_else(|| BackendError::Node(format!("account {address} came back in an unreadable encoding")))
+}
+
+/// Sorts a client error into transport (retryable), preflight failure, or a node's answer.
+fn classify(error: RpcClientError) -> BackendError {
+    match error.kind() {
+        ClientErrorKind::Io(error) => BackendError::Transport(error.to_string()),
+        ClientErrorKind::Reqwest(error) if error.is_decode() => BackendError::Node(error.to_string()),
+        ClientErrorKind::Reqwest(error) => BackendError::Transport(error.to_string()),
+        ClientErrorKind::RpcError(RpcError::RpcResponseError { data, code, message }) => match data {
+            RpcResponseErrorData::SendTransactionPreflightFailure(simulation) => match &simulation.err {
+                Some(error) => BackendError::Preflight {
+                    error: error.clone().into(),
+                    logs: simulation.logs.clone().unwrap_or_default(),
+                },
+                None => BackendError::Node(format!("{code}: {message}")),
+            },
+            // A node that is behind answers again once it caught up.
+            RpcResponseErrorData::NodeUnhealthy { .. } => BackendError::Transport(format!("{code}: {message}")),
+            RpcResponseErrorData::Empty => BackendError::Node(format!("{code}: {message}")),
+        },
+        ClientErrorKind::TransactionError(error) => BackendError::Preflight { error: error.clone(), logs: Vec::new() },
+        other => BackendError::Node(other.to_string()),
+    }
+}
+
+impl ChainBackend for RpcBackend {
+    async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
+        // Not `get_account_with_commitment`: it folds every failure, transport included, into
+        // one `ForUser` string, which would make a refused connection look like an answer.
+        let params = serde_json::json!([address.to_string(), self.account_config()]);
+        let response: RpcResponse<Option<UiAccount>> =
+            self.client.send(RpcRequest::GetAccountInfo, params).await.map_err(classify)?;
+        response.value.map(|account| readable(address, account)).transpose()
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
+        let mut accounts = Vec::with_capacity(addresses.len());
+        for chunk in addresses.chunks(MAX_MULTIPLE_ACCOUNTS) {
+            let answer =
+                self.client.get_multiple_accounts_with_commitment(chunk, self.commitment).await.map_err(classify)?;
+            accounts.extend(answer.value);
+        }
+        Ok(accounts)
+    }
+
+    async fn get_program_accounts(
+        &self,
+        program: &Address,
+        filters: &[Memcmp],
+    ) -> BackendResult<Vec<(Address, Account)>> {
+        let config = RpcProgramAccountsConfig {
+            filters: Some(
+                filters
+                    .iter()
+                    .map(|filter| RpcFilterType::Memcmp(RpcMemcmp::new_base58_encoded(filter.offset, &filter.bytes)))
+                    .collect(),
+            ),
+            account_config: self.account_config(),
+            with_context: None,
+            sort_results: None,
+        };
+        let accounts = self.client.get_program_ui_accounts_with_config(program, config).await.map_err(classify)?;
+        accounts
+            .into_iter()
+            .map(|(address, account)| readable(&address, account).map(|account| (address, account)))
+            .collect()
+    }
+
+    async fn latest_blockhash(&self) -> BackendResult<Hash> {
+        let (blockhash, _) =
+            self.client.get_latest_blockhash_with_commitment(self.commitment).await.map_err(classify)?;
+        Ok(blockhash)
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
+        let config = RpcSimulateTransactionConfig {
+            sig_verify: true,
+            commitment: Some(self.commitment),
+            encoding: Some(UiTransactionEncoding::Base64),
+            ..RpcSimulateTransactionConfig::default()
+        };
+        let simulation =
+            self.client.simulate_transaction_with_config(transaction, config).await.map_err(classify)?.value;
+        Ok(Simulation {
+            result: match simulation.err {
+                Some(error) => Err(error.into()),
+                None => Ok(()),
+            },
+            logs: simulation.logs.unwrap_or_default(),
+            units_consumed: simulation.units_consumed,
+        })
+    }
+
+    async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
+        let config = RpcSendTransactionConfig {
+            // The node simulates once more against its newest state: a transaction that would
+            // fail now is refused instead of landing and paying its fee.
+            skip_preflight: false,
+            preflight_commitment: Some(self.commitment.commitment),
+            encoding: Some(UiTransactionEncoding::Base64),
+            ..RpcSendTransactionConfig::default()
+        };
+        self.client.send_transaction_with_config(transaction, config).await.map_err(classify)
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
+        let statuses = self.client.get_signature_statuses(&[*signature]).await.map_err(classify)?.value;
+        Ok(statuses.into_iter().next().flatten().filter(|status| status.satisfies_commitment(self.commitment)).map(
+            |status| Confirmed {
+                slot: status.slot,
+                result: match status.err {
+                    Some(error) => Err(error),
+                    None => Ok(()),
+                },
+            },
+        ))
+    }
+
+    async fn transaction_logs(&self, signature: &Signature) -> BackendResult<Option<Vec<String>>> {
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(self.commitment),
+            max_supported_transaction_version: Some(0),
+        };
+        match self.client.get_transaction_with_config(signature, config).await {
+            Ok(transaction) => {
+                Ok(transaction.transaction.meta.and_then(|meta| Option::<Vec<String>>::from(meta.log_messages)))
+            }
+            // `getTransaction` answers `null` for an unknown signature, which the client reports
+            // as a parse error of the null result.
+            Err(error) if matches!(error.kind(), ClientErrorKind::SerdeJson(_)) => Ok(None),
+            Err(error) => Err(classify(error)),
+        }
+    }
+
+    async fn slot(&self) -> BackendResult<u64> {
+        self.client.get_slot_with_commitment(self.commitment).await.map_err(classify)
+    }
+}

@@ -1,0 +1,126 @@
+//! [`ChainBackend`] over an in-process LiteSVM (feature `litesvm`).
+//!
+//! Why in the SDK and not only in the tests crate: every service built on the client (scheduler,
+//! worker daemon, crank) needs to run its own tests against the real program without a network,
+//! and the program-test crate already depends on LiteSVM; behind its own feature nobody else
+//! compiles it.
+//!
+//! It behaves like a node with preflight on and instant confirmation: a transaction that fails
+//! is refused at `send` (nothing is committed, as a preflight failure), one that succeeds is
+//! confirmed at once in the current slot. After each sent transaction the blockhash is advanced,
+//! so two identical instructions sent one after the other are two transactions. The slot moves
+//! only when the test warps it ([`LiteSvmBackend::with_svm`]).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use litesvm::LiteSVM;
+use solana_account::Account;
+use solana_address::Address;
+use solana_hash::Hash;
+use solana_signature::Signature;
+use solana_transaction::Transaction;
+
+use super::backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
+
+struct State {
+    svm: LiteSVM,
+    /// Outcome and logs of every transaction this backend committed.
+    processed: HashMap<Signature, (Confirmed, Vec<String>)>,
+}
+
+/// A LiteSVM world shared by the client and the test that drives it.
+#[derive(Clone)]
+pub struct LiteSvmBackend {
+    state: Arc<Mutex<State>>,
+}
+
+impl LiteSvmBackend {
+    pub fn new(svm: LiteSVM) -> Self {
+        LiteSvmBackend { state: Arc::new(Mutex::new(State { svm, processed: HashMap::new() })) }
+    }
+
+    /// Runs `f` on the SVM (to airdrop, warp the clock, load programs...).
+    pub fn with_svm<R>(&self, f: impl FnOnce(&mut LiteSVM) -> R) -> R {
+        f(&mut self.lock().svm)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves the SVM as consistent as LiteSVM left it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+fn slot(svm: &LiteSVM) -> u64 {
+    svm.get_sysvar::<solana_clock::Clock>().slot
+}
+
+impl ChainBackend for LiteSvmBackend {
+    async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
+        Ok(self.lock().svm.get_account(address))
+    }
+
+    async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
+        let state = self.lock();
+        Ok(addresses.iter().map(|address| state.svm.get_account(address)).collect())
+    }
+
+    async fn get_program_accounts(
+        &self,
+        program: &Address,
+        filters: &[Memcmp],
+    ) -> BackendResult<Vec<(Address, Account)>> {
+        let accounts = self.lock().svm.get_program_accounts(program);
+        Ok(accounts
+            .into_iter()
+            .filter(|(_, account)| filters.iter().all(|filter| filter.matches(&account.data)))
+            .collect())
+    }
+
+    async fn latest_blockhash(&self) -> BackendResult<Hash> {
+        Ok(self.lock().svm.latest_blockhash())
+    }
+
+    async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
+        let simulated = self.lock().svm.simulate_transaction(transaction.clone());
+        Ok(match simulated {
+            Ok(info) => Simulation {
+                result: Ok(()),
+                logs: info.meta.logs,
+                units_consumed: Some(info.meta.compute_units_consumed),
+            },
+            Err(failed) => Simulation {
+                result: Err(failed.err),
+                logs: failed.meta.logs,
+                units_consumed: Some(failed.meta.compute_units_consumed),
+            },
+        })
+    }
+
+    async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
+        let mut state = self.lock();
+        let State { svm, processed } = &mut *state;
+        let outcome = svm.send_transaction(transaction.clone());
+        match outcome {
+            Ok(meta) => {
+                let confirmed = Confirmed { slot: slot(svm), result: Ok(()) };
+                processed.insert(meta.signature, (confirmed, meta.logs));
+                svm.expire_blockhash();
+                Ok(meta.signature)
+            }
+            Err(failed) => Err(BackendError::Preflight { error: failed.err, logs: failed.meta.logs }),
+        }
+    }
+
+    async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
+        Ok(self.lock().processed.get(signature).map(|(confirmed, _)| confirmed.clone()))
+    }
+
+    async fn transaction_logs(&self, signature: &Signature) -> BackendResult<Option<Vec<String>>> {
+        Ok(self.lock().processed.get(signature).map(|(_, logs)| logs.clone()))
+    }
+
+    async fn slot(&self) -> BackendResult<u64> {
+        Ok(slot(&self.lock().svm))
+    }
+}
