@@ -5,7 +5,6 @@ use edgerun::errors::EdgerunError;
 use edgerun::state::JobStatus;
 use edgerun_sdk::instructions as ix;
 use edgerun_tests::svm::{assert_error, honest_output};
-use solana_signer::Signer;
 
 use super::{World, LOCK, PENALTY, STAKE};
 
@@ -71,8 +70,7 @@ fn a_member_silent_past_its_deadline_before_the_quorum_pays_at_finalize() {
     let deadline = world.env.job(&job.job_id).deadline_slot.get();
     world.env.warp_to(deadline + 1);
     let scheduler = world.scheduler();
-    let (missing, replacement) = (world.address(0), world.address(3));
-    world.env.send_ok(&[ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &missing, &replacement)], &[&scheduler]);
+    world.env.send_ok(&[world.reassign(&job, 0, 3)], &[&scheduler]);
     let replacement_keypair = world.workers[3].insecure_clone();
     world.env.submit(&job, &replacement_keypair, honest_output()).expect("replacement submits");
     world.reach_quorum(&job);

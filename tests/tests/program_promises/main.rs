@@ -19,6 +19,7 @@ mod terms;
 use edgerun_sdk::instructions as ix;
 use edgerun_tests::svm::{honest_output, TestEnv, TestJob};
 use solana_address::Address;
+use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -53,6 +54,12 @@ impl World {
 
     pub fn scheduler(&self) -> Keypair {
         self.env.scheduler.insecure_clone()
+    }
+
+    /// `reassign_missing` of worker `missing` by worker `replacement`, signed by the scheduler.
+    pub fn reassign(&self, job: &TestJob, missing: usize, replacement: usize) -> Instruction {
+        let scheduler = self.env.scheduler.pubkey();
+        ix::reassign_missing(&scheduler, &job.job_id, &self.address(missing), &self.address(replacement))
     }
 
     /// A job assigned to workers 0, 1, 2.

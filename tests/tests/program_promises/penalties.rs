@@ -35,7 +35,9 @@ fn withdrawing_free_stake_does_not_dodge_the_penalty() {
     // Later endings neither charge it again nor skip its lock.
     let result = world.env.send(&[ix::penalize_non_submitters(&job.job_id, &committee)], &[]);
     assert_error(&result, EdgerunError::NothingToPenalize);
-    world.reach_quorum_after_deadline_is_refused(&job);
+    // reach_quorum after the job's deadline is refused, whatever the results.
+    let result = world.env.send(&[ix::reach_quorum(&job.job_id, &committee)], &[]);
+    assert_error(&result, EdgerunError::DeadlinePassed);
     let expiry = world.env.job(&job.job_id).deadline_slot.get() + world.env.params.challenge_window_slots;
     world.env.warp_to(expiry + 1);
     let client = world.client.pubkey();
@@ -45,16 +47,6 @@ fn withdrawing_free_stake_does_not_dodge_the_penalty() {
     // Every lamport of its account is stake it can take out.
     world.env.send_ok(&[ix::withdraw_stake(&dodger.pubkey(), LOCK - PENALTY)], &[&dodger]);
     assert_eq!(world.stake(2), (0, 0, PENALTY, 1));
-}
-
-impl World {
-    /// `reach_quorum` after the job's deadline is refused, whatever the results.
-    #[track_caller]
-    fn reach_quorum_after_deadline_is_refused(&mut self, job: &edgerun_tests::svm::TestJob) {
-        let committee = self.committee(job);
-        let result = self.env.send(&[ix::reach_quorum(&job.job_id, &committee)], &[]);
-        assert_error(&result, EdgerunError::DeadlinePassed);
-    }
 }
 
 #[test]

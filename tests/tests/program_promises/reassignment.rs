@@ -17,29 +17,26 @@ fn a_member_cannot_be_replaced_before_its_own_deadline() {
     let scheduler = world.scheduler();
     let deadline = world.env.job(&job.job_id).deadline_slot.get();
     world.env.warp_to(deadline);
-    let reassign = |world: &World, missing: usize, replacement: usize| {
-        ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &world.address(missing), &world.address(replacement))
-    };
     let watch = [pda::job_address(&job.job_id), pda::worker_stake_address(&world.address(0))];
-    let instruction = reassign(&world, 0, 3);
+    let instruction = world.reassign(&job, 0, 3);
     let result = world.env.send_rejected(&[instruction], &[&scheduler], &watch);
     assert_error(&result, EdgerunError::MemberDeadlineNotPassed);
 
     world.env.warp_to(deadline + 1);
-    world.env.send_ok(&[reassign(&world, 0, 3)], &[&scheduler]);
+    world.env.send_ok(&[world.reassign(&job, 0, 3)], &[&scheduler]);
     let replacement_deadline = world.env.job(&job.job_id).member_deadline(0);
     assert_eq!(replacement_deadline, world.env.slot() + world.env.params.challenge_window_slots / 2);
 
     // The "batch" attack: in the same slot, evict the replacement that just arrived.
     let watch = [pda::job_address(&job.job_id), pda::worker_stake_address(&world.address(3))];
-    let instruction = reassign(&world, 3, 4);
+    let instruction = world.reassign(&job, 3, 4);
     let result = world.env.send_rejected(&[instruction], &[&scheduler], &watch);
     assert_error(&result, EdgerunError::MemberDeadlineNotPassed);
     assert_eq!(world.stake(3), (STAKE, LOCK, 0, 0));
 
     // A genuinely silent member can still be replaced in the same slot; the deadline is
     // extended once.
-    world.env.send_ok(&[reassign(&world, 2, 4)], &[&scheduler]);
+    world.env.send_ok(&[world.reassign(&job, 2, 4)], &[&scheduler]);
     let state = world.env.job(&job.job_id);
     assert_eq!(state.deadline_slot.get(), replacement_deadline);
     assert_eq!(state.member_deadline(2), replacement_deadline);
@@ -47,7 +44,7 @@ fn a_member_cannot_be_replaced_before_its_own_deadline() {
 
     // The replacement itself becomes replaceable only once its own window is over.
     world.env.warp_to(replacement_deadline);
-    let result = world.env.send(&[reassign(&world, 3, 1)], &[&scheduler]);
+    let result = world.env.send(&[world.reassign(&job, 3, 1)], &[&scheduler]);
     assert_error(&result, EdgerunError::ReplacementAlreadyAssigned);
     let outsider = world.env.new_worker(STAKE);
     let to_outsider = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &world.address(3), &outsider.pubkey());
@@ -85,15 +82,7 @@ fn da_failed_members_can_be_replaced_and_the_job_still_finalizes() {
     let result_rent = world.env.rent(8 + std::mem::size_of::<JobResult>());
     for (missing, replacement) in [(0, 3), (1, 4)] {
         let wallet_before = world.env.balance(&world.address(missing));
-        world.env.send_ok(
-            &[ix::reassign_missing(
-                &scheduler.pubkey(),
-                &job.job_id,
-                &world.address(missing),
-                &world.address(replacement),
-            )],
-            &[&scheduler],
-        );
+        world.env.send_ok(&[world.reassign(&job, missing, replacement)], &[&scheduler]);
         assert_eq!(world.env.balance(&world.address(missing)), wallet_before + result_rent);
         assert!(world.env.job_result(&job.job_id, &world.address(missing)).is_none());
         assert_eq!(world.stake(missing), (STAKE - PENALTY, 0, PENALTY, 1));
@@ -139,7 +128,7 @@ fn a_member_with_a_result_that_did_not_lapse_cannot_be_replaced() {
     let deadline = world.env.job(&job.job_id).deadline_slot.get();
     world.env.warp_to(deadline + 1);
     let scheduler = world.scheduler();
-    let instruction = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &world.address(0), &world.address(3));
+    let instruction = world.reassign(&job, 0, 3);
     let watch = [pda::job_address(&job.job_id), pda::job_result_address(&job.job_id, &world.address(0))];
     let result = world.env.send_rejected(&[instruction], &[&scheduler], &watch);
     assert_error(&result, EdgerunError::WorkerAlreadySubmitted);

@@ -41,11 +41,6 @@ impl JobStatus {
     pub fn from_byte(byte: u8) -> Option<Self> {
         Self::ALL.get(usize::from(byte)).copied()
     }
-
-    /// A job in this status will not move again (only `close_job` remains).
-    pub fn is_ended(self) -> bool {
-        matches!(self, JobStatus::Finalized | JobStatus::Cancelled)
-    }
 }
 
 /// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are
