@@ -261,6 +261,11 @@ impl<B: ChainBackend> EdgerunClient<B> {
         self.with_retry(what, operation).await.map_err(|(error, attempts)| client_error(error, attempts, &[]))
     }
 
+    /// The current slot at the backend's commitment.
+    pub async fn slot(&self) -> Result<u64, ClientError> {
+        self.read("getSlot", || self.backend.slot()).await
+    }
+
     // ----- typed fetches -----
 
     /// The Edgerun account of type `T` at `address`; `None` if it does not exist.

@@ -1,0 +1,322 @@
+//! Sending crank actions: one on request ([`crank`]), or every one the chain allows in a bounded
+//! pass ([`once`]).
+//!
+//! The client simulates every transaction before sending it and sends nothing the program
+//! refuses, so trying an action that does not apply costs a simulation, never a fee. That makes
+//! the pass simple: judge each job with [`candidates`], try the candidates in order, and let the
+//! program decide.
+//!
+//! Within a pass each job is handled on its own (at most `concurrency` at once), its actions one
+//! after another: after an action is sent, the job, its results, its output and the slot are read
+//! again and its candidates judged afresh, because one step may open the next (reach-quorum, then
+//! penalizing the members the quorum found silent; an ending, then close when the retention window
+//! is zero). Each action is tried at most once per job per pass, so a pass always ends; a refused
+//! action moves on to the job's next candidate; a failure in transport ends that job's turn (the
+//! next pass picks it up) but never the pass.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
+use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient, SendReceipt};
+use edgerun_sdk::pda;
+use futures::StreamExt;
+use serde::Serialize;
+use solana_address::Address;
+use solana_keypair::Keypair;
+
+use crate::action::{committee, CrankAction};
+use crate::judge::{candidates, explain};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CrankError {
+    #[error(
+        "no job {} at {}: check the job id (64 hex characters), that the RPC URL is the cluster it was posted on, \
+         and that it was not closed already (close reclaims an ended job after its retention window)",
+        hex::encode(job_id),
+        pda::job_address(job_id)
+    )]
+    JobNotFound { job_id: [u8; 32] },
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// Sends `action` for `job_id`, paid by `payer`: fetches the job, builds the instruction from it
+/// and sends it through the client, which simulates first. The program's refusal comes back as
+/// `ClientError::Transaction` (by name: `ClientError::edgerun_error`), and nothing is sent.
+pub async fn crank<B: ChainBackend>(
+    client: &EdgerunClient<B>,
+    payer: &Keypair,
+    job_id: &[u8; 32],
+    action: CrankAction,
+) -> Result<SendReceipt, CrankError> {
+    let job = client.job(job_id).await?.ok_or(CrankError::JobNotFound { job_id: *job_id })?;
+    Ok(client.send(payer, &[], &[action.instruction(&job)]).await?)
+}
+
+/// Bounds of one [`once`] pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OncePolicy {
+    /// At most this many transactions are built and simulated (and so at most this many sent)
+    /// per pass; the rest waits for the next pass.
+    pub max_transactions: usize,
+    /// Jobs handled at the same time (0 counts as 1).
+    pub concurrency: usize,
+}
+
+impl Default for OncePolicy {
+    fn default() -> Self {
+        OncePolicy { max_transactions: 64, concurrency: 4 }
+    }
+}
+
+/// What one pass did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OnceReport {
+    /// The slot the pass judged the jobs at.
+    pub slot: u64,
+    /// Jobs listed in a status some action accepts (Assigned, AwaitingDA, Finalized, Cancelled).
+    pub jobs_seen: usize,
+    /// Every attempt, grouped by job in listing order, in the order they were made.
+    pub attempts: Vec<Attempt>,
+    /// The pass used all of `max_transactions`: jobs may be left that the next pass can advance.
+    pub budget_exhausted: bool,
+}
+
+/// One action tried on one job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// The job id, hex.
+    pub job_id: String,
+    /// The Job account's address.
+    pub job: String,
+    pub action: CrankAction,
+    #[serde(flatten)]
+    pub outcome: AttemptOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum AttemptOutcome {
+    /// Sent and confirmed.
+    Sent { signature: String, slot: u64 },
+    /// The program (or the runtime, for this instruction) refused it in simulation: nothing was
+    /// sent. `error` is the Edgerun error's name (`QuorumNotReached`), or the client's name for any
+    /// other refusal (`AnchorError::ConstraintSeeds`, `InstructionError::...`).
+    Refused { error: String },
+    /// Anything else: transport, a transaction refused outside any instruction (the fee payer's
+    /// balance, the blockhash), not confirmed in time, or the job's results or output could not
+    /// be read before the action was built.
+    Failed { error: String },
+}
+
+impl AttemptOutcome {
+    /// The outcome of sending one action.
+    fn of(sent: Result<SendReceipt, ClientError>) -> Self {
+        match sent {
+            Ok(receipt) => AttemptOutcome::Sent { signature: receipt.signature.to_string(), slot: receipt.slot },
+            Err(ClientError::Transaction(failure)) if failure.instruction_index.is_some() => {
+                let error = match failure.edgerun_error() {
+                    Some(error) => format!("{error:?}"),
+                    None => failure.reason.name(),
+                };
+                AttemptOutcome::Refused { error }
+            }
+            Err(other) => AttemptOutcome::Failed { error: other.to_string() },
+        }
+    }
+}
+
+/// One pass over every job any action can advance: lists the jobs in every status some action
+/// accepts, judges each with [`candidates`] and tries them (sending nothing the simulation
+/// refuses). Only the listing can fail the whole pass; anything that goes wrong with one job is in
+/// that job's attempts.
+pub async fn once<B: ChainBackend>(
+    client: &EdgerunClient<B>,
+    payer: &Keypair,
+    limits: &OncePolicy,
+) -> Result<OnceReport, ClientError> {
+    let slot = client.slot().await?;
+    let mut seen = HashSet::new();
+    let mut jobs: Vec<(Address, Job)> = Vec::new();
+    for status in crankable_statuses() {
+        // A job that moved between two listings shows up twice; it is handled once.
+        jobs.extend(client.jobs_by_status(status).await?.into_iter().filter(|(address, _)| seen.insert(*address)));
+    }
+    let jobs_seen = jobs.len();
+    let budget = Budget::new(limits.max_transactions);
+    let mut per_job: Vec<(usize, Vec<Attempt>)> = futures::stream::iter(jobs.into_iter().enumerate())
+        .map(|(index, (address, job))| {
+            let budget = &budget;
+            async move { (index, advance(client, payer, address, job, slot, budget).await) }
+        })
+        .buffer_unordered(limits.concurrency.max(1))
+        .collect()
+        .await;
+    per_job.sort_by_key(|(index, _)| *index);
+    Ok(OnceReport {
+        slot,
+        jobs_seen,
+        attempts: per_job.into_iter().flat_map(|(_, attempts)| attempts).collect(),
+        budget_exhausted: budget.is_empty(),
+    })
+}
+
+/// Every status some crank action accepts, in status order.
+fn crankable_statuses() -> Vec<JobStatus> {
+    JobStatus::ALL
+        .into_iter()
+        .filter(|status| CrankAction::ALL.iter().any(|action| action.statuses().contains(status)))
+        .collect()
+}
+
+/// Transactions a pass may still try, shared by its concurrent jobs.
+struct Budget {
+    left: AtomicUsize,
+}
+
+impl Budget {
+    fn new(transactions: usize) -> Self {
+        Budget { left: AtomicUsize::new(transactions) }
+    }
+
+    /// Takes one transaction from the budget, if any is left.
+    fn take(&self) -> bool {
+        self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.left.load(Ordering::SeqCst) == 0
+    }
+}
+
+/// A job with everything the crank judges it by.
+#[derive(Clone)]
+pub struct JobState {
+    /// The Job account's address.
+    pub address: Address,
+    pub job: Job,
+    /// `EdgerunClient::committee_results(job)`.
+    pub results: Vec<(Address, Option<JobResult>)>,
+    /// The job's OutputAvailability. Read only while the job is AwaitingDA, the only status whose
+    /// instructions look at it; `None` in every other.
+    pub output: Option<OutputAvailability>,
+    /// The slot the state is judged at.
+    pub slot: u64,
+}
+
+impl JobState {
+    /// Reads the job `job_id` and what it is judged by; `None` if there is no such job.
+    pub async fn read<B: ChainBackend>(
+        client: &EdgerunClient<B>,
+        job_id: &[u8; 32],
+    ) -> Result<Option<JobState>, ClientError> {
+        let slot = client.slot().await?;
+        match client.job(job_id).await? {
+            Some(job) => Ok(Some(JobState::around(client, pda::job_address(job_id), job, slot).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads what `job` (at `address`, already read) is judged by, at `slot`.
+    pub async fn around<B: ChainBackend>(
+        client: &EdgerunClient<B>,
+        address: Address,
+        job: Job,
+        slot: u64,
+    ) -> Result<JobState, ClientError> {
+        let results = if committee(&job).is_empty() { Vec::new() } else { client.committee_results(&job).await? };
+        let output = if job.status() == Ok(JobStatus::AwaitingDa) {
+            client.output_availability(&job.job_id).await?
+        } else {
+            None
+        };
+        Ok(JobState { address, job, results, output, slot })
+    }
+
+    /// [`candidates`] of this state.
+    pub fn candidates(&self) -> Vec<CrankAction> {
+        candidates(&self.job, &self.results, self.output.as_ref(), self.slot)
+    }
+
+    /// [`explain`] of this state.
+    pub fn explain(&self) -> String {
+        explain(&self.job, &self.results, self.output.as_ref(), self.slot)
+    }
+}
+
+/// Tries the candidates of one job until none is left (see the module docs).
+async fn advance<B: ChainBackend>(
+    client: &EdgerunClient<B>,
+    payer: &Keypair,
+    address: Address,
+    job: Job,
+    slot: u64,
+    budget: &Budget,
+) -> Vec<Attempt> {
+    let (job_id, job_address) = (hex::encode(job.job_id), address.to_string());
+    let record = |action: CrankAction, outcome: AttemptOutcome| Attempt {
+        job_id: job_id.clone(),
+        job: job_address.clone(),
+        action,
+        outcome,
+    };
+    let mut attempts = Vec::new();
+    if budget.is_empty() {
+        // Nothing could be tried: spare the reads.
+        return attempts;
+    }
+    let mut tried: Vec<CrankAction> = Vec::new();
+    let mut state = match JobState::around(client, address, job, slot).await {
+        Ok(state) => state,
+        Err(error) => {
+            // Nothing can be judged without them. Reported under the first action the job's
+            // status admits, the one the pass would have considered first.
+            let first = CrankAction::ALL
+                .into_iter()
+                .find(|action| job.status().is_ok_and(|status| action.statuses().contains(&status)));
+            if let Some(action) = first {
+                let error = format!("cannot read the job's results or output: {error}");
+                attempts.push(record(action, AttemptOutcome::Failed { error }));
+            }
+            return attempts;
+        }
+    };
+    loop {
+        let mut sent = false;
+        for action in state.candidates() {
+            if tried.contains(&action) {
+                continue;
+            }
+            if !budget.take() {
+                return attempts;
+            }
+            tried.push(action);
+            let outcome = AttemptOutcome::of(client.send(payer, &[], &[action.instruction(&state.job)]).await);
+            tracing::info!(job = %address, action = action.command(), ?outcome, "crank attempt");
+            let failed = matches!(outcome, AttemptOutcome::Failed { .. });
+            sent = matches!(outcome, AttemptOutcome::Sent { .. });
+            attempts.push(record(action, outcome));
+            if failed {
+                return attempts;
+            }
+            if sent {
+                break;
+            }
+        }
+        if !sent || budget.is_empty() {
+            return attempts;
+        }
+        // The sent action changed the job: judge it again from fresh state. If the fresh state
+        // cannot be read, the next pass will.
+        match JobState::read(client, &state.job.job_id).await {
+            Ok(Some(fresh)) => state = fresh,
+            // Closed.
+            Ok(None) => return attempts,
+            Err(error) => {
+                tracing::warn!(job = %address, %error, "cannot read the job again after a crank; the next pass will");
+                return attempts;
+            }
+        }
+    }
+}
