@@ -157,6 +157,18 @@ pub fn error_record(code: ErrorCode, fuel_used: u64) -> [u8; ERROR_RECORD_LEN] {
     record
 }
 
+/// The code and fuel of `bytes` if they are an error record (what a committee agreed on when the
+/// guest failed), `None` for any other output. A guest cannot fake one without also getting the
+/// same hash as the real failure, so reading it back is as trustworthy as the hash.
+pub fn parse_error_record(bytes: &[u8]) -> Option<(ErrorCode, u64)> {
+    let record: &[u8; ERROR_RECORD_LEN] = bytes.try_into().ok()?;
+    if &record[..16] != ERROR_RECORD_TAG {
+        return None;
+    }
+    let code = ErrorCode::from_code(u32::from_le_bytes(record[16..20].try_into().ok()?))?;
+    Some((code, u64::from_le_bytes(record[20..].try_into().ok()?)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +190,11 @@ mod tests {
         assert_eq!(&record[..16], b"edgerun-error-v1");
         assert_eq!(record[16..20], [0x2C, 0x01, 0, 0]); // 300
         assert_eq!(record[20..], [8, 7, 6, 5, 4, 3, 2, 1]);
+        assert_eq!(parse_error_record(&record), Some((ErrorCode::OutOfFuel, 0x0102_0304_0506_0708)));
+        assert_eq!(parse_error_record(&record[..27]), None);
+        assert_eq!(parse_error_record(b"edgerun-error-v2\x2c\x01\0\0\0\0\0\0\0\0\0\0"), None);
+        let mut unknown = record;
+        unknown[16..20].copy_from_slice(&7u32.to_le_bytes());
+        assert_eq!(parse_error_record(&unknown), None);
     }
 }

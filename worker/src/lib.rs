@@ -26,6 +26,6 @@ pub mod validate;
 
 pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
 pub use edgerun_sdk::bundle::{Bundle, Limits};
-pub use error::{error_record, ErrorCode};
+pub use error::{error_record, parse_error_record, ErrorCode};
 pub use report::{ExecutionReport, Outcome, ReportSummary};
 pub use runtime::{Runtime, RuntimeConfig, RuntimeError};

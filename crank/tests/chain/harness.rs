@@ -116,6 +116,10 @@ impl ChainBackend for Harness {
     async fn slot(&self) -> BackendResult<u64> {
         self.inner.slot().await
     }
+
+    async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
+        self.inner.airdrop(to, lamports).await
+    }
 }
 
 /// Lamports, owner and data of an account, `None` if absent or emptied.

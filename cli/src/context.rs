@@ -1,0 +1,136 @@
+//! What every online command needs: the resolved settings, the chain client, the signer (read
+//! only when a command signs or needs "me") and the storage gateway.
+
+use std::io::IsTerminal;
+use std::sync::OnceLock;
+
+use ed25519_dalek::SigningKey;
+use edgerun::state::Job;
+use edgerun_sdk::client::{ClientConfig, ClientError, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::pda;
+use edgerun_sdk::storage::StorageClient;
+use solana_address::Address;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::error::CliError;
+use crate::output::OutputFormat;
+use crate::settings::{Overrides, Settings};
+use crate::GlobalArgs;
+
+pub struct Context {
+    pub settings: Settings,
+    pub format: OutputFormat,
+    pub client: EdgerunClient<RpcBackend>,
+    keypair: OnceLock<Result<Keypair, CliError>>,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs) -> Result<Context, CliError> {
+        let settings = Settings::resolve(&Overrides {
+            config_file: global.config_file.clone(),
+            url: global.url.clone(),
+            ws_url: global.ws_url.clone(),
+            keypair: global.keypair.clone(),
+            storage: global.storage.clone(),
+        })?;
+        let backend = RpcBackend::new(settings.rpc_url.clone(), RpcConfig::default());
+        let client = EdgerunClient::new(backend, ClientConfig::default());
+        Ok(Context { settings, format: global.output, client, keypair: OnceLock::new() })
+    }
+
+    /// The signing keypair, read on first use.
+    pub fn keypair(&self) -> Result<&Keypair, CliError> {
+        self.keypair.get_or_init(|| read_keypair(&self.settings.keypair_path)).as_ref().map_err(Clone::clone)
+    }
+
+    pub fn pubkey(&self) -> Result<Address, CliError> {
+        Ok(self.keypair()?.pubkey())
+    }
+
+    /// Turns a chain client failure into the CLI's.
+    pub fn chain(&self, error: ClientError) -> CliError {
+        CliError::chain(error, &self.settings.rpc_url)
+    }
+
+    /// The gateway's URL, or how to name one.
+    pub fn storage_url(&self) -> Result<&str, CliError> {
+        self.settings.storage_url.as_deref().ok_or_else(|| {
+            CliError::usage(format!("no storage gateway is known for {}", self.settings.rpc_url))
+                .with_hint("pass --storage URL (or set EDGERUN_STORAGE_URL) to the gateway this network uses")
+        })
+    }
+
+    /// A client of the gateway at `url`, signing writes with the keypair when one can be read.
+    pub fn storage_at(&self, url: &str) -> Result<StorageClient, CliError> {
+        let client = StorageClient::new(url).map_err(|error| CliError::storage(error, url))?;
+        Ok(match self.keypair() {
+            Ok(keypair) => client.with_signer(SigningKey::from_bytes(keypair.secret_bytes())),
+            Err(_) => client,
+        })
+    }
+
+    /// Whether progress can be drawn (text output to a terminal).
+    pub fn interactive(&self) -> bool {
+        self.format == OutputFormat::Text && std::io::stderr().is_terminal()
+    }
+
+    /// The job `reference` names: its 64-hex-digit id, or its account address.
+    pub async fn find_job(&self, reference: &str) -> Result<Job, CliError> {
+        let reference = reference.trim();
+        let job = match parse_job_id(reference) {
+            Some(job_id) => self.client.job(&job_id).await,
+            None => match reference.parse::<Address>() {
+                Ok(address) => self.client.account::<Job>(&address).await,
+                Err(_) => {
+                    return Err(CliError::usage(format!("`{reference}` is not a job id or a job address"))
+                        .with_hint("a job id is 64 hex digits, as printed by `edgerun job submit`"))
+                }
+            },
+        }
+        .map_err(|error| self.chain(error))?;
+        job.ok_or_else(|| self.find_job_error(reference))
+    }
+
+    /// No job named `reference` on this cluster.
+    pub fn find_job_error(&self, reference: &str) -> CliError {
+        CliError::not_found("job_not_found", format!("no job {reference} on {}", self.settings.rpc_url))
+            .with_hint("check the id and --url; `edgerun job list --mine` lists yours (closed jobs are gone)")
+    }
+}
+
+/// A job id: 64 hex digits.
+pub fn parse_job_id(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    hex::decode(text).ok()?.try_into().ok()
+}
+
+/// The job's account address.
+pub fn job_address(job: &Job) -> Address {
+    pda::job_address(&job.job_id)
+}
+
+/// A Solana JSON keypair file.
+pub fn read_keypair(path: &std::path::Path) -> Result<Keypair, CliError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) => {
+            return Err(CliError::usage(format!("cannot read the keypair file {}: {error}", path.display())).with_hint(
+                format!("create one with `solana-keygen new -o {}`, or pass --keypair FILE", path.display()),
+            ))
+        }
+    };
+    let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|_| {
+        CliError::usage(format!("{} is not a keypair file (a JSON array of 64 numbers)", path.display()))
+            .with_hint("pass a file written by `solana-keygen new`")
+    })?;
+    let bytes: [u8; 64] = bytes.try_into().map_err(|bytes: Vec<u8>| {
+        CliError::usage(format!("{} holds {} bytes, a keypair has 64", path.display(), bytes.len()))
+    })?;
+    Keypair::try_from(bytes.as_slice()).map_err(|error| {
+        CliError::usage(format!("{} is not a valid keypair: {error}", path.display()))
+            .with_hint("pass a file written by `solana-keygen new`")
+    })
+}

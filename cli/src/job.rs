@@ -1,0 +1,730 @@
+//! `edgerun job ...`: what a customer does. Submit builds the bundle, checks it against the
+//! guest contract and the network's limits, stores it, then posts the job (so a gateway that is
+//! down leaves nothing on chain); `--wait` follows the job to its end and fetches the output.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
+use edgerun_sdk::instructions as ix;
+use edgerun_sdk::storage::ContentHash;
+use edgerun_worker::parse_error_record;
+use serde::Serialize;
+use solana_address::Address;
+
+use crate::amount::{parse_sol, sol};
+use crate::bundle::{self, SourceArgs};
+use crate::context::{job_address, Context};
+use crate::error::CliError;
+use crate::follow;
+use crate::output::{fields, table, Output, Report};
+use crate::StatusArg;
+
+#[derive(Subcommand, Debug)]
+pub enum JobCommand {
+    /// Build the bundle, store it, post the job with its escrow; prints the job id.
+    Submit(SubmitArgs),
+    /// A job's stages with their slots, its committee and what each member submitted.
+    Status {
+        /// Job id (64 hex digits) or job account address.
+        job: String,
+    },
+    /// Jobs on the network, newest first.
+    List {
+        /// Only jobs posted by the keypair.
+        #[arg(long)]
+        mine: bool,
+        /// Only jobs in this status.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+    },
+    /// Download a job's output and verify it against the hash the committee agreed on.
+    Output {
+        /// Job id (64 hex digits) or job account address.
+        job: String,
+        /// Write the output to this file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Withdraw a job nobody works on yet (posted or seeded): the escrow comes back.
+    Cancel {
+        /// Job id (64 hex digits) or job account address.
+        job: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SubmitArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Escrow paid for the job, in SOL (e.g. 0.05); it also decides the committee size.
+    #[arg(long, value_name = "SOL", value_parser = parse_sol)]
+    pub escrow: u64,
+    /// Follow the job until it ends, then print its output.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this many seconds (the job goes on).
+    #[arg(long, value_name = "SECONDS", default_value_t = 900, requires = "wait")]
+    pub timeout: u64,
+    /// With --wait: write the output to this file instead of printing it.
+    #[arg(long, value_name = "FILE", requires = "wait")]
+    pub out: Option<PathBuf>,
+}
+
+pub async fn run(context: &Context, command: JobCommand) -> Result<Output, CliError> {
+    match command {
+        JobCommand::Submit(args) => submit(context, args).await,
+        JobCommand::Status { job } => {
+            let job = context.find_job(&job).await?;
+            Output::of(&JobView::load(context, &job).await?)
+        }
+        JobCommand::List { mine, status } => list(context, mine, status).await,
+        JobCommand::Output { job, out } => {
+            let job = context.find_job(&job).await?;
+            Output::of(&fetch_output(context, &job, out.as_deref()).await?)
+        }
+        JobCommand::Cancel { job } => cancel(context, &job).await,
+    }
+}
+
+// ----- submit -----
+
+#[derive(Serialize)]
+struct SubmitReport {
+    job_id: String,
+    job: String,
+    bundle_hash: String,
+    /// False when the gateway already had these bytes.
+    bundle_newly_stored: bool,
+    escrow_lamports: u64,
+    max_instructions: u64,
+    max_memory_bytes: u64,
+    signature: String,
+    slot: u64,
+    /// With --wait: how the job ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcome: Option<OutputReport>,
+}
+
+impl Report for SubmitReport {
+    fn text(&self) -> String {
+        let mut text = fields(&[
+            ("job id", self.job_id.clone()),
+            ("job account", self.job.clone()),
+            (
+                "bundle",
+                format!("{}{}", self.bundle_hash, if self.bundle_newly_stored { "" } else { " (already stored)" }),
+            ),
+            ("escrow", sol(self.escrow_lamports)),
+            ("limits", format!("{} instructions, {} bytes of memory", self.max_instructions, self.max_memory_bytes)),
+            ("posted", format!("slot {} (transaction {})", self.slot, self.signature)),
+        ]);
+        match &self.outcome {
+            Some(outcome) => {
+                text.push('\n');
+                text.push_str(&outcome.text());
+            }
+            None => text.push_str(&format!("\nfollow it with: edgerun job status {}", self.job_id)),
+        }
+        text
+    }
+}
+
+async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError> {
+    let customer = context.keypair()?;
+    let me = context.pubkey()?;
+    let config = context.client.global_config().await.map_err(|error| context.chain(error))?;
+    let built = bundle::build(&args.source, None, config.max_instructions.get())?;
+    let limits = built.bundle.limits;
+
+    // Everything the program would refuse for this network is said before anything is stored.
+    if config.paused.get() {
+        return Err(crate::error::refused(edgerun::errors::EdgerunError::ProtocolPaused));
+    }
+    if config.allowed_runtime_root != [0u8; 32] {
+        return Err(CliError::failed(
+            "runtime_restricted",
+            "this network only accepts jobs for listed runtimes, with a proof this CLI cannot build yet",
+        )
+        .with_hint("ask the network admin for the runtime proof of this runtime"));
+    }
+    if limits.max_instructions > config.max_instructions.get()
+        || limits.max_memory_bytes > config.max_memory_bytes.get()
+    {
+        return Err(CliError::usage(format!(
+            "the job's limits ({} instructions, {} bytes of memory) exceed this network's ({} instructions, {} bytes)",
+            limits.max_instructions,
+            limits.max_memory_bytes,
+            config.max_instructions.get(),
+            config.max_memory_bytes.get()
+        ))
+        .with_hint("lower --max-instructions / --max-memory-bytes (and the module's declared memory maximum)"));
+    }
+    let min_escrow = config.min_escrow_lamports.get();
+    if args.escrow < min_escrow {
+        return Err(CliError::usage(format!(
+            "an escrow of {} is below this network's minimum of {}",
+            sol(args.escrow),
+            sol(min_escrow)
+        ))
+        .with_hint(format!("pass --escrow {} or more", crate::amount::format_sol(min_escrow))));
+    }
+    let balance = context.client.balance(&me).await.map_err(|error| context.chain(error))?;
+    if balance < args.escrow {
+        return Err(CliError::failed(
+            "insufficient_balance",
+            format!("{me} has {}, less than the escrow of {}", sol(balance), sol(args.escrow)),
+        )
+        .with_hint("fund the keypair (plus ~0.01 SOL for the job account's rent and fees) or lower --escrow"));
+    }
+
+    let storage_url = context.storage_url()?.to_string();
+    let storage = context.storage_at(&storage_url)?;
+    let stored =
+        storage.put_bundle(built.bytes.clone()).await.map_err(|error| CliError::storage(error, &storage_url))?;
+    if stored.hash != hex::encode(built.hash) {
+        return Err(CliError::failed(
+            "hash_mismatch",
+            format!("the gateway stored the bundle as {}, not as its hash {}", stored.hash, hex::encode(built.hash)),
+        )
+        .with_hint("the gateway is faulty; nothing was posted on chain; try another with --storage"));
+    }
+
+    let nonce = nonce();
+    let job_id = edgerun::digest::job_id(me.as_array(), &built.hash, nonce);
+    let post = PostJobArgs {
+        job_id,
+        nonce,
+        bundle_hash: built.hash,
+        runtime_id: built.bundle.runtime_id,
+        escrow_lamports: args.escrow,
+        max_memory_bytes: limits.max_memory_bytes,
+        max_instructions: limits.max_instructions,
+        runtime_proof: Vec::new(),
+    };
+    let receipt =
+        context.client.send(customer, &[], &[ix::post_job(&me, post)]).await.map_err(|error| context.chain(error))?;
+    let mut report = SubmitReport {
+        job_id: hex::encode(job_id),
+        job: edgerun_sdk::pda::job_address(&job_id).to_string(),
+        bundle_hash: hex::encode(built.hash),
+        bundle_newly_stored: stored.created,
+        escrow_lamports: args.escrow,
+        max_instructions: limits.max_instructions,
+        max_memory_bytes: limits.max_memory_bytes,
+        signature: receipt.signature.to_string(),
+        slot: receipt.slot,
+        outcome: None,
+    };
+    if args.wait {
+        if context.format == crate::OutputFormat::Text {
+            eprintln!("job {} posted; waiting for it to finish (Ctrl-C stops waiting, not the job)", report.job_id);
+        }
+        let job = follow::until_ended(context, &job_id, Duration::from_secs(args.timeout)).await?;
+        match job.status() {
+            Ok(JobStatus::Finalized) => report.outcome = Some(fetch_output(context, &job, args.out.as_deref()).await?),
+            _ => {
+                return Err(CliError::failed(
+                    "job_cancelled",
+                    format!("job {} ended without an output: cancelled, escrow refunded", report.job_id),
+                )
+                .with_hint(format!("`edgerun job status {}` shows why", report.job_id)))
+            }
+        }
+    }
+    Output::of(&report)
+}
+
+/// A fresh nonce: nanoseconds since the epoch (two jobs of one customer with the same bundle
+/// differ by it; the program refuses a job id that exists).
+fn nonce() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
+}
+
+// ----- status -----
+
+/// The name of a job's status in reports (stable; the JSON `status` field).
+pub fn status_name(job: &Job) -> &'static str {
+    job.status().map_or("unknown", status_label)
+}
+
+/// The name of `status` in reports.
+pub fn status_label(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Posted => "posted",
+        JobStatus::Seeded => "seeded",
+        JobStatus::Assigned => "assigned",
+        JobStatus::QuorumReached => "quorum_reached",
+        JobStatus::AwaitingDa => "awaiting_da",
+        JobStatus::Finalized => "finalized",
+        JobStatus::Cancelled => "cancelled",
+        JobStatus::Slashed => "slashed",
+    }
+}
+
+#[derive(Serialize)]
+pub struct Stage {
+    pub stage: &'static str,
+    /// `None` when the chain does not record the slot (the seed) or the stage has not happened.
+    pub slot: Option<u64>,
+    pub detail: String,
+}
+
+#[derive(Serialize)]
+pub struct MemberView {
+    pub worker: String,
+    /// The slot after which it may be penalized for silence (or replaced).
+    pub deadline_slot: u64,
+    pub output_hash: Option<String>,
+    pub submitted_slot: Option<u64>,
+    pub winner: bool,
+    pub settled: bool,
+    pub penalized: bool,
+    pub da_failed: bool,
+}
+
+#[derive(Serialize)]
+pub struct OutputView {
+    pub output_hash: String,
+    pub publisher: String,
+    pub pointer: String,
+    pub published_slot: u64,
+}
+
+#[derive(Serialize)]
+pub struct JobView {
+    pub job_id: String,
+    pub job: String,
+    pub status: &'static str,
+    pub client: String,
+    pub escrow_lamports: u64,
+    pub bundle_hash: String,
+    pub runtime_id: String,
+    pub max_instructions: u64,
+    pub max_memory_bytes: u64,
+    pub committee_size: u8,
+    pub quorum: u8,
+    pub timeline: Vec<Stage>,
+    pub committee: Vec<MemberView>,
+    pub replaced_workers: Vec<String>,
+    pub winning_output_hash: Option<String>,
+    pub output: Option<OutputView>,
+    /// The cluster's slot when this was read.
+    pub slot: u64,
+    /// Where the job is and what it waits for, in words.
+    pub next: String,
+}
+
+impl JobView {
+    pub async fn load(context: &Context, job: &Job) -> Result<JobView, CliError> {
+        let chain = |error| context.chain(error);
+        let results = context.client.committee_results(job).await.map_err(chain)?;
+        let output = context.client.output_availability(&job.job_id).await.map_err(chain)?;
+        let slot = context.client.slot().await.map_err(chain)?;
+        Ok(JobView::new(job, &results, output.as_ref(), slot))
+    }
+
+    pub fn new(
+        job: &Job,
+        results: &[(Address, Option<JobResult>)],
+        output: Option<&OutputAvailability>,
+        slot: u64,
+    ) -> JobView {
+        let quorum_reached = job.quorum_reached_slot.get() > 0;
+        let mut timeline = vec![Stage {
+            stage: "posted",
+            slot: Some(job.created_slot.get()),
+            detail: format!("escrow {}", sol(job.escrow_lamports.get())),
+        }];
+        if job.seed_set.get() {
+            timeline.push(Stage { stage: "seeded", slot: None, detail: "committee-selection seed set".into() });
+        }
+        if job.assigned_count > 0 {
+            timeline.push(Stage {
+                stage: "assigned",
+                slot: Some(job.assigned_slot.get()),
+                detail: format!(
+                    "committee of {} (quorum {}), results due by slot {}",
+                    job.committee_size,
+                    job.quorum,
+                    job.deadline_slot.get()
+                ),
+            });
+        }
+        if quorum_reached {
+            timeline.push(Stage {
+                stage: "quorum_reached",
+                slot: Some(job.quorum_reached_slot.get()),
+                detail: format!(
+                    "on output {}; output due by slot {}",
+                    hex::encode(job.winning_output_hash),
+                    job.da_deadline_slot.get()
+                ),
+            });
+        }
+        if let Some(output) = output {
+            timeline.push(Stage {
+                stage: "output_declared",
+                slot: Some(output.published_slot.get()),
+                detail: format!("by {}", output.publisher),
+            });
+        }
+        if (0..usize::from(job.assigned_count)).any(|index| job.is_da_failed(index)) {
+            timeline.push(Stage {
+                stage: "output_not_declared",
+                slot: None,
+                detail: "the winners never declared the output: penalized, the job reopened for a new quorum".into(),
+            });
+        }
+        match job.status() {
+            Ok(JobStatus::Finalized) => timeline.push(Stage {
+                stage: "finalized",
+                slot: Some(job.ended_slot.get()),
+                detail: "escrow paid to the winners".into(),
+            }),
+            Ok(JobStatus::Cancelled) => timeline.push(Stage {
+                stage: "cancelled",
+                slot: Some(job.ended_slot.get()),
+                detail: "escrow refunded".into(),
+            }),
+            _ => {}
+        }
+        let committee = results
+            .iter()
+            .enumerate()
+            .map(|(index, (worker, result))| MemberView {
+                worker: worker.to_string(),
+                deadline_slot: job.member_deadline(index),
+                output_hash: result.as_ref().map(|result| hex::encode(result.output_hash)),
+                submitted_slot: result.as_ref().map(|result| result.submitted_slot.get()),
+                winner: quorum_reached
+                    && result.as_ref().is_some_and(|result| result.output_hash == job.winning_output_hash),
+                settled: job.is_settled(index),
+                penalized: job.is_penalized(index),
+                da_failed: job.is_da_failed(index),
+            })
+            .collect();
+        JobView {
+            job_id: hex::encode(job.job_id),
+            job: job_address(job).to_string(),
+            status: status_name(job),
+            client: job.client.to_string(),
+            escrow_lamports: job.escrow_lamports.get(),
+            bundle_hash: hex::encode(job.bundle_hash),
+            runtime_id: hex::encode(job.runtime_id),
+            max_instructions: job.max_instructions.get(),
+            max_memory_bytes: job.max_memory_bytes.get(),
+            committee_size: job.committee_size,
+            quorum: job.quorum,
+            timeline,
+            committee,
+            replaced_workers: job.replaced().iter().map(ToString::to_string).collect(),
+            winning_output_hash: quorum_reached.then(|| hex::encode(job.winning_output_hash)),
+            output: output.map(|output| OutputView {
+                output_hash: hex::encode(output.output_hash),
+                publisher: output.publisher.to_string(),
+                pointer: String::from_utf8_lossy(output.pointer_bytes()).into_owned(),
+                published_slot: output.published_slot.get(),
+            }),
+            slot,
+            next: edgerun_crank::explain(job, results, output, slot),
+        }
+    }
+}
+
+impl Report for JobView {
+    fn text(&self) -> String {
+        let mut text = fields(&[
+            ("job id", self.job_id.clone()),
+            ("job account", self.job.clone()),
+            ("status", self.status.to_string()),
+            ("customer", self.client.clone()),
+            ("escrow", sol(self.escrow_lamports)),
+            ("bundle", self.bundle_hash.clone()),
+            ("limits", format!("{} instructions, {} bytes of memory", self.max_instructions, self.max_memory_bytes)),
+        ]);
+        text.push_str("\n\ntimeline:\n");
+        let rows: Vec<Vec<String>> = self
+            .timeline
+            .iter()
+            .map(|stage| {
+                let slot = stage.slot.map_or_else(|| "-".to_string(), |slot| format!("slot {slot}"));
+                vec![format!("  {slot}"), stage.stage.to_string(), stage.detail.clone()]
+            })
+            .collect();
+        text.push_str(&table(&rows));
+        if !self.committee.is_empty() {
+            text.push_str("\n\ncommittee:\n");
+            let mut rows = vec![vec!["  WORKER".to_string(), "RESULT".into(), "SLOT".into(), "STATE".into()]];
+            for member in &self.committee {
+                let state = member_state(member);
+                rows.push(vec![
+                    format!("  {}", member.worker),
+                    member.output_hash.as_deref().map_or_else(|| "none".to_string(), |hash| hash[..16].to_string()),
+                    member
+                        .submitted_slot
+                        .map_or_else(|| format!("due {}", member.deadline_slot), |slot| slot.to_string()),
+                    state,
+                ]);
+            }
+            text.push_str(&table(&rows));
+        }
+        if !self.replaced_workers.is_empty() {
+            text.push_str(&format!("\nreplaced for silence: {}", self.replaced_workers.join(", ")));
+        }
+        if let Some(output) = &self.output {
+            text.push_str(&format!("\n\noutput: {} at {}", output.output_hash, output.pointer));
+        }
+        text.push_str(&format!("\n\nnow (slot {}): {}", self.slot, self.next));
+        text
+    }
+}
+
+fn member_state(member: &MemberView) -> String {
+    let mut states = Vec::new();
+    if member.winner {
+        states.push("winner");
+    }
+    if member.settled {
+        states.push("settled");
+    }
+    if member.penalized {
+        states.push("penalized");
+    }
+    if member.da_failed {
+        states.push("did not publish");
+    }
+    if states.is_empty() {
+        "-".to_string()
+    } else {
+        states.join(", ")
+    }
+}
+
+// ----- list -----
+
+#[derive(Serialize)]
+struct JobRow {
+    job_id: String,
+    status: &'static str,
+    client: String,
+    escrow_lamports: u64,
+    posted_slot: u64,
+    committee_size: u8,
+    assigned: u8,
+}
+
+#[derive(Serialize)]
+struct JobList {
+    jobs: Vec<JobRow>,
+}
+
+impl Report for JobList {
+    fn text(&self) -> String {
+        if self.jobs.is_empty() {
+            return "no jobs".to_string();
+        }
+        let mut rows =
+            vec![vec!["JOB ID".to_string(), "STATUS".into(), "ESCROW".into(), "POSTED".into(), "COMMITTEE".into()]];
+        for job in &self.jobs {
+            rows.push(vec![
+                job.job_id.clone(),
+                job.status.to_string(),
+                sol(job.escrow_lamports),
+                format!("slot {}", job.posted_slot),
+                format!("{}/{}", job.assigned, job.committee_size),
+            ]);
+        }
+        table(&rows)
+    }
+}
+
+async fn list(context: &Context, mine: bool, status: Option<StatusArg>) -> Result<Output, CliError> {
+    let chain = |error| context.chain(error);
+    let mut jobs = match (mine, status) {
+        (true, _) => context.client.jobs_by_client(&context.pubkey()?).await.map_err(chain)?,
+        (false, Some(status)) => context.client.jobs_by_status(status.status()).await.map_err(chain)?,
+        (false, None) => context.client.jobs().await.map_err(chain)?,
+    };
+    if let Some(status) = status {
+        jobs.retain(|(_, job)| job.status() == Ok(status.status()));
+    }
+    jobs.sort_by_key(|(_, job)| std::cmp::Reverse(job.created_slot.get()));
+    let jobs = jobs
+        .iter()
+        .map(|(_, job)| JobRow {
+            job_id: hex::encode(job.job_id),
+            status: status_name(job),
+            client: job.client.to_string(),
+            escrow_lamports: job.escrow_lamports.get(),
+            posted_slot: job.created_slot.get(),
+            committee_size: job.committee_size,
+            assigned: job.assigned_count,
+        })
+        .collect();
+    Output::of(&JobList { jobs })
+}
+
+// ----- output -----
+
+/// What a finished job produced.
+#[derive(Serialize)]
+pub struct OutputReport {
+    pub job_id: String,
+    pub status: &'static str,
+    pub output_hash: String,
+    pub output_bytes: usize,
+    /// Set when the committee agreed that the guest failed: its code and name.
+    pub error: Option<GuestError>,
+    /// The output as text (when it is UTF-8 and was not saved to a file).
+    pub output: Option<String>,
+    pub saved_to: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct GuestError {
+    pub code: u32,
+    pub name: String,
+    pub fuel_used: u64,
+}
+
+impl Report for OutputReport {
+    fn text(&self) -> String {
+        let mut lines = vec![("output hash", self.output_hash.clone())];
+        if let Some(error) = &self.error {
+            lines.push(("guest error", format!("{} ({}), after {} fuel", error.name, error.code, error.fuel_used)));
+        }
+        if let Some(path) = &self.saved_to {
+            lines.push(("saved to", format!("{path} ({} bytes)", self.output_bytes)));
+        }
+        let mut text = fields(&lines);
+        if let Some(output) = &self.output {
+            text.push_str("\noutput:\n");
+            text.push_str(output);
+        }
+        text
+    }
+}
+
+/// Largest output printed inline; anything larger (or binary) is saved to a file.
+const MAX_INLINE_OUTPUT: usize = 64 * 1024;
+
+/// Downloads the job's output from the gateway by the hash the committee agreed on (the
+/// storage client refuses bytes with another hash), and prints or saves it.
+pub async fn fetch_output(context: &Context, job: &Job, out: Option<&Path>) -> Result<OutputReport, CliError> {
+    let job_id = hex::encode(job.job_id);
+    let declared = context
+        .client
+        .output_availability(&job.job_id)
+        .await
+        .map_err(|error| context.chain(error))?
+        .ok_or_else(|| {
+            CliError::failed("no_output", format!("job {job_id} has no declared output (it is {})", status_name(job)))
+                .with_hint(format!("`edgerun job status {job_id}` shows where it is"))
+        })?;
+    let pointer = String::from_utf8_lossy(declared.pointer_bytes()).into_owned();
+    let storage_url = match context.settings.storage_url.clone() {
+        Some(url) => url,
+        None => pointer_base(&pointer, &declared.output_hash).ok_or_else(|| {
+            CliError::usage(format!("the output's pointer `{pointer}` is not a gateway URL"))
+                .with_hint("pass --storage URL of a gateway that holds it")
+        })?,
+    };
+    let storage = context.storage_at(&storage_url)?;
+    let bytes = storage
+        .get_output(&ContentHash(declared.output_hash))
+        .await
+        .map_err(|error| CliError::storage(error, &storage_url))?;
+    let error = parse_error_record(&bytes).map(|(code, fuel_used)| GuestError {
+        code: code.code(),
+        name: format!("{code:?}"),
+        fuel_used,
+    });
+    let text = std::str::from_utf8(&bytes).ok().filter(|text| text.len() <= MAX_INLINE_OUTPUT && error.is_none());
+    let saved_to = match (out, text) {
+        (Some(path), _) => Some(path.to_path_buf()),
+        (None, Some(_)) => None,
+        (None, None) if error.is_some() => None,
+        (None, None) => Some(PathBuf::from(format!("{job_id}.output"))),
+    };
+    if let Some(path) = &saved_to {
+        std::fs::write(path, &bytes)
+            .map_err(|error| CliError::usage(format!("cannot write the output to {}: {error}", path.display())))?;
+    }
+    Ok(OutputReport {
+        job_id,
+        status: status_name(job),
+        output_hash: hex::encode(declared.output_hash),
+        output_bytes: bytes.len(),
+        error,
+        output: if saved_to.is_none() { text.map(str::to_string) } else { None },
+        saved_to: saved_to.map(|path| path.display().to_string()),
+    })
+}
+
+/// `https://host/x/output/<hash>` → `https://host/x`.
+fn pointer_base(pointer: &str, output_hash: &[u8; 32]) -> Option<String> {
+    let base = pointer.strip_suffix(&format!("/output/{}", hex::encode(output_hash)))?;
+    (base.starts_with("http://") || base.starts_with("https://")).then(|| base.to_string())
+}
+
+// ----- cancel -----
+
+#[derive(Serialize)]
+struct CancelReport {
+    job_id: String,
+    refunded_lamports: u64,
+    signature: String,
+    slot: u64,
+}
+
+impl Report for CancelReport {
+    fn text(&self) -> String {
+        fields(&[
+            ("cancelled", self.job_id.clone()),
+            ("refunded", sol(self.refunded_lamports)),
+            ("transaction", format!("{} (slot {})", self.signature, self.slot)),
+        ])
+    }
+}
+
+async fn cancel(context: &Context, reference: &str) -> Result<Output, CliError> {
+    let job = context.find_job(reference).await?;
+    let me = context.pubkey()?;
+    let job_id = hex::encode(job.job_id);
+    if job.client != me {
+        return Err(crate::error::refused(edgerun::errors::EdgerunError::NotJobClient)
+            .with_hint(format!("job {job_id} was posted by {}; you sign as {me}", job.client)));
+    }
+    match job.status() {
+        Ok(JobStatus::Posted | JobStatus::Seeded) => {}
+        Ok(JobStatus::Finalized | JobStatus::Cancelled) => {
+            return Err(CliError::failed("InvalidJobStatus", format!("job {job_id} already ended ({})", status_name(&job))))
+        }
+        _ => {
+            return Err(CliError::failed(
+                "InvalidJobStatus",
+                format!("job {job_id} is {}: a committee is working on it, it can no longer be withdrawn", status_name(&job)),
+            )
+            .with_hint(format!(
+                "if the committee stays silent, anyone can refund it with `edgerun crank cancel-expired {job_id}` after slot {}",
+                job.deadline_slot.get()
+            )))
+        }
+    }
+    let receipt = context
+        .client
+        .send(context.keypair()?, &[], &[ix::cancel_job(&me, &job.job_id)])
+        .await
+        .map_err(|error| context.chain(error))?;
+    Output::of(&CancelReport {
+        job_id,
+        refunded_lamports: job.escrow_lamports.get(),
+        signature: receipt.signature.to_string(),
+        slot: receipt.slot,
+    })
+}

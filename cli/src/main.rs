@@ -1,0 +1,31 @@
+//! `edgerun`: see the library's documentation (`edgerun_cli`) for what each command does.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use edgerun_cli::output::render_error;
+use edgerun_cli::Cli;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.global.output;
+    let filter = if cli.global.verbose { "info,edgerun_sdk=debug" } else { "error" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match edgerun_cli::run(cli).await {
+        Ok(output) => {
+            println!("{}", output.render(format));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            match format {
+                edgerun_cli::OutputFormat::Text => eprintln!("{}", render_error(&error, format)),
+                edgerun_cli::OutputFormat::Json => println!("{}", render_error(&error, format)),
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
