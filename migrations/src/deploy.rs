@@ -4,9 +4,9 @@
 
 use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, bail, Context};
-use edgerun::constants::defaults;
 use edgerun::instructions::ConfigParams;
 use edgerun::state::{GlobalConfig, Job, WorkerStake};
+use edgerun_sdk::config_params::config_differences;
 use edgerun_sdk::{instructions as ix, pda};
 use serde::Serialize;
 use solana_address::Address;
@@ -18,87 +18,6 @@ use solana_message::Message;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use std::time::{Duration, Instant};
-
-/// Deployment defaults (`edgerun::constants::defaults`), committee tiering on, any runtime allowed.
-pub fn default_params(scheduler: &Address, randomness: &Address) -> ConfigParams {
-    ConfigParams {
-        scheduler_authority: *scheduler,
-        randomness_authority: *randomness,
-        protocol_fee_bps: defaults::PROTOCOL_FEE_BPS,
-        min_worker_stake_lamports: defaults::MIN_WORKER_STAKE_LAMPORTS,
-        challenge_window_slots: defaults::CHALLENGE_WINDOW_SLOTS,
-        da_window_slots: defaults::DA_WINDOW_SLOTS,
-        non_response_slash_lamports: defaults::NON_RESPONSE_SLASH_LAMPORTS,
-        committee_tiering_enabled: true,
-        committee_size: defaults::COMMITTEE_SIZE,
-        quorum: defaults::QUORUM,
-        max_memory_bytes: defaults::MAX_MEMORY_BYTES,
-        max_instructions: defaults::MAX_INSTRUCTIONS,
-        job_retention_slots: defaults::JOB_RETENTION_SLOTS,
-        allowed_runtime_root: [0u8; 32],
-        paused: false,
-        min_escrow_lamports: defaults::MIN_ESCROW_LAMPORTS,
-    }
-}
-
-/// Local network parameters: the defaults, with a job retention of 3,000 slots (~20 minutes at
-/// 400 ms) instead of ~1 day so closing jobs can be tried by hand.
-pub fn localnet_params(scheduler: &Address, randomness: &Address) -> ConfigParams {
-    ConfigParams { job_retention_slots: 3_000, ..default_params(scheduler, randomness) }
-}
-
-/// Names and values (`on chain` vs `wanted`) of every field where `config` differs from what
-/// `admin` would initialize with `params`.
-pub fn config_differences(config: &GlobalConfig, admin: &Address, params: &ConfigParams) -> Vec<String> {
-    let on_chain = ConfigParams::of(config);
-    let mut differences = Vec::new();
-    if config.admin != *admin {
-        differences.push(format!("admin: {} != {admin}", config.admin));
-    }
-    macro_rules! compare {
-        ($($field:ident),*) => {$(
-            if on_chain.$field != params.$field {
-                differences.push(format!(
-                    concat!(stringify!($field), ": {:?} != {:?}"),
-                    on_chain.$field, params.$field
-                ));
-            }
-        )*};
-    }
-    compare!(
-        protocol_fee_bps,
-        min_worker_stake_lamports,
-        challenge_window_slots,
-        da_window_slots,
-        non_response_slash_lamports,
-        committee_tiering_enabled,
-        committee_size,
-        quorum,
-        max_memory_bytes,
-        max_instructions,
-        job_retention_slots,
-        paused,
-        min_escrow_lamports
-    );
-    if on_chain.scheduler_authority != params.scheduler_authority {
-        differences
-            .push(format!("scheduler_authority: {} != {}", on_chain.scheduler_authority, params.scheduler_authority));
-    }
-    if on_chain.randomness_authority != params.randomness_authority {
-        differences.push(format!(
-            "randomness_authority: {} != {}",
-            on_chain.randomness_authority, params.randomness_authority
-        ));
-    }
-    if on_chain.allowed_runtime_root != params.allowed_runtime_root {
-        differences.push(format!(
-            "allowed_runtime_root: {} != {}",
-            hex::encode(on_chain.allowed_runtime_root),
-            hex::encode(params.allowed_runtime_root)
-        ));
-    }
-    differences
-}
 
 /// What [`initialize_config`] did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

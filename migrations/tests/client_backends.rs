@@ -13,7 +13,6 @@ use ed25519_dalek::SigningKey;
 use edgerun::errors::EdgerunError;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun::state::{Job, JobStatus};
-use edgerun_migrations::deploy;
 use edgerun_migrations::localnet::{free_port, Localnet, LocalnetConfig};
 use edgerun_sdk::client::{
     filters, AccountUpdate, BackendError, BackendResult, ChainBackend, ClientConfig, ClientError, Confirmed,
@@ -201,7 +200,7 @@ impl<B: Faucet> World<B> {
         ConfigParams {
             min_worker_stake_lamports: 1_000_000,
             challenge_window_slots: 150,
-            ..deploy::default_params(&self.scheduler.pubkey(), &self.randomness.pubkey())
+            ..edgerun_sdk::config_params::default_params(&self.scheduler.pubkey(), &self.randomness.pubkey())
         }
     }
 }

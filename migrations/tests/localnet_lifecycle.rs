@@ -28,7 +28,7 @@ fn params(scheduler: &Address, randomness: &Address) -> ConfigParams {
         min_worker_stake_lamports: 1_000_000,
         // 150 slots ≈ 60 s at 400 ms: ample for three confirmed submissions.
         challenge_window_slots: 150,
-        ..deploy::default_params(scheduler, randomness)
+        ..edgerun_sdk::config_params::default_params(scheduler, randomness)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod attestation;
 pub mod bundle;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod config_params;
 pub mod events;
 pub mod instructions;
 pub mod pda;

@@ -10,6 +10,7 @@ use edgerun_migrations::demo::{self, DemoParties};
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_migrations::{deploy, keys};
+use edgerun_sdk::config_params::LOCALNET_JOB_RETENTION_SLOTS;
 use edgerun_sdk::pda;
 use solana_signer::Signer;
 use std::path::PathBuf;
@@ -62,8 +63,6 @@ struct Cli {
     config: ConfigArgs,
 }
 
-const LOCAL_RETENTION_SLOTS: u64 = 3_000;
-
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let elf = edgerun_migrations::read_program(&cli.program)?;
@@ -88,7 +87,7 @@ fn main() -> anyhow::Result<()> {
         deploy::airdrop(&client, &keypair.pubkey(), lamports, Duration::from_secs(30))?;
     }
     // The scheduler key is also the randomness authority on the local network.
-    let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCAL_RETENTION_SLOTS);
+    let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCALNET_JOB_RETENTION_SLOTS);
     let outcome = deploy::initialize_config_with(&client, &admin, params)?;
 
     let storage = LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
