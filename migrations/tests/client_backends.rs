@@ -15,8 +15,8 @@ use edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun::state::{Job, JobStatus};
 use edgerun_migrations::localnet::{free_port, Localnet, LocalnetConfig};
 use edgerun_sdk::client::{
-    filters, AccountUpdate, BackendError, BackendResult, ChainBackend, ClientConfig, ClientError, Confirmed,
-    EdgerunClient, LiteSvmBackend, Memcmp, RetryPolicy, RpcBackend, RpcConfig, SendReceipt, Simulation,
+    filters, AccountUpdate, BackendError, BackendResult, ChainBackend, ClientConfig, ClientError, ConfigOutcome,
+    Confirmed, EdgerunClient, LiteSvmBackend, Memcmp, RetryPolicy, RpcBackend, RpcConfig, SendReceipt, Simulation,
     SubscriptionConfig, UpdateSource,
 };
 use edgerun_sdk::events::EdgerunEvent;
@@ -120,6 +120,10 @@ impl<B: ChainBackend> ChainBackend for Probe<B> {
     async fn slot(&self) -> BackendResult<u64> {
         self.inner.slot().await
     }
+
+    async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
+        self.inner.airdrop(to, lamports).await
+    }
 }
 
 /// Short retry delays: the suite checks how often, never how long.
@@ -136,29 +140,7 @@ fn test_client_config() -> ClientConfig {
 
 // ----- the worlds -----
 
-/// Gives lamports on one backend (LiteSVM's airdrop, or the validator's `requestAirdrop`).
-trait Faucet: ChainBackend {
-    async fn fund(&self, client: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64)
-    where
-        Self: Sized;
-}
-
-impl Faucet for LiteSvmBackend {
-    async fn fund(&self, _: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64) {
-        let airdropped = self.with_svm(|svm| svm.airdrop(to, lamports).is_ok());
-        assert!(airdropped, "airdrop to {to}");
-    }
-}
-
-impl Faucet for RpcBackend {
-    async fn fund(&self, client: &EdgerunClient<Probe<Self>>, to: &Address, lamports: u64) {
-        let signature = self.rpc_client().request_airdrop(to, lamports).await.expect("airdrop request");
-        let confirmed = client.confirm(&signature).await.expect("airdrop confirmation");
-        assert_eq!(confirmed.result, Ok(()), "airdrop failed");
-    }
-}
-
-struct World<B: Faucet> {
+struct World<B: ChainBackend> {
     client: EdgerunClient<Probe<B>>,
     /// The backend's websocket, if it has one.
     ws_url: Option<String>,
@@ -168,7 +150,7 @@ struct World<B: Faucet> {
     randomness: Keypair,
 }
 
-impl<B: Faucet> World<B> {
+impl<B: ChainBackend> World<B> {
     fn new(backend: B, ws_url: Option<String>, admin: Keypair) -> Self {
         World {
             client: EdgerunClient::new(Probe::new(backend), test_client_config()),
@@ -183,9 +165,15 @@ impl<B: Faucet> World<B> {
         self.client.backend()
     }
 
+    async fn fund(&self, to: &Address, lamports: u64) {
+        let before = self.client.balance(to).await.expect("balance");
+        self.client.request_airdrop(to, lamports).await.unwrap_or_else(|error| panic!("airdrop to {to}: {error}"));
+        assert_eq!(self.client.balance(to).await.expect("balance"), before + lamports);
+    }
+
     async fn funded(&self, lamports: u64) -> Keypair {
         let keypair = Keypair::new();
-        self.probe().inner.fund(&self.client, &keypair.pubkey(), lamports).await;
+        self.fund(&keypair.pubkey(), lamports).await;
         keypair
     }
 
@@ -276,7 +264,51 @@ async fn refused_connections_are_retried_then_reported_as_transport_failures() {
     assert_eq!(client.backend().sends(), 0, "nothing can be sent without a blockhash");
 }
 
-async fn suite<B: Faucet>(world: World<B>) {
+/// Config initialization refuses, by name and before sending anything, a cluster without the
+/// program, a program outside the upgradeable loader, and an immutable one.
+#[tokio::test]
+async fn initialize_config_checks_the_deployment_first() {
+    let admin = Keypair::new();
+    let params = edgerun_sdk::config_params::localnet_params(&admin.pubkey(), &admin.pubkey());
+    let backend = LiteSvmBackend::new(litesvm::LiteSVM::new());
+    let client = EdgerunClient::new(Probe::new(backend.clone()), test_client_config());
+    client.request_airdrop(&admin.pubkey(), SOL).await.expect("airdrop");
+    assert_eq!(client.balance(&admin.pubkey()).await.unwrap(), SOL);
+    assert_eq!(client.balance(&Address::new_unique()).await.unwrap(), 0);
+
+    let error = client.initialize_config(&admin, params).await.expect_err("no program");
+    assert!(matches!(error, ClientError::ProgramNotDeployed { program, .. } if program == edgerun::ID), "{error}");
+    assert!(matches!(client.upgrade_authority(&edgerun::ID).await, Err(ClientError::NotUpgradeable { .. })));
+
+    // Loaded by the non-upgradeable BPF loader (v2): executable, but without ProgramData.
+    let elf = program_elf();
+    let loader_v2: Address = "BPFLoader2111111111111111111111111111111111".parse().unwrap();
+    backend.with_svm(|svm| svm.add_program_with_loader(edgerun::ID, &elf, loader_v2)).expect("load the program");
+    client.ensure_program_deployed().await.expect("executable");
+    let error = client.initialize_config(&admin, params).await.expect_err("no ProgramData");
+    assert!(matches!(error, ClientError::NotUpgradeable { .. }), "{error}");
+    assert!(error.to_string().contains("upgradeable loader"), "{error}");
+
+    // Upgradeable but immutable: nobody may initialize.
+    let mut svm = litesvm::LiteSVM::new();
+    svm.add_program(edgerun::ID, &elf).expect("load the Edgerun program");
+    let program_data = pda::program_data_address();
+    let mut account = svm.get_account(&program_data).expect("ProgramData");
+    edgerun::instructions::write_upgrade_authority(&mut account.data, None).expect("ProgramData");
+    svm.set_account(program_data, account).expect("write ProgramData");
+    let client = EdgerunClient::new(Probe::new(LiteSvmBackend::new(svm)), test_client_config());
+    client.request_airdrop(&admin.pubkey(), SOL).await.expect("airdrop");
+    assert_eq!(client.upgrade_authority(&edgerun::ID).await.unwrap(), None);
+    match client.initialize_config(&admin, params).await {
+        Err(error @ ClientError::NotUpgradeAuthority { authority: None, .. }) => {
+            assert!(error.to_string().contains("immutable"), "{error}")
+        }
+        other => panic!("an immutable program's config was initialized: {other:?}"),
+    }
+    assert_eq!(client.backend().sends(), 0);
+}
+
+async fn suite<B: ChainBackend>(world: World<B>) {
     let jobs = setup_and_fetch(&world).await;
     listings(&world, &jobs).await;
     committee_flow_with_events(&world, &jobs).await;
@@ -309,35 +341,72 @@ fn post_job_args(client: &Address, nonce: u64) -> PostJobArgs {
     }
 }
 
-async fn post_job<B: Faucet>(world: &World<B>, customer: &Keypair, nonce: u64) -> ([u8; 32], SendReceipt) {
+async fn post_job<B: ChainBackend>(world: &World<B>, customer: &Keypair, nonce: u64) -> ([u8; 32], SendReceipt) {
     let args = post_job_args(&customer.pubkey(), nonce);
     let job_id = args.job_id;
     (job_id, world.send_ok(customer, &[ix::post_job(&customer.pubkey(), args)]).await)
 }
 
-/// Config, workers and jobs created through the client; each account type fetched and decoded.
-async fn setup_and_fetch<B: Faucet>(world: &World<B>) -> Jobs {
-    let admin = world.admin.insecure_clone();
-    world.probe().inner.fund(&world.client, &admin.pubkey(), 10 * SOL).await;
-    let params = world.params();
-    let receipt = world.send_ok(&admin, &[ix::initialize_config(&admin.pubkey(), params)]).await;
-    assert!(receipt.compute_unit_limit > 0);
-    assert!(
-        receipt.events.contains(&EdgerunEvent::ConfigUpdated(edgerun_sdk::events::ConfigUpdated {
-            admin: admin.pubkey(),
-            pending_admin: Address::default(),
-            params
-        })),
-        "{:?}",
-        receipt.events
+/// `initialize_config` through the client: only the upgrade authority may, once; the same
+/// config again sends nothing, a different one is refused with the differing field named.
+async fn initialize_config_idempotently<B: ChainBackend>(world: &World<B>, admin: &Keypair, params: ConfigParams) {
+    let client = &world.client;
+    client.ensure_program_deployed().await.expect("the program is deployed");
+    assert_eq!(client.upgrade_authority(&edgerun::ID).await.expect("upgrade authority"), Some(admin.pubkey()));
+    let sends = world.probe().sends();
+    let impostor = world.funded(SOL).await;
+    match client.initialize_config(&impostor, params).await {
+        Err(ClientError::NotUpgradeAuthority { signer, authority }) => {
+            assert_eq!((signer, authority), (impostor.pubkey(), Some(admin.pubkey())))
+        }
+        other => panic!("a key other than the upgrade authority initialized the config: {other:?}"),
+    }
+    assert_eq!(world.probe().sends(), sends, "refused before sending");
+
+    let outcome = client.initialize_config(admin, params).await.expect("initialize_config");
+    let ConfigOutcome::Initialized { signature } = &outcome else { panic!("{outcome:?}") };
+    assert_eq!(world.probe().sends(), sends + 1);
+    let logs = world.probe().transaction_logs(&signature.parse().unwrap()).await.unwrap().expect("logs");
+    let events = edgerun_sdk::events::decode_logs(&logs);
+    let created = EdgerunEvent::ConfigUpdated(edgerun_sdk::events::ConfigUpdated {
+        admin: admin.pubkey(),
+        pending_admin: Address::default(),
+        params,
+    });
+    assert!(events.contains(&created), "{events:?}");
+    assert_eq!(
+        serde_json::to_value(&outcome).unwrap(),
+        serde_json::json!({ "outcome": "initialized", "signature": signature })
     );
+
+    assert_eq!(client.initialize_config(admin, params).await.unwrap(), ConfigOutcome::AlreadyInitialized);
+    let different = ConfigParams { protocol_fee_bps: params.protocol_fee_bps + 1, ..params };
+    let error = client.initialize_config(admin, different).await.expect_err("a different config is refused");
+    match &error {
+        ClientError::ConfigMismatch { config, differences } => {
+            assert_eq!(*config, pda::config_address());
+            assert_eq!(differences.len(), 1, "{differences:?}");
+            assert!(differences[0].starts_with("protocol_fee_bps: "), "{differences:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("update_config"), "{error}");
+    assert_eq!(world.probe().sends(), sends + 1, "nothing sent for an existing config");
+}
+
+/// Config, workers and jobs created through the client; each account type fetched and decoded.
+async fn setup_and_fetch<B: ChainBackend>(world: &World<B>) -> Jobs {
+    let admin = world.admin.insecure_clone();
+    world.fund(&admin.pubkey(), 10 * SOL).await;
+    let params = world.params();
+    initialize_config_idempotently(world, &admin, params).await;
     let config = world.client.global_config().await.expect("config");
     assert_eq!(ConfigParams::of(&config), params);
     assert_eq!(config.admin, admin.pubkey());
     let treasury = world.client.treasury().await.expect("treasury");
     assert_eq!(treasury.fees_collected.get(), 0);
     for authority in [&world.randomness, &world.scheduler] {
-        world.probe().inner.fund(&world.client, &authority.pubkey(), SOL).await;
+        world.fund(&authority.pubkey(), SOL).await;
     }
 
     let mut workers = Vec::new();
@@ -346,6 +415,7 @@ async fn setup_and_fetch<B: Faucet>(world: &World<B>) -> Jobs {
         let receipt = world
             .send_ok(&worker, &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)])
             .await;
+        assert!(receipt.compute_unit_limit > 0);
         assert_eq!(
             receipt.events,
             vec![
@@ -402,7 +472,7 @@ fn job_addresses(job_ids: &[[u8; 32]]) -> Vec<Address> {
 }
 
 /// Every listing filter, before and after a committee is assigned.
-async fn listings<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+async fn listings<B: ChainBackend>(world: &World<B>, jobs: &Jobs) {
     let client = &world.client;
     assert_eq!(addresses(&client.jobs().await.unwrap()), job_addresses(&[jobs.a[0], jobs.a[1], jobs.b]));
     assert_eq!(addresses(&client.jobs_by_client(&jobs.customer_a.pubkey()).await.unwrap()), job_addresses(&jobs.a));
@@ -458,7 +528,7 @@ async fn listings<B: Faucet>(world: &World<B>, jobs: &Jobs) {
 
 /// Results, quorum, output and payout; JobResult and OutputAvailability fetched; events read
 /// from the real logs of each transaction.
-async fn committee_flow_with_events<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+async fn committee_flow_with_events<B: ChainBackend>(world: &World<B>, jobs: &Jobs) {
     let job_id = jobs.a[0];
     let job = world.client.job(&job_id).await.unwrap().expect("job");
     let committee = job.committee().to_vec();
@@ -529,7 +599,7 @@ async fn committee_flow_with_events<B: Faucet>(world: &World<B>, jobs: &Jobs) {
 }
 
 /// A refused instruction comes back as the Edgerun error by name, and nothing is sent.
-async fn program_errors_are_named_and_never_sent<B: Faucet>(world: &World<B>, jobs: &Jobs) {
+async fn program_errors_are_named_and_never_sent<B: ChainBackend>(world: &World<B>, jobs: &Jobs) {
     let sends = world.probe().sends();
     let seeded = jobs.a[0];
     let error = world
@@ -564,7 +634,7 @@ async fn program_errors_are_named_and_never_sent<B: Faucet>(world: &World<B>, jo
 }
 
 /// Transport failures are retried, reads and sends alike; past the policy they are reported.
-async fn transport_failures_are_retried<B: Faucet>(world: &World<B>) {
+async fn transport_failures_are_retried<B: ChainBackend>(world: &World<B>) {
     let retries = world.client.config().retry.max_retries;
     world.probe().fail_next(retries);
     world.client.global_config().await.expect("succeeds on the last allowed attempt");
@@ -607,7 +677,7 @@ async fn wait_for_update(updates: &mut tokio::sync::mpsc::Receiver<AccountUpdate
 
 /// A new job is seen through the websocket when there is one, and by polling when the websocket
 /// is absent or dead; cancelling stops the subscription.
-async fn subscriptions<B: Faucet>(world: &World<B>) {
+async fn subscriptions<B: ChainBackend>(world: &World<B>) {
     let customer = world.funded(10 * SOL).await;
     let expected_source = if world.ws_url.is_some() { UpdateSource::Websocket } else { UpdateSource::Poll };
     let variants = [(world.ws_url.clone(), expected_source, 10), (Some(dead_ws_url()), UpdateSource::Poll, 20)];

@@ -110,4 +110,9 @@ pub trait ChainBackend: Send + Sync + 'static {
 
     /// The current slot.
     fn slot(&self) -> impl Future<Output = BackendResult<u64>> + Send;
+
+    /// Asks the cluster's faucet for `lamports` to `to` (only test clusters have one: a local
+    /// validator, devnet, testnet); `Ok` means the airdrop transaction was accepted, not
+    /// confirmed.
+    fn airdrop(&self, to: &Address, lamports: u64) -> impl Future<Output = BackendResult<Signature>> + Send;
 }

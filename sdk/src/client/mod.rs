@@ -12,7 +12,13 @@
 //! - [`subscribe`](EdgerunClient::subscribe) streams decoded account updates over the websocket,
 //!   falling back to polling while the socket is down.
 //! - Events are read from the logs of every confirmed transaction ([`crate::events`]).
+//! - Deployment: [`initialize_config`](EdgerunClient::initialize_config) (idempotent, with the
+//!   parameters of [`crate::config_params`]), the program's
+//!   [`upgrade_authority`](EdgerunClient::upgrade_authority),
+//!   [`balance`](EdgerunClient::balance) and test-cluster
+//!   [`request_airdrop`](EdgerunClient::request_airdrop).
 
+mod admin;
 mod backend;
 mod failure;
 pub mod filters;
@@ -39,6 +45,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
+pub use admin::ConfigOutcome;
 pub use backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
 pub use failure::{
     edgerun_error_code, edgerun_error_from_code, FailureReason, TransactionFailure, EDGERUN_ERROR_OFFSET,
@@ -126,6 +133,46 @@ pub enum ClientError {
     Unconfirmed { signature: Signature, waited: Duration },
     #[error("cannot sign the transaction: {0}")]
     Signing(String),
+    /// The program is not an executable account on the cluster.
+    #[error("the program {program} is not deployed: {reason}")]
+    ProgramNotDeployed { program: Address, reason: String },
+    /// The program has no readable ProgramData account under the upgradeable loader.
+    #[error(
+        "the program {program} is not an upgradeable program ({reason}); deploy it with the upgradeable \
+         loader, e.g. `solana program deploy --upgrade-authority <admin keypair>`"
+    )]
+    NotUpgradeable { program: Address, reason: String },
+    /// Only the program's upgrade authority may initialize the config.
+    #[error("{}", not_upgrade_authority(signer, authority))]
+    NotUpgradeAuthority {
+        signer: Address,
+        /// `None`: the program is immutable.
+        authority: Option<Address>,
+    },
+    /// The config exists and differs from the wanted one.
+    #[error(
+        "the Edgerun config {config} already exists and differs from the wanted one (on chain != wanted):\n  {}\n\
+         change it with update_config signed by the admin",
+        differences.join("\n  ")
+    )]
+    ConfigMismatch {
+        config: Address,
+        /// `field: on chain != wanted`, one per differing field.
+        differences: Vec<String>,
+    },
+}
+
+fn not_upgrade_authority(signer: &Address, authority: &Option<Address>) -> String {
+    match authority {
+        Some(authority) => format!(
+            "only the program's upgrade authority may initialize the config: {signer} is not {authority}; \
+             sign with the upgrade authority's keypair"
+        ),
+        None => format!(
+            "the program is immutable (it has no upgrade authority), so nobody can initialize its config \
+             ({signer} tried); redeploy it with an upgrade authority"
+        ),
+    }
 }
 
 impl ClientError {

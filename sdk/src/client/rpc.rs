@@ -53,9 +53,23 @@ impl RpcBackend {
         RpcBackend { client, commitment: config.commitment }
     }
 
-    /// The underlying client, for the calls this trait does not cover (airdrops on test clusters).
+    /// The underlying client, for what neither the trait nor [`call`](Self::call) covers.
     pub fn rpc_client(&self) -> &RpcClient {
         &self.client
+    }
+
+    /// A JSON-RPC method the trait has no typed call for (e.g. surfpool's `surfnet_*`
+    /// cheatcodes); `params` is the JSON array of its parameters. Not retried; failures are
+    /// sorted like every other call's.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &'static str,
+        params: serde_json::Value,
+    ) -> BackendResult<T> {
+        if !params.is_array() {
+            return Err(BackendError::Node(format!("the parameters of {method} must be a JSON array")));
+        }
+        self.client.send(RpcRequest::Custom { method }, params).await.map_err(classify)
     }
 
     pub fn url(&self) -> String {
@@ -212,5 +226,9 @@ impl ChainBackend for RpcBackend {
 
     async fn slot(&self) -> BackendResult<u64> {
         self.client.get_slot_with_commitment(self.commitment).await.map_err(classify)
+    }
+
+    async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
+        self.client.request_airdrop(to, lamports).await.map_err(classify)
     }
 }

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use litesvm::types::TransactionResult;
 use litesvm::LiteSVM;
 use solana_account::Account;
 use solana_address::Address;
@@ -53,6 +54,23 @@ impl LiteSvmBackend {
 
 fn slot(svm: &LiteSVM) -> u64 {
     svm.get_sysvar::<solana_clock::Clock>().slot
+}
+
+impl State {
+    /// Records what one transaction did: a failure is refused as a preflight failure (LiteSVM
+    /// committed nothing); a success is confirmed in the current slot, and the blockhash advances.
+    fn commit(&mut self, outcome: TransactionResult) -> BackendResult<Signature> {
+        let State { svm, processed } = self;
+        match outcome {
+            Ok(meta) => {
+                let confirmed = Confirmed { slot: slot(svm), result: Ok(()) };
+                processed.insert(meta.signature, (confirmed, meta.logs));
+                svm.expire_blockhash();
+                Ok(meta.signature)
+            }
+            Err(failed) => Err(BackendError::Preflight { error: failed.err, logs: failed.meta.logs }),
+        }
+    }
 }
 
 impl ChainBackend for LiteSvmBackend {
@@ -99,17 +117,8 @@ impl ChainBackend for LiteSvmBackend {
 
     async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
         let mut state = self.lock();
-        let State { svm, processed } = &mut *state;
-        let outcome = svm.send_transaction(transaction.clone());
-        match outcome {
-            Ok(meta) => {
-                let confirmed = Confirmed { slot: slot(svm), result: Ok(()) };
-                processed.insert(meta.signature, (confirmed, meta.logs));
-                svm.expire_blockhash();
-                Ok(meta.signature)
-            }
-            Err(failed) => Err(BackendError::Preflight { error: failed.err, logs: failed.meta.logs }),
-        }
+        let outcome = state.svm.send_transaction(transaction.clone());
+        state.commit(outcome)
     }
 
     async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
@@ -122,5 +131,13 @@ impl ChainBackend for LiteSvmBackend {
 
     async fn slot(&self) -> BackendResult<u64> {
         Ok(slot(&self.lock().svm))
+    }
+
+    /// LiteSVM's own faucet (a transfer from its airdrop account), committed like a sent
+    /// transaction.
+    async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
+        let mut state = self.lock();
+        let outcome = state.svm.airdrop(to, lamports);
+        state.commit(outcome)
     }
 }
