@@ -212,14 +212,10 @@ fn litesvm_world() -> World<LiteSvmBackend> {
 async fn surfpool_world() -> (Localnet, World<RpcBackend>) {
     let admin = Keypair::new();
     let authority = admin.pubkey();
-    let localnet = tokio::task::spawn_blocking(move || {
-        let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
-            .expect("start the local validator");
-        localnet.deploy_program(&edgerun::ID, &program_elf(), &authority).expect("deploy the program");
-        localnet
-    })
-    .await
-    .expect("validator startup");
+    let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
+        .await
+        .expect("start the local validator");
+    localnet.deploy_program(&edgerun::ID, &program_elf(), &authority).await.expect("deploy the program");
     let world =
         World::new(RpcBackend::new(localnet.rpc_url(), RpcConfig::default()), Some(localnet.ws_url().into()), admin);
     (localnet, world)
@@ -242,7 +238,7 @@ async fn client_suite_on_surfpool() {
     let run = async {
         let (localnet, world) = surfpool_world().await;
         suite(world).await;
-        tokio::task::spawn_blocking(move || localnet.shutdown()).await.expect("validator shutdown");
+        localnet.shutdown().await;
     };
     tokio::time::timeout(WATCHDOG, run).await.expect("the surfpool suite did not finish in time");
 }
