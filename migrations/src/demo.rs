@@ -4,24 +4,22 @@
 //! worker really fetches the bundle by hash, runs it in the deterministic runtime and attests
 //! its own result; the winner publishes the output to the gateway before declaring it.
 
-use std::time::Duration;
+use std::sync::Arc;
 
 use anyhow::{bail, ensure, Context};
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::PostJobArgs;
-use edgerun::state::JobStatus;
+use edgerun::state::{Job, JobStatus};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
+use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
 use edgerun_sdk::storage::{ContentHash, StorageClient};
 use edgerun_sdk::{instructions as ix, pda, selection};
 use edgerun_worker::job::{execute_job, submission};
 use edgerun_worker::{runtime_id, Runtime, RuntimeConfig};
 use serde::Serialize;
 use solana_address::Address;
-use solana_client::rpc_client::RpcClient;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-
-use crate::deploy;
 
 const LAMPORTS_PER_SOL: u64 = 1_000_000_000;
 /// Tier 0 of the default tier table (escrow below 0.1 SOL): a committee of 3, quorum 2.
@@ -67,20 +65,24 @@ pub struct DemoOutcome {
     pub final_status: u8,
 }
 
-/// Runs the demo job against the cluster behind `client` (program deployed, config initialized)
-/// and the gateway at `storage_url`, with `guest_wasm` as the job's module.
-pub fn run_demo(
-    client: &RpcClient,
+/// Runs the demo job against the cluster behind `client` (program deployed, config initialized,
+/// a faucet for the airdrops) and the gateway at `storage_url`, with `guest_wasm` as the job's
+/// module.
+pub async fn run_demo<B: ChainBackend>(
+    client: &EdgerunClient<B>,
     storage_url: &str,
     parties: DemoParties<'_>,
     guest_wasm: Vec<u8>,
 ) -> anyhow::Result<DemoOutcome> {
-    let config = deploy::fetch_config(client)?.context("the config is not initialized: run edgerun-deploy first")?;
+    let config = match client.global_config().await {
+        Ok(config) => config,
+        Err(ClientError::NotFound { .. }) => bail!("the config is not initialized: run edgerun-deploy first"),
+        Err(error) => return Err(error).context("reading the config"),
+    };
     ensure!(
         config.allowed_runtime_root == [0u8; 32],
         "this cluster restricts runtimes (allowed_runtime_root is set); the demo posts without a runtime proof"
     );
-    let storage_runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let store = StorageClient::new(storage_url)?;
 
     // Workers: registered and staked well above the minimum and the job's lock.
@@ -88,20 +90,17 @@ pub fn run_demo(
     let workers: Vec<Keypair> = (0..DEMO_WORKERS).map(|_| Keypair::new()).collect();
     for worker in &workers {
         let funds = stake.saturating_add(LAMPORTS_PER_SOL);
-        deploy::airdrop(client, &worker.pubkey(), funds, Duration::from_secs(30))?;
-        deploy::send(
-            client,
-            worker,
-            &[],
-            &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)],
-        )
-        .context("registering a demo worker")?;
+        client.request_airdrop(&worker.pubkey(), funds).await.context("airdrop to a demo worker")?;
+        client
+            .send(worker, &[], &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)])
+            .await
+            .context("registering a demo worker")?;
     }
     eprintln!("demo: {DEMO_WORKERS} workers registered with {stake} lamports of stake each");
 
     // The customer stores the bundle, then posts the job with its escrow.
     let customer = Keypair::new();
-    deploy::airdrop(client, &customer.pubkey(), LAMPORTS_PER_SOL, Duration::from_secs(30))?;
+    client.request_airdrop(&customer.pubkey(), LAMPORTS_PER_SOL).await.context("airdrop to the customer")?;
     let bundle = Bundle {
         runtime_id: runtime_id(),
         wasm: guest_wasm,
@@ -111,14 +110,14 @@ pub fn run_demo(
     };
     let bundle_bytes = bundle.encode()?;
     let bundle_hash = bundle_hash(&bundle_bytes);
-    let stored = storage_runtime.block_on(store.put_bundle(bundle_bytes.clone())).context("storing the bundle")?;
+    let stored = store.put_bundle(bundle_bytes.clone()).await.context("storing the bundle")?;
     let newly = if stored.created { "stored" } else { "already stored" };
     eprintln!("demo: bundle {} {newly} ({} bytes)", hex::encode(bundle_hash), bundle_bytes.len());
 
     let nonce = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos())?;
     let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &bundle_hash, nonce);
-    let customer_before = client.get_balance(&customer.pubkey())?;
-    let treasury_before = client.get_balance(&pda::treasury_address())?;
+    let customer_before = client.balance(&customer.pubkey()).await?;
+    let treasury_before = client.balance(&pda::treasury_address()).await?;
     let args = PostJobArgs {
         job_id,
         nonce,
@@ -129,42 +128,51 @@ pub fn run_demo(
         max_instructions: DEMO_LIMITS.max_instructions,
         runtime_proof: Vec::new(),
     };
-    deploy::send(client, &customer, &[], &[ix::post_job(&customer.pubkey(), args)]).context("post_job")?;
+    client.send(&customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.context("post_job")?;
     eprintln!("demo: job {} posted with {DEMO_ESCROW_LAMPORTS} lamports of escrow", hex::encode(job_id));
 
     // Seed, then the committee ranked by the seed.
-    let recent = client.get_latest_blockhash()?;
+    let recent = client.backend().latest_blockhash().await.context("reading a recent blockhash")?;
     let seed = *blake3::keyed_hash(&job_id, recent.as_ref()).as_bytes();
     let randomness = parties.randomness_authority;
-    deploy::send(client, randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, seed)])
+    client
+        .send(randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, seed)])
+        .await
         .context("set_job_seed")?;
-    let posted = deploy::fetch_job(client, &job_id)?;
+    let posted = fetch_job(client, &job_id).await?;
     let candidates: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
     let committee = selection::select_committee(&seed, &job_id, &candidates, usize::from(posted.committee_size));
     ensure!(committee.len() == usize::from(posted.committee_size), "not enough workers for the committee");
     let scheduler = parties.scheduler_authority;
-    deploy::send(client, scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)])
+    client
+        .send(scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)])
+        .await
         .context("assign_workers")?;
-    let job = deploy::fetch_job(client, &job_id)?;
+    let job = fetch_job(client, &job_id).await?;
     ensure!(job.status() == Ok(JobStatus::Assigned), "the job is not assigned (status {:?})", job.status());
     eprintln!("demo: seed set, committee of {} (quorum {}) assigned", job.committee_size, job.quorum);
 
     // Each member: fetch by hash, execute, publish the output, attest and submit.
-    let runtime = Runtime::new(RuntimeConfig::default())?;
+    let runtime = Arc::new(Runtime::new(RuntimeConfig::default())?);
     let mut members = Vec::new();
     let mut error_code = None;
     for member in &committee {
         let keypair = workers.iter().find(|w| w.pubkey() == *member).context("committee member without a key")?;
-        let stake_before = deploy::fetch_stake(client, member)?.total_stake.get();
-        let fetched =
-            storage_runtime.block_on(store.get_bundle(&ContentHash(job.bundle_hash))).context("fetching the bundle")?;
-        let report = execute_job(&runtime, &job, &fetched)?;
+        let stake_before = total_stake(client, member).await?;
+        let fetched = store.get_bundle(&ContentHash(job.bundle_hash)).await.context("fetching the bundle")?;
+        // The guest runs on a blocking thread: it is CPU work that must not stall the runtime.
+        let report = {
+            let runtime = Arc::clone(&runtime);
+            tokio::task::spawn_blocking(move || execute_job(&runtime, &job, &fetched))
+                .await
+                .context("the execution task failed")??
+        };
         let output_hash = report.output_hash();
         // The result bytes (output or error record) are what output_hash names, so a failed
         // run is published as well and its hash is retrievable like any output.
-        storage_runtime.block_on(store.put_output(report.result_bytes())).context("publishing the result")?;
+        store.put_output(report.result_bytes()).await.context("publishing the result")?;
         let key = SigningKey::from_bytes(keypair.secret_bytes());
-        deploy::send(client, keypair, &[], &submission(&key, &job, output_hash)).context("submit_result")?;
+        client.send(keypair, &[], &submission(&key, &job, output_hash)).await.context("submit_result")?;
         let ending = report.error_code().map_or_else(|| "output".to_string(), |code| format!("error {code}"));
         eprintln!(
             "demo: worker {member} ran the bundle ({ending}, fuel {}), submitted {}",
@@ -179,33 +187,33 @@ pub fn run_demo(
     let (winner, output_hash, _) = members.first().context("empty committee")?;
     let output_hash = *output_hash;
     let pointer = format!("{}/output/{}", storage_url.trim_end_matches('/'), hex::encode(output_hash));
-    deploy::send(
-        client,
-        winner,
-        &[],
-        &[
-            ix::reach_quorum(&job_id, &committee),
-            ix::declare_output(&winner.pubkey(), &job_id, output_hash, pointer.as_bytes()),
-            ix::finalize_job(&job_id, &committee),
-        ],
-    )
-    .context("reach_quorum + declare_output + finalize_job")?;
-    let finalized = deploy::fetch_job(client, &job_id)?;
+    client
+        .send(
+            winner,
+            &[],
+            &[
+                ix::reach_quorum(&job_id, &committee),
+                ix::declare_output(&winner.pubkey(), &job_id, output_hash, pointer.as_bytes()),
+                ix::finalize_job(&job_id, &committee),
+            ],
+        )
+        .await
+        .context("reach_quorum + declare_output + finalize_job")?;
+    let finalized = fetch_job(client, &job_id).await?;
     if finalized.status() != Ok(JobStatus::Finalized) {
         bail!("the job ended in status {:?} instead of Finalized", finalized.status());
     }
 
     // What the customer gets: the output, fetched by its hash (the client verifies the bytes).
-    let output = storage_runtime
-        .block_on(store.get_output(&ContentHash(finalized.winning_output_hash)))
-        .context("reading the output back")?;
+    let output =
+        store.get_output(&ContentHash(finalized.winning_output_hash)).await.context("reading the output back")?;
     let mut committee_report = Vec::new();
     for (keypair, output_hash, stake_before) in &members {
         committee_report.push(DemoWorker {
             pubkey: keypair.pubkey().to_string(),
             output_hash: hex::encode(output_hash),
             stake_before: *stake_before,
-            stake_after: deploy::fetch_stake(client, &keypair.pubkey())?.total_stake.get(),
+            stake_after: total_stake(client, &keypair.pubkey()).await?,
         });
     }
     Ok(DemoOutcome {
@@ -220,9 +228,20 @@ pub fn run_demo(
         },
         error_code,
         escrow_lamports: DEMO_ESCROW_LAMPORTS,
-        customer_spent_lamports: customer_before.saturating_sub(client.get_balance(&customer.pubkey())?),
-        treasury_fee_lamports: client.get_balance(&pda::treasury_address())?.saturating_sub(treasury_before),
+        customer_spent_lamports: customer_before.saturating_sub(client.balance(&customer.pubkey()).await?),
+        treasury_fee_lamports: client.balance(&pda::treasury_address()).await?.saturating_sub(treasury_before),
         committee: committee_report,
         final_status: finalized.status,
     })
+}
+
+/// The job `job_id`; an error if it does not exist.
+async fn fetch_job<B: ChainBackend>(client: &EdgerunClient<B>, job_id: &[u8; 32]) -> anyhow::Result<Job> {
+    client.job(job_id).await?.with_context(|| format!("job {} does not exist", hex::encode(job_id)))
+}
+
+/// The total stake of `worker`; an error if it never registered.
+async fn total_stake<B: ChainBackend>(client: &EdgerunClient<B>, worker: &Address) -> anyhow::Result<u64> {
+    let stake = client.worker_stake(worker).await?.with_context(|| format!("{worker} has no stake account"))?;
+    Ok(stake.total_stake.get())
 }

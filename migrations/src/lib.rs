@@ -1,11 +1,11 @@
 //! Edgerun deployment: the embedded local network ([`localnet`]) with its storage gateway
-//! ([`local_storage`]) and demo job ([`demo`]), config initialization on any cluster
-//! ([`deploy`]) and keypair files ([`keys`]). The binaries `edgerun-localnet` and
-//! `edgerun-deploy` are thin command lines over these modules.
+//! ([`local_storage`]) and demo job ([`demo`]), and keypair files ([`keys`]). Everything on
+//! chain goes through the SDK's async client (`edgerun_sdk::client::EdgerunClient`), config
+//! initialization included (`EdgerunClient::initialize_config`). The binaries `edgerun-localnet`
+//! and `edgerun-deploy` are thin command lines over these and the client.
 
 pub mod cli;
 pub mod demo;
-pub mod deploy;
 pub mod keys;
 pub mod local_storage;
 pub mod localnet;

@@ -1,24 +1,28 @@
 //! An embedded surfpool validator: Solana JSON-RPC (HTTP + WebSocket) over LiteSVM, offline, on
-//! loopback, running on its own thread. Programs are written into it with surfpool's
+//! loopback, running on its own threads (its own tokio runtime included), driven from async code
+//! through the SDK's client ([`Localnet::client`]). Programs are written into it with surfpool's
 //! `surfnet_writeProgram` and `surfnet_setProgramAuthority` cheatcodes (an upgradeable program with
 //! a ProgramData account naming its upgrade authority), so no BPF loader transactions are needed.
 //!
 //! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
 //! use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 //! use solana_signer::Signer;
 //! let admin = solana_keypair::Keypair::new(); // the upgrade authority, who may initialize the config
-//! let localnet = Localnet::start(LocalnetConfig::default()).unwrap(); // free ports
-//! localnet.deploy_program_file(&edgerun::ID, &edgerun_migrations::default_program_path(), &admin.pubkey()).unwrap();
-//! println!("{}", localnet.rpc_url());
-//! // dropped: the validator shuts down
+//! let localnet = Localnet::start(LocalnetConfig::default()).await?; // free ports
+//! let program = edgerun_migrations::default_program_path();
+//! localnet.deploy_program_file(&edgerun::ID, &program, &admin.pubkey()).await?;
+//! let client = localnet.client(); // an `EdgerunClient` over JSON-RPC
+//! println!("{} {}", localnet.rpc_url(), client.balance(&admin.pubkey()).await?);
+//! localnet.shutdown().await;
+//! # Ok(())
+//! # }
 //! ```
 
 use anyhow::{anyhow, bail, Context};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use edgerun_sdk::client::{ChainBackend, ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
 use solana_address::Address;
-use solana_client::rpc_client::RpcClient;
-use solana_client::rpc_request::RpcRequest;
-use solana_commitment_config::CommitmentConfig;
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +30,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use surfpool_core::surfnet::svm::{SurfnetSvm, SurfnetSvmConfig};
-use surfpool_types::{RpcConfig, SimnetCommand, SimnetConfig, SimnetEvent, SurfpoolConfig};
+use surfpool_types::{SimnetCommand, SimnetConfig, SimnetEvent, SurfpoolConfig};
 
 /// Bytes of program data sent per `surfnet_writeProgram` call (hex doubles it; surfpool accepts
 /// request bodies up to 15 MiB, this stays far below).
@@ -62,7 +66,8 @@ impl Default for LocalnetConfig {
     }
 }
 
-/// A running local validator. Dropping it shuts the validator down.
+/// A running local validator. [`shutdown`](Localnet::shutdown) stops it; dropping it does too,
+/// blocking the dropping thread until the validator ended (up to 10 s).
 pub struct Localnet {
     rpc_url: String,
     ws_url: String,
@@ -89,7 +94,7 @@ pub fn free_port(host: &str) -> anyhow::Result<u16> {
 impl Localnet {
     /// Starts the validator and waits until its JSON-RPC server answers. When a port is 0 a free
     /// one is picked; if another process takes it first, startup is retried with new ports.
-    pub fn start(config: LocalnetConfig) -> anyhow::Result<Self> {
+    pub async fn start(config: LocalnetConfig) -> anyhow::Result<Self> {
         let auto_ports = config.rpc_port == 0 || config.ws_port == 0;
         let attempts = if auto_ports { 3 } else { 1 };
         let mut last_error = None;
@@ -99,7 +104,7 @@ impl Localnet {
             while ws_port == 0 || ws_port == rpc_port {
                 ws_port = free_port(&config.bind_host)?;
             }
-            match Self::start_on(&config, rpc_port, ws_port) {
+            match Self::start_on(&config, rpc_port, ws_port).await {
                 Ok(localnet) => return Ok(localnet),
                 Err(error) => last_error = Some(error),
             }
@@ -107,7 +112,44 @@ impl Localnet {
         Err(last_error.unwrap_or_else(|| anyhow!("the local validator did not start")))
     }
 
-    fn start_on(config: &LocalnetConfig, rpc_port: u16, ws_port: u16) -> anyhow::Result<Self> {
+    async fn start_on(config: &LocalnetConfig, rpc_port: u16, ws_port: u16) -> anyhow::Result<Self> {
+        let deadline = Instant::now() + config.startup_timeout;
+        let launch_config = config.clone();
+        let localnet = tokio::task::spawn_blocking(move || Self::launch(&launch_config, rpc_port, ws_port, deadline))
+            .await
+            .context("the validator launch task failed")??;
+
+        // The servers are bound; wait until JSON-RPC answers.
+        let backend = RpcBackend::new(
+            localnet.rpc_url.clone(),
+            RpcConfig { request_timeout: Duration::from_secs(5), ..RpcConfig::default() },
+        );
+        let answered = loop {
+            if backend.slot().await.is_ok() {
+                break Ok(());
+            }
+            if let Ok(result) = localnet.finished_rx.try_recv() {
+                break Err(anyhow!(
+                    "the local validator stopped: {}",
+                    result.err().unwrap_or_else(|| "no error".into())
+                ));
+            }
+            if Instant::now() >= deadline {
+                break Err(anyhow!("{} did not answer within {:?}", localnet.rpc_url, config.startup_timeout));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        match answered {
+            Ok(()) => Ok(localnet),
+            Err(error) => {
+                localnet.shutdown().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Spawns the validator's threads and waits (blocking) until surfpool reports it started.
+    fn launch(config: &LocalnetConfig, rpc_port: u16, ws_port: u16, deadline: Instant) -> anyhow::Result<Self> {
         let surfpool_config = SurfpoolConfig {
             simnets: vec![SimnetConfig {
                 offline_mode: true,
@@ -115,11 +157,11 @@ impl Localnet {
                 slot_time: config.slot_time_ms,
                 ..SimnetConfig::default()
             }],
-            rpc: RpcConfig {
+            rpc: surfpool_types::RpcConfig {
                 bind_host: config.bind_host.clone(),
                 bind_port: rpc_port,
                 ws_port,
-                ..RpcConfig::default()
+                ..surfpool_types::RpcConfig::default()
             },
             ..SurfpoolConfig::default()
         };
@@ -137,7 +179,6 @@ impl Localnet {
             })
             .context("cannot spawn the validator thread")?;
 
-        let deadline = Instant::now() + config.startup_timeout;
         let stop_events = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready_rx) = crossbeam_channel::bounded::<Result<(), String>>(1);
         let localnet = Self {
@@ -181,20 +222,6 @@ impl Localnet {
             }
         }
 
-        // The servers are bound; wait until JSON-RPC answers.
-        let client = localnet.rpc_client();
-        loop {
-            if client.get_version().is_ok() {
-                break;
-            }
-            if let Ok(result) = localnet.finished_rx.try_recv() {
-                bail!("the local validator stopped: {}", result.err().unwrap_or_else(|| "no error".into()));
-            }
-            if Instant::now() >= deadline {
-                bail!("{} did not answer within {:?}", localnet.rpc_url, config.startup_timeout);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
         Ok(localnet)
     }
 
@@ -216,29 +243,30 @@ impl Localnet {
         self.ws_port
     }
 
-    /// A client of this validator at `confirmed` commitment.
-    pub fn rpc_client(&self) -> RpcClient {
-        RpcClient::new_with_timeout_and_commitment(
-            self.rpc_url.clone(),
-            Duration::from_secs(30),
-            CommitmentConfig::confirmed(),
-        )
+    /// The SDK's client of this validator over JSON-RPC (`confirmed` commitment, default retries).
+    pub fn client(&self) -> EdgerunClient<RpcBackend> {
+        EdgerunClient::new(RpcBackend::new(self.rpc_url.clone(), RpcConfig::default()), ClientConfig::default())
     }
 
     /// Writes `elf` as the upgradeable program `program_id` with `upgrade_authority` (see
     /// [`write_program`]); only that key may then initialize the Edgerun config.
-    pub fn deploy_program(&self, program_id: &Address, elf: &[u8], upgrade_authority: &Address) -> anyhow::Result<()> {
-        write_program(&self.rpc_client(), program_id, elf, upgrade_authority)
+    pub async fn deploy_program(
+        &self,
+        program_id: &Address,
+        elf: &[u8],
+        upgrade_authority: &Address,
+    ) -> anyhow::Result<()> {
+        write_program(&self.client(), program_id, elf, upgrade_authority).await
     }
 
     /// Reads the `.so` at `path` (failing with the build command if missing) and deploys it.
-    pub fn deploy_program_file(
+    pub async fn deploy_program_file(
         &self,
         program_id: &Address,
         path: &Path,
         upgrade_authority: &Address,
     ) -> anyhow::Result<()> {
-        self.deploy_program(program_id, &crate::read_program(path)?, upgrade_authority)
+        self.deploy_program(program_id, &crate::read_program(path)?, upgrade_authority).await
     }
 
     /// True while the validator's runloop is alive.
@@ -251,9 +279,11 @@ impl Localnet {
         self.finished_rx.recv_timeout(timeout).ok()
     }
 
-    /// Stops the validator and waits (up to 10 s) for its runloop to end.
-    pub fn shutdown(mut self) {
-        self.stop();
+    /// Stops the validator and waits (up to 10 s, off the async threads) for its runloop to end.
+    pub async fn shutdown(mut self) {
+        if let Err(error) = tokio::task::spawn_blocking(move || self.stop()).await {
+            eprintln!("stopping the local validator failed: {error}");
+        }
     }
 
     fn stop(&mut self) {
@@ -337,31 +367,32 @@ fn drain_events(
 /// its upgrade authority with `surfnet_setProgramAuthority`, then checks the program account is
 /// executable and the ProgramData names `upgrade_authority`. Only surfpool answers these methods:
 /// on a real cluster deploy with `solana program deploy --upgrade-authority`.
-pub fn write_program(
-    client: &RpcClient,
+pub async fn write_program(
+    client: &EdgerunClient<RpcBackend>,
     program_id: &Address,
     elf: &[u8],
     upgrade_authority: &Address,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(!elf.is_empty(), "empty program");
+    let node = client.backend();
     for (index, chunk) in elf.chunks(WRITE_PROGRAM_CHUNK).enumerate() {
         let offset = index * WRITE_PROGRAM_CHUNK;
         let params = serde_json::json!([program_id.to_string(), hex::encode(chunk), offset]);
-        client
-            .send::<serde_json::Value>(RpcRequest::Custom { method: "surfnet_writeProgram" }, params)
+        node.call::<serde_json::Value>("surfnet_writeProgram", params)
+            .await
             .with_context(|| format!("surfnet_writeProgram of {program_id} at offset {offset} failed"))?;
     }
-    let account = client
-        .get_account_with_commitment(program_id, CommitmentConfig::processed())
+    let account = node
+        .get_account(program_id)
+        .await
         .with_context(|| format!("cannot read program account {program_id}"))?
-        .value
         .ok_or_else(|| anyhow!("program account {program_id} missing after surfnet_writeProgram"))?;
     anyhow::ensure!(account.executable, "program account {program_id} is not executable");
     let params = serde_json::json!([program_id.to_string(), upgrade_authority.to_string()]);
-    client
-        .send::<serde_json::Value>(RpcRequest::Custom { method: "surfnet_setProgramAuthority" }, params)
+    node.call::<serde_json::Value>("surfnet_setProgramAuthority", params)
+        .await
         .with_context(|| format!("surfnet_setProgramAuthority of {program_id} failed"))?;
-    let recorded = crate::deploy::upgrade_authority(client, program_id)?;
+    let recorded = client.upgrade_authority(program_id).await?;
     anyhow::ensure!(
         recorded == Some(*upgrade_authority),
         "program {program_id} has upgrade authority {recorded:?}, expected {upgrade_authority}"

@@ -5,19 +5,25 @@
 //! Every backend is wrapped in [`Probe`], which counts what reaches the backend and can inject
 //! transport failures, so "never sent" and "retried only on transport errors" are checked by
 //! counting, not by timing. Every wait is bounded; nothing asserts on durations.
+//!
+//! A subscription's websocket is also cut mid-stream, through a loopback TCP proxy in front of
+//! the validator's websocket port ([`Proxy`]), to see updates go on by polling and come back to
+//! the socket.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ed25519_dalek::SigningKey;
 use edgerun::errors::EdgerunError;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
-use edgerun::state::{Job, JobStatus};
+use edgerun::state::{Job, JobStatus, WorkerStake};
 use edgerun_migrations::localnet::{free_port, Localnet, LocalnetConfig};
 use edgerun_sdk::client::{
     filters, AccountUpdate, BackendError, BackendResult, ChainBackend, ClientConfig, ClientError, ConfigOutcome,
-    Confirmed, EdgerunClient, LiteSvmBackend, Memcmp, RetryPolicy, RpcBackend, RpcConfig, SendReceipt, Simulation,
-    SubscriptionConfig, UpdateSource,
+    Confirmed, EdgerunAccount, EdgerunClient, LiteSvmBackend, Memcmp, RetryPolicy, RpcBackend, RpcConfig, SendReceipt,
+    Simulation, SubscriptionConfig, UpdateSource,
 };
 use edgerun_sdk::events::EdgerunEvent;
 use edgerun_sdk::{attestation, instructions as ix, pda};
@@ -28,6 +34,7 @@ use solana_keypair::Keypair;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
 const SOL: u64 = 1_000_000_000;
@@ -212,14 +219,10 @@ fn litesvm_world() -> World<LiteSvmBackend> {
 async fn surfpool_world() -> (Localnet, World<RpcBackend>) {
     let admin = Keypair::new();
     let authority = admin.pubkey();
-    let localnet = tokio::task::spawn_blocking(move || {
-        let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
-            .expect("start the local validator");
-        localnet.deploy_program(&edgerun::ID, &program_elf(), &authority).expect("deploy the program");
-        localnet
-    })
-    .await
-    .expect("validator startup");
+    let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
+        .await
+        .expect("start the local validator");
+    localnet.deploy_program(&edgerun::ID, &program_elf(), &authority).await.expect("deploy the program");
     let world =
         World::new(RpcBackend::new(localnet.rpc_url(), RpcConfig::default()), Some(localnet.ws_url().into()), admin);
     (localnet, world)
@@ -242,7 +245,7 @@ async fn client_suite_on_surfpool() {
     let run = async {
         let (localnet, world) = surfpool_world().await;
         suite(world).await;
-        tokio::task::spawn_blocking(move || localnet.shutdown()).await.expect("validator shutdown");
+        localnet.shutdown().await;
     };
     tokio::time::timeout(WATCHDOG, run).await.expect("the surfpool suite did not finish in time");
 }
@@ -705,4 +708,214 @@ async fn subscriptions<B: ChainBackend>(world: &World<B>) {
         cancel.cancel();
         tokio::time::timeout(WAIT, subscription.join()).await.expect("the subscription stops when cancelled");
     }
+}
+
+// ----- the websocket dropping mid-stream -----
+
+/// A TCP proxy on loopback in front of `upstream` (the validator's websocket port): forwards each
+/// connection until [`cut_all`](Proxy::cut_all); while refusing, accepts and closes at once, so
+/// a websocket handshake through it fails. Counts what it did, so the test waits on events.
+struct Proxy {
+    port: u16,
+    state: Arc<ProxyState>,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct ProxyState {
+    refusing: AtomicBool,
+    forwarded: AtomicUsize,
+    refused: AtomicUsize,
+    /// Connections being forwarded now.
+    open: AtomicUsize,
+    /// Cancelled by `cut_all`: every connection forwarded since the previous cut.
+    generation: Mutex<CancellationToken>,
+}
+
+impl Proxy {
+    async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+        let port = listener.local_addr().unwrap().port();
+        let shutdown = CancellationToken::new();
+        let state = Arc::new(ProxyState {
+            refusing: AtomicBool::new(false),
+            forwarded: AtomicUsize::new(0),
+            refused: AtomicUsize::new(0),
+            open: AtomicUsize::new(0),
+            generation: Mutex::new(shutdown.child_token()),
+        });
+        let accepting = (Arc::clone(&state), shutdown.clone());
+        let task = tokio::spawn(async move {
+            let (state, shutdown) = accepting;
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let accepted = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    accepted = listener.accept() => accepted,
+                };
+                let Ok((mut inbound, _)) = accepted else { continue };
+                if state.refusing.load(Ordering::SeqCst) {
+                    state.refused.fetch_add(1, Ordering::SeqCst);
+                    continue; // `inbound` is dropped: closed
+                }
+                let cut = state.generation.lock().unwrap().clone();
+                state.forwarded.fetch_add(1, Ordering::SeqCst);
+                state.open.fetch_add(1, Ordering::SeqCst);
+                let connection = Arc::clone(&state);
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(upstream).await {
+                        tokio::select! {
+                            _ = cut.cancelled() => {}
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        }
+                    }
+                    // Both sockets are closed as they drop, here.
+                    drop((inbound, cut));
+                    connection.open.fetch_sub(1, Ordering::SeqCst);
+                });
+                while connections.try_join_next().is_some() {}
+            }
+            connections.shutdown().await;
+        });
+        Proxy { port, state, shutdown, task }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.port)
+    }
+
+    fn set_refusing(&self, refusing: bool) {
+        self.state.refusing.store(refusing, Ordering::SeqCst);
+    }
+
+    /// Closes every forwarded connection.
+    fn cut_all(&self) {
+        let next = self.shutdown.child_token();
+        std::mem::replace(&mut *self.state.generation.lock().unwrap(), next).cancel();
+    }
+
+    fn forwarded(&self) -> usize {
+        self.state.forwarded.load(Ordering::SeqCst)
+    }
+
+    fn refused(&self) -> usize {
+        self.state.refused.load(Ordering::SeqCst)
+    }
+
+    fn open(&self) -> usize {
+        self.state.open.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting, closes every connection and waits for all of its tasks.
+    async fn stop(self) {
+        self.shutdown.cancel();
+        self.task.await.expect("the proxy task");
+    }
+}
+
+/// Waits (bounded) until `condition` holds.
+async fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let checked = tokio::time::timeout(WAIT, async {
+        while !condition() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    checked.await.unwrap_or_else(|_| panic!("{what}: not within {WAIT:?}"));
+}
+
+/// Waits (bounded) for the update that shows `worker`'s stake at `total` lamports.
+async fn wait_for_stake(
+    updates: &mut tokio::sync::mpsc::Receiver<AccountUpdate>,
+    worker: &Address,
+    total: u64,
+) -> UpdateSource {
+    let address = pda::worker_stake_address(worker);
+    loop {
+        let update = wait_for_update(updates, &address).await;
+        if let AccountUpdate::Changed { account, source, .. } = &update {
+            if let EdgerunAccount::WorkerStake(stake) = account.as_ref() {
+                if stake.total_stake.get() == total {
+                    return *source;
+                }
+            }
+        }
+    }
+}
+
+/// The websocket of a subscription dies mid-stream and stays refused for a while: updates keep
+/// coming by polling, and once the socket accepts again the subscription is back on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscription_outlives_its_websocket() {
+    let run = async {
+        let (localnet, world) = surfpool_world().await;
+        let upstream = SocketAddr::from(([127, 0, 0, 1], localnet.ws_port()));
+        websocket_dropped_mid_stream(&world, upstream).await;
+        localnet.shutdown().await;
+    };
+    tokio::time::timeout(WATCHDOG, run).await.expect("the websocket test did not finish in time");
+}
+
+async fn websocket_dropped_mid_stream(world: &World<RpcBackend>, upstream: SocketAddr) {
+    let admin = world.admin.insecure_clone();
+    world.fund(&admin.pubkey(), 10 * SOL).await;
+    world.client.initialize_config(&admin, world.params()).await.expect("initialize_config");
+    let worker = world.funded(2 * SOL).await;
+    world.send_ok(&worker, &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)]).await;
+    let mut total = STAKE;
+    let mut deposit = async || {
+        total += 1_000;
+        world.send_ok(&worker, &[ix::deposit_stake(&worker.pubkey(), 1_000)]).await;
+        total
+    };
+
+    let proxy = Proxy::start(upstream).await;
+    let cancel = CancellationToken::new();
+    let config = SubscriptionConfig {
+        ws_url: Some(proxy.url()),
+        filters: vec![filters::discriminator::<WorkerStake>()],
+        poll_interval: Duration::from_millis(200),
+        reconnect_min_delay: Duration::from_millis(100),
+        reconnect_max_delay: Duration::from_secs(1),
+        connect_timeout: Duration::from_secs(10),
+        ..SubscriptionConfig::default()
+    };
+    let mut subscription = world.client.subscribe(config, cancel.clone());
+    let updates = &mut subscription.updates;
+    // The snapshot comes once subscribed.
+    assert_eq!(wait_for_stake(updates, &worker.pubkey(), STAKE).await, UpdateSource::Poll);
+    assert_eq!(proxy.forwarded(), 1);
+
+    // Live: the change comes over the websocket.
+    let expected = deposit().await;
+    assert_eq!(wait_for_stake(updates, &worker.pubkey(), expected).await, UpdateSource::Websocket);
+
+    // Cut, and refuse new connections: the change still comes, by polling.
+    proxy.set_refusing(true);
+    proxy.cut_all();
+    wait_until("the proxied websocket closed", || proxy.open() == 0).await;
+    let expected = deposit().await;
+    assert_eq!(wait_for_stake(updates, &worker.pubkey(), expected).await, UpdateSource::Poll);
+    wait_until("the subscription tried the websocket again", || proxy.refused() > 0).await;
+    assert_eq!(proxy.forwarded(), 1, "nothing got through while refusing");
+
+    // Accepting again: the subscription reconnects and later changes come over the websocket.
+    proxy.set_refusing(false);
+    wait_until("the subscription reconnected", || proxy.forwarded() == 2).await;
+    let mut attempts = 0;
+    loop {
+        // Reconnected is not yet subscribed: until then a change may still come by polling.
+        attempts += 1;
+        let expected = deposit().await;
+        match wait_for_stake(updates, &worker.pubkey(), expected).await {
+            UpdateSource::Websocket => {
+                eprintln!("back on the websocket after {attempts} change(s)");
+                break;
+            }
+            UpdateSource::Poll => assert!(attempts < 10, "no update over the websocket after reconnecting"),
+        }
+    }
+
+    cancel.cancel();
+    tokio::time::timeout(WAIT, subscription.join()).await.expect("the subscription stops when cancelled");
+    proxy.stop().await;
 }

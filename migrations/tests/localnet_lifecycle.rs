@@ -1,20 +1,23 @@
 //! End to end on the embedded surfpool validator, over JSON-RPC only: deploy the real `.so`,
 //! initialize the config (idempotently), then one job's whole life: three staked workers, post,
 //! seed, assign, three attested results, and quorum + output + finalization in one transaction.
-//! Slots advance in real time here, so the test never waits on timing: every step waits for its
-//! confirmation, and the whole run is bounded by a watchdog.
+//! Everything on chain goes through the SDK's async client. Slots advance in real time here, so
+//! the test never waits on timing: every step waits for its confirmation, and the whole run is
+//! bounded by a watchdog.
 
 use ed25519_dalek::SigningKey;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun::state::JobStatus;
-use edgerun_migrations::deploy::{self, ConfigOutcome};
+use edgerun::state::{Job, WorkerStake};
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_sdk::client::{ClientError, ConfigOutcome, EdgerunClient, RpcBackend};
 use edgerun_sdk::{attestation, instructions as ix};
 use solana_address::Address;
-use solana_client::rpc_client::RpcClient;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use std::time::{Duration, Instant};
+
+type Client = EdgerunClient<RpcBackend>;
 
 /// The whole test, startup included, must end within this.
 const WATCHDOG: Duration = Duration::from_secs(300);
@@ -32,67 +35,55 @@ fn params(scheduler: &Address, randomness: &Address) -> ConfigParams {
     }
 }
 
-#[test]
-fn whole_job_lifecycle_over_json_rpc() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_job_lifecycle_over_json_rpc() {
     // The .so must exist: fail loudly (never skip) with the build command.
     let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
         .unwrap_or_else(|error| panic!("{error:#}"));
-
-    let (done_tx, done_rx) = std::sync::mpsc::channel();
-    let runner = std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| lifecycle(&elf)));
-        let _ = done_tx.send(());
-        if let Err(panic) = result {
-            std::panic::resume_unwind(panic);
-        }
-    });
-    match done_rx.recv_timeout(WATCHDOG) {
-        Ok(()) => runner.join().expect("the lifecycle failed"),
-        Err(_) => panic!("the localnet lifecycle did not finish within {WATCHDOG:?}"),
-    }
-}
-
-fn lifecycle(elf: &[u8]) {
     let started = Instant::now();
     let localnet = Localnet::start(LocalnetConfig { log_to_stderr: true, ..LocalnetConfig::default() })
+        .await
         .expect("start the local validator");
     eprintln!("validator up at {} in {:?}", localnet.rpc_url(), started.elapsed());
-    let client = localnet.rpc_client();
-    let admin = funded(&client, 10 * SOL);
-    localnet.deploy_program(&edgerun::ID, elf, &admin.pubkey()).expect("write the program");
+    let run = tokio::time::timeout(WATCHDOG, lifecycle(&localnet, &elf)).await;
+    localnet.shutdown().await;
+    run.unwrap_or_else(|_| panic!("the localnet lifecycle did not finish within {WATCHDOG:?}"));
+    eprintln!("lifecycle and demo done in {:?}", started.elapsed());
+}
 
-    let scheduler = funded(&client, 2 * SOL);
-    let randomness = funded(&client, 2 * SOL);
-    let client_wallet = funded(&client, 10 * SOL);
-    let workers = [funded(&client, 2 * SOL), funded(&client, 2 * SOL), funded(&client, 2 * SOL)];
+async fn lifecycle(localnet: &Localnet, elf: &[u8]) {
+    let client = localnet.client();
+    let admin = funded(&client, 10 * SOL).await;
+    localnet.deploy_program(&edgerun::ID, elf, &admin.pubkey()).await.expect("write the program");
+
+    let scheduler = funded(&client, 2 * SOL).await;
+    let randomness = funded(&client, 2 * SOL).await;
+    let client_wallet = funded(&client, 10 * SOL).await;
+    let workers = [funded(&client, 2 * SOL).await, funded(&client, 2 * SOL).await, funded(&client, 2 * SOL).await];
 
     // Config: created once, then a no-op, and a different config is refused with the field named.
     let wanted = params(&scheduler.pubkey(), &randomness.pubkey());
-    let outcome = deploy::initialize_config(localnet.rpc_url(), &admin, wanted).expect("initialize_config");
+    let outcome = client.initialize_config(&admin, wanted).await.expect("initialize_config");
     assert!(matches!(outcome, ConfigOutcome::Initialized { .. }), "{outcome:?}");
-    assert_eq!(
-        deploy::initialize_config(localnet.rpc_url(), &admin, wanted).expect("idempotent"),
-        ConfigOutcome::AlreadyInitialized
-    );
-    let error = deploy::initialize_config(localnet.rpc_url(), &admin, ConfigParams { protocol_fee_bps: 300, ..wanted })
+    assert_eq!(client.initialize_config(&admin, wanted).await.expect("idempotent"), ConfigOutcome::AlreadyInitialized);
+    let error = client
+        .initialize_config(&admin, ConfigParams { protocol_fee_bps: 300, ..wanted })
+        .await
         .expect_err("a differing config must be refused");
-    assert!(error.to_string().contains("protocol_fee_bps"), "{error:#}");
-    let config = deploy::fetch_config(&client).unwrap().expect("config");
+    assert!(matches!(&error, ClientError::ConfigMismatch { differences, .. } if differences.len() == 1), "{error}");
+    assert!(error.to_string().contains("protocol_fee_bps"), "{error}");
+    let config = client.global_config().await.expect("config");
     assert_eq!(ConfigParams::of(&config), wanted);
     assert_eq!(config.admin, admin.pubkey());
 
     // Three workers with stake.
     for worker in &workers {
-        send(
-            &client,
-            worker,
-            &[],
-            &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)],
-        );
-        assert_eq!(deploy::fetch_stake(&client, &worker.pubkey()).unwrap().total_stake.get(), STAKE);
+        send(&client, worker, &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), STAKE)])
+            .await;
+        assert_eq!(stake(&client, &worker.pubkey()).await.total_stake.get(), STAKE);
     }
 
-    outputs_only_from_workers_registered_on_chain(localnet.rpc_url(), &workers[0], &client_wallet);
+    outputs_only_from_workers_registered_on_chain(localnet.rpc_url(), &workers[0], &client_wallet).await;
 
     // post_job
     let nonce = 1u64;
@@ -109,15 +100,15 @@ fn lifecycle(elf: &[u8]) {
         max_instructions: 1_000_000,
         runtime_proof: Vec::new(),
     };
-    send(&client, &client_wallet, &[], &[ix::post_job(&client_wallet.pubkey(), args)]);
-    let posted = deploy::fetch_job(&client, &job_id).unwrap();
+    send(&client, &client_wallet, &[ix::post_job(&client_wallet.pubkey(), args)]).await;
+    let posted = job(&client, &job_id).await;
     assert_eq!((posted.status(), posted.committee_size, posted.quorum), (Ok(JobStatus::Posted), 3, 2));
 
     // set_job_seed, then assign_workers
-    send(&client, &randomness, &[], &[ix::set_job_seed(&randomness.pubkey(), &job_id, [9u8; 32])]);
+    send(&client, &randomness, &[ix::set_job_seed(&randomness.pubkey(), &job_id, [9u8; 32])]).await;
     let committee: Vec<Address> = workers.iter().map(|worker| worker.pubkey()).collect();
-    send(&client, &scheduler, &[], &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)]);
-    let assigned = deploy::fetch_job(&client, &job_id).unwrap();
+    send(&client, &scheduler, &[ix::assign_workers(&scheduler.pubkey(), &job_id, &committee)]).await;
+    let assigned = job(&client, &job_id).await;
     assert_eq!(assigned.status(), Ok(JobStatus::Assigned));
     assert_eq!(assigned.committee(), committee.as_slice());
     let lock = assigned.required_lock.get();
@@ -132,12 +123,12 @@ fn lifecycle(elf: &[u8]) {
         send(
             &client,
             worker,
-            &[],
             &[
                 attestation::attestation_instruction(worker.pubkey().as_array(), &digest, &signature),
                 ix::submit_result(&worker.pubkey(), &job_id, output, signature),
             ],
-        );
+        )
+        .await;
     }
 
     // reach_quorum + declare_output + finalize_job in one transaction, by a winner.
@@ -146,35 +137,32 @@ fn lifecycle(elf: &[u8]) {
     send(
         &client,
         winner,
-        &[],
         &[
             ix::reach_quorum(&job_id, &committee),
             ix::declare_output(&winner.pubkey(), &job_id, honest, pointer.as_bytes()),
             ix::finalize_job(&job_id, &committee),
         ],
-    );
+    )
+    .await;
 
-    let finalized = deploy::fetch_job(&client, &job_id).unwrap();
+    let finalized = job(&client, &job_id).await;
     assert_eq!(finalized.status(), Ok(JobStatus::Finalized));
     assert_eq!(finalized.winning_output_hash, honest);
     for winner in &workers[..2] {
-        let stake = deploy::fetch_stake(&client, &winner.pubkey()).unwrap();
+        let stake = stake(&client, &winner.pubkey()).await;
         assert!(stake.total_stake.get() > STAKE, "a winner's stake did not grow: {}", stake.total_stake.get());
         assert_eq!(stake.total_stake.get(), STAKE + stake.rewards_earned.get());
         assert_eq!(stake.locked_stake.get(), 0);
     }
-    let liar = deploy::fetch_stake(&client, &workers[2].pubkey()).unwrap();
+    let liar = stake(&client, &workers[2].pubkey()).await;
     assert_eq!((liar.total_stake.get(), liar.slashed_lamports.get()), (STAKE - lock, lock));
 
-    demo_job_end_to_end(&client, &scheduler, &randomness);
-
-    localnet.shutdown();
-    eprintln!("lifecycle and demo done in {:?}", started.elapsed());
+    demo_job_end_to_end(&client, &scheduler, &randomness).await;
 }
 
 /// What `scripts/localnet.sh` runs: the demo job with real workers executing the real guest,
 /// its output stored and read back by hash, and the escrow split to the lamport.
-fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Keypair) {
+async fn demo_job_end_to_end(client: &Client, scheduler: &Keypair, randomness: &Keypair) {
     use edgerun_migrations::demo::{run_demo, DemoParties, DEMO_INPUT};
     use edgerun_migrations::local_storage::LocalStorage;
 
@@ -182,9 +170,9 @@ fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Key
     let wasm = std::fs::read(guest_path)
         .unwrap_or_else(|error| panic!("{guest_path}: {error}; build it with `bash scripts/build-guests.sh`"));
     let folder = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::start(folder.path(), "127.0.0.1", 0).expect("storage gateway");
+    let storage = LocalStorage::start(folder.path(), "127.0.0.1", 0).await.expect("storage gateway");
     let parties = DemoParties { randomness_authority: randomness, scheduler_authority: scheduler };
-    let outcome = run_demo(client, storage.base_url(), parties, wasm.clone()).unwrap_or_else(|e| panic!("{e:#}"));
+    let outcome = run_demo(client, storage.base_url(), parties, wasm.clone()).await.unwrap_or_else(|e| panic!("{e:#}"));
     eprintln!("demo outcome: {}", serde_json::to_string_pretty(&outcome).unwrap());
 
     assert_eq!(outcome.final_status, JobStatus::Finalized as u8);
@@ -202,48 +190,62 @@ fn demo_job_end_to_end(client: &RpcClient, scheduler: &Keypair, randomness: &Key
     assert!(outcome.committee.iter().all(|member| member.stake_after > member.stake_before));
     assert_eq!(rewards + outcome.treasury_fee_lamports, outcome.escrow_lamports);
     assert!(outcome.treasury_fee_lamports > 0);
+    storage.shutdown().await;
 }
 
 /// The storage gateway's production write policy against this cluster: a registered worker may
 /// store an output, any other key is refused with `not_a_worker`, and nothing of it is stored.
-fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
+async fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
     use edgerun_migrations::local_storage::LocalStorage;
     use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 
     let folder = tempfile::tempdir().unwrap();
     let flags = ["--write-policy", "workers-and-quota", "--worker-rpc", rpc_url];
     let storage =
-        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).expect("gateway with the chain registry");
+        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).await.expect("gateway with the chain registry");
     let client_of = |key: &Keypair| {
         StorageClient::new(storage.base_url()).unwrap().with_signer(SigningKey::from_bytes(key.secret_bytes()))
     };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        let output = b"an output only a registered worker may publish".to_vec();
-        let hash = ContentHash::of(&output);
-        match client_of(outsider).put_output(output.clone()).await {
-            Err(StorageError::Rejected { status, code, .. }) => {
-                assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
-            }
-            other => panic!("an unregistered key stored an output: {other:?}"),
+    let output = b"an output only a registered worker may publish".to_vec();
+    let hash = ContentHash::of(&output);
+    match client_of(outsider).put_output(output.clone()).await {
+        Err(StorageError::Rejected { status, code, .. }) => {
+            assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
         }
-        assert!(!client_of(outsider).exists(BlobKind::Output, &hash).await.unwrap());
+        other => panic!("an unregistered key stored an output: {other:?}"),
+    }
+    assert!(!client_of(outsider).exists(BlobKind::Output, &hash).await.unwrap());
 
-        let worker_client = client_of(worker);
-        worker_client.put_output(output.clone()).await.expect("a registered worker stores its output");
-        assert_eq!(worker_client.get_output(&hash).await.unwrap(), output);
-    });
+    let worker_client = client_of(worker);
+    worker_client.put_output(output.clone()).await.expect("a registered worker stores its output");
+    assert_eq!(worker_client.get_output(&hash).await.unwrap(), output);
+    storage.shutdown().await;
 }
 
-fn funded(client: &RpcClient, lamports: u64) -> Keypair {
+async fn funded(client: &Client, lamports: u64) -> Keypair {
     let keypair = Keypair::new();
-    deploy::airdrop(client, &keypair.pubkey(), lamports, Duration::from_secs(30)).expect("airdrop");
+    client.request_airdrop(&keypair.pubkey(), lamports).await.unwrap_or_else(|error| panic!("airdrop: {error}"));
     keypair
 }
 
 #[track_caller]
-fn send(client: &RpcClient, payer: &Keypair, signers: &[&Keypair], instructions: &[solana_instruction::Instruction]) {
-    if let Err(error) = deploy::send(client, payer, signers, instructions) {
-        panic!("transaction failed: {error:#}");
+fn send<'a>(
+    client: &'a Client,
+    payer: &'a Keypair,
+    instructions: &'a [solana_instruction::Instruction],
+) -> impl std::future::Future<Output = ()> + 'a {
+    let caller = std::panic::Location::caller();
+    async move {
+        if let Err(error) = client.send(payer, &[], instructions).await {
+            panic!("transaction at {caller} failed: {error}");
+        }
     }
+}
+
+async fn job(client: &Client, job_id: &[u8; 32]) -> Job {
+    client.job(job_id).await.expect("read the job").expect("the job exists")
+}
+
+async fn stake(client: &Client, worker: &Address) -> WorkerStake {
+    client.worker_stake(worker).await.expect("read the stake").expect("the worker is registered")
 }

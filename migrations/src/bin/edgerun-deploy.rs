@@ -3,7 +3,8 @@
 
 use clap::Parser;
 use edgerun_migrations::cli::{parse_address, ConfigArgs};
-use edgerun_migrations::{deploy, keys};
+use edgerun_migrations::keys;
+use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
 use edgerun_sdk::pda;
 use solana_address::Address;
 use solana_signer::Signer;
@@ -29,12 +30,14 @@ struct Cli {
     config: ConfigArgs,
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let admin = keys::read_keypair(&cli.admin_keypair)?;
     let randomness = cli.randomness.unwrap_or(cli.scheduler);
     let params = cli.config.params(&cli.scheduler, &randomness, edgerun::constants::defaults::JOB_RETENTION_SLOTS);
-    let outcome = deploy::initialize_config(&cli.url, &admin, params)?;
+    let client = EdgerunClient::new(RpcBackend::new(cli.url.clone(), RpcConfig::default()), ClientConfig::default());
+    let outcome = client.initialize_config(&admin, params).await?;
     let summary = serde_json::json!({
         "rpc_url": cli.url,
         "program_id": edgerun::ID.to_string(),

@@ -3,18 +3,20 @@
 //! JSON, runs the demo job end to end with `--demo` (printing its outcome as JSON), then runs
 //! until Ctrl-C.
 
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::Parser;
 use edgerun_migrations::cli::ConfigArgs;
 use edgerun_migrations::demo::{self, DemoParties};
+use edgerun_migrations::keys;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_migrations::{deploy, keys};
 use edgerun_sdk::config_params::LOCALNET_JOB_RETENTION_SLOTS;
 use edgerun_sdk::pda;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
-use std::path::PathBuf;
-use std::time::Duration;
 
 /// Local network: surfpool validator + Edgerun program + config.
 #[derive(Parser, Debug)]
@@ -63,9 +65,73 @@ struct Cli {
     config: ConfigArgs,
 }
 
-fn main() -> anyhow::Result<()> {
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let elf = edgerun_migrations::read_program(&cli.program)?;
+    // Ctrl-C stops everything gracefully from here on, whatever is running.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+
+    let (localnet, storage, scheduler) = tokio::select! {
+        started = start(&cli, &elf) => started?,
+        _ = &mut ctrl_c => {
+            // What was started is stopped as it is dropped.
+            eprintln!("interrupted during start-up");
+            return Ok(());
+        }
+    };
+
+    if let Some(guest) = &cli.demo {
+        let demo = run_demo(guest, &localnet, &storage, &scheduler);
+        let finished = tokio::select! {
+            result = demo => Some(result),
+            _ = &mut ctrl_c => None,
+        };
+        let Some(result) = finished else {
+            eprintln!("interrupted during the demo");
+            stop(localnet, storage).await;
+            return Ok(());
+        };
+        if let Err(error) = result {
+            stop(localnet, storage).await;
+            return Err(error);
+        }
+    }
+
+    if cli.exit_after_init {
+        stop(localnet, storage).await;
+        return Ok(());
+    }
+
+    eprintln!(
+        "local network running: validator {}, storage {}; Ctrl-C to stop",
+        localnet.rpc_url(),
+        storage.base_url()
+    );
+    let mut check = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            signal = &mut ctrl_c => {
+                if let Err(error) = signal {
+                    eprintln!("cannot listen for Ctrl-C ({error}); stopping");
+                }
+                stop(localnet, storage).await;
+                return Ok(());
+            }
+            _ = check.tick() => {
+                if !localnet.is_running() {
+                    storage.shutdown().await;
+                    anyhow::bail!("the local validator stopped unexpectedly");
+                }
+            }
+        }
+    }
+}
+
+/// The validator with the program deployed and the config initialized, and the storage gateway;
+/// prints their URLs and keys as JSON. Returns them and the scheduler (and randomness) key.
+async fn start(cli: &Cli, elf: &[u8]) -> anyhow::Result<(Localnet, LocalStorage, Keypair)> {
     let (admin, _) = keys::load_or_create_keypair(&cli.keys_dir.join("admin.json"))?;
     let (scheduler, _) = keys::load_or_create_keypair(&cli.keys_dir.join("scheduler.json"))?;
 
@@ -77,20 +143,22 @@ fn main() -> anyhow::Result<()> {
         slot_time_ms: cli.slot_time_ms,
         log_to_stderr: cli.verbose,
         ..LocalnetConfig::default()
-    })?;
-    localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).context("deploying the program")?;
+    })
+    .await?;
+    localnet.deploy_program(&edgerun::ID, elf, &admin.pubkey()).await.context("deploying the program")?;
     eprintln!("deployed {} ({} bytes) from {}", edgerun::ID, elf.len(), cli.program.display());
 
-    let client = localnet.rpc_client();
+    let client = localnet.client();
     let lamports = cli.airdrop_sol.saturating_mul(1_000_000_000);
     for keypair in [&admin, &scheduler] {
-        deploy::airdrop(&client, &keypair.pubkey(), lamports, Duration::from_secs(30))?;
+        client.request_airdrop(&keypair.pubkey(), lamports).await.context("airdrop")?;
     }
     // The scheduler key is also the randomness authority on the local network.
     let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCALNET_JOB_RETENTION_SLOTS);
-    let outcome = deploy::initialize_config_with(&client, &admin, params)?;
+    let outcome = client.initialize_config(&admin, params).await?;
 
     let storage = LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
+        .await
         .with_context(|| format!("starting the storage gateway on {}:{}", cli.host, cli.storage_port))?;
 
     let keypair_path = |name: &str| cli.keys_dir.join(name).display().to_string();
@@ -108,45 +176,29 @@ fn main() -> anyhow::Result<()> {
         "randomness_authority": { "pubkey": scheduler.pubkey().to_string(), "keypair": keypair_path("scheduler.json") },
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok((localnet, storage, scheduler))
+}
 
-    if let Some(guest) = &cli.demo {
-        let wasm = std::fs::read(guest).with_context(|| {
-            format!("cannot read the demo guest {}: build it with `bash scripts/build-guests.sh`", guest.display())
-        })?;
-        let parties = DemoParties { randomness_authority: &scheduler, scheduler_authority: &scheduler };
-        let outcome = demo::run_demo(&client, storage.base_url(), parties, wasm).context("the demo job failed")?;
-        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "demo": outcome }))?);
-    }
+/// The demo job with `guest`, its outcome printed as JSON.
+async fn run_demo(
+    guest: &Path,
+    localnet: &Localnet,
+    storage: &LocalStorage,
+    scheduler: &Keypair,
+) -> anyhow::Result<()> {
+    let wasm = std::fs::read(guest).with_context(|| {
+        format!("cannot read the demo guest {}: build it with `bash scripts/build-guests.sh`", guest.display())
+    })?;
+    let parties = DemoParties { randomness_authority: scheduler, scheduler_authority: scheduler };
+    let outcome =
+        demo::run_demo(&localnet.client(), storage.base_url(), parties, wasm).await.context("the demo job failed")?;
+    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "demo": outcome }))?);
+    Ok(())
+}
 
-    if cli.exit_after_init {
-        drop(storage);
-        localnet.shutdown();
-        return Ok(());
-    }
-
-    eprintln!(
-        "local network running: validator {}, storage {}; Ctrl-C to stop",
-        localnet.rpc_url(),
-        storage.base_url()
-    );
-    let (ctrl_c_tx, ctrl_c_rx) = crossbeam_channel::bounded::<()>(1);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
-        if let Ok(runtime) = runtime {
-            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
-                let _ = ctrl_c_tx.send(());
-            }
-        }
-    });
-    loop {
-        if ctrl_c_rx.recv_timeout(Duration::from_secs(1)).is_ok() {
-            eprintln!("stopping the local validator and the storage gateway");
-            drop(storage);
-            localnet.shutdown();
-            return Ok(());
-        }
-        if !localnet.is_running() {
-            anyhow::bail!("the local validator stopped unexpectedly");
-        }
-    }
+/// Stops the storage gateway, then the validator.
+async fn stop(localnet: Localnet, storage: LocalStorage) {
+    eprintln!("stopping the local validator and the storage gateway");
+    storage.shutdown().await;
+    localnet.shutdown().await;
 }
