@@ -13,7 +13,7 @@ use ed25519_dalek::SigningKey;
 use edgerun::state::{Job, JobStatus};
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::client::{EdgerunClient, RpcBackend};
 use edgerun_sdk::storage::{ContentHash, StorageClient};
 use edgerun_sdk::{instructions as ix, selection};
 use edgerun_worker::job::{execute_job, submission};
@@ -62,13 +62,13 @@ impl Network {
         let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
             .unwrap_or_else(|error| panic!("{error:#}"));
         let dir = tempfile::tempdir().expect("temp dir");
-        let localnet = Localnet::start(LocalnetConfig::default()).expect("start the local validator");
-        let storage = LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0).expect("start the gateway");
+        // The gateway serves on this runtime, which lives as long as the network.
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let client = EdgerunClient::new(
-            RpcBackend::new(localnet.rpc_url().to_string(), RpcConfig::default()),
-            ClientConfig::default(),
-        );
+        let localnet = runtime.block_on(Localnet::start(LocalnetConfig::default())).expect("start the local validator");
+        let storage = runtime
+            .block_on(LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0))
+            .expect("start the gateway");
+        let client = localnet.client();
         let cli_config = dir.path().join("cli-config.yml");
         std::fs::write(&cli_config, "---\n").unwrap();
         let mut network = Network {
@@ -83,7 +83,10 @@ impl Network {
         };
         network.admin = network.party("admin", 20 * SOL);
         network.scheduler = network.party("scheduler", 2 * SOL);
-        network.localnet.deploy_program(&edgerun::ID, &elf, &network.admin.pubkey()).expect("deploy the program");
+        network
+            .runtime
+            .block_on(network.localnet.deploy_program(&edgerun::ID, &elf, &network.admin.pubkey()))
+            .expect("deploy the program");
         network
     }
 

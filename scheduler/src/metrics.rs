@@ -1,0 +1,70 @@
+//! The scheduler's Prometheus metrics, served at `/metrics`. One registry per process (tests
+//! build their own), handed to the engine and the API.
+
+use prometheus::{Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// Jobs on chain by stage (`posted`, `seeded`, `assigned`, `awaiting_da`, `finalized`,
+    /// `cancelled`), as of the last reconcile.
+    pub jobs: IntGaugeVec,
+    /// Slots from a job's `post_job` (its `created_slot`) to its assignment.
+    pub assignment_slots: Histogram,
+    /// RPC calls that failed after the client's retries, by operation.
+    pub rpc_errors: IntCounterVec,
+    /// Transactions by instruction and outcome (`sent`, `refused`: simulation said no, nothing
+    /// was sent; `failed`: transport or confirmation).
+    pub transactions: IntCounterVec,
+    /// HTTP requests by route and status code.
+    pub http_requests: IntCounterVec,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let registry = Registry::new_custom(Some("edgerun_scheduler".into()), None).expect("a valid prefix");
+        let jobs = IntGaugeVec::new(Opts::new("jobs", "Jobs on chain by stage"), &["stage"]).expect("valid metric");
+        let assignment_slots = Histogram::with_opts(
+            HistogramOpts::new("assignment_slots", "Slots from post_job to assignment")
+                .buckets(vec![1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0, 89.0, 144.0]),
+        )
+        .expect("valid metric");
+        let rpc_errors =
+            IntCounterVec::new(Opts::new("rpc_errors_total", "RPC calls failed after retries"), &["operation"])
+                .expect("valid metric");
+        let transactions = IntCounterVec::new(
+            Opts::new("transactions_total", "Transactions by instruction and outcome"),
+            &["instruction", "outcome"],
+        )
+        .expect("valid metric");
+        let http_requests = IntCounterVec::new(
+            Opts::new("http_requests_total", "HTTP requests by route and status"),
+            &["route", "status"],
+        )
+        .expect("valid metric");
+        for collector in [
+            Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(assignment_slots.clone()),
+            Box::new(rpc_errors.clone()),
+            Box::new(transactions.clone()),
+            Box::new(http_requests.clone()),
+        ] {
+            registry.register(collector).expect("each metric registered once");
+        }
+        Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests }
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed metrics.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
