@@ -76,7 +76,9 @@ pub async fn run_demo<B: ChainBackend>(
 ) -> anyhow::Result<DemoOutcome> {
     let config = match client.global_config().await {
         Ok(config) => config,
-        Err(ClientError::NotFound { .. }) => bail!("the config is not initialized: run edgerun-deploy first"),
+        Err(ClientError::NotFound { .. }) => {
+            bail!("the config is not initialized: initialize it with `edgerun admin init`")
+        }
         Err(error) => return Err(error).context("reading the config"),
     };
     ensure!(

@@ -1,10 +1,10 @@
 //! Edgerun deployment: the embedded local network ([`localnet`]) with its storage gateway
 //! ([`local_storage`]) and demo job ([`demo`]), and keypair files ([`keys`]). Everything on
 //! chain goes through the SDK's async client (`edgerun_sdk::client::EdgerunClient`), config
-//! initialization included (`EdgerunClient::initialize_config`). The binaries `edgerun-localnet`
-//! and `edgerun-deploy` are thin command lines over these and the client.
+//! initialization included (`EdgerunClient::initialize_config`). The binary `edgerun-localnet` is
+//! a thin command line over these (its config flags are `edgerun admin init`'s); on a real
+//! cluster the config is initialized with `edgerun admin init`.
 
-pub mod cli;
 pub mod demo;
 pub mod keys;
 pub mod local_storage;

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use edgerun_migrations::cli::ConfigArgs;
+use edgerun_cli::admin::ConfigFlags;
 use edgerun_migrations::demo::{self, DemoParties};
 use edgerun_migrations::keys;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_sdk::config_params::LOCALNET_JOB_RETENTION_SLOTS;
+use edgerun_sdk::config_params::localnet_params;
 use edgerun_sdk::pda;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -62,7 +62,7 @@ struct Cli {
     #[arg(long)]
     exit_after_init: bool,
     #[command(flatten)]
-    config: ConfigArgs,
+    config: ConfigFlags,
 }
 
 #[tokio::main]
@@ -154,7 +154,7 @@ async fn start(cli: &Cli, elf: &[u8]) -> anyhow::Result<(Localnet, LocalStorage,
         client.request_airdrop(&keypair.pubkey(), lamports).await.context("airdrop")?;
     }
     // The scheduler key is also the randomness authority on the local network.
-    let params = cli.config.params(&scheduler.pubkey(), &scheduler.pubkey(), LOCALNET_JOB_RETENTION_SLOTS);
+    let params = cli.config.apply(localnet_params(&scheduler.pubkey(), &scheduler.pubkey()));
     let outcome = client.initialize_config(&admin, params).await?;
 
     let storage = LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
