@@ -79,6 +79,50 @@ pub fn candidates(
     actions
 }
 
+/// The first slot after `slot` at which the clock alone may change the job's [`candidates`]: a
+/// member's own deadline passing (it turns silent), the job's deadline (reach-quorum stops), its
+/// expiry (cancel-expired), the DA window closing (cancel-no-da), the retention window ending
+/// (close). `None` when only a change of the accounts can (a result, a declared output, someone
+/// else's instruction).
+///
+/// Until that slot, `candidates` at any later slot are the ones at `slot` (checked slot by slot in
+/// the tests): a crank that wakes at this slot, and on every account change, never misses the
+/// first slot an action becomes valid.
+pub fn next_change(
+    job: &Job,
+    results: &[(Address, Option<JobResult>)],
+    output: Option<&OutputAvailability>,
+    slot: u64,
+) -> Option<u64> {
+    if !well_formed(job) {
+        return None;
+    }
+    // The rules of `Stage::read`, by the slot each comparison flips at.
+    let mut thresholds: Vec<Option<u64>> = Vec::new();
+    match job.status() {
+        Ok(JobStatus::Assigned) => {
+            let hashes = member_hashes(job, results);
+            // Silent from the first slot past its own deadline (the cutoff is now).
+            for index in 0..job.committee().len() {
+                if hashes[index].is_none() && !job.is_penalized(index) && !job.is_settled(index) {
+                    thresholds.push(job.member_deadline(index).checked_add(1));
+                }
+            }
+            let deadline = job.deadline_slot.get();
+            thresholds.push(deadline.checked_add(1));
+            thresholds
+                .push(deadline.checked_add(job.challenge_window_slots.get()).and_then(|slot| slot.checked_add(1)));
+        }
+        // Silence is judged at the quorum's slot from here on: only the windows move.
+        Ok(JobStatus::AwaitingDa) if output.is_none() => thresholds.push(job.da_deadline_slot.get().checked_add(1)),
+        Ok(JobStatus::Finalized | JobStatus::Cancelled) => {
+            thresholds.push(job.ended_slot.get().checked_add(job.retention_slots.get()))
+        }
+        _ => {}
+    }
+    thresholds.into_iter().flatten().filter(|&threshold| threshold > slot).min()
+}
+
 /// Why the job is (not) moving, in one sentence for people: what it waits for and until when, or
 /// which crank action can move it now.
 pub fn explain(
@@ -290,15 +334,7 @@ impl Stage {
             Ok(status) => status,
             Err(_) => return Stage::UnknownStatus(job.status),
         };
-        // Each member's output hash, in committee order, as the program reads them.
-        let mut hashes = [None; edgerun::constants::MAX_COMMITTEE_SIZE];
-        for (hash, member) in hashes.iter_mut().zip(job.committee()) {
-            *hash = results
-                .iter()
-                .find(|(worker, _)| worker == member)
-                .and_then(|(_, result)| result.as_ref())
-                .map(|result| result.output_hash);
-        }
+        let hashes = member_hashes(job, results);
         let committee_size = job.committee().len();
         let cutoff = job.silence_cutoff(slot);
         let silent = (0..committee_size)
@@ -358,6 +394,23 @@ impl Stage {
             },
         }
     }
+}
+
+/// Each member's output hash, in committee order, as the program reads them (`job` must be
+/// well formed).
+fn member_hashes(
+    job: &Job,
+    results: &[(Address, Option<JobResult>)],
+) -> [Option<[u8; 32]>; edgerun::constants::MAX_COMMITTEE_SIZE] {
+    let mut hashes = [None; edgerun::constants::MAX_COMMITTEE_SIZE];
+    for (hash, member) in hashes.iter_mut().zip(job.committee()) {
+        *hash = results
+            .iter()
+            .find(|(worker, _)| worker == member)
+            .and_then(|(_, result)| result.as_ref())
+            .map(|result| result.output_hash);
+    }
+    hashes
 }
 
 fn members(count: usize, adjective: &str) -> String {
@@ -474,5 +527,72 @@ mod tests {
         // A DA-failed winner's result does not count.
         assigned.da_failed_mask = 0b100.into();
         assert_eq!(candidates(&assigned, &agreeing, None, 100), []);
+    }
+
+    /// Between `slot` and `next_change(slot)` the candidates never change, for jobs in every
+    /// status with every kind of threshold ahead or behind; and the threshold itself is one the
+    /// clock really crosses (a slot after `slot`).
+    #[test]
+    fn candidates_change_only_at_the_next_change() {
+        let workers =
+            [Address::new_from_array([1; 32]), Address::new_from_array([2; 32]), Address::new_from_array([3; 32])];
+        let committee = |status: JobStatus| {
+            let mut job = job(status as u8);
+            job.assigned_workers[..3].copy_from_slice(&workers);
+            job.assigned_count = 3;
+            job.deadline_slot = 40.into();
+            job.member_deadlines[..3].copy_from_slice(&[20.into(), 40.into(), 60.into()]);
+            job.challenge_window_slots = 30.into();
+            job
+        };
+        let mut jobs = Vec::new();
+        for results in
+            [vec![], vec![result(workers[0], [7; 32])], vec![result(workers[0], [7; 32]), result(workers[1], [7; 32])]]
+        {
+            jobs.push((committee(JobStatus::Assigned), results.clone(), None));
+            let mut penalized = committee(JobStatus::Assigned);
+            penalized.penalized_mask = 0b001.into();
+            jobs.push((penalized, results, None));
+        }
+        let mut awaiting = committee(JobStatus::AwaitingDa);
+        awaiting.quorum_reached_slot = 35.into();
+        awaiting.da_deadline_slot = 70.into();
+        awaiting.winning_output_hash = [7; 32];
+        let agreeing = vec![result(workers[0], [7; 32]), result(workers[1], [7; 32])];
+        jobs.push((awaiting, agreeing.clone(), None));
+        let mut declared: OutputAvailability = bytemuck::Zeroable::zeroed();
+        declared.job_id = awaiting.job_id;
+        declared.output_hash = [7; 32];
+        jobs.push((awaiting, agreeing.clone(), Some(declared)));
+        for status in [JobStatus::Finalized, JobStatus::Cancelled] {
+            let mut ended = committee(status);
+            ended.quorum_reached_slot = 35.into();
+            ended.ended_slot = 50.into();
+            ended.retention_slots = 25.into();
+            jobs.push((ended, agreeing.clone(), None));
+        }
+        let end = 120;
+        for (job, results, output) in &jobs {
+            for slot in 0..end {
+                let now = candidates(job, results, output.as_ref(), slot);
+                let next = next_change(job, results, output.as_ref(), slot);
+                assert!(next.is_none_or(|next| next > slot), "{next:?} at {slot}");
+                for later in slot + 1..next.unwrap_or(end).min(end) {
+                    assert_eq!(
+                        candidates(job, results, output.as_ref(), later),
+                        now,
+                        "status {} changed at {later} before the next change {next:?} judged at {slot}",
+                        job.status
+                    );
+                }
+            }
+        }
+        // Nothing the clock can change: a job waiting for results past every window it has.
+        let mut quiet = committee(JobStatus::Posted);
+        quiet.assigned_count = 0;
+        assert_eq!(next_change(&quiet, &[], None, 0), None);
+        assert_eq!(next_change(&awaiting, &agreeing, Some(&declared), 0), None);
+        assert_eq!(next_change(&committee(JobStatus::Assigned), &[], None, 0), Some(21));
+        assert_eq!(next_change(&committee(JobStatus::Assigned), &[], None, 61), Some(71));
     }
 }

@@ -8,7 +8,9 @@
 //! - which actions a job's state allows now ([`candidates`]) and why a job is not moving
 //!   ([`explain`]), both read from one judgement of the job ([`judge`]), pure and cheap;
 //! - how each action's instruction is built from the job alone ([`CrankAction::instruction`]);
-//! - sending: one action ([`crank`]) or a bounded pass over every job ([`once`]) ([`run`]).
+//! - sending: one action ([`crank`]) or a bounded pass over every job ([`once`]) ([`run`]);
+//! - the crank as a long-running service that sends each action at the first slot it becomes
+//!   valid ([`service`]), with its `/health` and Prometheus `/metrics`.
 //!
 //! The program is the arbiter. The candidates only spare pointless simulations; the client
 //! simulates every transaction and sends nothing the program refuses, so a wrong guess costs a
@@ -17,7 +19,8 @@
 pub mod action;
 pub mod judge;
 pub mod run;
+pub mod service;
 
 pub use action::CrankAction;
-pub use judge::{candidates, explain};
+pub use judge::{candidates, explain, next_change};
 pub use run::{crank, once, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport};

@@ -26,7 +26,7 @@ use solana_address::Address;
 use solana_keypair::Keypair;
 
 use crate::action::{committee, CrankAction};
-use crate::judge::{candidates, explain};
+use crate::judge::{candidates, explain, next_change};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrankError {
@@ -112,7 +112,7 @@ pub enum AttemptOutcome {
 
 impl AttemptOutcome {
     /// The outcome of sending one action.
-    fn of(sent: Result<SendReceipt, ClientError>) -> Self {
+    pub(crate) fn of(sent: Result<SendReceipt, ClientError>) -> Self {
         match sent {
             Ok(receipt) => AttemptOutcome::Sent { signature: receipt.signature.to_string(), slot: receipt.slot },
             Err(ClientError::Transaction(failure)) if failure.instruction_index.is_some() => {
@@ -163,7 +163,7 @@ pub async fn once<B: ChainBackend>(
 }
 
 /// Every status some crank action accepts, in status order.
-fn crankable_statuses() -> Vec<JobStatus> {
+pub(crate) fn crankable_statuses() -> Vec<JobStatus> {
     JobStatus::ALL
         .into_iter()
         .filter(|status| CrankAction::ALL.iter().any(|action| action.statuses().contains(status)))
@@ -171,21 +171,21 @@ fn crankable_statuses() -> Vec<JobStatus> {
 }
 
 /// Transactions a pass may still try, shared by its concurrent jobs.
-struct Budget {
+pub(crate) struct Budget {
     left: AtomicUsize,
 }
 
 impl Budget {
-    fn new(transactions: usize) -> Self {
+    pub(crate) fn new(transactions: usize) -> Self {
         Budget { left: AtomicUsize::new(transactions) }
     }
 
     /// Takes one transaction from the budget, if any is left.
-    fn take(&self) -> bool {
+    pub(crate) fn take(&self) -> bool {
         self.left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1)).is_ok()
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.left.load(Ordering::SeqCst) == 0
     }
 }
@@ -243,6 +243,26 @@ impl JobState {
     pub fn explain(&self) -> String {
         explain(&self.job, &self.results, self.output.as_ref(), self.slot)
     }
+
+    /// [`next_change`] of this state: the first slot after it at which the clock alone may
+    /// change its candidates.
+    pub fn next_change(&self) -> Option<u64> {
+        next_change(&self.job, &self.results, self.output.as_ref(), self.slot)
+    }
+
+    /// The same for every state of the same accounts, whatever the slot; different as soon as
+    /// the job, a result or the output changes (a hash of their bytes).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytemuck::bytes_of(&self.job).hash(&mut hasher);
+        for (worker, result) in &self.results {
+            worker.hash(&mut hasher);
+            result.as_ref().map(bytemuck::bytes_of).hash(&mut hasher);
+        }
+        self.output.as_ref().map(bytemuck::bytes_of).hash(&mut hasher);
+        hasher.finish()
+    }
 }
 
 /// Tries the candidates of one job until none is left (see the module docs).
@@ -254,69 +274,117 @@ async fn advance<B: ChainBackend>(
     slot: u64,
     budget: &Budget,
 ) -> Vec<Attempt> {
-    let (job_id, job_address) = (hex::encode(job.job_id), address.to_string());
-    let record = |action: CrankAction, outcome: AttemptOutcome| Attempt {
-        job_id: job_id.clone(),
-        job: job_address.clone(),
-        action,
-        outcome,
-    };
-    let mut attempts = Vec::new();
     if budget.is_empty() {
         // Nothing could be tried: spare the reads.
-        return attempts;
+        return Vec::new();
     }
-    let mut tried: Vec<CrankAction> = Vec::new();
-    let mut state = match JobState::around(client, address, job, slot).await {
-        Ok(state) => state,
+    match JobState::around(client, address, job, slot).await {
+        Ok(state) => turn(client, payer, state, budget, |_, _| false).await.attempts,
         Err(error) => {
             // Nothing can be judged without them. Reported under the first action the job's
             // status admits, the one the pass would have considered first.
             let first = CrankAction::ALL
                 .into_iter()
                 .find(|action| job.status().is_ok_and(|status| action.statuses().contains(&status)));
-            if let Some(action) = first {
-                let error = format!("cannot read the job's results or output: {error}");
-                attempts.push(record(action, AttemptOutcome::Failed { error }));
-            }
-            return attempts;
+            let error = format!("cannot read the job's results or output: {error}");
+            first
+                .map(|action| Attempt {
+                    job_id: hex::encode(job.job_id),
+                    job: address.to_string(),
+                    action,
+                    outcome: AttemptOutcome::Failed { error },
+                })
+                .into_iter()
+                .collect()
         }
-    };
+    }
+}
+
+/// What one job's [`turn`] did, and what is known of the job after it.
+pub(crate) struct Turn {
+    /// In the order made.
+    pub attempts: Vec<Attempt>,
+    pub after: After,
+}
+
+/// The job after a turn.
+pub(crate) enum After {
+    /// Its last state read: the one the turn's last attempts were judged in.
+    State(JobState),
+    /// Closed by the turn.
+    Closed,
+    /// Re-reading it after an action was sent failed; the next reading will tell.
+    Unknown,
+}
+
+/// One job's turn from `state`: tries its candidates in order, except those `skip` rules out and
+/// those already tried in this turn, each taking one transaction from `budget`. A refusal moves on
+/// to the next candidate; a transport failure ends the turn; after a transaction is sent the job is
+/// read again and judged afresh, because one step may open the next. Logs one line per attempt.
+pub(crate) async fn turn<B: ChainBackend>(
+    client: &EdgerunClient<B>,
+    payer: &Keypair,
+    mut state: JobState,
+    budget: &Budget,
+    skip: impl Fn(&JobState, CrankAction) -> bool,
+) -> Turn {
+    let (job_id, job_address) = (hex::encode(state.job.job_id), state.address.to_string());
+    let mut attempts = Vec::new();
+    let mut tried: Vec<CrankAction> = Vec::new();
     loop {
         let mut sent = false;
         for action in state.candidates() {
-            if tried.contains(&action) {
+            if tried.contains(&action) || skip(&state, action) {
                 continue;
             }
             if !budget.take() {
-                return attempts;
+                return Turn { attempts, after: After::State(state) };
             }
             tried.push(action);
             let outcome = AttemptOutcome::of(client.send(payer, &[], &[action.instruction(&state.job)]).await);
-            tracing::info!(job = %address, action = action.command(), ?outcome, "crank attempt");
+            log_attempt(&job_id, &job_address, action, &outcome);
             let failed = matches!(outcome, AttemptOutcome::Failed { .. });
             sent = matches!(outcome, AttemptOutcome::Sent { .. });
-            attempts.push(record(action, outcome));
+            attempts.push(Attempt { job_id: job_id.clone(), job: job_address.clone(), action, outcome });
             if failed {
-                return attempts;
+                return Turn { attempts, after: After::State(state) };
             }
             if sent {
                 break;
             }
         }
         if !sent || budget.is_empty() {
-            return attempts;
+            return Turn { attempts, after: if sent { After::Unknown } else { After::State(state) } };
         }
-        // The sent action changed the job: judge it again from fresh state. If the fresh state
-        // cannot be read, the next pass will.
+        // The sent action changed the job: judge it again from fresh state.
         match JobState::read(client, &state.job.job_id).await {
             Ok(Some(fresh)) => state = fresh,
-            // Closed.
-            Ok(None) => return attempts,
+            Ok(None) => return Turn { attempts, after: After::Closed },
             Err(error) => {
-                tracing::warn!(job = %address, %error, "cannot read the job again after a crank; the next pass will");
-                return attempts;
+                tracing::warn!(job_id, %error, "cannot read the job again after a crank; the next reading will");
+                return Turn { attempts, after: After::Unknown };
             }
+        }
+    }
+}
+
+/// One line per attempt, with the job and the outcome.
+fn log_attempt(job_id: &str, job: &str, action: CrankAction, outcome: &AttemptOutcome) {
+    let instruction = action.instruction_name();
+    match outcome {
+        AttemptOutcome::Sent { signature, slot } => {
+            tracing::info!(job_id, job, instruction, outcome = "sent", signature, slot, "crank action sent")
+        }
+        AttemptOutcome::Refused { error } => tracing::info!(
+            job_id,
+            job,
+            instruction,
+            outcome = "refused",
+            error,
+            "crank action refused in simulation; nothing sent"
+        ),
+        AttemptOutcome::Failed { error } => {
+            tracing::warn!(job_id, job, instruction, outcome = "failed", error, "crank action failed")
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the backend's are swapped in and out ([`World::env`]), so the client and the TestEnv helpers
 //! always act on the same, single chain.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -23,10 +24,12 @@ use litesvm::LiteSVM;
 use solana_account::Account;
 use solana_address::Address;
 use solana_hash::Hash;
+use solana_instruction::error::InstructionError;
 use solana_keypair::Keypair;
 use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
 
 pub const SOL: u64 = 1_000_000_000;
 /// Tier 0: a committee of 3, quorum 2; each member locks 15_000_000.
@@ -40,6 +43,12 @@ type Interference = (Address, Box<dyn FnOnce(&mut LiteSVM) + Send>);
 pub struct Harness {
     pub inner: LiteSvmBackend,
     sends: AtomicUsize,
+    simulations: AtomicUsize,
+    /// `get_account` calls, by address.
+    reads: Mutex<HashMap<Address, usize>>,
+    /// The next simulation of a transaction naming the address is answered with the error,
+    /// without running: what a node says when another party changed the chain in between.
+    refusal: Mutex<Option<(Address, TransactionError)>>,
     /// Transactions naming one of these addresses, and reads of them, fail in transport.
     unreachable: Mutex<Vec<Address>>,
     interference: Mutex<Option<Interference>>,
@@ -61,6 +70,7 @@ impl Harness {
 
 impl ChainBackend for Harness {
     async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
+        *self.reads.lock().unwrap().entry(*address).or_default() += 1;
         self.inner.get_account(address).await
     }
 
@@ -83,6 +93,20 @@ impl ChainBackend for Harness {
 
     async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
         self.cut_off(transaction.message.account_keys.iter())?;
+        self.simulations.fetch_add(1, Ordering::SeqCst);
+        let refusal = {
+            let mut pending = self.refusal.lock().unwrap();
+            match pending.take() {
+                Some((address, error)) if Self::touches(transaction, &address) => Some(error),
+                other => {
+                    *pending = other;
+                    None
+                }
+            }
+        };
+        if let Some(error) = refusal {
+            return Ok(Simulation { result: Err(error), logs: Vec::new(), units_consumed: None });
+        }
         let interference = {
             let mut pending = self.interference.lock().unwrap();
             match pending.take() {
@@ -155,6 +179,9 @@ impl World {
         let harness = Harness {
             inner: LiteSvmBackend::new(svm),
             sends: AtomicUsize::new(0),
+            simulations: AtomicUsize::new(0),
+            reads: Mutex::new(HashMap::new()),
+            refusal: Mutex::new(None),
             unreachable: Mutex::new(Vec::new()),
             interference: Mutex::new(None),
         };
@@ -189,6 +216,24 @@ impl World {
 
     pub fn sends(&self) -> usize {
         self.client.backend().sends.load(Ordering::SeqCst)
+    }
+
+    pub fn simulations(&self) -> usize {
+        self.client.backend().simulations.load(Ordering::SeqCst)
+    }
+
+    /// How many times the account at `address` was read on its own (`get_account`).
+    pub fn reads(&self, address: &Address) -> usize {
+        self.client.backend().reads.lock().unwrap().get(address).copied().unwrap_or(0)
+    }
+
+    /// The next simulation of a transaction naming `address` is refused by the program with
+    /// `error`, nothing changed (as when another party's transaction got in between).
+    pub fn refuse_next(&self, address: Address, error: edgerun::errors::EdgerunError) {
+        let code = edgerun_sdk::client::edgerun_error_code(error);
+        // Instruction 0 is the client's compute-unit limit; the crank instruction is 1.
+        let error = TransactionError::InstructionError(1, InstructionError::Custom(code));
+        *self.client.backend().refusal.lock().unwrap() = Some((address, error));
     }
 
     /// Transactions naming any of `addresses`, and multiple-account reads of them, fail in

@@ -6,3 +6,4 @@ mod actions;
 mod explain;
 mod harness;
 mod once;
+mod service;

@@ -1,0 +1,583 @@
+//! The crank as a service (`edgerun crank run`): follows every job and sends each permissionless
+//! instruction at the first slot it becomes valid, with nobody asking.
+//!
+//! Two things make a job's next step valid: a change of its accounts (a result lands, an output is
+//! declared, someone else cranks it) and the clock (a deadline or a window passes). So the service
+//!
+//! - watches Edgerun accounts ([`EdgerunClient::subscribe`]: websocket, polling while it is down)
+//!   and takes a turn on a job whenever its Job, one of its results or its output changes;
+//! - reads the slot every `slot_interval` and takes a turn on each job whose next change by the
+//!   clock ([`JobState::next_change`]) has come, so a job costs no reads while it only waits;
+//! - lists every job again every `reconcile_interval`, a safety net under the subscription, and
+//!   drops the ones that left (closed, or a status no crank instruction accepts).
+//!
+//! A turn reads the job afresh and is the pass's own ([`crate::run`]): the candidates in order,
+//! each simulated by the client first, nothing sent that the program refuses, the job re-read
+//! after each success. Everything is re-derived from the chain, so a restart loses nothing.
+//!
+//! A refusal is remembered with the state it was refused in: the action is not simulated again
+//! for that job until one of its accounts changes. That is what keeps several cranks cheap: the
+//! first one's transaction lands, the others' simulations are refused once, and the change it made
+//! is what they act on next. One exception: a refusal that says "not yet" (a deadline or window
+//! not passed) means the node's clock is behind the slot the service judged at, so the action is
+//! tried again at the next slot.
+//!
+//! At most `concurrency` turns run at once, one per job. Transport failures are retried by the
+//! client; a turn that still fails is tried again a few slots later, backing off. On cancel, no
+//! new turn starts and the running ones get `shutdown_grace` to finish.
+
+pub mod http;
+pub mod metrics;
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use edgerun::errors::EdgerunError;
+use edgerun::state::Job;
+use edgerun_sdk::client::{
+    AccountUpdate, ChainBackend, EdgerunAccount, EdgerunClient, SubscriptionConfig, UpdateSource,
+};
+use edgerun_sdk::pda;
+use serde::Serialize;
+use solana_address::Address;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub use metrics::Metrics;
+
+use crate::action::CrankAction;
+use crate::run::{crankable_statuses, turn, After, AttemptOutcome, Budget, JobState};
+
+/// How the service watches and how hard it works.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// Websocket URL of the node; `None` polls only.
+    pub ws_url: Option<String>,
+    /// Jobs taking a turn at the same time (0 counts as 1).
+    pub concurrency: usize,
+    /// Pause between two reads of the slot: an action is sent at most this long after the slot
+    /// it becomes valid in starts.
+    pub slot_interval: Duration,
+    /// Pause between two listings of every job.
+    pub reconcile_interval: Duration,
+    /// Pause between two polls of the accounts while the websocket is down.
+    pub poll_interval: Duration,
+    /// On cancel, how long running turns may take to finish before they are abandoned.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            ws_url: None,
+            concurrency: 4,
+            slot_interval: Duration::from_millis(400),
+            reconcile_interval: Duration::from_secs(30),
+            poll_interval: SubscriptionConfig::default().poll_interval,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What the service did, by instruction, until it stopped.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ServiceReport {
+    pub sent: u64,
+    pub refused: u64,
+    pub failed: u64,
+    /// By instruction name (`finalize_job`, ...).
+    pub by_instruction: BTreeMap<&'static str, OutcomeCounts>,
+    /// Turns still running when the shutdown grace ran out (their transactions may or may not
+    /// have landed; the chain tells, and a restart picks the jobs up).
+    pub abandoned_turns: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OutcomeCounts {
+    pub sent: u64,
+    pub refused: u64,
+    pub failed: u64,
+}
+
+/// The program's refusals that mean "not yet": a deadline or window has not passed at the
+/// node's clock.
+const NOT_YET: [EdgerunError; 5] = [
+    EdgerunError::DeadlineNotPassed,
+    EdgerunError::MemberDeadlineNotPassed,
+    EdgerunError::DaWindowNotPassed,
+    EdgerunError::RetentionNotPassed,
+    EdgerunError::NothingToPenalize,
+];
+
+/// An action the program refused in one state of the job's accounts.
+#[derive(Clone, Debug)]
+struct Refusal {
+    action: CrankAction,
+    /// `Some(slot)`: a "not yet" refusal at `slot`, to try again after it.
+    not_yet_at: Option<u64>,
+}
+
+impl Refusal {
+    /// Whether the refusal still stands at `slot` (for the same accounts).
+    fn stands(&self, action: CrankAction, slot: u64) -> bool {
+        self.action == action && self.not_yet_at.is_none_or(|at| slot <= at)
+    }
+}
+
+/// What the service knows of one job.
+struct Tracked {
+    job_id: [u8; 32],
+    /// The fingerprint of the accounts `refusals` were refused in.
+    fingerprint: Option<u64>,
+    refusals: Vec<Refusal>,
+    /// Take a turn once the slot reaches this (`None`: only an account change can help).
+    wake: Option<u64>,
+    /// Queued or in a turn.
+    pending: bool,
+    /// Changed while in a turn: take another when it ends.
+    again: bool,
+    /// Turns in a row that could not read the job or failed in transport.
+    failures: u32,
+}
+
+/// What a turn found, for the service to remember.
+enum Finding {
+    /// The job's state after the turn, with the refusals that stand in it.
+    State { state: JobState, refusals: Vec<Refusal>, failed: bool },
+    /// No job any more.
+    Gone,
+    /// The job could not be read.
+    Unreadable,
+}
+
+struct Service<B: ChainBackend> {
+    client: EdgerunClient<B>,
+    payer: Arc<Keypair>,
+    config: ServiceConfig,
+    metrics: Metrics,
+    jobs: HashMap<Address, Tracked>,
+    queue: VecDeque<Address>,
+    turns: JoinSet<(Address, Finding, Vec<(CrankAction, AttemptOutcome)>)>,
+    slot: u64,
+    report: ServiceReport,
+}
+
+/// Runs the crank service until `cancel` is cancelled; returns what it did. Needs a tokio
+/// runtime. Failures to reach the chain are logged, counted and retried, never fatal: check the
+/// node is reachable before starting if that should stop a start.
+pub async fn run<B: ChainBackend>(
+    client: EdgerunClient<B>,
+    payer: Arc<Keypair>,
+    config: ServiceConfig,
+    metrics: Metrics,
+    cancel: CancellationToken,
+) -> ServiceReport {
+    let subscription_config = SubscriptionConfig {
+        ws_url: config.ws_url.clone(),
+        poll_interval: config.poll_interval,
+        ..SubscriptionConfig::default()
+    };
+    let watching = cancel.child_token();
+    let mut subscription = client.subscribe(subscription_config, watching.clone());
+    let mut service = Service {
+        client,
+        payer,
+        config,
+        metrics,
+        jobs: HashMap::new(),
+        queue: VecDeque::new(),
+        turns: JoinSet::new(),
+        slot: 0,
+        report: ServiceReport::default(),
+    };
+    tracing::info!(
+        payer = %service.payer.pubkey(),
+        ws_url = service.config.ws_url.as_deref().unwrap_or("none (polling)"),
+        concurrency = service.config.concurrency.max(1),
+        "crank service started"
+    );
+    let mut slot_ticks = tokio::time::interval(service.config.slot_interval);
+    slot_ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reconciles = tokio::time::interval(service.config.reconcile_interval);
+    reconciles.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut updates_open = true;
+    loop {
+        service.dispatch();
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            update = subscription.updates.recv(), if updates_open => match update {
+                Some(update) => service.on_update(update),
+                None => {
+                    // Only after cancellation; the ticks and the reconcile keep the service going.
+                    tracing::warn!("the account subscription ended; following jobs by reconcile and slot only");
+                    updates_open = false;
+                }
+            },
+            // The reads below may wait on a slow node (the client retries): a stop cuts them short.
+            _ = slot_ticks.tick() => tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = service.on_slot_tick() => {}
+            },
+            _ = reconciles.tick() => tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = service.reconcile() => {}
+            },
+            Some(joined) = service.turns.join_next(), if !service.turns.is_empty() => match joined {
+                Ok((address, finding, attempts)) => service.on_turn(address, finding, attempts),
+                Err(error) => tracing::error!(%error, "a crank turn panicked"),
+            },
+        }
+    }
+    watching.cancel();
+    service.shutdown().await;
+    subscription.join().await;
+    tracing::info!(
+        sent = service.report.sent,
+        refused = service.report.refused,
+        failed = service.report.failed,
+        "crank service stopped"
+    );
+    service.report
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; what a service's main waits for before cancelling.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+impl<B: ChainBackend> Service<B> {
+    /// Follows the job at `address` and takes a turn on it as soon as possible.
+    fn note(&mut self, address: Address, job_id: [u8; 32]) {
+        let tracked = self.jobs.entry(address).or_insert_with(|| Tracked {
+            job_id,
+            fingerprint: None,
+            refusals: Vec::new(),
+            wake: None,
+            pending: false,
+            again: false,
+            failures: 0,
+        });
+        if tracked.pending {
+            tracked.again = true;
+        } else {
+            tracked.pending = true;
+            self.queue.push_back(address);
+        }
+        self.update_gauges();
+    }
+
+    fn on_update(&mut self, update: AccountUpdate) {
+        let source = match update.source() {
+            UpdateSource::Websocket => "websocket",
+            UpdateSource::Poll => "poll",
+        };
+        self.metrics.account_updates.with_label_values(&[source]).inc();
+        match update {
+            AccountUpdate::Changed { address, account, .. } => match *account {
+                EdgerunAccount::Job(job) => {
+                    if crankable(&job) || self.jobs.contains_key(&address) {
+                        self.note(address, job.job_id);
+                    }
+                }
+                EdgerunAccount::JobResult(result) => self.note(pda::job_address(&result.job_id), result.job_id),
+                EdgerunAccount::OutputAvailability(output) => {
+                    self.note(pda::job_address(&output.job_id), output.job_id)
+                }
+                EdgerunAccount::GlobalConfig(_) | EdgerunAccount::Treasury(_) | EdgerunAccount::WorkerStake(_) => {}
+            },
+            AccountUpdate::Closed { address, .. } => {
+                if self.jobs.get(&address).is_some_and(|tracked| !tracked.pending) {
+                    self.jobs.remove(&address);
+                    self.update_gauges();
+                }
+            }
+        }
+    }
+
+    async fn on_slot_tick(&mut self) {
+        match self.client.slot().await {
+            Ok(slot) => {
+                self.slot = slot;
+                let due: Vec<Address> = self
+                    .jobs
+                    .iter()
+                    .filter(|(_, tracked)| !tracked.pending && tracked.wake.is_some_and(|wake| wake <= slot))
+                    .map(|(address, _)| *address)
+                    .collect();
+                for address in due {
+                    let job_id = self.jobs[&address].job_id;
+                    self.note(address, job_id);
+                }
+                self.metrics.slot_read(slot);
+            }
+            Err(error) => {
+                self.metrics.rpc_errors.with_label_values(&["getSlot"]).inc();
+                tracing::warn!(%error, "cannot read the slot; trying again at the next tick");
+            }
+        }
+    }
+
+    /// Lists every job a crank instruction accepts: follows the new ones, drops the ones gone.
+    async fn reconcile(&mut self) {
+        let mut listed: HashSet<Address> = HashSet::new();
+        for status in crankable_statuses() {
+            match self.client.jobs_by_status(status).await {
+                Ok(jobs) => {
+                    for (address, job) in jobs {
+                        listed.insert(address);
+                        if !self.jobs.contains_key(&address) {
+                            self.note(address, job.job_id);
+                        }
+                    }
+                }
+                Err(error) => {
+                    self.metrics.rpc_errors.with_label_values(&["getProgramAccounts"]).inc();
+                    tracing::warn!(%error, "cannot list the jobs; the next reconcile will");
+                    return;
+                }
+            }
+        }
+        self.jobs.retain(|address, tracked| tracked.pending || listed.contains(address));
+        self.update_gauges();
+        match self.client.balance(&self.payer.pubkey()).await {
+            Ok(balance) => {
+                self.metrics.payer_balance_lamports.set(i64::try_from(balance).unwrap_or(i64::MAX));
+                if balance == 0 {
+                    tracing::warn!(payer = %self.payer.pubkey(), "the fee payer has no lamports left: fund it");
+                }
+            }
+            Err(error) => {
+                self.metrics.rpc_errors.with_label_values(&["getBalance"]).inc();
+                tracing::warn!(%error, "cannot read the fee payer's balance");
+            }
+        }
+    }
+
+    /// Starts turns from the queue, at most `concurrency` at once.
+    fn dispatch(&mut self) {
+        while self.turns.len() < self.config.concurrency.max(1) {
+            let Some(address) = self.queue.pop_front() else { break };
+            let Some(tracked) = self.jobs.get(&address) else { continue };
+            let client = self.client.clone();
+            let payer = Arc::clone(&self.payer);
+            let (job_id, fingerprint, refusals) = (tracked.job_id, tracked.fingerprint, tracked.refusals.clone());
+            self.turns.spawn(async move {
+                let (finding, attempts) = take_turn(&client, &payer, &job_id, fingerprint, refusals).await;
+                (address, finding, attempts)
+            });
+        }
+    }
+
+    fn on_turn(&mut self, address: Address, finding: Finding, attempts: Vec<(CrankAction, AttemptOutcome)>) {
+        for (action, outcome) in &attempts {
+            self.count(*action, outcome);
+        }
+        let slot = self.slot;
+        let Some(tracked) = self.jobs.get_mut(&address) else { return };
+        tracked.pending = false;
+        let again = std::mem::take(&mut tracked.again);
+        let keep = match finding {
+            Finding::Gone => false,
+            Finding::Unreadable => {
+                self.metrics.rpc_errors.with_label_values(&["readJob"]).inc();
+                tracked.failures = tracked.failures.saturating_add(1);
+                tracked.wake = Some(slot.saturating_add(backoff_slots(tracked.failures)));
+                true
+            }
+            Finding::State { state, refusals, failed } => {
+                tracked.fingerprint = Some(state.fingerprint());
+                let retry = refusals.iter().filter_map(|refusal| refusal.not_yet_at).map(|at| at.saturating_add(1));
+                let mut wake = state.next_change().into_iter().chain(retry).min();
+                if failed {
+                    tracked.failures = tracked.failures.saturating_add(1);
+                    let backoff = state.slot.saturating_add(backoff_slots(tracked.failures));
+                    wake = Some(wake.map_or(backoff, |wake| wake.min(backoff)));
+                } else {
+                    tracked.failures = 0;
+                }
+                tracked.refusals = refusals;
+                tracked.wake = wake;
+                // Waiting for the scheduler (posted, seeded) or malformed: an update brings it back.
+                crankable(&state.job) || wake.is_some()
+            }
+        };
+        if again {
+            let job_id = tracked.job_id;
+            self.note(address, job_id);
+        } else if !keep {
+            self.jobs.remove(&address);
+        }
+        self.update_gauges();
+    }
+
+    fn count(&mut self, action: CrankAction, outcome: &AttemptOutcome) {
+        let counts = self.report.by_instruction.entry(action.instruction_name()).or_default();
+        let label = match outcome {
+            AttemptOutcome::Sent { .. } => {
+                counts.sent += 1;
+                self.report.sent += 1;
+                "sent"
+            }
+            AttemptOutcome::Refused { .. } => {
+                counts.refused += 1;
+                self.report.refused += 1;
+                "refused"
+            }
+            AttemptOutcome::Failed { .. } => {
+                counts.failed += 1;
+                self.report.failed += 1;
+                "failed"
+            }
+        };
+        self.metrics.actions.with_label_values(&[action.instruction_name(), label]).inc();
+    }
+
+    fn update_gauges(&self) {
+        self.metrics.jobs_watched.set(i64::try_from(self.jobs.len()).unwrap_or(i64::MAX));
+        let pending = self.jobs.values().filter(|tracked| tracked.pending).count();
+        self.metrics.jobs_pending.set(i64::try_from(pending).unwrap_or(i64::MAX));
+    }
+
+    /// Lets running turns finish within the grace period, abandons the rest.
+    async fn shutdown(&mut self) {
+        self.queue.clear();
+        let grace = tokio::time::sleep(self.config.shutdown_grace);
+        tokio::pin!(grace);
+        while !self.turns.is_empty() {
+            tokio::select! {
+                _ = &mut grace => {
+                    self.report.abandoned_turns = self.turns.len();
+                    tracing::warn!(turns = self.turns.len(), "abandoning crank turns still running at shutdown");
+                    self.turns.shutdown().await;
+                    break;
+                }
+                Some(joined) = self.turns.join_next() => {
+                    if let Ok((address, finding, attempts)) = joined {
+                        self.on_turn(address, finding, attempts);
+                    }
+                }
+            }
+        }
+        self.queue.clear();
+    }
+}
+
+/// One turn on one job: reads it, drops the refusals its accounts' change lifted, and tries what
+/// is left (see [`crate::run`]). Returns what was found and every attempt.
+async fn take_turn<B: ChainBackend>(
+    client: &EdgerunClient<B>,
+    payer: &Keypair,
+    job_id: &[u8; 32],
+    fingerprint: Option<u64>,
+    refusals: Vec<Refusal>,
+) -> (Finding, Vec<(CrankAction, AttemptOutcome)>) {
+    let state = match JobState::read(client, job_id).await {
+        Ok(Some(state)) => state,
+        Ok(None) => return (Finding::Gone, Vec::new()),
+        Err(error) => {
+            tracing::warn!(job_id = hex::encode(job_id), %error, "cannot read the job; trying again in a few slots");
+            return (Finding::Unreadable, Vec::new());
+        }
+    };
+    let judged_in = state.fingerprint();
+    let refusals = if fingerprint == Some(judged_in) { refusals } else { Vec::new() };
+    let skip = |state: &JobState, action: CrankAction| {
+        state.fingerprint() == judged_in && refusals.iter().any(|refusal| refusal.stands(action, state.slot))
+    };
+    let done = turn(client, payer, state, &Budget::new(CrankAction::ALL.len()), skip).await;
+    let attempts: Vec<(CrankAction, AttemptOutcome)> =
+        done.attempts.iter().map(|attempt| (attempt.action, attempt.outcome.clone())).collect();
+    let finding = match done.after {
+        After::Closed => Finding::Gone,
+        // Sent, then not re-read: the next turn reads it.
+        After::Unknown => Finding::Unreadable,
+        After::State(state) => {
+            // The attempts after the last one sent were judged in this state.
+            let since_sent = attempts
+                .iter()
+                .rposition(|(_, outcome)| matches!(outcome, AttemptOutcome::Sent { .. }))
+                .map_or(0, |i| i + 1);
+            let mut standing: Vec<Refusal> = if since_sent == 0 && state.fingerprint() == judged_in {
+                refusals.into_iter().filter(|refusal| refusal.not_yet_at.is_none_or(|at| state.slot <= at)).collect()
+            } else {
+                Vec::new()
+            };
+            let mut failed = false;
+            for (action, outcome) in &attempts[since_sent..] {
+                match outcome {
+                    AttemptOutcome::Refused { error } => {
+                        let not_yet = NOT_YET.iter().any(|name| format!("{name:?}") == *error);
+                        standing.retain(|refusal| refusal.action != *action);
+                        standing.push(Refusal { action: *action, not_yet_at: not_yet.then_some(state.slot) });
+                    }
+                    AttemptOutcome::Failed { .. } => failed = true,
+                    AttemptOutcome::Sent { .. } => {}
+                }
+            }
+            Finding::State { state, refusals: standing, failed }
+        }
+    };
+    (finding, attempts)
+}
+
+/// Whether some crank instruction accepts the job's status.
+fn crankable(job: &Job) -> bool {
+    job.status().is_ok_and(|status| crankable_statuses().contains(&status))
+}
+
+/// Slots to wait after `failures` failed turns in a row: 2, 4, ... up to 64.
+fn backoff_slots(failures: u32) -> u64 {
+    1u64 << failures.clamp(1, 6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_not_yet_refusal_stands_until_its_slot_passes() {
+        let final_refusal = Refusal { action: CrankAction::Finalize, not_yet_at: None };
+        assert!(final_refusal.stands(CrankAction::Finalize, u64::MAX));
+        assert!(!final_refusal.stands(CrankAction::Close, 0));
+        let not_yet = Refusal { action: CrankAction::Close, not_yet_at: Some(10) };
+        assert!(not_yet.stands(CrankAction::Close, 10));
+        assert!(!not_yet.stands(CrankAction::Close, 11));
+    }
+
+    #[test]
+    fn failures_back_off_to_a_bound() {
+        let waits: Vec<u64> = (0..9).map(backoff_slots).collect();
+        assert_eq!(waits, [2, 2, 4, 8, 16, 32, 64, 64, 64]);
+    }
+
+    #[test]
+    fn not_yet_names_are_the_programs() {
+        // The refusal's name is the error's Debug name (`AttemptOutcome::of`).
+        for error in NOT_YET {
+            let name = format!("{error:?}");
+            assert!(name.ends_with("NotPassed") || name == "NothingToPenalize", "{name}");
+        }
+    }
+}
