@@ -7,7 +7,6 @@ use std::sync::OnceLock;
 use ed25519_dalek::SigningKey;
 use edgerun::state::Job;
 use edgerun_sdk::client::{ClientConfig, ClientError, EdgerunClient, RpcBackend, RpcConfig};
-use edgerun_sdk::pda;
 use edgerun_sdk::storage::StorageClient;
 use solana_address::Address;
 use solana_keypair::Keypair;
@@ -105,11 +104,6 @@ pub fn parse_job_id(text: &str) -> Option<[u8; 32]> {
         return None;
     }
     hex::decode(text).ok()?.try_into().ok()
-}
-
-/// The job's account address.
-pub fn job_address(job: &Job) -> Address {
-    pda::job_address(&job.job_id)
 }
 
 /// A Solana JSON keypair file.

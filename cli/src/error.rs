@@ -159,6 +159,35 @@ impl CliError {
     }
 }
 
+/// A failure of the scheduler's API (`job submit --api`).
+pub fn scheduler_api(error: edgerun_sdk::scheduler_api::SchedulerApiError, api_url: &str) -> CliError {
+    use edgerun_sdk::scheduler_api::SchedulerApiError;
+    match error {
+        SchedulerApiError::InvalidUrl(message) => {
+            CliError::usage(format!("invalid scheduler API URL: {message}")).with_hint("pass --api http(s)://HOST:PORT")
+        }
+        SchedulerApiError::Transport(error) => CliError::new(
+            ErrorKind::Unreachable,
+            "api_unreachable",
+            format!("cannot reach the scheduler API at {api_url}: {error}"),
+        )
+        .with_hint("check --api (or EDGERUN_API_URL), or submit straight to the chain without --api"),
+        SchedulerApiError::Refused { body, .. } => match body.program_error.as_deref() {
+            // The program's refusal keeps its name, as when the CLI sends itself.
+            Some(name) => {
+                let code = name.rsplit("::").next().unwrap_or(name).to_string();
+                CliError::failed(code, format!("the program refused the job: {}", body.error))
+            }
+            None => CliError::failed(format!("api_{}", body.code), format!("the scheduler API refused: {}", body.error)),
+        },
+        SchedulerApiError::Tampered(message) => CliError::failed(
+            "api_tampered",
+            format!("the scheduler at {api_url} answered a transaction that is not the job asked for ({message}); nothing was signed"),
+        )
+        .with_hint("use another scheduler, or submit straight to the chain without --api"),
+    }
+}
+
 /// A refusal by the Edgerun program, named, with what to do about it where we know.
 pub fn refused(error: EdgerunError) -> CliError {
     let name = format!("{error:?}");

@@ -7,20 +7,21 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use edgerun::instructions::PostJobArgs;
-use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
+use edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
+use edgerun_sdk::scheduler_api::SchedulerApi;
 use edgerun_sdk::storage::ContentHash;
 use edgerun_worker::parse_error_record;
 use serde::Serialize;
-use solana_address::Address;
 
 use crate::amount::{parse_sol, sol};
 use crate::bundle::{self, SourceArgs};
-use crate::context::{job_address, Context};
+use crate::context::Context;
 use crate::error::CliError;
 use crate::follow;
 use crate::output::{fields, table, Output, Report};
 use crate::StatusArg;
+pub use edgerun_crank::view::{status_label, status_name, JobView, MemberView};
 
 #[derive(Subcommand, Debug)]
 pub enum JobCommand {
@@ -71,6 +72,10 @@ pub struct SubmitArgs {
     /// With --wait: write the output to this file instead of printing it.
     #[arg(long, value_name = "FILE", requires = "wait")]
     pub out: Option<PathBuf>,
+    /// Submit through a scheduler's job API (it stores the bundle and relays the transaction
+    /// this CLI signs) instead of straight to the gateway and the chain.
+    #[arg(long, env = "EDGERUN_API_URL", value_name = "URL")]
+    pub api: Option<String>,
 }
 
 pub async fn run(context: &Context, command: JobCommand) -> Result<Output, CliError> {
@@ -78,7 +83,7 @@ pub async fn run(context: &Context, command: JobCommand) -> Result<Output, CliEr
         JobCommand::Submit(args) => submit(context, args).await,
         JobCommand::Status { job } => {
             let job = context.find_job(&job).await?;
-            Output::of(&JobView::load(context, &job).await?)
+            Output::of(&load_view(context, &job).await?)
         }
         JobCommand::List { mine, status } => list(context, mine, status).await,
         JobCommand::Output { job, out } => {
@@ -133,7 +138,6 @@ impl Report for SubmitReport {
 }
 
 async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError> {
-    let customer = context.keypair()?;
     let me = context.pubkey()?;
     let config = context.client.global_config().await.map_err(|error| context.chain(error))?;
     let built = bundle::build(&args.source, None, config.max_instructions.get())?;
@@ -180,42 +184,21 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
         .with_hint("fund the keypair (plus ~0.01 SOL for the job account's rent and fees) or lower --escrow"));
     }
 
-    let storage_url = context.storage_url()?.to_string();
-    let storage = context.storage_at(&storage_url)?;
-    let stored =
-        storage.put_bundle(built.bytes.clone()).await.map_err(|error| CliError::storage(error, &storage_url))?;
-    if stored.hash != hex::encode(built.hash) {
-        return Err(CliError::failed(
-            "hash_mismatch",
-            format!("the gateway stored the bundle as {}, not as its hash {}", stored.hash, hex::encode(built.hash)),
-        )
-        .with_hint("the gateway is faulty; nothing was posted on chain; try another with --storage"));
-    }
-
-    let nonce = nonce();
-    let job_id = edgerun::digest::job_id(me.as_array(), &built.hash, nonce);
-    let post = PostJobArgs {
-        job_id,
-        nonce,
-        bundle_hash: built.hash,
-        runtime_id: built.bundle.runtime_id,
-        escrow_lamports: args.escrow,
-        max_memory_bytes: limits.max_memory_bytes,
-        max_instructions: limits.max_instructions,
-        runtime_proof: Vec::new(),
+    let posted = match &args.api {
+        Some(api_url) => post_through_api(context, api_url, &built, args.escrow).await?,
+        None => post_directly(context, &built, args.escrow).await?,
     };
-    let receipt =
-        context.client.send(customer, &[], &[ix::post_job(&me, post)]).await.map_err(|error| context.chain(error))?;
+    let job_id = posted.job_id;
     let mut report = SubmitReport {
         job_id: hex::encode(job_id),
         job: edgerun_sdk::pda::job_address(&job_id).to_string(),
         bundle_hash: hex::encode(built.hash),
-        bundle_newly_stored: stored.created,
+        bundle_newly_stored: posted.bundle_newly_stored,
         escrow_lamports: args.escrow,
         max_instructions: limits.max_instructions,
         max_memory_bytes: limits.max_memory_bytes,
-        signature: receipt.signature.to_string(),
-        slot: receipt.slot,
+        signature: posted.signature,
+        slot: posted.slot,
         outcome: None,
     };
     if args.wait {
@@ -237,6 +220,76 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
     Output::of(&report)
 }
 
+/// A job on chain, however it was posted.
+struct Posted {
+    job_id: [u8; 32],
+    bundle_newly_stored: bool,
+    signature: String,
+    slot: u64,
+}
+
+/// Stores the bundle in the gateway, then posts the job (a gateway that is down leaves nothing
+/// on chain).
+async fn post_directly(context: &Context, built: &bundle::BuiltBundle, escrow: u64) -> Result<Posted, CliError> {
+    let customer = context.keypair()?;
+    let me = context.pubkey()?;
+    let storage_url = context.storage_url()?.to_string();
+    let storage = context.storage_at(&storage_url)?;
+    let stored =
+        storage.put_bundle(built.bytes.clone()).await.map_err(|error| CliError::storage(error, &storage_url))?;
+    if stored.hash != hex::encode(built.hash) {
+        return Err(CliError::failed(
+            "hash_mismatch",
+            format!("the gateway stored the bundle as {}, not as its hash {}", stored.hash, hex::encode(built.hash)),
+        )
+        .with_hint("the gateway is faulty; nothing was posted on chain; try another with --storage"));
+    }
+    let nonce = nonce();
+    let job_id = edgerun::digest::job_id(me.as_array(), &built.hash, nonce);
+    let limits = built.bundle.limits;
+    let post = PostJobArgs {
+        job_id,
+        nonce,
+        bundle_hash: built.hash,
+        runtime_id: built.bundle.runtime_id,
+        escrow_lamports: escrow,
+        max_memory_bytes: limits.max_memory_bytes,
+        max_instructions: limits.max_instructions,
+        runtime_proof: Vec::new(),
+    };
+    let receipt =
+        context.client.send(customer, &[], &[ix::post_job(&me, post)]).await.map_err(|error| context.chain(error))?;
+    Ok(Posted {
+        job_id,
+        bundle_newly_stored: stored.created,
+        signature: receipt.signature.to_string(),
+        slot: receipt.slot,
+    })
+}
+
+/// Through the scheduler's API: it stores the bundle and answers the unsigned `post_job`, which
+/// is signed here only if it is exactly the job asked for, then relayed.
+async fn post_through_api(
+    context: &Context,
+    api_url: &str,
+    built: &bundle::BuiltBundle,
+    escrow: u64,
+) -> Result<Posted, CliError> {
+    let api = SchedulerApi::new(api_url).map_err(|error| crate::error::scheduler_api(error, api_url))?;
+    let submitted = api
+        .submit(context.keypair()?, &built.bytes, built.bundle.runtime_id, built.bundle.limits, escrow)
+        .await
+        .map_err(|error| crate::error::scheduler_api(error, api_url))?;
+    let job_id = crate::context::parse_job_id(&submitted.job.job_id)
+        .ok_or_else(|| CliError::failed("api_tampered", "the scheduler answered a malformed job id"))?;
+    Ok(Posted {
+        job_id,
+        bundle_newly_stored: submitted.job.bundle_newly_stored,
+        signature: submitted.relay.signature,
+        slot: submitted.relay.slot,
+    })
+}
+
 /// A fresh nonce: nanoseconds since the epoch (two jobs of one customer with the same bundle
 /// differ by it; the program refuses a job id that exists).
 fn nonce() -> u64 {
@@ -247,193 +300,13 @@ fn nonce() -> u64 {
 
 // ----- status -----
 
-/// The name of a job's status in reports (stable; the JSON `status` field).
-pub fn status_name(job: &Job) -> &'static str {
-    job.status().map_or("unknown", status_label)
-}
-
-/// The name of `status` in reports.
-pub fn status_label(status: JobStatus) -> &'static str {
-    match status {
-        JobStatus::Posted => "posted",
-        JobStatus::Seeded => "seeded",
-        JobStatus::Assigned => "assigned",
-        JobStatus::QuorumReached => "quorum_reached",
-        JobStatus::AwaitingDa => "awaiting_da",
-        JobStatus::Finalized => "finalized",
-        JobStatus::Cancelled => "cancelled",
-        JobStatus::Slashed => "slashed",
-    }
-}
-
-#[derive(Serialize)]
-pub struct Stage {
-    pub stage: &'static str,
-    /// `None` when the chain does not record the slot (the seed) or the stage has not happened.
-    pub slot: Option<u64>,
-    pub detail: String,
-}
-
-#[derive(Serialize)]
-pub struct MemberView {
-    pub worker: String,
-    /// The slot after which it may be penalized for silence (or replaced).
-    pub deadline_slot: u64,
-    pub output_hash: Option<String>,
-    pub submitted_slot: Option<u64>,
-    pub winner: bool,
-    pub settled: bool,
-    pub penalized: bool,
-    pub da_failed: bool,
-}
-
-#[derive(Serialize)]
-pub struct OutputView {
-    pub output_hash: String,
-    pub publisher: String,
-    pub pointer: String,
-    pub published_slot: u64,
-}
-
-#[derive(Serialize)]
-pub struct JobView {
-    pub job_id: String,
-    pub job: String,
-    pub status: &'static str,
-    pub client: String,
-    pub escrow_lamports: u64,
-    pub bundle_hash: String,
-    pub runtime_id: String,
-    pub max_instructions: u64,
-    pub max_memory_bytes: u64,
-    pub committee_size: u8,
-    pub quorum: u8,
-    pub timeline: Vec<Stage>,
-    pub committee: Vec<MemberView>,
-    pub replaced_workers: Vec<String>,
-    pub winning_output_hash: Option<String>,
-    pub output: Option<OutputView>,
-    /// The cluster's slot when this was read.
-    pub slot: u64,
-    /// Where the job is and what it waits for, in words.
-    pub next: String,
-}
-
-impl JobView {
-    pub async fn load(context: &Context, job: &Job) -> Result<JobView, CliError> {
-        let chain = |error| context.chain(error);
-        let results = context.client.committee_results(job).await.map_err(chain)?;
-        let output = context.client.output_availability(&job.job_id).await.map_err(chain)?;
-        let slot = context.client.slot().await.map_err(chain)?;
-        Ok(JobView::new(job, &results, output.as_ref(), slot))
-    }
-
-    pub fn new(
-        job: &Job,
-        results: &[(Address, Option<JobResult>)],
-        output: Option<&OutputAvailability>,
-        slot: u64,
-    ) -> JobView {
-        let quorum_reached = job.quorum_reached_slot.get() > 0;
-        let mut timeline = vec![Stage {
-            stage: "posted",
-            slot: Some(job.created_slot.get()),
-            detail: format!("escrow {}", sol(job.escrow_lamports.get())),
-        }];
-        if job.seed_set.get() {
-            timeline.push(Stage { stage: "seeded", slot: None, detail: "committee-selection seed set".into() });
-        }
-        if job.assigned_count > 0 {
-            timeline.push(Stage {
-                stage: "assigned",
-                slot: Some(job.assigned_slot.get()),
-                detail: format!(
-                    "committee of {} (quorum {}), results due by slot {}",
-                    job.committee_size,
-                    job.quorum,
-                    job.deadline_slot.get()
-                ),
-            });
-        }
-        if quorum_reached {
-            timeline.push(Stage {
-                stage: "quorum_reached",
-                slot: Some(job.quorum_reached_slot.get()),
-                detail: format!(
-                    "on output {}; output due by slot {}",
-                    hex::encode(job.winning_output_hash),
-                    job.da_deadline_slot.get()
-                ),
-            });
-        }
-        if let Some(output) = output {
-            timeline.push(Stage {
-                stage: "output_declared",
-                slot: Some(output.published_slot.get()),
-                detail: format!("by {}", output.publisher),
-            });
-        }
-        if (0..usize::from(job.assigned_count)).any(|index| job.is_da_failed(index)) {
-            timeline.push(Stage {
-                stage: "output_not_declared",
-                slot: None,
-                detail: "the winners never declared the output: penalized, the job reopened for a new quorum".into(),
-            });
-        }
-        match job.status() {
-            Ok(JobStatus::Finalized) => timeline.push(Stage {
-                stage: "finalized",
-                slot: Some(job.ended_slot.get()),
-                detail: "escrow paid to the winners".into(),
-            }),
-            Ok(JobStatus::Cancelled) => timeline.push(Stage {
-                stage: "cancelled",
-                slot: Some(job.ended_slot.get()),
-                detail: "escrow refunded".into(),
-            }),
-            _ => {}
-        }
-        let committee = results
-            .iter()
-            .enumerate()
-            .map(|(index, (worker, result))| MemberView {
-                worker: worker.to_string(),
-                deadline_slot: job.member_deadline(index),
-                output_hash: result.as_ref().map(|result| hex::encode(result.output_hash)),
-                submitted_slot: result.as_ref().map(|result| result.submitted_slot.get()),
-                winner: quorum_reached
-                    && result.as_ref().is_some_and(|result| result.output_hash == job.winning_output_hash),
-                settled: job.is_settled(index),
-                penalized: job.is_penalized(index),
-                da_failed: job.is_da_failed(index),
-            })
-            .collect();
-        JobView {
-            job_id: hex::encode(job.job_id),
-            job: job_address(job).to_string(),
-            status: status_name(job),
-            client: job.client.to_string(),
-            escrow_lamports: job.escrow_lamports.get(),
-            bundle_hash: hex::encode(job.bundle_hash),
-            runtime_id: hex::encode(job.runtime_id),
-            max_instructions: job.max_instructions.get(),
-            max_memory_bytes: job.max_memory_bytes.get(),
-            committee_size: job.committee_size,
-            quorum: job.quorum,
-            timeline,
-            committee,
-            replaced_workers: job.replaced().iter().map(ToString::to_string).collect(),
-            winning_output_hash: quorum_reached.then(|| hex::encode(job.winning_output_hash)),
-            output: output.map(|output| OutputView {
-                output_hash: hex::encode(output.output_hash),
-                publisher: output.publisher.to_string(),
-                pointer: String::from_utf8_lossy(output.pointer_bytes()).into_owned(),
-                published_slot: output.published_slot.get(),
-            }),
-            slot,
-            next: edgerun_crank::explain(job, results, output, slot),
-        }
-    }
+/// Reads what [`JobView::new`] needs of `job` from the chain.
+pub async fn load_view(context: &Context, job: &Job) -> Result<JobView, CliError> {
+    let chain = |error| context.chain(error);
+    let results = context.client.committee_results(job).await.map_err(chain)?;
+    let output = context.client.output_availability(&job.job_id).await.map_err(chain)?;
+    let slot = context.client.slot().await.map_err(chain)?;
+    Ok(JobView::new(job, &results, output.as_ref(), slot))
 }
 
 impl Report for JobView {

@@ -12,7 +12,6 @@
 //! next and exits non-zero ([`error`]).
 
 pub mod admin;
-pub mod amount;
 pub mod bundle;
 pub mod context;
 pub mod crank;
@@ -28,6 +27,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 pub use context::Context;
+pub use edgerun_sdk::amount;
 pub use error::{CliError, ErrorKind};
 pub use output::{Output, OutputFormat};
 

@@ -8,6 +8,7 @@
 //! - which actions a job's state allows now ([`candidates`]) and why a job is not moving
 //!   ([`explain`]), both read from one judgement of the job ([`judge`]), pure and cheap;
 //! - how each action's instruction is built from the job alone ([`CrankAction::instruction`]);
+//! - a job as people read it ([`view::JobView`]: timeline, committee, output, what it waits for);
 //! - sending: one action ([`crank`]) or a bounded pass over every job ([`once`]) ([`run`]);
 //! - the crank as a long-running service that sends each action at the first slot it becomes
 //!   valid ([`service`]), with its `/health` and Prometheus `/metrics`.
@@ -20,6 +21,7 @@ pub mod action;
 pub mod judge;
 pub mod run;
 pub mod service;
+pub mod view;
 
 pub use action::CrankAction;
 pub use judge::{candidates, explain, next_change};

@@ -3,6 +3,7 @@
 //! re-declare them.
 
 pub mod accounts;
+pub mod amount;
 pub mod attestation;
 pub mod bundle;
 #[cfg(feature = "client")]
@@ -11,6 +12,8 @@ pub mod config_params;
 pub mod events;
 pub mod instructions;
 pub mod pda;
+#[cfg(feature = "scheduler-client")]
+pub mod scheduler_api;
 pub mod selection;
 pub mod storage;
 pub mod storage_auth;

@@ -432,7 +432,44 @@ impl<B: ChainBackend> EdgerunClient<B> {
             u32::try_from(units.saturating_add(margin)).unwrap_or(u32::MAX).min(MAX_COMPUTE_UNIT_LIMIT)
         });
         let transaction = sign(compute_unit_limit)?;
-        let signature = transaction.signatures[0];
+        self.submit(&transaction, &programs, compute_unit_limit).await
+    }
+
+    /// Relays a transaction someone else signed: simulated first (a refusal comes back by name
+    /// and nothing is sent), then sent and confirmed like [`send`](Self::send). Its compute-unit
+    /// limit is whatever its signer set (the runtime's default without a compute-budget
+    /// instruction): a signed transaction cannot be changed.
+    pub async fn send_signed(&self, transaction: &Transaction) -> Result<SendReceipt, ClientError> {
+        let message = &transaction.message;
+        let programs: Vec<Address> = message
+            .instructions
+            .iter()
+            .map(|instruction| {
+                message.account_keys.get(usize::from(instruction.program_id_index)).copied().unwrap_or_default()
+            })
+            .collect();
+        let backend_error = |(error, attempts)| client_error(error, attempts, &programs);
+        let simulation = self
+            .with_retry("simulateTransaction", || self.backend.simulate(transaction))
+            .await
+            .map_err(backend_error)?;
+        if let Err(error) = simulation.result {
+            return Err(ClientError::Transaction(Box::new(TransactionFailure::new(error, &programs, simulation.logs))));
+        }
+        self.submit(transaction, &programs, compute_unit_limit_of(transaction)).await
+    }
+
+    /// Sends a signed transaction whose simulation passed, waits for its confirmation and reads
+    /// its logs. `programs` are its instructions' programs, in order (to name a failure).
+    async fn submit(
+        &self,
+        transaction: &Transaction,
+        programs: &[Address],
+        compute_unit_limit: u32,
+    ) -> Result<SendReceipt, ClientError> {
+        let failed = |error, logs| ClientError::Transaction(Box::new(TransactionFailure::new(error, programs, logs)));
+        let backend_error = |(error, attempts)| client_error(error, attempts, programs);
+        let signature = transaction.signatures.first().copied().unwrap_or_default();
 
         // Resending the same signed transaction is idempotent; if an attempt that looked lost
         // in transport did land, the node's preflight answers `AlreadyProcessed`.
@@ -440,7 +477,7 @@ impl<B: ChainBackend> EdgerunClient<B> {
         let sent = self
             .with_retry("sendTransaction", || {
                 sends += 1;
-                self.backend.send(&transaction)
+                self.backend.send(transaction)
             })
             .await;
         match sent {
@@ -479,6 +516,26 @@ impl<B: ChainBackend> EdgerunClient<B> {
             tokio::time::sleep(self.config.confirm_poll_interval).await;
         }
     }
+}
+
+/// The compute-unit limit a signed transaction runs under: its `SetComputeUnitLimit`, else the
+/// runtime's default (200,000 per instruction that is not a compute-budget one, at most
+/// [`MAX_COMPUTE_UNIT_LIMIT`]).
+fn compute_unit_limit_of(transaction: &Transaction) -> u32 {
+    let message = &transaction.message;
+    let mut others = 0u32;
+    for instruction in &message.instructions {
+        let program = message.account_keys.get(usize::from(instruction.program_id_index));
+        if program == Some(&solana_compute_budget_interface::ID) {
+            // `SetComputeUnitLimit` is tag 2 followed by the limit, u32 LE.
+            if let [2, a, b, c, d] = instruction.data[..] {
+                return u32::from_le_bytes([a, b, c, d]).min(MAX_COMPUTE_UNIT_LIMIT);
+            }
+        } else {
+            others += 1;
+        }
+    }
+    others.saturating_mul(200_000).min(MAX_COMPUTE_UNIT_LIMIT)
 }
 
 fn client_error(error: BackendError, attempts: usize, programs: &[Address]) -> ClientError {

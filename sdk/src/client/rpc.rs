@@ -53,6 +53,31 @@ impl RpcBackend {
         RpcBackend { client, commitment: config.commitment }
     }
 
+    /// The websocket URL the Solana CLI derives from an RPC URL: same host, `ws(s)`, port + 1 when
+    /// a port is given (8899 → 8900). What every service and the CLI subscribe to unless told
+    /// otherwise.
+    pub fn websocket_url(rpc_url: &str) -> String {
+        let (scheme, rest) = match rpc_url.split_once("://") {
+            Some(("https", rest)) => ("wss", rest),
+            Some((_, rest)) => ("ws", rest),
+            None => ("ws", rpc_url),
+        };
+        let (authority, path) = rest.split_once('/').map_or((rest, ""), |(authority, path)| (authority, path));
+        let authority = match authority.rsplit_once(':') {
+            // `[::1]` alone splits into "[:" and "1]", whose "port" does not parse: left as is.
+            Some((host, port)) => match port.parse::<u16>() {
+                Ok(port) => format!("{host}:{}", port.saturating_add(1)),
+                Err(_) => authority.to_string(),
+            },
+            None => authority.to_string(),
+        };
+        if path.is_empty() {
+            format!("{scheme}://{authority}")
+        } else {
+            format!("{scheme}://{authority}/{path}")
+        }
+    }
+
     /// The underlying client, for what neither the trait nor [`call`](Self::call) covers.
     pub fn rpc_client(&self) -> &RpcClient {
         &self.client
@@ -230,5 +255,21 @@ impl ChainBackend for RpcBackend {
 
     async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
         self.client.request_airdrop(to, lamports).await.map_err(classify)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RpcBackend;
+
+    #[test]
+    fn websocket_url_follows_the_solana_cli() {
+        assert_eq!(RpcBackend::websocket_url("http://127.0.0.1:8899"), "ws://127.0.0.1:8900");
+        assert_eq!(RpcBackend::websocket_url("https://api.devnet.solana.com"), "wss://api.devnet.solana.com");
+        assert_eq!(
+            RpcBackend::websocket_url("https://rpc.example.com:443/key/abc"),
+            "wss://rpc.example.com:444/key/abc"
+        );
+        assert_eq!(RpcBackend::websocket_url("http://[::1]"), "ws://[::1]");
     }
 }

@@ -73,7 +73,9 @@ impl StorageClient {
         self
     }
 
-    fn url(&self, kind: BlobKind, hash: &ContentHash) -> String {
+    /// Where the object `hash` of `kind` is served: `{base_url}/{kind}/{hash}` (e.g. the pointer a
+    /// winner declares for an output).
+    pub fn object_url(&self, kind: BlobKind, hash: &ContentHash) -> String {
         format!("{}/{kind}/{hash}", self.base_url)
     }
 
@@ -102,7 +104,7 @@ impl StorageClient {
         hash: &ContentHash,
         body: reqwest::Body,
     ) -> Result<PutResponse, StorageError> {
-        let mut request = self.http.put(self.url(kind, hash)).body(body);
+        let mut request = self.http.put(self.object_url(kind, hash)).body(body);
         if let Some(key) = &self.signer {
             for (name, value) in signed_write_headers(key, "PUT", &format!("/{kind}/{hash}"), &hash.0) {
                 request = request.header(name, value);
@@ -127,7 +129,7 @@ impl StorageClient {
 
     /// Fetches an object and checks that it hashes to its name.
     pub async fn get(&self, kind: BlobKind, hash: &ContentHash) -> Result<Bytes, StorageError> {
-        let response = self.http.get(self.url(kind, hash)).send().await?;
+        let response = self.http.get(self.object_url(kind, hash)).send().await?;
         if !response.status().is_success() {
             return Err(rejection(response).await);
         }
@@ -153,9 +155,19 @@ impl StorageClient {
         Ok(Bytes::from(body))
     }
 
+    /// Whether the gateway answers its `/health` with a success within `timeout`.
+    pub async fn health(&self, timeout: std::time::Duration) -> Result<(), StorageError> {
+        let response = self.http.get(format!("{}/health", self.base_url)).timeout(timeout).send().await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(rejection(response).await)
+        }
+    }
+
     /// Whether the gateway holds the object (a HEAD request).
     pub async fn exists(&self, kind: BlobKind, hash: &ContentHash) -> Result<bool, StorageError> {
-        let response = self.http.head(self.url(kind, hash)).send().await?;
+        let response = self.http.head(self.object_url(kind, hash)).send().await?;
         match response.status() {
             status if status.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
