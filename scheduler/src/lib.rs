@@ -2,6 +2,15 @@
 //! replacement of silent workers. Trusted for liveness only: it never holds a customer's key or
 //! funds, and everything it decides is re-derived from the chain, so a restart (or a `kill -9`)
 //! never seeds or assigns a job twice and never skips one.
+//!
+//! - [`engine`]: seeds and assigns posted jobs (one transaction when it holds both authorities),
+//!   replaces silent members, keeps the picture the API answers from;
+//! - [`eligibility`]: which workers may be assigned and why not (stake, jailing);
+//! - [`api`]: the HTTP API (`/v1/...`, `/health`, `/metrics`, `/openapi.json`);
+//! - [`service`]: the daemon around both (`edgerun-scheduler`), with graceful shutdown.
 
+pub mod api;
 pub mod eligibility;
+pub mod engine;
 pub mod metrics;
+pub mod service;

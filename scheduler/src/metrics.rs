@@ -54,6 +54,20 @@ impl Metrics {
         Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests }
     }
 
+    /// Sets the `jobs` gauge from every job on chain.
+    pub fn observe_jobs(&self, jobs: &[(solana_address::Address, edgerun::state::Job)]) {
+        let mut counts = std::collections::BTreeMap::new();
+        for status in edgerun::state::JobStatus::ALL {
+            counts.insert(edgerun_crank::view::status_label(status), 0i64);
+        }
+        for (_, job) in jobs {
+            *counts.entry(edgerun_crank::view::status_name(job)).or_default() += 1;
+        }
+        for (stage, count) in counts {
+            self.jobs.with_label_values(&[stage]).set(count);
+        }
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
         let mut buffer = Vec::new();

@@ -1,0 +1,499 @@
+//! `/v1/jobs` and `/v1/transactions`: submitting a job (the customer signs), relaying what the
+//! customer signed, a job's view and its live events, and job listings.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{Job, JobStatus};
+use edgerun_crank::view::{status_label, status_name, JobView};
+use edgerun_sdk::bundle::{bundle_hash, Bundle};
+use edgerun_sdk::client::{ChainBackend, ClientError};
+use edgerun_sdk::scheduler_api::{RelayRequest, RelayResponse, SubmitJobRequest, SubmitJobResponse};
+use edgerun_sdk::storage::ContentHash;
+use edgerun_sdk::{instructions as ix, pda};
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+use solana_address::Address;
+use solana_message::Message;
+use solana_transaction::Transaction;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::engine::Engine;
+
+// ----- POST /v1/jobs -----
+
+/// Stores the bundle, then answers the unsigned `post_job` transaction for the customer to sign.
+#[utoipa::path(post, path = "/v1/jobs", request_body = SubmitJobRequest, responses(
+    (status = 200, description = "Bundle stored; the transaction to sign", body = SubmitJobResponse),
+    (status = 400, description = "Malformed request, key, bundle or hash", body = super::ErrorResponse),
+    (status = 404, description = "No bundle with that hash in the gateway", body = super::ErrorResponse),
+    (status = 422, description = "The network would refuse this job (escrow, limits, runtime, module, balance)", body = super::ErrorResponse),
+    (status = 503, description = "The cluster or the gateway does not answer", body = super::ErrorResponse),
+))]
+pub async fn submit_job<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    request: Result<Json<SubmitJobRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<SubmitJobResponse>, ApiError> {
+    let Json(request) = request?;
+    let client: Address = request
+        .client
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid_client", "`client` is not a base58 public key"))?;
+
+    // The bundle: bytes from the request, or from the gateway by hash (verified there).
+    let (bytes, from_request) = match (&request.bundle, &request.bundle_hash) {
+        (Some(encoded), None) => {
+            let bytes = BASE64.decode(encoded).map_err(|error| {
+                ApiError::bad_request("invalid_bundle_encoding", format!("`bundle` is not base64: {error}"))
+            })?;
+            (bytes, true)
+        }
+        (None, Some(hash)) => {
+            let hash = parse_hash(hash)
+                .ok_or_else(|| ApiError::bad_request("invalid_bundle_hash", "`bundle_hash` must be 64 hex digits"))?;
+            let bytes = state.storage.get_bundle(&ContentHash(hash)).await.map_err(ApiError::storage)?;
+            (bytes.to_vec(), false)
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request("bundle_twice", "give either `bundle` or `bundle_hash`, not both"))
+        }
+        (None, None) => return Err(ApiError::bad_request("missing_bundle", "give `bundle` (base64) or `bundle_hash`")),
+    };
+    let bundle = Bundle::decode(&bytes)
+        .map_err(|error| ApiError::bad_request("invalid_bundle", format!("the bundle does not decode: {error}")))?;
+    let hash = bundle_hash(&bytes);
+    let limits = bundle.limits;
+    if request.max_instructions.is_some_and(|wanted| wanted != limits.max_instructions)
+        || request.max_memory_bytes.is_some_and(|wanted| wanted != limits.max_memory_bytes)
+    {
+        return Err(ApiError::bad_request(
+            "limits_mismatch",
+            format!(
+                "the bundle's limits are {} instructions and {} bytes of memory, not the ones requested",
+                limits.max_instructions, limits.max_memory_bytes
+            ),
+        ));
+    }
+    check_job(&state.engine, &client, &bundle, request.escrow_lamports).await?;
+
+    let stored = if from_request {
+        let put = state.storage.put_bundle(bytes).await.map_err(ApiError::storage)?;
+        if put.hash != hex::encode(hash) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_GATEWAY,
+                "gateway_hash_mismatch",
+                format!("the gateway stored the bundle as {}, not as its hash {}", put.hash, hex::encode(hash)),
+            ));
+        }
+        put.created
+    } else {
+        false
+    };
+
+    let nonce = request.nonce.unwrap_or_else(now_nanos);
+    let job_id = edgerun::digest::job_id(client.as_array(), &hash, nonce);
+    let args = PostJobArgs {
+        job_id,
+        nonce,
+        bundle_hash: hash,
+        runtime_id: bundle.runtime_id,
+        escrow_lamports: request.escrow_lamports,
+        max_memory_bytes: limits.max_memory_bytes,
+        max_instructions: limits.max_instructions,
+        runtime_proof: Vec::new(),
+    };
+    let client_chain = state.engine.client();
+    let blockhash = client_chain
+        .backend()
+        .latest_blockhash()
+        .await
+        .map_err(|error| ApiError::chain(ClientError::Transport { attempts: 1, message: error.to_string() }))?;
+    let message = Message::new_with_blockhash(&[ix::post_job(&client, args)], Some(&client), &blockhash);
+    let transaction = Transaction::new_unsigned(message);
+    let encoded = bincode::serialize(&transaction)
+        .map_err(|error| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "encoding", error.to_string()))?;
+    Ok(Json(SubmitJobResponse {
+        job_id: hex::encode(job_id),
+        job: pda::job_address(&job_id).to_string(),
+        bundle_hash: hex::encode(hash),
+        bundle_newly_stored: stored,
+        escrow_lamports: request.escrow_lamports,
+        max_instructions: limits.max_instructions,
+        max_memory_bytes: limits.max_memory_bytes,
+        nonce,
+        transaction: BASE64.encode(encoded),
+        blockhash: blockhash.to_string(),
+    }))
+}
+
+/// What the program (or every worker) would refuse, said before anything is stored.
+async fn check_job<B: ChainBackend>(
+    engine: &Engine<B>,
+    client: &Address,
+    bundle: &Bundle,
+    escrow: u64,
+) -> Result<(), ApiError> {
+    let unprocessable =
+        |code, message: String| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message);
+    if bundle.runtime_id != edgerun_worker::runtime_id() {
+        return Err(unprocessable(
+            "runtime_mismatch",
+            format!(
+                "the bundle names runtime {}, the workers run {}; rebuild it with `edgerun bundle build`",
+                hex::encode(bundle.runtime_id),
+                hex::encode(edgerun_worker::runtime_id())
+            ),
+        ));
+    }
+    let module = edgerun_worker::validate::validate_module(&bundle.wasm).map_err(|code| {
+        unprocessable(
+            "guest_contract",
+            format!("the module breaks the guest contract: every worker would end the job with {code}"),
+        )
+    })?;
+    module.check_memory_cap(bundle.limits.max_memory_bytes).map_err(|code| {
+        unprocessable("guest_contract", format!("the module's declared memory exceeds the job's limit: {code}"))
+    })?;
+    let config = engine.client().global_config().await.map_err(ApiError::chain)?;
+    if config.paused.get() {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "protocol_paused",
+            "the network is paused",
+        ));
+    }
+    if config.allowed_runtime_root != [0u8; 32] {
+        return Err(unprocessable(
+            "runtime_restricted",
+            "this network only accepts jobs with a runtime proof, which this API does not build".into(),
+        ));
+    }
+    if bundle.limits.max_instructions > config.max_instructions.get()
+        || bundle.limits.max_memory_bytes > config.max_memory_bytes.get()
+    {
+        return Err(unprocessable(
+            "limits_exceed_network",
+            format!(
+                "the bundle's limits ({} instructions, {} bytes) exceed this network's ({} instructions, {} bytes)",
+                bundle.limits.max_instructions,
+                bundle.limits.max_memory_bytes,
+                config.max_instructions.get(),
+                config.max_memory_bytes.get()
+            ),
+        ));
+    }
+    if escrow < config.min_escrow_lamports.get() {
+        return Err(unprocessable(
+            "escrow_below_minimum",
+            format!(
+                "an escrow of {escrow} lamports is below this network's minimum of {}",
+                config.min_escrow_lamports.get()
+            ),
+        ));
+    }
+    let balance = engine.client().balance(client).await.map_err(ApiError::chain)?;
+    if balance < escrow {
+        return Err(unprocessable(
+            "insufficient_balance",
+            format!("{client} has {balance} lamports, less than the escrow of {escrow} (plus the job account's rent and fees)"),
+        ));
+    }
+    Ok(())
+}
+
+fn now_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn parse_hash(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 {
+        return None;
+    }
+    hex::decode(text).ok()?.try_into().ok()
+}
+
+// ----- POST /v1/transactions -----
+
+/// Relays a signed Edgerun transaction: simulated first (a refusal comes back with the
+/// program's error by name and nothing is sent), then sent and confirmed.
+#[utoipa::path(post, path = "/v1/transactions", request_body = RelayRequest, responses(
+    (status = 200, description = "Confirmed", body = RelayResponse),
+    (status = 400, description = "Not a signed transaction, or not an Edgerun one", body = super::ErrorResponse),
+    (status = 422, description = "Refused by the program or the runtime; `program_error` names why", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
+    (status = 504, description = "Sent but not confirmed in time", body = super::ErrorResponse),
+))]
+pub async fn relay_transaction<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    request: Result<Json<RelayRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<RelayResponse>, ApiError> {
+    let Json(request) = request?;
+    let bytes = BASE64.decode(&request.transaction).map_err(|error| {
+        ApiError::bad_request("invalid_transaction", format!("`transaction` is not base64: {error}"))
+    })?;
+    let transaction: Transaction = bincode::deserialize(&bytes)
+        .map_err(|_| ApiError::bad_request("invalid_transaction", "`transaction` is not a bincode transaction"))?;
+    let message = &transaction.message;
+    if message.instructions.is_empty() {
+        return Err(ApiError::bad_request("invalid_transaction", "the transaction has no instruction"));
+    }
+    for instruction in &message.instructions {
+        let program = message.account_keys.get(usize::from(instruction.program_id_index));
+        if program != Some(&edgerun::ID) && program != Some(&solana_compute_budget_interface::ID) {
+            return Err(ApiError::bad_request(
+                "not_an_edgerun_transaction",
+                "only transactions of Edgerun instructions are relayed; send others to an RPC node",
+            ));
+        }
+    }
+    if transaction.verify().is_err() {
+        return Err(ApiError::bad_request(
+            "unsigned_transaction",
+            "the transaction is not signed by every key it needs (sign the message as answered by POST /v1/jobs)",
+        ));
+    }
+    let receipt = state.engine.client().send_signed(&transaction).await.map_err(ApiError::chain)?;
+    state.engine.metrics().transactions.with_label_values(&["relay", "sent"]).inc();
+    Ok(Json(RelayResponse { signature: receipt.signature.to_string(), slot: receipt.slot }))
+}
+
+// ----- GET /v1/jobs/{id} -----
+
+/// The job, by id (64 hex digits) or account address; 404 when it does not exist (or was
+/// closed after its retention window).
+async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &str) -> Result<Job, ApiError> {
+    let address = match parse_hash(reference) {
+        Some(job_id) => pda::job_address(&job_id),
+        None => reference.parse::<Address>().map_err(|_| {
+            ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
+        })?,
+    };
+    engine
+        .client()
+        .account::<Job>(&address)
+        .await
+        .map_err(|error| match error {
+            ClientError::Decode(_) => ApiError::not_found("job_not_found", format!("{reference} is not a job account")),
+            other => ApiError::chain(other),
+        })?
+        .ok_or_else(|| ApiError::not_found("job_not_found", format!("no job {reference} (never posted, or closed)")))
+}
+
+/// The job's view with the scheduler's own reason when it could not form a committee.
+pub async fn job_view<B: ChainBackend>(engine: &Engine<B>, job: &Job) -> Result<JobView, ClientError> {
+    let client = engine.client();
+    let results = client.committee_results(job).await?;
+    let output = client.output_availability(&job.job_id).await?;
+    let slot = client.slot().await?;
+    let mut view = JobView::new(job, &results, output.as_ref(), slot);
+    if matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
+        if let Some(reason) = engine.stuck_reason(&job.job_id) {
+            view.next = format!("not assigned: {reason}");
+        }
+    }
+    Ok(view)
+}
+
+/// A job's stages, committee, each member's submission, quorum, output, and why it is not
+/// moving.
+#[utoipa::path(get, path = "/v1/jobs/{id}",
+    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
+    responses(
+        (status = 200, description = "The job", body = edgerun_crank::view::JobView),
+        (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
+        (status = 404, description = "No such job", body = super::ErrorResponse),
+    ))]
+pub async fn get_job<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    Path(id): Path<String>,
+) -> Result<Json<JobView>, ApiError> {
+    let job = find_job(&state.engine, &id).await?;
+    Ok(Json(job_view(&state.engine, &job).await.map_err(ApiError::chain)?))
+}
+
+// ----- GET /v1/jobs/{id}/events -----
+
+/// Longest pause between two events (the job is re-read then even without a notification).
+const EVENT_REFRESH: Duration = Duration::from_secs(5);
+
+/// Server-sent events: `job` (the job's view) now and at every change, until the job ends or
+/// is closed (`closed`).
+#[utoipa::path(get, path = "/v1/jobs/{id}/events",
+    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
+    responses(
+        (status = 200, description = "text/event-stream of `job` events (JobView as JSON)", content_type = "text/event-stream"),
+        (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
+        (status = 404, description = "No such job", body = super::ErrorResponse),
+    ))]
+pub async fn job_events<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let job = find_job(&state.engine, &id).await?;
+    let job_id = job.job_id;
+    let mut changes = state.engine.changes();
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(16);
+    let engine = std::sync::Arc::clone(&state.engine);
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut last = String::new();
+        loop {
+            let (event, ended) = match engine.client().job(&job_id).await {
+                Ok(Some(job)) => match job_view(&engine, &job).await {
+                    Ok(view) => {
+                        let ended = matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled));
+                        let data = serde_json::to_string(&view).unwrap_or_default();
+                        // The slot moves every read; an event is sent when anything else did.
+                        let key = serde_json::to_string(&(&view.status, &view.timeline, &view.committee, &view.next))
+                            .unwrap_or_default();
+                        if key == last {
+                            (None, ended)
+                        } else {
+                            last = key;
+                            (Some(Event::default().event("job").data(data)), ended)
+                        }
+                    }
+                    Err(_) => (None, false),
+                },
+                Ok(None) => (Some(Event::default().event("closed").data(hex::encode(job_id))), true),
+                Err(_) => (None, false),
+            };
+            if let Some(event) = event {
+                if sender.send(event).await.is_err() {
+                    return;
+                }
+            }
+            if ended {
+                return;
+            }
+            // Wait for a change of this job, the refresh period, or shutdown.
+            let wait = async {
+                loop {
+                    match changes.recv().await {
+                        Ok(change) if change.job_id == job_id => return,
+                        Ok(_) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                }
+            };
+            tokio::select! {
+                () = wait => {}
+                () = tokio::time::sleep(EVENT_REFRESH) => {}
+                () = shutdown.cancelled() => return,
+                () = sender.closed() => return,
+            }
+        }
+    });
+    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+// ----- GET /v1/jobs -----
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only jobs of this customer (base58).
+    pub client: Option<String>,
+    /// Only jobs in this status: posted, seeded, assigned, awaiting_da, finalized, cancelled.
+    pub status: Option<String>,
+    /// At most this many, newest first (default 100, at most 1000).
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobRow {
+    pub job_id: String,
+    pub job: String,
+    pub status: String,
+    pub client: String,
+    pub escrow_lamports: u64,
+    pub created_slot: u64,
+    pub committee_size: u8,
+    pub quorum: u8,
+    pub committee: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobList {
+    pub jobs: Vec<JobRow>,
+    /// Jobs that matched, before `limit`.
+    pub total: usize,
+}
+
+/// Jobs on chain, newest first.
+#[utoipa::path(get, path = "/v1/jobs", params(ListQuery), responses(
+    (status = 200, description = "The jobs", body = JobList),
+    (status = 400, description = "Bad filter", body = super::ErrorResponse),
+))]
+pub async fn list_jobs<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<JobList>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(ApiError::bad_request("invalid_limit", "`limit` is from 1 to 1000"));
+    }
+    let status = match &query.status {
+        Some(name) => {
+            Some(JobStatus::ALL.into_iter().find(|status| status_label(*status) == name).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_status",
+                    "`status` is one of posted, seeded, assigned, awaiting_da, finalized, cancelled",
+                )
+            })?)
+        }
+        None => None,
+    };
+    let client_filter = match &query.client {
+        Some(text) => Some(
+            text.parse::<Address>()
+                .map_err(|_| ApiError::bad_request("invalid_client", "`client` is not a base58 public key"))?,
+        ),
+        None => None,
+    };
+    let chain = state.engine.client();
+    let mut jobs = match (client_filter, status) {
+        (Some(client), _) => chain.jobs_by_client(&client).await,
+        (None, Some(status)) => chain.jobs_by_status(status).await,
+        (None, None) => chain.jobs().await,
+    }
+    .map_err(ApiError::chain)?;
+    if let Some(status) = status {
+        jobs.retain(|(_, job)| job.status() == Ok(status));
+    }
+    jobs.sort_by_key(|(_, job)| std::cmp::Reverse((job.created_slot.get(), job.job_id)));
+    let total = jobs.len();
+    let jobs = jobs
+        .into_iter()
+        .take(limit)
+        .map(|(address, job)| JobRow {
+            job_id: hex::encode(job.job_id),
+            job: address.to_string(),
+            status: status_name(&job).to_string(),
+            client: job.client.to_string(),
+            escrow_lamports: job.escrow_lamports.get(),
+            created_slot: job.created_slot.get(),
+            committee_size: job.committee_size,
+            quorum: job.quorum,
+            committee: job.committee().iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    Ok(Json(JobList { jobs, total }))
+}

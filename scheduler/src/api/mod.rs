@@ -1,0 +1,154 @@
+//! The scheduler's HTTP API: job submission for customers who do not run a node, job and worker
+//! views, live job events, health and metrics. [`router`] builds the whole [`Router`] from an
+//! [`AppState`], so tests drive it in-process (`tower::ServiceExt::oneshot`) exactly as a
+//! server does.
+//!
+//! The scheduler never holds a customer's key or funds: `POST /v1/jobs` answers an *unsigned*
+//! `post_job` transaction that the customer signs, and `POST /v1/transactions` relays what the
+//! customer signed (Edgerun instructions only), simulating it first.
+
+pub mod error;
+pub mod jobs;
+pub mod workers;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
+use edgerun_sdk::client::ChainBackend;
+use edgerun_sdk::storage::StorageClient;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::engine::Engine;
+
+pub use edgerun_sdk::scheduler_api::ErrorResponse;
+pub use error::ApiError;
+
+/// What every handler reads.
+pub struct AppState<B: ChainBackend> {
+    pub engine: Arc<Engine<B>>,
+    /// The gateway bundles are stored in (writes signed with the scheduler's key).
+    pub storage: StorageClient,
+    /// The gateway's base URL, as given (for `/health` and output links).
+    pub storage_url: String,
+    /// Cancelled at shutdown: ends the event streams, so the server can drain.
+    pub shutdown: CancellationToken,
+}
+
+impl<B: ChainBackend> Clone for AppState<B> {
+    fn clone(&self) -> Self {
+        AppState {
+            engine: Arc::clone(&self.engine),
+            storage: self.storage.clone(),
+            storage_url: self.storage_url.clone(),
+            shutdown: self.shutdown.clone(),
+        }
+    }
+}
+
+/// Largest request body: a whole bundle, base64-encoded, in JSON.
+pub const MAX_REQUEST_BYTES: usize = MAX_BUNDLE_BYTES / 3 * 4 + 64 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Edgerun scheduler API",
+        description = "Submit jobs (the customer signs; the scheduler never holds a customer's key or funds), \
+                       follow them, and see which workers may be assigned."
+    ),
+    paths(
+        jobs::submit_job,
+        jobs::relay_transaction,
+        jobs::get_job,
+        jobs::job_events,
+        jobs::list_jobs,
+        workers::list_workers,
+        health,
+    ),
+    components(schemas(
+        ErrorResponse,
+        edgerun_sdk::scheduler_api::SubmitJobRequest,
+        edgerun_sdk::scheduler_api::SubmitJobResponse,
+        edgerun_sdk::scheduler_api::RelayRequest,
+        edgerun_sdk::scheduler_api::RelayResponse,
+        jobs::JobRow,
+        jobs::JobList,
+        workers::WorkerList,
+        workers::WorkerRow,
+        HealthReport,
+    ))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, as served at `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole API.
+pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
+    Router::new()
+        .route("/v1/jobs", post(jobs::submit_job::<B>).get(jobs::list_jobs::<B>))
+        .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
+        .route("/v1/jobs/{id}/events", get(jobs::job_events::<B>))
+        .route("/v1/transactions", post(jobs::relay_transaction::<B>))
+        .route("/v1/workers", get(workers::list_workers::<B>))
+        .route("/health", get(health::<B>))
+        .route("/metrics", get(metrics::<B>))
+        .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .fallback(|| async { ApiError::not_found("no_such_route", "no such route; see /openapi.json") })
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests::<B>))
+        .with_state(state)
+}
+
+/// Counts every answer by route and status.
+async fn count_requests<B: ChainBackend>(State(state): State<AppState<B>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |path| path.as_str().to_string());
+    let response = next.run(request).await;
+    state.engine.metrics().http_requests.with_label_values(&[&route, response.status().as_str()]).inc();
+    response
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HealthReport {
+    /// `ok` when both the cluster and the gateway answer, else `degraded`.
+    pub status: &'static str,
+    pub chain: bool,
+    /// The cluster's slot, when it answered.
+    pub slot: Option<u64>,
+    pub gateway: bool,
+}
+
+/// Longest a health probe waits for the cluster or the gateway.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// 200 only when the cluster and the gateway both answer.
+#[utoipa::path(get, path = "/health", responses(
+    (status = 200, description = "The cluster and the gateway answer", body = HealthReport),
+    (status = 503, description = "One of them does not", body = HealthReport),
+))]
+pub async fn health<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
+    let slot =
+        tokio::time::timeout(HEALTH_TIMEOUT, state.engine.client().backend().slot()).await.ok().and_then(Result::ok);
+    let gateway = state.storage.health(HEALTH_TIMEOUT).await.is_ok();
+    let healthy = slot.is_some() && gateway;
+    let report = HealthReport { status: if healthy { "ok" } else { "degraded" }, chain: slot.is_some(), slot, gateway };
+    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(report)).into_response()
+}
+
+async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.engine.metrics().render()).into_response()
+}

@@ -1,0 +1,118 @@
+//! `GET /v1/workers`: every registered worker with its record and whether the scheduler would
+//! assign it now, and why not.
+
+use axum::extract::{Query, State};
+use axum::Json;
+use edgerun_sdk::client::ChainBackend;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::eligibility::Eligibility;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WorkersQuery {
+    /// Judge eligibility for this stake lock (lamports); default: the network's minimum worker
+    /// stake, the smallest lock any job takes.
+    pub lock_lamports: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerRow {
+    pub worker: String,
+    pub eligible: bool,
+    /// Why not, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Why not, for programs: `inactive`, `insufficient_stake`, `jailed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// Set while jailed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jailed_until_slot: Option<u64>,
+    pub total_stake_lamports: u64,
+    pub locked_stake_lamports: u64,
+    pub unlocked_stake_lamports: u64,
+    pub rewards_earned_lamports: u64,
+    pub slashed_lamports: u64,
+    pub penalized_lamports: u64,
+    pub jobs_assigned: u64,
+    pub jobs_won: u64,
+    pub jobs_slashed: u64,
+    pub jobs_missed: u64,
+    /// Failures among the jobs still on chain (what jailing counts).
+    pub recent_failures: usize,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkerList {
+    pub slot: u64,
+    pub lock_lamports: u64,
+    pub eligible: usize,
+    pub workers: Vec<WorkerRow>,
+}
+
+/// Every registered worker, with eligibility for a lock and the reason when not.
+#[utoipa::path(get, path = "/v1/workers", params(WorkersQuery), responses(
+    (status = 200, description = "The workers", body = WorkerList),
+    (status = 400, description = "Bad query", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
+))]
+pub async fn list_workers<B: ChainBackend>(
+    State(state): State<AppState<B>>,
+    query: Result<Query<WorkersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<WorkerList>, ApiError> {
+    let Query(query) = query?;
+    let lock = query.lock_lamports.unwrap_or_else(|| state.engine.network().min_worker_stake_lamports.get());
+    let survey = state.engine.survey(lock).await.map_err(ApiError::chain)?;
+    let stakes = state.engine.client().workers().await.map_err(ApiError::chain)?;
+    let workers: Vec<WorkerRow> = survey
+        .workers
+        .iter()
+        .filter_map(|judged| {
+            let (_, stake) = stakes.iter().find(|(_, stake)| stake.worker == judged.worker)?;
+            Some(row(judged, stake))
+        })
+        .collect();
+    Ok(Json(WorkerList {
+        slot: survey.slot,
+        lock_lamports: lock,
+        eligible: workers.iter().filter(|worker| worker.eligible).count(),
+        workers,
+    }))
+}
+
+fn row(judged: &Eligibility, stake: &edgerun::state::WorkerStake) -> WorkerRow {
+    use crate::eligibility::Ineligible;
+    let reason_code = judged.ineligible.as_ref().map(|reason| {
+        match reason {
+            Ineligible::Inactive => "inactive",
+            Ineligible::InsufficientStake { .. } => "insufficient_stake",
+            Ineligible::Jailed { .. } => "jailed",
+        }
+        .to_string()
+    });
+    WorkerRow {
+        worker: judged.worker.to_string(),
+        eligible: judged.eligible,
+        reason: judged.ineligible.as_ref().map(Ineligible::describe),
+        reason_code,
+        jailed_until_slot: match judged.ineligible {
+            Some(Ineligible::Jailed { until_slot, .. }) => Some(until_slot),
+            _ => None,
+        },
+        total_stake_lamports: stake.total_stake.get(),
+        locked_stake_lamports: stake.locked_stake.get(),
+        unlocked_stake_lamports: stake.unlocked_stake(),
+        rewards_earned_lamports: stake.rewards_earned.get(),
+        slashed_lamports: stake.slashed_lamports.get(),
+        penalized_lamports: stake.penalized_lamports.get(),
+        jobs_assigned: stake.jobs_assigned.get(),
+        jobs_won: stake.jobs_won.get(),
+        jobs_slashed: stake.jobs_slashed.get(),
+        jobs_missed: stake.jobs_missed.get(),
+        recent_failures: judged.recent_failures.len(),
+    }
+}

@@ -1,0 +1,194 @@
+//! `edgerun-scheduler` as a process: flags, keys, the engine and the HTTP server on one runtime,
+//! stopped gracefully by SIGINT or SIGTERM (the engine finishes the transactions in flight, the
+//! server drains its connections, event streams end).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use ed25519_dalek::SigningKey;
+use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::storage::StorageClient;
+use solana_keypair::{read_keypair_file, Keypair};
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, AppState};
+use crate::eligibility::JailPolicy;
+use crate::engine::{Authorities, Engine, EngineConfig};
+use crate::metrics::Metrics;
+
+/// Edgerun scheduler: seeds and assigns committees to posted jobs, replaces silent workers, and
+/// serves the job-submission API (never holding a customer's key or funds).
+#[derive(Parser, Debug)]
+#[command(name = "edgerun-scheduler", version)]
+pub struct SchedulerArgs {
+    /// The cluster's JSON-RPC URL.
+    #[arg(long, short = 'u', env = "EDGERUN_RPC_URL", default_value = "http://127.0.0.1:8899")]
+    pub url: String,
+    /// Websocket URL for account notifications [default: derived from --url, as the Solana CLI does].
+    #[arg(long, value_name = "URL")]
+    pub ws_url: Option<String>,
+    /// Keypair of both the randomness and the scheduler authority (seed and assignment in one
+    /// transaction).
+    #[arg(long, short = 'k', value_name = "PATH")]
+    pub keypair: Option<PathBuf>,
+    /// Keypair of the randomness authority, when it differs from --keypair.
+    #[arg(long, value_name = "PATH")]
+    pub randomness_keypair: Option<PathBuf>,
+    /// Keypair of the scheduler authority, when it differs from --keypair.
+    #[arg(long, value_name = "PATH")]
+    pub scheduler_keypair: Option<PathBuf>,
+    /// Storage gateway URL (bundles submitted through the API are stored there).
+    #[arg(long, env = "EDGERUN_STORAGE_URL", default_value = "http://127.0.0.1:8090")]
+    pub storage: String,
+    /// Address the HTTP API listens on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Jobs handled at once.
+    #[arg(long, default_value_t = EngineConfig::default().concurrency)]
+    pub concurrency: usize,
+    /// Milliseconds between two full reconciles with the chain.
+    #[arg(long, value_name = "MS", default_value_t = EngineConfig::default().reconcile_interval.as_millis() as u64)]
+    pub reconcile_interval_ms: u64,
+    /// Failures among the jobs on chain at which a worker is jailed (0: never).
+    #[arg(long, default_value_t = JailPolicy::default().max_recent_failures)]
+    pub jail_max_failures: u32,
+    /// Slots a jailed worker stays out after its latest failure.
+    #[arg(long, default_value_t = JailPolicy::default().cooldown_slots)]
+    pub jail_cooldown_slots: u64,
+    /// Never replace silent members (reassign_missing).
+    #[arg(long)]
+    pub no_reassign: bool,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Start(#[from] crate::engine::StartError),
+    #[error("cannot listen on {address}: {error}")]
+    Listen { address: SocketAddr, error: std::io::Error },
+    #[error("the HTTP server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Sets up logging once for the process.
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn read_key(path: &PathBuf, what: &str) -> Result<Keypair, ServiceError> {
+    read_keypair_file(path).map_err(|error| {
+        ServiceError::Usage(format!(
+            "cannot read the {what} keypair {}: {error} (a Solana JSON keypair file, as `solana-keygen new` writes)",
+            path.display()
+        ))
+    })
+}
+
+/// Runs the scheduler until `cancel` (the caller wires signals to it). `ready` receives the
+/// address the API listens on once it does.
+pub async fn run(
+    args: SchedulerArgs,
+    cancel: CancellationToken,
+    ready: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
+) -> Result<(), ServiceError> {
+    let shared = args.keypair.as_ref().map(|path| read_key(path, "authority")).transpose()?;
+    let randomness = match &args.randomness_keypair {
+        Some(path) => Some(read_key(path, "randomness authority")?),
+        None => shared.as_ref().map(|key| key.insecure_clone()),
+    };
+    let scheduler = match &args.scheduler_keypair {
+        Some(path) => Some(read_key(path, "scheduler authority")?),
+        None => shared,
+    };
+    if randomness.is_none() && scheduler.is_none() {
+        return Err(ServiceError::Usage(
+            "no key given: pass --keypair (both authorities) or --randomness-keypair / --scheduler-keypair".into(),
+        ));
+    }
+    let storage_key = scheduler.as_ref().or(randomness.as_ref()).map(|key| SigningKey::from_bytes(key.secret_bytes()));
+    let mut storage = StorageClient::new(&args.storage)
+        .map_err(|error| ServiceError::Usage(format!("--storage {}: {error}", args.storage)))?;
+    if let Some(key) = storage_key {
+        storage = storage.with_signer(key);
+    }
+
+    let backend = RpcBackend::new(args.url.clone(), RpcConfig::default());
+    let client = EdgerunClient::new(backend, ClientConfig::default());
+    let config = EngineConfig {
+        concurrency: args.concurrency.max(1),
+        reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
+        jail: JailPolicy { max_recent_failures: args.jail_max_failures, cooldown_slots: args.jail_cooldown_slots },
+        reassign: !args.no_reassign,
+        ws_url: Some(args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url))),
+    };
+    let engine = Engine::new(client, Authorities { randomness, scheduler }, config, Metrics::new()).await?;
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|error| ServiceError::Listen { address: args.listen, error })?;
+    let address = listener.local_addr().map_err(|error| ServiceError::Listen { address: args.listen, error })?;
+    tracing::info!(%address, rpc = %args.url, storage = %args.storage, "scheduler API listening");
+    if let Some(ready) = ready {
+        let _ = ready.send(address);
+    }
+
+    let state =
+        AppState { engine: Arc::clone(&engine), storage, storage_url: args.storage.clone(), shutdown: cancel.clone() };
+    let engine_task = tokio::spawn(Arc::clone(&engine).run(cancel.clone()));
+    let server = axum::serve(listener, api::router(state)).with_graceful_shutdown({
+        let cancel = cancel.clone();
+        async move { cancel.cancelled().await }
+    });
+    let served = server.await;
+    cancel.cancel();
+    let _ = engine_task.await;
+    tracing::info!("scheduler stopped");
+    served.map_err(ServiceError::Serve)
+}
+
+/// Cancels `cancel` at the first SIGINT or SIGTERM.
+pub fn cancel_on_signals(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot watch SIGTERM; only SIGINT stops the scheduler");
+                    let _ = interrupt.await;
+                    cancel.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = interrupt.await;
+        tracing::info!("stopping: finishing what is in flight");
+        cancel.cancel();
+    });
+}

@@ -1,0 +1,613 @@
+//! The scheduler on a real local network: the embedded surfpool validator (real JSON-RPC and
+//! websocket) with the real `.so`, a real storage gateway, the scheduler's HTTP API served on a
+//! random loopback port, and — for the restart test — `edgerun-scheduler` as its own OS process,
+//! killed with SIGKILL mid-batch.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{Job, JobStatus};
+use edgerun_migrations::local_storage::LocalStorage;
+use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_scheduler::service::{self, LogFormat, SchedulerArgs};
+use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
+use edgerun_sdk::client::{ChainBackend, EdgerunClient, RpcBackend};
+use edgerun_sdk::config_params::localnet_params;
+use edgerun_sdk::scheduler_api::SchedulerApi;
+use edgerun_sdk::{instructions as ix, pda};
+use solana_keypair::{write_keypair_file, Keypair};
+use solana_signer::Signer;
+use tokio_util::sync::CancellationToken;
+
+const SOL: u64 = 1_000_000_000;
+const PATIENCE: Duration = Duration::from_secs(120);
+/// Tier 0 of the default tier table: a committee of 3, quorum 2.
+const ESCROW: u64 = 50_000_000;
+
+/// A guest that writes nothing and exits: the smallest valid job.
+const GUEST: &str = r#"(module
+  (import "edgerun" "input_len" (func $input_len (result i32)))
+  (import "edgerun" "read_input" (func $read_input (param i32 i32 i32) (result i32)))
+  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const 0)))))"#;
+
+struct Network {
+    storage: LocalStorage,
+    localnet: Localnet,
+    client: EdgerunClient<RpcBackend>,
+    authority_file: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Network {
+    /// Validator with the program, config initialized (`authority` holds both the randomness
+    /// and the scheduler roles), gateway; no worker yet.
+    async fn start(challenge_window_slots: u64) -> Network {
+        let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
+            .unwrap_or_else(|error| panic!("{error:#}"));
+        let dir = tempfile::tempdir().unwrap();
+        let localnet = Localnet::start(LocalnetConfig::default()).await.expect("start the validator");
+        let storage =
+            LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0).await.expect("start the gateway");
+        let client = localnet.client();
+        let admin = Keypair::new();
+        client.request_airdrop(&admin.pubkey(), 10 * SOL).await.unwrap();
+        localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).await.expect("deploy");
+        let authority = Keypair::new();
+        client.request_airdrop(&authority.pubkey(), 10 * SOL).await.unwrap();
+        let mut params = localnet_params(&authority.pubkey(), &authority.pubkey());
+        params.challenge_window_slots = challenge_window_slots;
+        params.da_window_slots = challenge_window_slots;
+        client.initialize_config(&admin, params).await.expect("initialize the config");
+        let authority_file = dir.path().join("authority.json");
+        write_keypair_file(&authority, &authority_file).unwrap();
+        Network { storage, localnet, client, authority_file, dir }
+    }
+
+    async fn worker(&self, stake: u64) -> Keypair {
+        let worker = Keypair::new();
+        self.client.request_airdrop(&worker.pubkey(), stake + SOL).await.unwrap();
+        self.client
+            .send(&worker, &[], &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)])
+            .await
+            .expect("register a worker");
+        worker
+    }
+
+    async fn customer(&self) -> Keypair {
+        let customer = Keypair::new();
+        self.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
+        customer
+    }
+
+    fn args(&self, listen: &str, jail_max_failures: u32) -> SchedulerArgs {
+        SchedulerArgs {
+            url: self.localnet.rpc_url().to_string(),
+            ws_url: Some(self.localnet.ws_url().to_string()),
+            keypair: Some(self.authority_file.clone()),
+            randomness_keypair: None,
+            scheduler_keypair: None,
+            storage: self.storage.base_url().to_string(),
+            listen: listen.parse().unwrap(),
+            concurrency: 8,
+            reconcile_interval_ms: 500,
+            jail_max_failures,
+            jail_cooldown_slots: 100_000,
+            no_reassign: true,
+            log_format: LogFormat::Text,
+        }
+    }
+
+    /// The scheduler in this process (its API on a random port); stopped by the token.
+    async fn scheduler(&self, jail_max_failures: u32) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+        let cancel = CancellationToken::new();
+        let (ready, address) = tokio::sync::oneshot::channel();
+        let args = self.args("127.0.0.1:0", jail_max_failures);
+        let task = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { service::run(args, cancel, Some(ready)).await.expect("the scheduler runs") }
+        });
+        (address.await.expect("the API listens"), cancel, task)
+    }
+
+    async fn job(&self, job_id: &[u8; 32]) -> Job {
+        self.client.job(job_id).await.unwrap().expect("the job exists")
+    }
+
+    /// Waits (bounded) until `job_id` is past `Seeded`.
+    async fn wait_assigned(&self, job_id: &[u8; 32]) -> Job {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let job = self.job(job_id).await;
+            if job.assigned_count > 0 {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "job {} not assigned in {PATIENCE:?}", hex::encode(job_id));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Posts a job straight to the chain (the customer's own transaction).
+    async fn post_job(&self, customer: &Keypair, nonce: u64) -> [u8; 32] {
+        let (bytes, bundle) = bundle();
+        let hash = bundle_hash(&bytes);
+        self.storage_client().put_bundle(bytes).await.expect("store the bundle");
+        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
+        let args = PostJobArgs {
+            job_id,
+            nonce,
+            bundle_hash: hash,
+            runtime_id: bundle.runtime_id,
+            escrow_lamports: ESCROW,
+            max_memory_bytes: bundle.limits.max_memory_bytes,
+            max_instructions: bundle.limits.max_instructions,
+            runtime_proof: Vec::new(),
+        };
+        self.client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.expect("post_job");
+        job_id
+    }
+
+    fn storage_client(&self) -> edgerun_sdk::storage::StorageClient {
+        edgerun_sdk::storage::StorageClient::new(self.storage.base_url()).unwrap()
+    }
+}
+
+fn bundle() -> (Vec<u8>, Bundle) {
+    let bundle = Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: wat::parse_str(GUEST).unwrap(),
+        input: Vec::new(),
+        limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
+        meta: None,
+    };
+    (bundle.encode().unwrap(), bundle)
+}
+
+async fn get(http: &reqwest::Client, address: SocketAddr, path: &str) -> (u16, serde_json::Value) {
+    let response = http.get(format!("http://{address}{path}")).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn post(
+    http: &reqwest::Client,
+    address: SocketAddr,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let response = http.post(format!("http://{address}{path}")).json(body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+async fn metrics(http: &reqwest::Client, address: SocketAddr) -> String {
+    http.get(format!("http://{address}/metrics")).send().await.unwrap().text().await.unwrap()
+}
+
+/// The count a Prometheus counter line of `metrics` shows for `labels` (0 when absent).
+fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
+    metrics
+        .lines()
+        .find(|line| line.starts_with(name) && line.contains(labels))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transaction() {
+    let network = Network::start(1_000).await;
+    let workers = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    let (address, cancel, task) = network.scheduler(3).await;
+    let http = reqwest::Client::new();
+
+    // Healthy, documented.
+    let (status, health) = get(&http, address, "/health").await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["status"], "ok");
+    let (_, openapi) = get(&http, address, "/openapi.json").await;
+    for path in ["/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/events", "/v1/transactions", "/v1/workers", "/health"] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from /openapi.json");
+    }
+
+    // The customer submits through the API: the client checks, signs and relays.
+    let customer = network.customer().await;
+    let (bytes, bundle) = bundle();
+    let api = SchedulerApi::new(&format!("http://{address}")).unwrap();
+    let submitted = api.submit(&customer, &bytes, bundle.runtime_id, bundle.limits, ESCROW).await.expect("submit");
+    assert!(submitted.job.bundle_newly_stored);
+    let job_id: [u8; 32] = hex::decode(&submitted.job.job_id).unwrap().try_into().unwrap();
+    assert_eq!(
+        network.storage_client().get_bundle(&edgerun_sdk::storage::ContentHash(bundle_hash(&bytes))).await.unwrap(),
+        bytes
+    );
+
+    let job = network.wait_assigned(&job_id).await;
+    assert_eq!(job.status(), Ok(JobStatus::Assigned));
+    assert!(job.seed_set.get());
+    let committee: Vec<_> = job.committee().to_vec();
+    assert_eq!(committee.len(), 3);
+    for worker in &workers {
+        assert!(committee.contains(&worker.pubkey()));
+    }
+    // One transaction carried both: the only seed or assignment the scheduler sent.
+    let text = metrics(&http, address).await;
+    assert_eq!(
+        counter(
+            &text,
+            "edgerun_scheduler_transactions_total",
+            "instruction=\"set_job_seed+assign_workers\",outcome=\"sent\""
+        ),
+        1,
+        "{text}"
+    );
+    assert_eq!(counter(&text, "edgerun_scheduler_transactions_total", "instruction=\"set_job_seed\""), 0, "{text}");
+    assert_eq!(counter(&text, "edgerun_scheduler_transactions_total", "instruction=\"assign_workers\""), 0, "{text}");
+    assert!(text.contains("edgerun_scheduler_assignment_slots_count 1"), "{text}");
+
+    // The job's view: stages with slots, committee, what it waits for.
+    let (status, view) = get(&http, address, &format!("/v1/jobs/{}", submitted.job.job_id)).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["status"], "assigned");
+    assert_eq!(view["committee"].as_array().unwrap().len(), 3);
+    let stages: Vec<&str> =
+        view["timeline"].as_array().unwrap().iter().map(|stage| stage["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, ["posted", "seeded", "assigned"]);
+    assert!(view["next"].as_str().unwrap().contains("waiting for results"), "{view}");
+    // By account address too.
+    let (status, same) = get(&http, address, &format!("/v1/jobs/{}", pda::job_address(&job_id))).await;
+    assert_eq!(status, 200);
+    assert_eq!(same["job_id"], view["job_id"]);
+
+    // Live events: the first is the job as it is now.
+    let mut events =
+        http.get(format!("http://{address}/v1/jobs/{}/events", submitted.job.job_id)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let mut received = String::new();
+    while !received.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), events.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("open stream");
+        received.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(received.starts_with("event: job\ndata: {"), "{received}");
+    assert!(received.contains("\"status\":\"assigned\""), "{received}");
+    drop(events);
+
+    // Listings.
+    let (status, list) = get(&http, address, &format!("/v1/jobs?client={}", customer.pubkey())).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["jobs"][0]["job_id"], submitted.job.job_id);
+    let (_, assigned) = get(&http, address, "/v1/jobs?status=assigned").await;
+    assert_eq!(assigned["total"], 1);
+    let (_, posted) = get(&http, address, "/v1/jobs?status=posted").await;
+    assert_eq!(posted["total"], 0);
+    let (status, listed) = get(&http, address, "/v1/workers").await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["workers"].as_array().unwrap().len(), 3);
+    for worker in listed["workers"].as_array().unwrap() {
+        assert_eq!(worker["jobs_assigned"], 1, "{worker}");
+        assert_eq!(worker["eligible"], true, "{worker}");
+    }
+
+    api_errors(&network, &http, address, &customer, &job_id).await;
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}
+
+/// Every error path of the API: a specific status and JSON code, and nothing stored or sent.
+async fn api_errors(
+    network: &Network,
+    http: &reqwest::Client,
+    address: SocketAddr,
+    customer: &Keypair,
+    assigned_job: &[u8; 32],
+) {
+    let (bytes, _) = bundle();
+    let good = BASE64.encode(&bytes);
+    let client = customer.pubkey().to_string();
+    let cases: Vec<(serde_json::Value, u16, &str)> = vec![
+        (serde_json::json!({"escrow_lamports": ESCROW, "bundle": good}), 422, "invalid_body"),
+        (serde_json::json!({"client": "nope", "escrow_lamports": ESCROW, "bundle": good}), 400, "invalid_client"),
+        (serde_json::json!({"client": client, "escrow_lamports": ESCROW}), 400, "missing_bundle"),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": good, "bundle_hash": "00"}),
+            400,
+            "bundle_twice",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": "***"}),
+            400,
+            "invalid_bundle_encoding",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": BASE64.encode(b"not a bundle")}),
+            400,
+            "invalid_bundle",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle_hash": "xyz"}),
+            400,
+            "invalid_bundle_hash",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle_hash": "ab".repeat(32)}),
+            404,
+            "bundle_not_found",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": good, "max_instructions": 7}),
+            400,
+            "limits_mismatch",
+        ),
+        (serde_json::json!({"client": client, "escrow_lamports": 1, "bundle": good}), 422, "escrow_below_minimum"),
+        (
+            serde_json::json!({"client": Keypair::new().pubkey().to_string(), "escrow_lamports": ESCROW, "bundle": good}),
+            422,
+            "insufficient_balance",
+        ),
+        (
+            serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": good, "surprise": 1}),
+            422,
+            "invalid_body",
+        ),
+    ];
+    let foreign = Bundle { runtime_id: [7; 32], ..bundle().1 };
+    let broken = Bundle { wasm: wat::parse_str("(module)").unwrap(), ..bundle().1 };
+    let mut cases = cases;
+    cases.push((serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": BASE64.encode(foreign.encode().unwrap())}), 422, "runtime_mismatch"));
+    cases.push((serde_json::json!({"client": client, "escrow_lamports": ESCROW, "bundle": BASE64.encode(broken.encode().unwrap())}), 422, "guest_contract"));
+    for (body, status, code) in &cases {
+        let (got, answer) = post(http, address, "/v1/jobs", body).await;
+        assert_eq!((got, answer["code"].as_str().unwrap_or("")), (*status, *code), "{body} → {answer}");
+        assert!(!answer["error"].as_str().unwrap_or("").is_empty(), "{answer}");
+    }
+    // Nothing half-stored: the refused bundles are not in the gateway.
+    for refused in [&foreign, &broken] {
+        let hash = edgerun_sdk::storage::ContentHash(bundle_hash(&refused.encode().unwrap()));
+        assert!(!network.storage_client().exists(edgerun_sdk::storage::BlobKind::Bundle, &hash).await.unwrap());
+    }
+
+    // Relaying.
+    let relay = |transaction: String| serde_json::json!({ "transaction": transaction });
+    let (status, answer) = post(http, address, "/v1/transactions", &relay("***".into())).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_transaction"));
+    let (status, answer) = post(http, address, "/v1/transactions", &relay(BASE64.encode(b"short"))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_transaction"));
+    let blockhash = network.client.backend().latest_blockhash().await.unwrap();
+    let transfer = solana_system_interface::instruction::transfer(&customer.pubkey(), &Keypair::new().pubkey(), 1);
+    let foreign_tx = solana_transaction::Transaction::new_signed_with_payer(
+        &[transfer],
+        Some(&customer.pubkey()),
+        &[customer],
+        blockhash,
+    );
+    let (status, answer) =
+        post(http, address, "/v1/transactions", &relay(BASE64.encode(bincode::serialize(&foreign_tx).unwrap()))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "not_an_edgerun_transaction"));
+    let cancel = ix::cancel_job(&customer.pubkey(), assigned_job);
+    let unsigned = solana_transaction::Transaction::new_unsigned(solana_message::Message::new_with_blockhash(
+        &[cancel.clone()],
+        Some(&customer.pubkey()),
+        &blockhash,
+    ));
+    let (status, answer) =
+        post(http, address, "/v1/transactions", &relay(BASE64.encode(bincode::serialize(&unsigned).unwrap()))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "unsigned_transaction"));
+    // The program refuses to cancel an assigned job: named, nothing sent.
+    let balance = network.client.balance(&customer.pubkey()).await.unwrap();
+    let signed = solana_transaction::Transaction::new_signed_with_payer(
+        &[cancel],
+        Some(&customer.pubkey()),
+        &[customer],
+        blockhash,
+    );
+    let (status, answer) =
+        post(http, address, "/v1/transactions", &relay(BASE64.encode(bincode::serialize(&signed).unwrap()))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (422, "transaction_refused"), "{answer}");
+    assert!(answer["program_error"].as_str().unwrap().starts_with("EdgerunError::"), "{answer}");
+    assert_eq!(network.client.balance(&customer.pubkey()).await.unwrap(), balance, "a refused relay costs no fee");
+
+    // Reading.
+    let (status, answer) = get(http, address, "/v1/jobs/not-a-job").await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_job_id"));
+    let (status, answer) = get(http, address, &format!("/v1/jobs/{}", "cd".repeat(32))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (404, "job_not_found"));
+    let (status, answer) = get(http, address, &format!("/v1/jobs/{}/events", "cd".repeat(32))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (404, "job_not_found"));
+    let (status, answer) = get(http, address, "/v1/jobs?status=running").await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_status"));
+    let (status, answer) = get(http, address, "/v1/jobs?limit=0").await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_limit"));
+    let (status, answer) = get(http, address, "/v1/jobs?client=nope").await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_client"));
+    let (status, answer) = get(http, address, "/v1/nothing").await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (404, "no_such_route"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
+    // Short windows: the first committee's silence is on record within seconds.
+    let network = Network::start(8).await;
+    let first = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    let (address, cancel, task) = network.scheduler(1).await;
+    let http = reqwest::Client::new();
+    let customer = network.customer().await;
+
+    // The first committee stays silent; once its deadline passed, anyone penalizes it.
+    let silent_job = network.post_job(&customer, 1).await;
+    let job = network.wait_assigned(&silent_job).await;
+    let deadline = job.deadline_slot.get();
+    let until = Instant::now() + PATIENCE;
+    while network.client.slot().await.unwrap() <= deadline {
+        assert!(Instant::now() < until, "deadline did not pass");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let penalize = edgerun_crank::CrankAction::Penalize.instruction(&network.job(&silent_job).await);
+    network.client.send(&customer, &[], &[penalize]).await.expect("penalize the silent committee");
+
+    // Three fresh workers; the next job must go to them only.
+    let fresh = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    // The jail is read at each reconcile: wait until the API reports it.
+    let until = Instant::now() + PATIENCE;
+    let listed = loop {
+        let (status, listed) = get(&http, address, "/v1/workers").await;
+        assert_eq!(status, 200, "{listed}");
+        let jailed =
+            listed["workers"].as_array().unwrap().iter().filter(|worker| worker["reason_code"] == "jailed").count();
+        if jailed == 3 {
+            break listed;
+        }
+        assert!(Instant::now() < until, "the silent workers were not jailed: {listed}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    for worker in &first {
+        let row = listed["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["worker"] == worker.pubkey().to_string())
+            .unwrap();
+        assert_eq!(row["eligible"], false, "{row}");
+        assert!(row["reason"].as_str().unwrap().starts_with("jailed after 1 recent failures"), "{row}");
+        assert!(row["jailed_until_slot"].as_u64().unwrap() > deadline, "{row}");
+    }
+    let next_job = network.post_job(&customer, 2).await;
+    let job = network.wait_assigned(&next_job).await;
+    for worker in &fresh {
+        assert!(job.committee().contains(&worker.pubkey()), "a fresh worker was left out");
+    }
+    for worker in &first {
+        assert!(!job.committee().contains(&worker.pubkey()), "a jailed worker was selected");
+    }
+
+    // With every worker jailed or busy, a job waits, and the API says why.
+    let (status, _) = get(&http, address, "/health").await;
+    assert_eq!(status, 200);
+    let waiting_job = {
+        // An escrow whose lock no unjailed worker can cover.
+        let (bytes, bundle) = bundle();
+        let hash = bundle_hash(&bytes);
+        network.storage_client().put_bundle(bytes).await.unwrap();
+        let rich = network.customer().await;
+        network.client.request_airdrop(&rich.pubkey(), 10 * SOL).await.unwrap();
+        let escrow = 9 * SOL; // committee of 7, lock 9 × 1.5 / 7 ≈ 1.93 SOL: above any worker's 1 SOL stake
+        let job_id = edgerun::digest::job_id(rich.pubkey().as_array(), &hash, 3);
+        let args = PostJobArgs {
+            job_id,
+            nonce: 3,
+            bundle_hash: hash,
+            runtime_id: bundle.runtime_id,
+            escrow_lamports: escrow,
+            max_memory_bytes: bundle.limits.max_memory_bytes,
+            max_instructions: bundle.limits.max_instructions,
+            runtime_proof: Vec::new(),
+        };
+        network.client.send(&rich, &[], &[ix::post_job(&rich.pubkey(), args)]).await.expect("post the large job");
+        job_id
+    };
+    let until = Instant::now() + PATIENCE;
+    loop {
+        let (_, view) = get(&http, address, &format!("/v1/jobs/{}", hex::encode(waiting_job))).await;
+        let next = view["next"].as_str().unwrap_or("").to_string();
+        if next.starts_with("not assigned: no eligible worker") {
+            assert!(next.contains("3 jailed"), "{next}");
+            assert!(next.contains("with too little unlocked stake"), "{next}");
+            assert_eq!(view["status"], "posted", "not seeded without a committee");
+            break;
+        }
+        assert!(Instant::now() < until, "no reason given: {view}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}
+
+/// A child process killed (and reaped) when dropped.
+struct ChildGuard(Option<Child>);
+
+impl ChildGuard {
+    fn kill(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn spawn_scheduler(network: &Network, log: &std::path::Path) -> ChildGuard {
+    let args = network.args("127.0.0.1:0", 3);
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_edgerun-scheduler"))
+        .args(["--url", &args.url, "--ws-url", args.ws_url.as_deref().unwrap()])
+        .args(["--keypair", args.keypair.as_ref().unwrap().to_str().unwrap()])
+        .args(["--storage", &args.storage, "--listen", "127.0.0.1:0", "--reconcile-interval-ms", "500"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn edgerun-scheduler");
+    ChildGuard(Some(child))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_scheduler_killed_mid_batch_and_restarted_assigns_every_job_once() {
+    let network = Network::start(1_000).await;
+    // Enough stake for every job of the batch at once.
+    for _ in 0..4 {
+        network.worker(30 * SOL).await;
+    }
+    let log = network.dir.path().join("scheduler.log");
+    let mut scheduler = spawn_scheduler(&network, &log);
+
+    const JOBS: u64 = 12;
+    let customer = network.customer().await;
+    let mut jobs = Vec::new();
+    for nonce in 0..JOBS {
+        jobs.push(network.post_job(&customer, nonce).await);
+        if nonce == JOBS / 2 {
+            // Mid-batch: as soon as one job is assigned, SIGKILL.
+            network.wait_assigned(&jobs[0]).await;
+            scheduler.kill();
+        }
+    }
+    let assigned_while_down: usize = {
+        let mut count = 0;
+        for job_id in &jobs {
+            count += usize::from(network.job(job_id).await.assigned_count > 0);
+        }
+        count
+    };
+    assert!(assigned_while_down < jobs.len(), "the batch finished before the kill; nothing was tested");
+    let _restarted = spawn_scheduler(&network, &log);
+    for job_id in &jobs {
+        let job = network.wait_assigned(job_id).await;
+        assert_eq!(job.status(), Ok(JobStatus::Assigned));
+    }
+    // Once each: every assignment locks each member once and counts it on its stake account.
+    let workers = network.client.workers().await.unwrap();
+    let seats: u64 = workers.iter().map(|(_, stake)| stake.jobs_assigned.get()).sum();
+    assert_eq!(seats, 3 * JOBS, "{} seats for {JOBS} jobs of 3", seats);
+    let locked: u64 = workers.iter().map(|(_, stake)| stake.locked_stake.get()).sum();
+    let lock = network.job(&jobs[0]).await.required_lock.get();
+    assert_eq!(locked, 3 * JOBS * lock);
+    let log_text = std::fs::read_to_string(&log).unwrap();
+    assert!(!log_text.contains("panicked"), "{log_text}");
+}
