@@ -31,7 +31,16 @@ pub struct SolanaCliConfig {
     pub websocket_url: String,
     #[serde(default)]
     pub keypair_path: String,
+    /// Not a Solana CLI field: the storage gateway of the network the file names (written by
+    /// the local network's launcher into [`LOCAL_NETWORK_CONFIG`]).
+    #[serde(default)]
+    pub edgerun_storage_url: String,
 }
+
+/// The config file `scripts/localnet.sh` writes for the network it runs: used when no `--config`
+/// is given and the working directory has it, so `edgerun` talks to that network without
+/// touching the user's own Solana config.
+pub const LOCAL_NETWORK_CONFIG: &str = "target/localnet/cli-config.yml";
 
 impl SolanaCliConfig {
     /// `~/.config/solana/cli/config.yml`.
@@ -80,28 +89,9 @@ pub fn resolve_url(moniker_or_url: &str) -> Result<String, CliError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-/// The websocket URL the Solana CLI derives from an RPC URL: same host, `ws(s)`, port + 1 when
-/// a port is given (8899 → 8900).
+/// The websocket URL the Solana CLI derives from an RPC URL (one definition, in the SDK).
 pub fn websocket_url(rpc_url: &str) -> String {
-    let (scheme, rest) = match rpc_url.split_once("://") {
-        Some(("https", rest)) => ("wss", rest),
-        Some((_, rest)) => ("ws", rest),
-        None => ("ws", rpc_url),
-    };
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(authority, path)| (authority, path));
-    let authority = match authority.rsplit_once(':') {
-        // `[::1]` alone splits into "[:" and "1]", whose "port" does not parse: left as is.
-        Some((host, port)) => match port.parse::<u16>() {
-            Ok(port) => format!("{host}:{}", port.saturating_add(1)),
-            Err(_) => authority.to_string(),
-        },
-        None => authority.to_string(),
-    };
-    if path.is_empty() {
-        format!("{scheme}://{authority}")
-    } else {
-        format!("{scheme}://{authority}/{path}")
-    }
+    edgerun_sdk::client::RpcBackend::websocket_url(rpc_url)
 }
 
 /// Whether `rpc_url` is the local network's validator (its gateway then has a known address).
@@ -132,8 +122,10 @@ pub struct Overrides {
 
 impl Settings {
     pub fn resolve(overrides: &Overrides) -> Result<Settings, CliError> {
+        let local = Path::new(LOCAL_NETWORK_CONFIG);
         let file = match (&overrides.config_file, SolanaCliConfig::default_path()) {
             (Some(path), _) => SolanaCliConfig::load(path, true)?,
+            (None, _) if local.is_file() => SolanaCliConfig::load(local, true)?,
             (None, Some(path)) => SolanaCliConfig::load(&path, false)?,
             (None, None) => SolanaCliConfig::default(),
         };
@@ -158,6 +150,10 @@ impl Settings {
         };
         let storage_url = match &overrides.storage {
             Some(url) => Some(url.trim_end_matches('/').to_string()),
+            // The file's gateway belongs to the file's cluster, not to one given by flag.
+            None if !file.edgerun_storage_url.trim().is_empty() && overrides.url.is_none() => {
+                Some(file.edgerun_storage_url.trim().trim_end_matches('/').to_string())
+            }
             None if is_localnet(&rpc_url) => Some(LOCALNET_STORAGE_URL.to_string()),
             None => None,
         };

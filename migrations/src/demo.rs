@@ -1,8 +1,9 @@
 //! The demo job on a local network, end to end with every real part: three staked workers, a
 //! customer's bundle (the JSON redaction guest) stored in the storage gateway, and one job's
 //! whole life: post → seed → assign → execute → submit → quorum → declare → finalize. Each
-//! worker really fetches the bundle by hash, runs it in the deterministic runtime and attests
-//! its own result; the winner publishes the output to the gateway before declaring it.
+//! worker takes the very job step the worker daemon takes (`edgerun_worker::daemon::step::Worker`):
+//! fetch the bundle by hash, run it in the deterministic runtime, publish the result bytes,
+//! attest and submit; then a winner settles (quorum, output declaration, payout).
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
 use edgerun_sdk::storage::{ContentHash, StorageClient};
 use edgerun_sdk::{instructions as ix, pda, selection};
-use edgerun_worker::job::{execute_job, submission};
+use edgerun_worker::daemon::step::{Settlement, Submission, Worker};
 use edgerun_worker::{runtime_id, Runtime, RuntimeConfig};
 use serde::Serialize;
 use solana_address::Address;
@@ -89,7 +90,7 @@ pub async fn run_demo<B: ChainBackend>(
 
     // Workers: registered and staked well above the minimum and the job's lock.
     let stake = config.min_worker_stake_lamports.get().max(DEMO_ESCROW_LAMPORTS).saturating_mul(2);
-    let workers: Vec<Keypair> = (0..DEMO_WORKERS).map(|_| Keypair::new()).collect();
+    let workers: Vec<Arc<Keypair>> = (0..DEMO_WORKERS).map(|_| Arc::new(Keypair::new())).collect();
     for worker in &workers {
         let funds = stake.saturating_add(LAMPORTS_PER_SOL);
         client.request_airdrop(&worker.pubkey(), funds).await.context("airdrop to a demo worker")?;
@@ -154,53 +155,39 @@ pub async fn run_demo<B: ChainBackend>(
     ensure!(job.status() == Ok(JobStatus::Assigned), "the job is not assigned (status {:?})", job.status());
     eprintln!("demo: seed set, committee of {} (quorum {}) assigned", job.committee_size, job.quorum);
 
-    // Each member: fetch by hash, execute, publish the output, attest and submit.
+    // Each member takes the daemon's job step: fetch by hash, execute (on a blocking thread),
+    // publish the result bytes, attest and submit.
     let runtime = Arc::new(Runtime::new(RuntimeConfig::default())?);
     let mut members = Vec::new();
     let mut error_code = None;
     for member in &committee {
         let keypair = workers.iter().find(|w| w.pubkey() == *member).context("committee member without a key")?;
         let stake_before = total_stake(client, member).await?;
-        let fetched = store.get_bundle(&ContentHash(job.bundle_hash)).await.context("fetching the bundle")?;
-        // The guest runs on a blocking thread: it is CPU work that must not stall the runtime.
-        let report = {
-            let runtime = Arc::clone(&runtime);
-            tokio::task::spawn_blocking(move || execute_job(&runtime, &job, &fetched))
-                .await
-                .context("the execution task failed")??
+        let store = StorageClient::new(storage_url)?.with_signer(SigningKey::from_bytes(keypair.secret_bytes()));
+        let worker = Worker::new(client.clone(), store, Arc::clone(keypair), Arc::clone(&runtime), 1)?;
+        let submission = worker.execute_and_submit(&job).await.context("the job step")?;
+        let Submission::Submitted { output_hash, execution, .. } = &submission else {
+            bail!("worker {member} had a result on the job before it ran it");
         };
-        let output_hash = report.output_hash();
-        // The result bytes (output or error record) are what output_hash names, so a failed
-        // run is published as well and its hash is retrievable like any output.
-        store.put_output(report.result_bytes()).await.context("publishing the result")?;
-        let key = SigningKey::from_bytes(keypair.secret_bytes());
-        client.send(keypair, &[], &submission(&key, &job, output_hash)).await.context("submit_result")?;
-        let ending = report.error_code().map_or_else(|| "output".to_string(), |code| format!("error {code}"));
+        let ending = execution.error_code.map_or_else(|| "output".to_string(), |code| format!("error {code}"));
         eprintln!(
             "demo: worker {member} ran the bundle ({ending}, fuel {}), submitted {}",
-            report.fuel_used,
+            execution.fuel_used,
             hex::encode(output_hash)
         );
-        error_code = report.error_code().map(|code| code.to_string());
-        members.push((keypair, output_hash, stake_before));
+        error_code = execution.error_code.map(|code| code.to_string());
+        members.push((worker, *output_hash, stake_before));
     }
 
-    // Quorum, output declaration and payout in one transaction, by a winner.
+    // Quorum, output declaration and payout in one transaction, by a winner (the daemon's
+    // settlement step).
     let (winner, output_hash, _) = members.first().context("empty committee")?;
     let output_hash = *output_hash;
-    let pointer = format!("{}/output/{}", storage_url.trim_end_matches('/'), hex::encode(output_hash));
-    client
-        .send(
-            winner,
-            &[],
-            &[
-                ix::reach_quorum(&job_id, &committee),
-                ix::declare_output(&winner.pubkey(), &job_id, output_hash, pointer.as_bytes()),
-                ix::finalize_job(&job_id, &committee),
-            ],
-        )
-        .await
-        .context("reach_quorum + declare_output + finalize_job")?;
+    let pointer = winner.output_pointer(&output_hash);
+    match winner.settle(&job_id).await.context("settling the job")? {
+        Settlement::Sent { finalized: true, .. } => {}
+        other => bail!("the winner could not settle the job: {other:?}"),
+    }
     let finalized = fetch_job(client, &job_id).await?;
     if finalized.status() != Ok(JobStatus::Finalized) {
         bail!("the job ended in status {:?} instead of Finalized", finalized.status());
@@ -210,12 +197,12 @@ pub async fn run_demo<B: ChainBackend>(
     let output =
         store.get_output(&ContentHash(finalized.winning_output_hash)).await.context("reading the output back")?;
     let mut committee_report = Vec::new();
-    for (keypair, output_hash, stake_before) in &members {
+    for (worker, output_hash, stake_before) in &members {
         committee_report.push(DemoWorker {
-            pubkey: keypair.pubkey().to_string(),
+            pubkey: worker.pubkey().to_string(),
             output_hash: hex::encode(output_hash),
             stake_before: *stake_before,
-            stake_after: total_stake(client, &keypair.pubkey()).await?,
+            stake_after: total_stake(client, &worker.pubkey()).await?,
         });
     }
     Ok(DemoOutcome {

@@ -12,8 +12,11 @@
 //!
 //! [`descriptor`] names every setting that can change a result; `runtime_id` is its hash.
 //! [`job`] is the step around it for an assigned job: bundle checks against the posted job and
-//! the attested submission.
+//! the attested submission. [`daemon`] is `edgerun-worker run`: the chain, the gateway and the
+//! runtime around that step ([`daemon::step::Worker`] is the one job step the demo and the tests
+//! run too).
 
+pub mod daemon;
 pub mod descriptor;
 pub mod error;
 pub mod host;

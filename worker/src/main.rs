@@ -5,16 +5,20 @@
 //!   they pay, workers' results are identical.
 //! - `bundle`: encode wasm + input + limits into a canonical bundle file, print its hash.
 //! - `runtime-id`: print this runtime's id and descriptor.
-//!
-//! (The worker daemon will be the `run` subcommand.)
+//! - `run`: the worker daemon ([`edgerun_worker::daemon`]).
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
+use edgerun_sdk::client::RpcBackend;
+use edgerun_worker::daemon::{self, DaemonConfig};
 use edgerun_worker::limits::WASM32_MAX_MEMORY_BYTES;
 use edgerun_worker::{runtime_id, Runtime, RuntimeConfig, RUNTIME_DESCRIPTOR};
+use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
 #[command(name = "edgerun-worker", version, about = "Edgerun worker and deterministic wasm runtime")]
@@ -31,6 +35,48 @@ enum Command {
     Bundle(BundleArgs),
     /// Print this runtime's id (hex) and its canonical descriptor.
     RuntimeId,
+    /// Run the worker daemon: work on every job assigned to the keypair until SIGINT/SIGTERM.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The worker's keypair file (registered and staked with `edgerun worker register`).
+    #[arg(long, short = 'k', value_name = "FILE", env = "EDGERUN_WORKER_KEYPAIR")]
+    keypair: PathBuf,
+    /// JSON-RPC URL of the cluster.
+    #[arg(long, short = 'u', value_name = "URL", env = "EDGERUN_RPC_URL")]
+    url: String,
+    /// Websocket URL [default: derived from --url like the Solana CLI does: ws(s), port + 1].
+    #[arg(long, value_name = "URL", env = "EDGERUN_WS_URL")]
+    ws_url: Option<String>,
+    /// The storage gateway's URL (bundles are read there, results published there).
+    #[arg(long, value_name = "URL", env = "EDGERUN_STORAGE_URL")]
+    storage: String,
+    /// Jobs executed at once [default: the number of cores].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    concurrency: Option<u32>,
+    /// Address of /health and /metrics (port 0: any free port, printed on stdout).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
+    listen: SocketAddr,
+    /// Seconds between two reconciles with the chain (the subscription brings changes sooner).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    reconcile_interval: u64,
+    /// Seconds in-flight jobs get to finish after SIGINT/SIGTERM.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    shutdown_grace: u64,
+    /// Largest job memory this worker accepts, in bytes (jobs asking more are not run).
+    #[arg(long, value_name = "N", default_value_t = RuntimeConfig::default().max_memory_bytes)]
+    max_memory_bytes: u64,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -71,7 +117,17 @@ struct BundleArgs {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let offline = match Cli::parse().command {
+        Command::Run(args) => return run_daemon(args),
+        Command::Exec(args) => exec(args),
+        Command::Bundle(args) => bundle(args),
+        Command::RuntimeId => {
+            println!("{}", hex::encode(runtime_id()));
+            print!("{RUNTIME_DESCRIPTOR}");
+            Ok(())
+        }
+    };
+    match offline {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("edgerun-worker: {message}");
@@ -101,46 +157,115 @@ impl JobFiles {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
-    match cli.command {
-        Command::Exec(args) => {
-            // The bundle path goes through the same bytes-in entry point the daemon uses, so a
-            // malformed bundle is reported exactly as a worker would report it.
-            let bundle_bytes = match &args.bundle {
-                Some(path) => read(path)?,
-                None => args.job.to_bundle()?.encode().map_err(|e| e.to_string())?,
-            };
-            let max_memory_bytes = Bundle::decode(&bundle_bytes).map_or(0, |b| b.limits.max_memory_bytes);
-            // Size this one-shot runtime for the job (a daemon has a fixed configuration instead).
-            let config = RuntimeConfig {
-                max_memory_bytes: max_memory_bytes
-                    .clamp(RuntimeConfig::default().max_memory_bytes, WASM32_MAX_MEMORY_BYTES),
-                concurrent_executions: 1,
-                module_cache_entries: 1,
-                ..RuntimeConfig::default()
-            };
-            let runtime = Runtime::new(config).map_err(|e| e.to_string())?;
-            let report = runtime.execute_bundle(&bundle_bytes).map_err(|e| e.to_string())?;
-            if let Some(path) = &args.output {
-                std::fs::write(path, report.result_bytes())
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+/// `run`: exit 0 after a graceful stop; otherwise `DaemonError::exit_code` (1 refused, 2 usage,
+/// 3 chain unreachable).
+fn run_daemon(args: RunArgs) -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.init(),
+    }
+    let fail = |message: String, code: u8| {
+        eprintln!("edgerun-worker: {message}");
+        ExitCode::from(code)
+    };
+    let keypair = match solana_keypair::read_keypair_file(&args.keypair) {
+        Ok(keypair) => keypair,
+        Err(error) => {
+            return fail(
+                format!(
+                    "cannot read the keypair {}: {error}; pass the worker's keypair file (a JSON array of 64 numbers, \
+                     as written by `solana-keygen new -o FILE`)",
+                    args.keypair.display()
+                ),
+                2,
+            )
+        }
+    };
+    let concurrency = args.concurrency.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        |n| usize::try_from(n).unwrap_or(1),
+    );
+    let config = DaemonConfig {
+        keypair,
+        ws_url: args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url)),
+        rpc_url: args.url,
+        storage_url: args.storage,
+        concurrency,
+        listen: args.listen,
+        reconcile_interval: Duration::from_secs(args.reconcile_interval),
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        max_memory_bytes: args.max_memory_bytes.min(WASM32_MAX_MEMORY_BYTES),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(format!("cannot start the async runtime: {error}"), 1),
+    };
+    let cancel = CancellationToken::new();
+    let outcome = runtime.block_on(async {
+        tokio::spawn(stop_on_signal(cancel.clone()));
+        daemon::run(config, cancel).await
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(error.to_string(), error.exit_code()),
+    }
+}
+
+/// Cancels `cancel` on SIGINT or SIGTERM.
+async fn stop_on_signal(cancel: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
             }
-            println!("{}", serde_json::to_string(&report.summary()).expect("summary serializes"));
-            Ok(())
-        }
-        Command::Bundle(args) => {
-            let bytes = args.job.to_bundle()?.encode().map_err(|e| e.to_string())?;
-            std::fs::write(&args.out, &bytes).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
-            println!(
-                "{}",
-                serde_json::json!({ "bundle_hash": hex::encode(bundle_hash(&bytes)), "bundle_len": bytes.len() })
-            );
-            Ok(())
-        }
-        Command::RuntimeId => {
-            println!("{}", hex::encode(runtime_id()));
-            print!("{RUNTIME_DESCRIPTOR}");
-            Ok(())
+            Err(_) => {
+                let _ = interrupt.await;
+            }
         }
     }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    tracing::info!("stop requested");
+    cancel.cancel();
+}
+
+fn exec(args: ExecArgs) -> Result<(), String> {
+    // The bundle path goes through the same bytes-in entry point the daemon uses, so a
+    // malformed bundle is reported exactly as a worker would report it.
+    let bundle_bytes = match &args.bundle {
+        Some(path) => read(path)?,
+        None => args.job.to_bundle()?.encode().map_err(|e| e.to_string())?,
+    };
+    let max_memory_bytes = Bundle::decode(&bundle_bytes).map_or(0, |b| b.limits.max_memory_bytes);
+    // Size this one-shot runtime for the job (a daemon has a fixed configuration instead).
+    let config = RuntimeConfig {
+        max_memory_bytes: max_memory_bytes.clamp(RuntimeConfig::default().max_memory_bytes, WASM32_MAX_MEMORY_BYTES),
+        concurrent_executions: 1,
+        module_cache_entries: 1,
+        ..RuntimeConfig::default()
+    };
+    let runtime = Runtime::new(config).map_err(|e| e.to_string())?;
+    let report = runtime.execute_bundle(&bundle_bytes).map_err(|e| e.to_string())?;
+    if let Some(path) = &args.output {
+        std::fs::write(path, report.result_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    println!("{}", serde_json::to_string(&report.summary()).expect("summary serializes"));
+    Ok(())
+}
+
+fn bundle(args: BundleArgs) -> Result<(), String> {
+    let bytes = args.job.to_bundle()?.encode().map_err(|e| e.to_string())?;
+    std::fs::write(&args.out, &bytes).map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
+    println!("{}", serde_json::json!({ "bundle_hash": hex::encode(bundle_hash(&bytes)), "bundle_len": bytes.len() }));
+    Ok(())
 }
