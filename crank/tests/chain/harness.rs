@@ -44,6 +44,8 @@ pub struct Harness {
     pub inner: LiteSvmBackend,
     sends: AtomicUsize,
     simulations: AtomicUsize,
+    /// The discriminator of the last instruction of every transaction simulated, in order.
+    simulated: Mutex<Vec<Vec<u8>>>,
     /// `get_account` calls, by address.
     reads: Mutex<HashMap<Address, usize>>,
     /// The next simulation of a transaction naming the address is answered with the error,
@@ -94,6 +96,9 @@ impl ChainBackend for Harness {
     async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
         self.cut_off(transaction.message.account_keys.iter())?;
         self.simulations.fetch_add(1, Ordering::SeqCst);
+        if let Some(last) = transaction.message.instructions.last() {
+            self.simulated.lock().unwrap().push(last.data.iter().take(8).copied().collect());
+        }
         let refusal = {
             let mut pending = self.refusal.lock().unwrap();
             match pending.take() {
@@ -180,6 +185,7 @@ impl World {
             inner: LiteSvmBackend::new(svm),
             sends: AtomicUsize::new(0),
             simulations: AtomicUsize::new(0),
+            simulated: Mutex::new(Vec::new()),
             reads: Mutex::new(HashMap::new()),
             refusal: Mutex::new(None),
             unreachable: Mutex::new(Vec::new()),
@@ -220,6 +226,20 @@ impl World {
 
     pub fn simulations(&self) -> usize {
         self.client.backend().simulations.load(Ordering::SeqCst)
+    }
+
+    /// The crank actions simulated since the `since`-th simulation, in order (by discriminator).
+    pub fn simulated_since(&self, since: usize, job: &Job) -> Vec<CrankAction> {
+        let simulated = self.client.backend().simulated.lock().unwrap();
+        simulated[since..]
+            .iter()
+            .map(|discriminator| {
+                *CrankAction::ALL
+                    .iter()
+                    .find(|action| action.instruction(job).data.starts_with(discriminator))
+                    .expect("a crank instruction")
+            })
+            .collect()
     }
 
     /// How many times the account at `address` was read on its own (`get_account`).

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use edgerun::errors::EdgerunError;
 use edgerun::state::JobStatus;
 use edgerun_crank::service::{self, Metrics, ServiceConfig, ServiceReport};
+use edgerun_crank::CrankAction;
 use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::honest_output;
 use solana_signer::Signer;
@@ -151,7 +152,8 @@ async fn each_step_is_sent_at_the_first_slot_it_becomes_valid() {
 }
 
 /// A refusal is simulated once: not again while the job's accounts stay the same, whatever the
-/// slot; again (and sent) once they change. A "not yet" refusal is tried again at the next slot.
+/// slot and whatever else becomes possible meanwhile; again (and sent) once they change. A "not
+/// yet" refusal is tried again at the next slot.
 #[tokio::test]
 async fn a_refused_action_waits_for_the_job_to_change() {
     let mut world = World::new();
@@ -159,6 +161,15 @@ async fn a_refused_action_waits_for_the_job_to_change() {
     let h = Some(honest_output());
     let posted = world.assigned([h, None, None]);
     let job = pda::job_address(&posted.job_id());
+    // Member 2's own deadline moved up to slot 50 (the job's stays 110), so the clock opens a
+    // penalize while the quorum is still to be recorded.
+    world.svm(|svm| {
+        let mut account = svm.get_account(&job).expect("the job");
+        let size = std::mem::size_of::<edgerun::state::Job>();
+        let state: &mut edgerun::state::Job = bytemuck::from_bytes_mut(&mut account.data[8..8 + size]);
+        state.member_deadlines[2] = 50.into();
+        svm.set_account(job, account).expect("set the job");
+    });
     let running = Running::start(&world);
     running.settle().await;
     assert_eq!(world.sends(), 0, "one result is no quorum");
@@ -176,10 +187,14 @@ async fn a_refused_action_waits_for_the_job_to_change() {
         running.settle().await;
     }
     assert_eq!((world.sends(), world.simulations()), (0, simulations + 1), "a refusal is not retried");
-
-    // The job changes (the third result): tried again, and sent.
-    world.env(|env| env.submit(&posted.job, &posted.workers[2], honest_output()).expect("submit"));
+    // At 51 member 2 is silent: the service wakes and penalizes it first, without simulating the
+    // refused reach-quorum (first in order) again in the accounts it was refused in. Penalizing
+    // changes the job, so the quorum is tried again right after, and sent.
+    let job_before = world.job(&posted.job_id()).unwrap();
+    world.warp_to(51);
     running.settle().await;
+    assert_eq!(world.simulated_since(simulations + 1, &job_before), [CrankAction::Penalize, CrankAction::ReachQuorum]);
+    assert_eq!(running.count("penalize_non_submitters", "sent"), 1);
     assert_eq!(running.count("reach_quorum", "sent"), 1);
     assert_eq!(world.status(&posted.job_id()), Some(JobStatus::AwaitingDa));
 
@@ -188,7 +203,7 @@ async fn a_refused_action_waits_for_the_job_to_change() {
     let da_deadline = world.job(&posted.job_id()).unwrap().da_deadline_slot.get();
     world.warp_to(da_deadline);
     running.settle().await;
-    assert_eq!(world.sends(), 1, "the DA window is still open");
+    assert_eq!(world.sends(), 2, "the DA window is still open");
     world.refuse_next(job, EdgerunError::DaWindowNotPassed);
     world.warp_to(da_deadline + 1);
     running.settle().await;
@@ -200,7 +215,7 @@ async fn a_refused_action_waits_for_the_job_to_change() {
     assert_eq!(world.status(&posted.job_id()), Some(JobStatus::Assigned), "reopened");
 
     let report = running.stop().await;
-    assert_eq!((report.sent, report.refused, report.failed), (2, 2, 0));
+    assert_eq!((report.sent, report.refused, report.failed), (3, 2, 0));
 }
 
 /// Another cranker finalizes between the service's judgement and its simulation: one refused
