@@ -103,8 +103,8 @@ pub fn next_change(
         Ok(JobStatus::Assigned) => {
             let hashes = member_hashes(job, results);
             // Silent from the first slot past its own deadline (the cutoff is now).
-            for index in 0..job.committee().len() {
-                if hashes[index].is_none() && !job.is_penalized(index) && !job.is_settled(index) {
+            for (index, hash) in hashes.iter().enumerate().take(job.committee().len()) {
+                if hash.is_none() && !job.is_penalized(index) && !job.is_settled(index) {
                     thresholds.push(job.member_deadline(index).checked_add(1));
                 }
             }

@@ -310,7 +310,7 @@ pub(crate) struct Turn {
 /// The job after a turn.
 pub(crate) enum After {
     /// Its last state read: the one the turn's last attempts were judged in.
-    State(JobState),
+    State(Box<JobState>),
     /// Closed by the turn.
     Closed,
     /// Re-reading it after an action was sent failed; the next reading will tell.
@@ -338,7 +338,7 @@ pub(crate) async fn turn<B: ChainBackend>(
                 continue;
             }
             if !budget.take() {
-                return Turn { attempts, after: After::State(state) };
+                return Turn { attempts, after: After::State(Box::new(state)) };
             }
             tried.push(action);
             let outcome = AttemptOutcome::of(client.send(payer, &[], &[action.instruction(&state.job)]).await);
@@ -347,14 +347,14 @@ pub(crate) async fn turn<B: ChainBackend>(
             sent = matches!(outcome, AttemptOutcome::Sent { .. });
             attempts.push(Attempt { job_id: job_id.clone(), job: job_address.clone(), action, outcome });
             if failed {
-                return Turn { attempts, after: After::State(state) };
+                return Turn { attempts, after: After::State(Box::new(state)) };
             }
             if sent {
                 break;
             }
         }
         if !sent || budget.is_empty() {
-            return Turn { attempts, after: if sent { After::Unknown } else { After::State(state) } };
+            return Turn { attempts, after: if sent { After::Unknown } else { After::State(Box::new(state)) } };
         }
         // The sent action changed the job: judge it again from fresh state.
         match JobState::read(client, &state.job.job_id).await {

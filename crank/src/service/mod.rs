@@ -146,11 +146,18 @@ struct Tracked {
 /// What a turn found, for the service to remember.
 enum Finding {
     /// The job's state after the turn, with the refusals that stand in it.
-    State { state: JobState, refusals: Vec<Refusal>, failed: bool },
+    State { state: Box<JobState>, refusals: Vec<Refusal>, failed: bool },
     /// No job any more.
     Gone,
     /// The job could not be read.
     Unreadable,
+}
+
+/// A finished turn: the job, what was found, every attempt.
+struct TurnDone {
+    address: Address,
+    finding: Finding,
+    attempts: Vec<(CrankAction, AttemptOutcome)>,
 }
 
 struct Service<B: ChainBackend> {
@@ -160,7 +167,7 @@ struct Service<B: ChainBackend> {
     metrics: Metrics,
     jobs: HashMap<Address, Tracked>,
     queue: VecDeque<Address>,
-    turns: JoinSet<(Address, Finding, Vec<(CrankAction, AttemptOutcome)>)>,
+    turns: JoinSet<TurnDone>,
     slot: u64,
     report: ServiceReport,
 }
@@ -226,7 +233,7 @@ pub async fn run<B: ChainBackend>(
                 _ = service.reconcile() => {}
             },
             Some(joined) = service.turns.join_next(), if !service.turns.is_empty() => match joined {
-                Ok((address, finding, attempts)) => service.on_turn(address, finding, attempts),
+                Ok(done) => service.on_turn(done),
                 Err(error) => tracing::error!(%error, "a crank turn panicked"),
             },
         }
@@ -385,12 +392,12 @@ impl<B: ChainBackend> Service<B> {
             let (job_id, fingerprint, refusals) = (tracked.job_id, tracked.fingerprint, tracked.refusals.clone());
             self.turns.spawn(async move {
                 let (finding, attempts) = take_turn(&client, &payer, &job_id, fingerprint, refusals).await;
-                (address, finding, attempts)
+                TurnDone { address, finding, attempts }
             });
         }
     }
 
-    fn on_turn(&mut self, address: Address, finding: Finding, attempts: Vec<(CrankAction, AttemptOutcome)>) {
+    fn on_turn(&mut self, TurnDone { address, finding, attempts }: TurnDone) {
         for (action, outcome) in &attempts {
             self.count(*action, outcome);
         }
@@ -474,8 +481,8 @@ impl<B: ChainBackend> Service<B> {
                     break;
                 }
                 Some(joined) = self.turns.join_next() => {
-                    if let Ok((address, finding, attempts)) = joined {
-                        self.on_turn(address, finding, attempts);
+                    if let Ok(done) = joined {
+                        self.on_turn(done);
                     }
                 }
             }
