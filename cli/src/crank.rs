@@ -1,11 +1,17 @@
 //! `edgerun crank ...`: anyone may advance a job with the permissionless instructions and pay
-//! the fee. One command per instruction, and `once`: one pass over every job any of them can
-//! advance, sending nothing a simulation refuses (the logic is `edgerun_crank`'s, shared with
-//! the crank service).
+//! the fee. One command per instruction; `once`: one pass over every job any of them can
+//! advance; `run`: the same as a service, sending each at the first slot it becomes valid until
+//! stopped. Nothing a simulation refuses is sent (the logic is `edgerun_crank`'s).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use edgerun_crank::service::{self, Metrics, ServiceConfig, ServiceReport};
 use edgerun_crank::{AttemptOutcome, CrankAction, CrankError, OncePolicy, OnceReport};
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -31,6 +37,28 @@ pub enum CrankCommand {
         #[arg(long, value_name = "N", default_value_t = OncePolicy::default().max_transactions)]
         max_transactions: usize,
     },
+    /// Watch every job and send each instruction at the first slot it becomes valid, until
+    /// SIGINT/SIGTERM (a service: logs to stderr, optional /health and /metrics).
+    Run(RunArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Jobs cranked at the same time.
+    #[arg(long, value_name = "N", default_value_t = ServiceConfig::default().concurrency)]
+    pub concurrency: usize,
+    /// Serve /health and Prometheus /metrics on this address (e.g. 127.0.0.1:9102).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Milliseconds between two reads of the slot (how late after a deadline an action may go).
+    #[arg(long, value_name = "MS", default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..))]
+    pub slot_interval_ms: u64,
+    /// Seconds between two listings of every job (a safety net under the account subscription).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub reconcile_secs: u64,
+    /// Poll the accounts instead of subscribing over the websocket.
+    #[arg(long)]
+    pub no_websocket: bool,
 }
 
 #[derive(Args, Debug)]
@@ -80,8 +108,96 @@ impl Report for OnceReport {
     }
 }
 
+impl Report for ServiceReport {
+    fn text(&self) -> String {
+        let mut text = format!(
+            "stopped: {} transactions sent, {} refused in simulation, {} failed",
+            self.sent, self.refused, self.failed
+        );
+        if !self.by_instruction.is_empty() {
+            let mut rows = vec![vec!["INSTRUCTION".to_string(), "SENT".into(), "REFUSED".into(), "FAILED".into()]];
+            for (instruction, counts) in &self.by_instruction {
+                rows.push(vec![
+                    instruction.to_string(),
+                    counts.sent.to_string(),
+                    counts.refused.to_string(),
+                    counts.failed.to_string(),
+                ]);
+            }
+            text.push('\n');
+            text.push_str(&table(&rows));
+        }
+        if self.abandoned_turns > 0 {
+            text.push_str(&format!(
+                "\n{} turns were still running at shutdown; their jobs are picked up by the next run",
+                self.abandoned_turns
+            ));
+        }
+        text
+    }
+}
+
+/// `edgerun crank run`: checks it can work (network initialized, payer funded, address free),
+/// then runs the service until SIGINT/SIGTERM and reports what it did.
+async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliError> {
+    let payer = Arc::new(context.keypair()?.insecure_clone());
+    context.client.global_config().await.map_err(|error| context.chain(error))?;
+    let payer_address = context.pubkey()?;
+    let balance = context.client.balance(&payer_address).await.map_err(|error| context.chain(error))?;
+    if balance < LAMPORTS_PER_SIGNATURE {
+        return Err(CliError::failed(
+            "insufficient_balance",
+            format!("the fee payer {payer_address} has {balance} lamports, not enough for one transaction fee"),
+        )
+        .with_hint("fund the keypair (e.g. `solana transfer` to it, or `solana airdrop` on a test cluster)"));
+    }
+    let listener = match args.listen {
+        Some(address) => Some(tokio::net::TcpListener::bind(address).await.map_err(|error| {
+            CliError::usage(format!("cannot listen on {address}: {error}"))
+                .with_hint("pick a free address for --listen, or leave it out to serve no metrics")
+        })?),
+        None => None,
+    };
+    let cancel = CancellationToken::new();
+    let metrics = Metrics::new();
+    let server = listener.map(|listener| {
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(%address, "serving /health and /metrics");
+        }
+        let (metrics, cancel) = (metrics.clone(), cancel.clone());
+        tokio::spawn(async move {
+            if let Err(error) = service::http::serve(listener, metrics, cancel).await {
+                tracing::error!(%error, "the metrics server stopped");
+            }
+        })
+    });
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        service::shutdown_signal().await;
+        tracing::info!("stopping: finishing the running turns");
+        stop.cancel();
+    });
+    let config = ServiceConfig {
+        ws_url: (!args.no_websocket).then(|| context.settings.ws_url.clone()),
+        concurrency: args.concurrency,
+        slot_interval: Duration::from_millis(args.slot_interval_ms),
+        reconcile_interval: Duration::from_secs(args.reconcile_secs),
+        ..ServiceConfig::default()
+    };
+    let report = service::run(context.client.clone(), payer, config, metrics, cancel.clone()).await;
+    cancel.cancel();
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    Output::of(&report)
+}
+
+/// The base fee of one signature: less than this and the payer cannot send anything.
+const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+
 pub async fn run(context: &Context, command: CrankCommand) -> Result<Output, CliError> {
     let (action, reference) = match command {
+        CrankCommand::Run(args) => return run_service(context, args).await,
         CrankCommand::Once { max_transactions } => {
             let policy = OncePolicy { max_transactions, ..OncePolicy::default() };
             let report = edgerun_crank::once(&context.client, context.keypair()?, &policy)

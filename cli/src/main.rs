@@ -3,14 +3,21 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use edgerun_cli::crank::CrankCommand;
 use edgerun_cli::output::render_error;
-use edgerun_cli::Cli;
+use edgerun_cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.global.output;
-    let filter = if cli.global.verbose { "info,edgerun_sdk=debug" } else { "error" };
+    // A service logs what it does; a one-shot command only its errors (the report says the rest).
+    let service = matches!(cli.command, Command::Crank(CrankCommand::Run(_)));
+    let filter = match (cli.global.verbose, service) {
+        (true, _) => "info,edgerun_sdk=debug",
+        (false, true) => "info",
+        (false, false) => "error",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
         .with_writer(std::io::stderr)

@@ -50,7 +50,7 @@ fn help_lists_every_command() {
     let crank = edgerun(&["crank", "--help"]);
     assert_eq!(
         commands(&stdout(&crank)),
-        ["reach-quorum", "finalize", "penalize", "cancel-no-da", "cancel-expired", "close", "once"]
+        ["reach-quorum", "finalize", "penalize", "cancel-no-da", "cancel-expired", "close", "once", "run"]
     );
     let worker = edgerun(&["worker", "--help"]);
     assert_eq!(commands(&stdout(&worker)), ["register", "stake", "unstake", "status"]);
