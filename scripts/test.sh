@@ -15,4 +15,6 @@ step "format";         cargo fmt --all -- --check
 # The committed IDL must be what the program generates (host build of the program crate only).
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
 # No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
+# Every binary once, before the tests: the network tests start them as processes.
+step "binaries";       CARGO_INCREMENTAL=0 cargo build --workspace --bins --locked
 step "tests";          CARGO_INCREMENTAL=0 cargo test --workspace --locked

@@ -44,7 +44,7 @@ pub struct Cli {
 /// Flags every command takes.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// Solana CLI config file [default: ~/.config/solana/cli/config.yml].
+    /// Solana CLI config file [default: ./target/localnet/cli-config.yml when a local network wrote it, else ~/.config/solana/cli/config.yml].
     #[arg(short = 'C', long = "config", global = true, value_name = "PATH")]
     pub config_file: Option<PathBuf>,
     /// Cluster: localnet, devnet, testnet, mainnet-beta, or an RPC URL [default: the Solana CLI config's].

@@ -1,5 +1,6 @@
 //! Edgerun deployment: the embedded local network ([`localnet`]) with its storage gateway
-//! ([`local_storage`]) and demo job ([`demo`]), and keypair files ([`keys`]). Everything on
+//! ([`local_storage`]) and demo job ([`demo`]), keypair files ([`keys`]), and the whole network
+//! as separate processes under one launcher ([`network`], the binary `edgerun-network`). Everything on
 //! chain goes through the SDK's async client (`edgerun_sdk::client::EdgerunClient`), config
 //! initialization included (`EdgerunClient::initialize_config`). The binary `edgerun-localnet` is
 //! a thin command line over these (its config flags are `edgerun admin init`'s); on a real
@@ -9,6 +10,7 @@ pub mod demo;
 pub mod keys;
 pub mod local_storage;
 pub mod localnet;
+pub mod network;
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};

@@ -52,6 +52,10 @@ struct Cli {
     /// Folder the storage gateway keeps bundles and outputs in.
     #[arg(long, default_value = "target/localnet/storage")]
     storage_dir: PathBuf,
+    /// Start no storage gateway (the network launcher runs `edgerun-storage-gateway` as a
+    /// process of its own).
+    #[arg(long, conflicts_with = "demo")]
+    no_storage: bool,
     /// After start-up, run one demo job end to end with this guest (build it with
     /// `bash scripts/build-guests.sh`): three staked workers, post, seed, assign, execute,
     /// submit, quorum, declare, finalize.
@@ -83,7 +87,8 @@ async fn main() -> anyhow::Result<()> {
     };
 
     if let Some(guest) = &cli.demo {
-        let demo = run_demo(guest, &localnet, &storage, &scheduler);
+        let gateway = storage.as_ref().context("the demo needs the storage gateway")?;
+        let demo = run_demo(guest, &localnet, gateway, &scheduler);
         let finished = tokio::select! {
             result = demo => Some(result),
             _ = &mut ctrl_c => None,
@@ -107,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!(
         "local network running: validator {}, storage {}; Ctrl-C to stop",
         localnet.rpc_url(),
-        storage.base_url()
+        storage.as_ref().map_or("none", LocalStorage::base_url)
     );
     let mut check = tokio::time::interval(Duration::from_secs(1));
     loop {
@@ -121,7 +126,9 @@ async fn main() -> anyhow::Result<()> {
             }
             _ = check.tick() => {
                 if !localnet.is_running() {
-                    storage.shutdown().await;
+                    if let Some(storage) = storage {
+                        storage.shutdown().await;
+                    }
                     anyhow::bail!("the local validator stopped unexpectedly");
                 }
             }
@@ -131,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// The validator with the program deployed and the config initialized, and the storage gateway;
 /// prints their URLs and keys as JSON. Returns them and the scheduler (and randomness) key.
-async fn start(cli: &Cli, elf: &[u8]) -> anyhow::Result<(Localnet, LocalStorage, Keypair)> {
+async fn start(cli: &Cli, elf: &[u8]) -> anyhow::Result<(Localnet, Option<LocalStorage>, Keypair)> {
     let (admin, _) = keys::load_or_create_keypair(&cli.keys_dir.join("admin.json"))?;
     let (scheduler, _) = keys::load_or_create_keypair(&cli.keys_dir.join("scheduler.json"))?;
 
@@ -157,15 +164,21 @@ async fn start(cli: &Cli, elf: &[u8]) -> anyhow::Result<(Localnet, LocalStorage,
     let params = cli.config.apply(localnet_params(&scheduler.pubkey(), &scheduler.pubkey()));
     let outcome = client.initialize_config(&admin, params).await?;
 
-    let storage = LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
-        .await
-        .with_context(|| format!("starting the storage gateway on {}:{}", cli.host, cli.storage_port))?;
+    let storage = if cli.no_storage {
+        None
+    } else {
+        Some(
+            LocalStorage::start(&cli.storage_dir, &cli.host, cli.storage_port)
+                .await
+                .with_context(|| format!("starting the storage gateway on {}:{}", cli.host, cli.storage_port))?,
+        )
+    };
 
     let keypair_path = |name: &str| cli.keys_dir.join(name).display().to_string();
     let summary = serde_json::json!({
         "rpc_url": localnet.rpc_url(),
         "ws_url": localnet.ws_url(),
-        "storage_url": storage.base_url(),
+        "storage_url": storage.as_ref().map(LocalStorage::base_url),
         "storage_dir": cli.storage_dir.display().to_string(),
         "program_id": edgerun::ID.to_string(),
         "config": pda::config_address().to_string(),
@@ -197,8 +210,10 @@ async fn run_demo(
 }
 
 /// Stops the storage gateway, then the validator.
-async fn stop(localnet: Localnet, storage: LocalStorage) {
+async fn stop(localnet: Localnet, storage: Option<LocalStorage>) {
     eprintln!("stopping the local validator and the storage gateway");
-    storage.shutdown().await;
+    if let Some(storage) = storage {
+        storage.shutdown().await;
+    }
     localnet.shutdown().await;
 }
