@@ -362,11 +362,11 @@ impl<B: ChainBackend> Engine<B> {
         self.reserve(&committee, lock, false);
         match sent {
             Ok(receipt) => {
-                self.metrics.transactions.with_label_values(&[name, "sent"]).inc();
                 if !committee.is_empty() {
                     let slots = receipt.slot.saturating_sub(job.created_slot.get());
                     self.metrics.assignment_slots.observe(slots as f64);
                 }
+                self.metrics.transactions.with_label_values(&[name, "sent"]).inc();
                 tracing::info!(
                     job = %job_hex,
                     committee = ?committee.iter().map(ToString::to_string).collect::<Vec<_>>(),

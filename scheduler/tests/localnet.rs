@@ -87,6 +87,10 @@ impl Network {
     }
 
     fn args(&self, listen: &str, jail_max_failures: u32) -> SchedulerArgs {
+        self.args_with(listen, jail_max_failures, true)
+    }
+
+    fn args_with(&self, listen: &str, jail_max_failures: u32, no_reassign: bool) -> SchedulerArgs {
         SchedulerArgs {
             url: self.localnet.rpc_url().to_string(),
             ws_url: Some(self.localnet.ws_url().to_string()),
@@ -99,16 +103,22 @@ impl Network {
             reconcile_interval_ms: 500,
             jail_max_failures,
             jail_cooldown_slots: 100_000,
-            no_reassign: true,
+            no_reassign,
             log_format: LogFormat::Text,
         }
     }
 
     /// The scheduler in this process (its API on a random port); stopped by the token.
     async fn scheduler(&self, jail_max_failures: u32) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+        self.start_scheduler(self.args("127.0.0.1:0", jail_max_failures)).await
+    }
+
+    async fn start_scheduler(
+        &self,
+        args: SchedulerArgs,
+    ) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
         let cancel = CancellationToken::new();
         let (ready, address) = tokio::sync::oneshot::channel();
-        let args = self.args("127.0.0.1:0", jail_max_failures);
         let task = tokio::spawn({
             let cancel = cancel.clone();
             async move { service::run(args, cancel, Some(ready)).await.expect("the scheduler runs") }
@@ -190,6 +200,18 @@ async fn metrics(http: &reqwest::Client, address: SocketAddr) -> String {
     http.get(format!("http://{address}/metrics")).send().await.unwrap().text().await.unwrap()
 }
 
+/// The metrics once `ready` holds for them (bounded).
+async fn metrics_when(http: &reqwest::Client, address: SocketAddr, ready: impl Fn(&str) -> bool) -> String {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = metrics(http, address).await;
+        if ready(&text) || Instant::now() >= until {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The count a Prometheus counter line of `metrics` shows for `labels` (0 when absent).
 fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
     metrics
@@ -236,8 +258,11 @@ async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transacti
     for worker in &workers {
         assert!(committee.contains(&worker.pubkey()));
     }
-    // One transaction carried both: the only seed or assignment the scheduler sent.
-    let text = metrics(&http, address).await;
+    // One transaction carried both: the only seed or assignment the scheduler sent. (The job
+    // can be seen assigned before the scheduler's own confirmation poll returns.)
+    let sent = "instruction=\"set_job_seed+assign_workers\",outcome=\"sent\"";
+    let text =
+        metrics_when(&http, address, |text| counter(text, "edgerun_scheduler_transactions_total", sent) > 0).await;
     assert_eq!(
         counter(
             &text,
@@ -530,6 +555,47 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_silent_member_is_replaced_after_its_own_deadline() {
+    let network = Network::start(8).await;
+    let workers = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    // Jailing off: the replacement must come from the seed's ranking alone.
+    let (address, cancel, task) = network.start_scheduler(network.args_with("127.0.0.1:0", 0, false)).await;
+    let customer = network.customer().await;
+    let job_id = network.post_job(&customer, 1).await;
+    let job = network.wait_assigned(&job_id).await;
+    let first: Vec<_> = job.committee().to_vec();
+    // The spare worker arrives after the assignment; nobody submits.
+    let spare = network.worker(SOL).await;
+    assert!(!first.contains(&spare.pubkey()));
+    for worker in &workers {
+        assert!(first.contains(&worker.pubkey()));
+    }
+    let until = Instant::now() + PATIENCE;
+    let replaced = loop {
+        let job = network.job(&job_id).await;
+        if job.replaced_count > 0 {
+            break job;
+        }
+        assert!(Instant::now() < until, "no member was replaced");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Never before the member's own deadline, and by the one worker that was free.
+    let replaced_worker = replaced.replaced()[0];
+    let index = first.iter().position(|worker| *worker == replaced_worker).unwrap();
+    assert!(replaced.committee().contains(&spare.pubkey()), "the spare joined the committee");
+    assert_eq!(replaced.committee()[index], spare.pubkey());
+    assert!(replaced.member_deadline(index) > job.member_deadline(index), "the replacement got a new deadline");
+    assert_eq!(replaced.replaced_count, 1, "one spare, one replacement");
+    let http = reqwest::Client::new();
+    let sent = "instruction=\"reassign_missing\",outcome=\"sent\"";
+    let text =
+        metrics_when(&http, address, |text| counter(text, "edgerun_scheduler_transactions_total", sent) > 0).await;
+    assert_eq!(counter(&text, "edgerun_scheduler_transactions_total", sent), 1, "{text}");
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
 }
