@@ -470,3 +470,58 @@ pub fn committee(job: &Job) -> &[Address] {
         &[]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use anchor_lang::bytemuck::Zeroable;
+    use edgerun_sdk::client::TransactionFailure;
+    use edgerun_sdk::edgerun::errors::EdgerunError;
+    use solana_instruction::error::InstructionError;
+    use solana_transaction_error::TransactionError;
+
+    use super::*;
+
+    fn refused_by_program(error: EdgerunError) -> StepError {
+        let code = edgerun_sdk::client::edgerun_error_code(error);
+        let failure = TransactionFailure::new(
+            TransactionError::InstructionError(1, InstructionError::Custom(code)),
+            &[solana_address::Address::default(), edgerun_sdk::edgerun::ID],
+            Vec::new(),
+        );
+        StepError::Chain(ClientError::Transaction(Box::new(failure)))
+    }
+
+    /// What may pass is retried; the program's word on a job, another runtime or a passed
+    /// deadline is not.
+    #[test]
+    fn only_failures_that_may_pass_are_retried() {
+        let transport = StepError::Chain(ClientError::Transport { attempts: 5, message: "refused".into() });
+        assert!(transport.is_retryable());
+        assert_eq!(transport.reason(), "chain");
+        let busy = StepError::Busy { concurrency: 2, waited: Duration::from_secs(1) };
+        assert!(busy.is_retryable());
+        assert!(StepError::Job(JobError::Runtime(RuntimeError::Engine("pool".into()))).is_retryable());
+
+        let refused = refused_by_program(EdgerunError::AlreadySubmitted);
+        assert!(!refused.is_retryable(), "{refused}");
+        assert_eq!(refused.reason(), "refused");
+        let other_runtime = StepError::Job(JobError::OtherRuntime { job: "a".into(), ours: "b".into() });
+        assert!(!other_runtime.is_retryable());
+        assert!(!StepError::DeadlinePassed { deadline: 1, slot: 2 }.is_retryable());
+        assert!(!StepError::Job(JobError::Runtime(RuntimeError::MemoryLimitUnsupported {
+            requested: 2,
+            supported: 1
+        }))
+        .is_retryable());
+    }
+
+    /// A job whose committee count is out of range has no members (never a panic).
+    #[test]
+    fn a_malformed_committee_has_no_members() {
+        let mut job = Job::zeroed();
+        job.assigned_count = 2;
+        assert_eq!(committee(&job).len(), 2);
+        job.assigned_count = u8::try_from(MAX_COMMITTEE_SIZE + 1).unwrap();
+        assert!(committee(&job).is_empty());
+    }
+}
