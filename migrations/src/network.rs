@@ -14,8 +14,9 @@
 //!
 //! Every child is the launcher's: each is asked by the kernel to die with it
 //! (`PR_SET_PDEATHSIG`), is stopped by SIGTERM then SIGKILL when the launcher stops (Ctrl-C,
-//! SIGTERM, `--exit-after-demo`, or a child that dies unexpectedly), and is reaped. No process
-//! outlives the launcher.
+//! SIGTERM, `--exit-after-demo`, or the validator dying), and is reaped. No process outlives the
+//! launcher. Any other child that dies is reported and the network goes on without it, as a
+//! real network goes on without a crashed worker (the fault tests kill them on purpose).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -55,11 +56,15 @@ pub struct NetworkConfig {
     pub slot_time_ms: u64,
     /// The demo guest and its input; `None` runs no demo.
     pub demo: Option<(PathBuf, Vec<u8>)>,
+    /// Extra flags for `edgerun-localnet` (the config: e.g. `--challenge-window-slots=20`).
+    pub validator_args: Vec<String>,
 }
 
 /// A started network: its children, in start order.
 pub struct Network {
     children: Vec<(String, Child)>,
+    /// Children already reported dead by [`Network::newly_dead`].
+    reported: Vec<String>,
     pub summary: Summary,
 }
 
@@ -82,7 +87,7 @@ pub struct Summary {
 impl Network {
     /// Starts every process and waits until each answers; on any failure, stops what started.
     pub async fn start(config: &NetworkConfig) -> anyhow::Result<Network> {
-        let mut network = Network { children: Vec::new(), summary: empty_summary() };
+        let mut network = Network { children: Vec::new(), reported: Vec::new(), summary: empty_summary() };
         match network.start_all(config).await {
             Ok(()) => Ok(network),
             Err(error) => {
@@ -108,7 +113,8 @@ impl Network {
         validator
             .args(["--program", path(&config.program)?, "--keys-dir", path(&keys)?, "--no-storage"])
             .args(["--port", &config.rpc_port.to_string(), "--ws-port", &config.ws_port.to_string()])
-            .args(["--slot-time-ms", &config.slot_time_ms.to_string()]);
+            .args(["--slot-time-ms", &config.slot_time_ms.to_string()])
+            .args(&config.validator_args);
         self.spawn("validator", validator, &logs)?;
         let client =
             EdgerunClient::new(RpcBackend::new(rpc_url.clone(), RpcConfig::default()), ClientConfig::default());
@@ -256,8 +262,24 @@ impl Network {
         }
     }
 
-    /// The name and exit status of a child that has exited, if any.
-    pub fn dead_child(&mut self) -> Option<String> {
+    /// Children that exited since the last call: their names and exit statuses. A child is
+    /// reported once (and kept, so that `stop` still reaps it).
+    pub fn newly_dead(&mut self) -> Vec<(String, String)> {
+        let mut dead = Vec::new();
+        for (name, child) in &mut self.children {
+            if self.reported.contains(name) {
+                continue;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                self.reported.push(name.clone());
+                dead.push((name.clone(), status.to_string()));
+            }
+        }
+        dead
+    }
+
+    /// A child that has exited, if any (start-up: every child must be running).
+    fn dead_child(&mut self) -> Option<String> {
         self.children.iter_mut().find_map(|(name, child)| match child.try_wait() {
             Ok(Some(status)) => Some(format!("{name} ({status})")),
             _ => None,

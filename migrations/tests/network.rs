@@ -2,90 +2,12 @@
 //! processes on random loopback ports, the demo job settled the way a customer submits one, and
 //! no process left behind however the launcher ends (its own stop, SIGINT, or SIGKILL).
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use edgerun_migrations::localnet::free_port;
-
-/// The launcher, and the folder of the binaries it starts (built beside it by `cargo build --bins`).
-fn launcher() -> PathBuf {
-    let launcher = PathBuf::from(env!("CARGO_BIN_EXE_edgerun-network"));
-    let dir = launcher.parent().unwrap();
-    for name in ["edgerun", "edgerun-worker", "edgerun-scheduler", "edgerun-storage-gateway", "edgerun-localnet"] {
-        assert!(dir.join(name).exists(), "{name} is not built beside the launcher: run `cargo build --bins` first");
-    }
-    launcher
-}
-
-fn workspace(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
-fn command(state: &Path, extra: &[&str]) -> Command {
-    let mut command = Command::new(launcher());
-    command
-        .args(["--state-dir", state.to_str().unwrap()])
-        .args(["--program", workspace("target/deploy/edgerun.so").to_str().unwrap()])
-        .args(["--demo-wasm", workspace("target/guests/json_redact.wasm").to_str().unwrap()]);
-    for flag in ["--rpc-port", "--storage-port", "--api-port"] {
-        command.args([flag, &free_port("127.0.0.1").unwrap().to_string()]);
-    }
-    command.args(["--ws-port", &free_port("127.0.0.1").unwrap().to_string()]);
-    command.args(extra).stdin(Stdio::null());
-    command
-}
-
-/// Whether process `pid` exists (a zombie does not count: it has exited).
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
-}
-
-/// The child processes named in the launcher's summary (printed on stdout).
-fn pids(summary: &serde_json::Value) -> Vec<(String, u32)> {
-    summary["network"]["processes"]
-        .as_array()
-        .expect("the summary names the processes")
-        .iter()
-        .map(|entry| (entry[0].as_str().unwrap().to_string(), entry[1].as_u64().unwrap() as u32))
-        .collect()
-}
-
-fn wait_gone(pids: &[(String, u32)]) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for (name, pid) in pids {
-        while alive(*pid) {
-            assert!(Instant::now() < deadline, "{name} (pid {pid}) outlived the launcher");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-/// Kills the launcher on drop (its children follow it by PR_SET_PDEATHSIG).
-struct Guard(Option<Child>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Reads the launcher's stdout until its summary object is complete.
-fn read_summary(stdout: &mut impl std::io::BufRead) -> serde_json::Value {
-    let mut text = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the launcher ended before its summary:\n{text}");
-        text.push_str(&line);
-        if line.starts_with('}') {
-            return serde_json::from_str(&text).expect("the summary is JSON");
-        }
-    }
-}
+use support::{alive, command, pids, read_summary, wait_gone, Guard};
 
 #[test]
 fn the_network_runs_the_demo_as_a_customer_and_leaves_no_process() {

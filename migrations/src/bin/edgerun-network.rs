@@ -51,6 +51,10 @@ struct Cli {
     /// Milliseconds per slot.
     #[arg(long, default_value_t = 400)]
     slot_time_ms: u64,
+    /// A flag for edgerun-localnet, e.g. `--validator-arg=--challenge-window-slots=20` (the
+    /// config flags of `edgerun admin init`); repeatable.
+    #[arg(long = "validator-arg", value_name = "FLAG", allow_hyphen_values = true)]
+    validator_args: Vec<String>,
 }
 
 #[tokio::main]
@@ -89,6 +93,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         worker_stake_sol: cli.worker_stake_sol,
         slot_time_ms: cli.slot_time_ms,
         demo: demo.clone(),
+        validator_args: cli.validator_args.clone(),
     };
 
     let mut signals = Signals::new()?;
@@ -161,8 +166,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         tokio::select! {
             () = signals.recv() => break ExitCode::SUCCESS,
             _ = check.tick() => {
-                if let Some(dead) = network.dead_child() {
-                    eprintln!("{dead} stopped unexpectedly; stopping the network (logs in {})", network.summary.logs);
+                let mut validator_died = false;
+                for (name, status) in network.newly_dead() {
+                    eprintln!("{name} exited ({status}); see {}/{name}.log", network.summary.logs);
+                    validator_died |= name == "validator";
+                }
+                if validator_died {
+                    eprintln!("the validator is gone: stopping the network");
                     break ExitCode::FAILURE;
                 }
             }
