@@ -1,0 +1,272 @@
+//! The pipeline benchmark: N jobs through the whole network of processes, submitted as fast as
+//! the customer can sign and send them. Run by `scripts/bench-pipeline.sh` (which builds the
+//! binaries first); alone:
+//!
+//! ```text
+//! cargo run -p edgerun-migrations --example bench_pipeline -- --jobs 200 --slot-time-ms 400
+//! ```
+//!
+//! Starts `edgerun-network` in this process's supervision (validator, gateway, scheduler, three
+//! workers, crank: each its own process), posts every job at once (at most 64 `post_job`s in
+//! flight), follows them to their end, and prints a Markdown report: throughput, latency from
+//! submit to finalize (ms and slots), where the slots go (stage by stage), the transactions on a
+//! job's critical path, compute units and lamports per job (read from the job's confirmed
+//! transactions), and the ceiling the cluster itself sets.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{Job, JobStatus};
+use edgerun_migrations::demo::{DEMO_INPUT, DEMO_LIMITS};
+use edgerun_migrations::network::{Network, NetworkConfig};
+use edgerun_sdk::bundle::{bundle_hash, Bundle};
+use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::storage::StorageClient;
+use edgerun_sdk::{instructions as ix, pda};
+use futures::StreamExt;
+use solana_client::rpc_config::RpcTransactionConfig;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction_status_client_types::option_serializer::OptionSerializer;
+use solana_transaction_status_client_types::UiTransactionEncoding;
+
+/// Solana's block compute limit (SIMD-0256 raised it from 48M to 60M in 2025).
+const BLOCK_COMPUTE_LIMIT: u64 = 60_000_000;
+
+#[derive(Parser)]
+struct Args {
+    #[arg(long, default_value_t = 200)]
+    jobs: usize,
+    #[arg(long, default_value_t = 400)]
+    slot_time_ms: u64,
+    #[arg(long, default_value_t = 3)]
+    workers: usize,
+    /// Jobs whose transactions are read for compute units and fees.
+    #[arg(long, default_value_t = 10)]
+    sample: usize,
+}
+
+struct Timing {
+    submitted: Instant,
+    ended: Option<Instant>,
+    job: Option<Job>,
+}
+
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    if values.is_empty() {
+        return 0.0;
+    }
+    values[((values.len() as f64 - 1.0) * p).round() as usize]
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let exe = std::env::current_exe()?;
+    // target/debug/examples/bench_pipeline → target/debug
+    let bin_dir = exe.parent().and_then(|dir| dir.parent()).context("no target folder")?.to_path_buf();
+    let state = tempfile::tempdir()?;
+    let port = || edgerun_migrations::localnet::free_port("127.0.0.1");
+    let config = NetworkConfig {
+        bin_dir,
+        state_dir: state.path().to_path_buf(),
+        program: edgerun_migrations::default_program_path(),
+        rpc_port: port()?,
+        ws_port: port()?,
+        storage_port: port()?,
+        api_port: port()?,
+        workers: args.workers,
+        worker_stake_sol: 1_000,
+        slot_time_ms: args.slot_time_ms,
+        demo: None,
+        validator_args: Vec::new(),
+    };
+    let mut network = Network::start(&config).await?;
+    let result = run(&args, &network).await;
+    network.stop().await;
+    result
+}
+
+async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
+    let summary = &network.summary;
+    let backend = RpcBackend::new(summary.rpc_url.clone(), RpcConfig::default());
+    let client = Arc::new(EdgerunClient::new(backend, ClientConfig::default()));
+    let guest = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/guests/json_redact.wasm"))
+        .context("build the guests first: bash scripts/build-guests.sh")?;
+    let bundle = Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: guest,
+        input: DEMO_INPUT.as_bytes().to_vec(),
+        limits: DEMO_LIMITS,
+        meta: None,
+    };
+    let bytes = bundle.encode()?;
+    let hash = bundle_hash(&bytes);
+    StorageClient::new(&summary.storage_url)?.put_bundle(bytes).await?;
+    let customer = Arc::new(Keypair::new());
+    let escrow = 50_000_000u64;
+    let needed = (escrow + 10_000_000) * args.jobs as u64 + 1_000_000_000;
+    let mut funded = 0;
+    while funded < needed {
+        let chunk = (needed - funded).min(500_000_000_000);
+        client.request_airdrop(&customer.pubkey(), chunk).await?;
+        funded += chunk;
+    }
+
+    // Every job at once, as fast as the customer signs and the node takes them.
+    let started = Instant::now();
+    let start_slot = client.slot().await?;
+    let posts = futures::stream::iter(0..args.jobs as u64)
+        .map(|nonce| {
+            let client = Arc::clone(&client);
+            let customer = Arc::clone(&customer);
+            async move {
+                let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
+                let post = PostJobArgs {
+                    job_id,
+                    nonce,
+                    bundle_hash: hash,
+                    runtime_id: bundle.runtime_id,
+                    escrow_lamports: escrow,
+                    max_memory_bytes: DEMO_LIMITS.max_memory_bytes,
+                    max_instructions: DEMO_LIMITS.max_instructions,
+                    runtime_proof: Vec::new(),
+                };
+                let submitted = Instant::now();
+                client
+                    .send(&customer, &[], &[ix::post_job(&customer.pubkey(), post)])
+                    .await
+                    .map(|_| (job_id, submitted))
+            }
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await;
+    let mut timings: HashMap<[u8; 32], Timing> = HashMap::new();
+    for post in posts {
+        let (job_id, submitted) = post.context("post_job")?;
+        timings.insert(job_id, Timing { submitted, ended: None, job: None });
+    }
+    let posted_in = started.elapsed();
+
+    // Follow every job to its end (one listing per poll).
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while timings.values().any(|timing| timing.ended.is_none()) {
+        anyhow::ensure!(Instant::now() < deadline, "jobs did not end within 10 minutes");
+        for (_, job) in client.jobs_by_client(&customer.pubkey()).await? {
+            if let Some(timing) = timings.get_mut(&job.job_id) {
+                if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
+                    timing.ended = Some(Instant::now());
+                    timing.job = Some(job);
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let last_end = timings.values().filter_map(|timing| timing.ended).max().context("no job")?;
+    let elapsed = last_end.duration_since(started).as_secs_f64();
+    let jobs: Vec<&Job> = timings.values().filter_map(|timing| timing.job.as_ref()).collect();
+    let finalized = jobs.iter().filter(|job| job.status() == Ok(JobStatus::Finalized)).count();
+    let end_slot = jobs.iter().map(|job| job.ended_slot.get()).max().unwrap_or(start_slot);
+    let mut latency_ms: Vec<f64> = timings
+        .values()
+        .filter_map(|timing| Some(timing.ended?.duration_since(timing.submitted).as_secs_f64() * 1000.0))
+        .collect();
+    let slots = |f: &dyn Fn(&Job) -> u64| -> Vec<f64> { jobs.iter().map(|job| f(job) as f64).collect() };
+    let mut latency_slots = slots(&|job| job.ended_slot.get().saturating_sub(job.created_slot.get()));
+    let mut to_assign = slots(&|job| job.assigned_slot.get().saturating_sub(job.created_slot.get()));
+    let mut to_quorum = slots(&|job| job.quorum_reached_slot.get().saturating_sub(job.assigned_slot.get()));
+    let mut to_final = slots(&|job| job.ended_slot.get().saturating_sub(job.quorum_reached_slot.get()));
+
+    // Compute units and fees: every confirmed transaction that touched a sample of jobs.
+    let rpc = client.backend().rpc_client();
+    let mut units = Vec::new();
+    let mut fees = Vec::new();
+    let mut transactions = Vec::new();
+    for job in jobs.iter().take(args.sample) {
+        let signatures = rpc.get_signatures_for_address(&pda::job_address(&job.job_id)).await?;
+        let (mut job_units, mut job_fees) = (0u64, 0u64);
+        for signature in &signatures {
+            let config = RpcTransactionConfig {
+                encoding: Some(UiTransactionEncoding::Json),
+                commitment: None,
+                max_supported_transaction_version: Some(0),
+            };
+            let transaction = rpc.get_transaction_with_config(&signature.signature.parse()?, config).await?;
+            if let Some(meta) = transaction.transaction.meta {
+                job_fees += meta.fee;
+                if let OptionSerializer::Some(consumed) = meta.compute_units_consumed {
+                    job_units += consumed;
+                }
+            }
+        }
+        units.push(job_units as f64);
+        fees.push(job_fees as f64);
+        transactions.push(signatures.len() as f64);
+    }
+    // Rent locked while a job lives: its account and, per member, a result; plus the output record.
+    let sample = jobs.first().context("no job")?;
+    let job_rent = client.balance(&pda::job_address(&sample.job_id)).await?;
+    let mut result_rent = 0;
+    for worker in sample.committee() {
+        result_rent += client.balance(&pda::job_result_address(&sample.job_id, worker)).await?;
+    }
+    let output_rent = client.balance(&pda::output_address(&sample.job_id)).await?;
+
+    let units_per_job = percentile(&mut units, 0.5);
+    let slot_seconds = args.slot_time_ms as f64 / 1000.0;
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!("| slot time | {} ms |", args.slot_time_ms);
+    println!("| jobs (finalized) | {} ({finalized}) |", args.jobs);
+    println!("| all posted (customer's sends confirmed) in | {:.1} s |", posted_in.as_secs_f64());
+    println!(
+        "| throughput, first post to last finalize | {:.2} jobs/s ({:.1} s, {} slots) |",
+        args.jobs as f64 / elapsed,
+        elapsed,
+        end_slot.saturating_sub(start_slot)
+    );
+    println!(
+        "| latency submit → finalized seen, p50 / p99 | {:.0} / {:.0} ms |",
+        percentile(&mut latency_ms, 0.5),
+        percentile(&mut latency_ms, 0.99)
+    );
+    println!(
+        "| latency post → finalize, p50 / p99 | {:.0} / {:.0} slots |",
+        percentile(&mut latency_slots, 0.5),
+        percentile(&mut latency_slots, 0.99)
+    );
+    println!(
+        "| post → assigned, p50 / p99 | {:.0} / {:.0} slots |",
+        percentile(&mut to_assign, 0.5),
+        percentile(&mut to_assign, 0.99)
+    );
+    println!(
+        "| assigned → quorum, p50 / p99 | {:.0} / {:.0} slots |",
+        percentile(&mut to_quorum, 0.5),
+        percentile(&mut to_quorum, 0.99)
+    );
+    println!(
+        "| quorum → finalized, p50 / p99 | {:.0} / {:.0} slots |",
+        percentile(&mut to_final, 0.5),
+        percentile(&mut to_final, 0.99)
+    );
+    println!(
+        "| transactions per job (sample of {}), median | {:.0} |",
+        units.len(),
+        percentile(&mut transactions, 0.5)
+    );
+    println!("| compute units per job, median | {units_per_job:.0} |");
+    println!("| fees per job, median | {:.0} lamports |", percentile(&mut fees, 0.5));
+    println!("| rent locked per job, refunded by close_job | {} lamports (job {job_rent}, results {result_rent}, output record {output_rent}) |", job_rent + result_rent + output_rent);
+    if units_per_job > 0.0 {
+        let per_block = BLOCK_COMPUTE_LIMIT as f64 / units_per_job;
+        println!("| cluster ceiling: {BLOCK_COMPUTE_LIMIT} CU per block ÷ CU per job | {per_block:.0} jobs per block = {:.0} jobs/s at this slot time |", per_block / slot_seconds);
+    }
+    Ok(())
+}
