@@ -208,6 +208,9 @@ fn run_daemon(args: RunArgs) -> ExitCode {
         tokio::spawn(stop_on_signal(cancel.clone()));
         daemon::run(config, cancel).await
     });
+    // An execution abandoned at the end of the grace period may still hold a blocking thread:
+    // do not wait for it (a restart resumes the job from the chain).
+    runtime.shutdown_timeout(Duration::from_secs(1));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(error.to_string(), error.exit_code()),

@@ -130,8 +130,16 @@ impl Daemon {
         }
         {
             let entries = self.entries();
-            if entries.get(&job.job_id).is_some_and(|entry| entry.finished_in == Some(job.status) && !entry.running) {
-                return;
+            match entries.get(&job.job_id) {
+                Some(entry) if entry.finished_in == Some(job.status) && !entry.running => return,
+                Some(_) => {}
+                None => tracing::info!(
+                    job = %hex::encode(job.job_id),
+                    stage = "assigned",
+                    status = ?job.status(),
+                    deadline_slot = job.deadline_slot.get(),
+                    "a job of this worker"
+                ),
             }
         }
         self.start(job.job_id, changed);
