@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Edgerun test from a clean clone on a fresh Debian machine: builds the SBF program and
 # the wasm guests with the cached toolchain (scripts/sbf-toolchain.sh), checks formatting and that
-# idl/edgerun.json is the program's IDL, then runs the whole workspace's tests (program tests load
-# the real target/deploy/edgerun.so into LiteSVM).
+# idl/edgerun.json is the program's IDL, installs Chromium for the dashboard's browser test when
+# missing, then runs the whole workspace's tests (program tests load the real
+# target/deploy/edgerun.so into LiteSVM).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,6 +15,8 @@ step "wasm guests";    bash scripts/build-guests.sh
 step "format";         cargo fmt --all -- --check
 # The committed IDL must be what the program generates (host build of the program crate only).
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
+# The dashboard's browser test drives Debian's headless Chromium through chromedriver.
+step "browser";        command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 # No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
 # Every binary once, before the tests: the network tests start them as processes.
 step "binaries";       CARGO_INCREMENTAL=0 cargo build --workspace --bins --locked

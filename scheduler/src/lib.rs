@@ -7,9 +7,11 @@
 //!   replaces silent members, keeps the picture the API answers from;
 //! - [`eligibility`]: which workers may be assigned and why not (stake, jailing);
 //! - [`api`]: the HTTP API (`/v1/...`, `/health`, `/metrics`, `/openapi.json`);
+//! - [`dashboard`]: the page of the network served at `/` (self-contained, live over `/v1/events`);
 //! - [`service`]: the daemon around both (`edgerun-scheduler`), with graceful shutdown.
 
 pub mod api;
+pub mod dashboard;
 pub mod eligibility;
 pub mod engine;
 pub mod metrics;

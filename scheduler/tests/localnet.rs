@@ -422,7 +422,7 @@ async fn api_errors(
     assert_eq!((status, answer["code"].as_str().unwrap()), (400, "not_an_edgerun_transaction"));
     let cancel = ix::cancel_job(&customer.pubkey(), assigned_job);
     let unsigned = solana_transaction::Transaction::new_unsigned(solana_message::Message::new_with_blockhash(
-        &[cancel.clone()],
+        std::slice::from_ref(&cancel),
         Some(&customer.pubkey()),
         &blockhash,
     ));

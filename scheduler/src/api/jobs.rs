@@ -271,7 +271,7 @@ pub async fn relay_transaction<B: ChainBackend>(
 
 /// The job, by id (64 hex digits) or account address; 404 when it does not exist (or was
 /// closed after its retention window).
-async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &str) -> Result<Job, ApiError> {
+pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &str) -> Result<Job, ApiError> {
     let address = match parse_hash(reference) {
         Some(job_id) => pda::job_address(&job_id),
         None => reference.parse::<Address>().map_err(|_| {

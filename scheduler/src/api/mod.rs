@@ -9,6 +9,8 @@
 
 pub mod error;
 pub mod jobs;
+pub mod network;
+pub mod output;
 pub mod workers;
 
 use std::sync::Arc;
@@ -70,7 +72,10 @@ pub const MAX_REQUEST_BYTES: usize = MAX_BUNDLE_BYTES / 3 * 4 + 64 * 1024;
         jobs::get_job,
         jobs::job_events,
         jobs::list_jobs,
+        output::job_output,
         workers::list_workers,
+        network::network,
+        network::events,
         health,
     ),
     components(schemas(
@@ -83,6 +88,11 @@ pub const MAX_REQUEST_BYTES: usize = MAX_BUNDLE_BYTES / 3 * 4 + 64 * 1024;
         jobs::JobList,
         workers::WorkerList,
         workers::WorkerRow,
+        network::NetworkReport,
+        network::ServiceHealth,
+        network::StatusCount,
+        network::TreasuryReport,
+        network::WorkersSummary,
         HealthReport,
     ))
 )]
@@ -93,21 +103,24 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The whole API.
+/// The whole API, and the dashboard at `/`.
 pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
     Router::new()
         .route("/v1/jobs", post(jobs::submit_job::<B>).get(jobs::list_jobs::<B>))
         .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
         .route("/v1/jobs/{id}/events", get(jobs::job_events::<B>))
+        .route("/v1/jobs/{id}/output", get(output::job_output::<B>))
         .route("/v1/transactions", post(jobs::relay_transaction::<B>))
         .route("/v1/workers", get(workers::list_workers::<B>))
         .route("/health", get(health::<B>))
         .route("/metrics", get(metrics::<B>))
         .route("/openapi.json", get(|| async { Json(openapi()) }))
+        .with_state(state.clone())
+        .merge(network::routes(state.clone()))
+        .merge(crate::dashboard::routes())
         .fallback(|| async { ApiError::not_found("no_such_route", "no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-        .layer(middleware::from_fn_with_state(state.clone(), count_requests::<B>))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(state, count_requests::<B>))
 }
 
 /// Counts every answer by route and status.

@@ -1,0 +1,436 @@
+//! `GET /v1/network` (the network at a glance: jobs per stage, jobs finalized per minute, the
+//! treasury, the workers' totals, RPC and gateway health) and `GET /v1/events` (every job
+//! change, network-wide, as server-sent events) — what the dashboard shows, for any client.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use axum::{Json, Router};
+use edgerun::state::{Job, JobStatus};
+use edgerun_crank::view::status_label;
+use edgerun_sdk::client::{ChainBackend, ClientError};
+use edgerun_sdk::pda;
+use futures::Stream;
+use serde::Serialize;
+use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+use super::jobs::job_view;
+use super::AppState;
+use crate::engine::JobChange;
+
+/// What these routes read: the API's state and the scheduler's own measure of the slot time.
+pub struct NetworkState<B: ChainBackend> {
+    app: AppState<B>,
+    clock: Arc<SlotClock>,
+}
+
+impl<B: ChainBackend> Clone for NetworkState<B> {
+    fn clone(&self) -> Self {
+        NetworkState { app: self.app.clone(), clock: Arc::clone(&self.clock) }
+    }
+}
+
+/// `/v1/network` and `/v1/events`, with their own state (the slot clock lives as long as the
+/// server).
+pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
+    let state = NetworkState { app, clock: Arc::new(SlotClock::default()) };
+    Router::new().route("/v1/network", get(network::<B>)).route("/v1/events", get(events::<B>)).with_state(state)
+}
+
+// ----- GET /v1/network -----
+
+/// Minutes of history in `finalized_per_minute`.
+pub const FINALIZED_HISTORY_MINUTES: usize = 10;
+
+/// The cluster's nominal slot time, used until the scheduler has measured the real one.
+const NOMINAL_MS_PER_SLOT: f64 = 400.0;
+
+/// Longest a health probe waits for the cluster or the gateway.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkReport {
+    /// The cluster's slot when this was read.
+    pub slot: u64,
+    pub rpc: ServiceHealth,
+    pub gateway: ServiceHealth,
+    /// Jobs on chain (ended jobs stay until closed after their retention window).
+    pub jobs_total: usize,
+    /// Jobs on chain in each status, every status listed, in the order a job moves.
+    pub jobs_by_status: Vec<StatusCount>,
+    /// Jobs on chain finalized in each of the last minutes, oldest first, the last entry the
+    /// current minute. Minutes are counted in slots at `ms_per_slot`.
+    pub finalized_per_minute: Vec<u64>,
+    /// The slot time used for `finalized_per_minute`.
+    pub ms_per_slot: f64,
+    /// Whether `ms_per_slot` was measured by this scheduler (else the nominal 400 ms).
+    pub ms_per_slot_measured: bool,
+    pub treasury: TreasuryReport,
+    pub workers: WorkersSummary,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceHealth {
+    pub ok: bool,
+    /// Where it is (the gateway's URL; the RPC's is not published).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How long the probe took, in milliseconds.
+    pub latency_ms: u64,
+    /// Why not, when it is not ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusCount {
+    pub status: String,
+    pub count: usize,
+}
+
+/// The treasury account's lifetime totals and its balance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreasuryReport {
+    pub address: String,
+    /// Protocol fees and payout remainders received.
+    pub fees_collected_lamports: u64,
+    /// Slashes of wrong results received.
+    pub slashes_collected_lamports: u64,
+    /// Penalties of silent members received.
+    pub penalties_collected_lamports: u64,
+    /// Withdrawn by the admin.
+    pub withdrawn_lamports: u64,
+    /// Lamports held now (rent-exempt minimum included).
+    pub balance_lamports: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkersSummary {
+    pub registered: usize,
+    /// Workers the scheduler would assign a job of the smallest lock now.
+    pub eligible: usize,
+    pub total_stake_lamports: u64,
+    pub locked_stake_lamports: u64,
+    pub rewards_earned_lamports: u64,
+    pub slashed_lamports: u64,
+    pub penalized_lamports: u64,
+}
+
+/// The network at a glance.
+#[utoipa::path(get, path = "/v1/network", responses(
+    (status = 200, description = "The network", body = NetworkReport),
+    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
+))]
+pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> Result<Json<NetworkReport>, ApiError> {
+    let engine = &state.app.engine;
+    let chain = engine.client();
+
+    let started = Instant::now();
+    let slot = tokio::time::timeout(PROBE_TIMEOUT, chain.slot()).await;
+    let rpc_latency = elapsed_ms(started);
+    let slot = match slot {
+        Ok(Ok(slot)) => slot,
+        Ok(Err(error)) => return Err(ApiError::chain(error)),
+        Err(_) => {
+            return Err(ApiError::chain(ClientError::Transport {
+                attempts: 1,
+                message: format!("no slot within {}s", PROBE_TIMEOUT.as_secs()),
+            }))
+        }
+    };
+    let (ms_per_slot, measured) = state.clock.observe(Instant::now(), slot);
+
+    let started = Instant::now();
+    let gateway = state.app.storage.health(PROBE_TIMEOUT).await;
+    let gateway = ServiceHealth {
+        ok: gateway.is_ok(),
+        url: Some(state.app.storage_url.clone()),
+        latency_ms: elapsed_ms(started),
+        error: gateway.err().map(|error| error.to_string()),
+    };
+
+    let jobs = chain.jobs().await.map_err(ApiError::chain)?;
+    let treasury = chain.treasury().await.map_err(ApiError::chain)?;
+    let treasury_address = pda::treasury_address();
+    let treasury_balance = chain.balance(&treasury_address).await.map_err(ApiError::chain)?;
+    let stakes = chain.workers().await.map_err(ApiError::chain)?;
+    let survey = engine.survey(engine.network().min_worker_stake_lamports.get()).await.map_err(ApiError::chain)?;
+
+    let slots_per_minute = 60_000.0 / ms_per_slot;
+    let sum = |value: fn(&edgerun::state::WorkerStake) -> u64| {
+        stakes.iter().map(|(_, stake)| value(stake)).fold(0u64, u64::saturating_add)
+    };
+    Ok(Json(NetworkReport {
+        slot,
+        rpc: ServiceHealth { ok: true, url: None, latency_ms: rpc_latency, error: None },
+        gateway,
+        jobs_total: jobs.len(),
+        jobs_by_status: jobs_by_status(jobs.iter().map(|(_, job)| job)),
+        finalized_per_minute: finalized_per_minute(jobs.iter().map(|(_, job)| job), slot, slots_per_minute),
+        ms_per_slot,
+        ms_per_slot_measured: measured,
+        treasury: TreasuryReport {
+            address: treasury_address.to_string(),
+            fees_collected_lamports: treasury.fees_collected.get(),
+            slashes_collected_lamports: treasury.slashes_collected.get(),
+            penalties_collected_lamports: treasury.penalties_collected.get(),
+            withdrawn_lamports: treasury.withdrawn.get(),
+            balance_lamports: treasury_balance,
+        },
+        workers: WorkersSummary {
+            registered: stakes.len(),
+            eligible: survey.workers.iter().filter(|worker| worker.eligible).count(),
+            total_stake_lamports: sum(|stake| stake.total_stake.get()),
+            locked_stake_lamports: sum(|stake| stake.locked_stake.get()),
+            rewards_earned_lamports: sum(|stake| stake.rewards_earned.get()),
+            slashed_lamports: sum(|stake| stake.slashed_lamports.get()),
+            penalized_lamports: sum(|stake| stake.penalized_lamports.get()),
+        },
+    }))
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Every status with its count, in the order a job moves.
+pub fn jobs_by_status<'a>(jobs: impl Iterator<Item = &'a Job>) -> Vec<StatusCount> {
+    let mut counts = [0usize; JobStatus::ALL.len()];
+    for job in jobs {
+        if let Ok(status) = job.status() {
+            if let Some(index) = JobStatus::ALL.iter().position(|known| *known == status) {
+                counts[index] += 1;
+            }
+        }
+    }
+    JobStatus::ALL
+        .iter()
+        .zip(counts)
+        .map(|(status, count)| StatusCount { status: status_label(*status).to_string(), count })
+        .collect()
+}
+
+/// Finalized jobs per minute over the last [`FINALIZED_HISTORY_MINUTES`], oldest first: a job
+/// counts in the minute its `ended_slot` falls in, counting back from `slot`.
+pub fn finalized_per_minute<'a>(jobs: impl Iterator<Item = &'a Job>, slot: u64, slots_per_minute: f64) -> Vec<u64> {
+    let mut minutes = vec![0u64; FINALIZED_HISTORY_MINUTES];
+    if !(slots_per_minute.is_finite() && slots_per_minute > 0.0) {
+        return minutes;
+    }
+    for job in jobs {
+        if job.status() != Ok(JobStatus::Finalized) {
+            continue;
+        }
+        let age = slot.saturating_sub(job.ended_slot.get()) as f64 / slots_per_minute;
+        let minute = age.floor() as usize;
+        if minute < FINALIZED_HISTORY_MINUTES {
+            minutes[FINALIZED_HISTORY_MINUTES - 1 - minute] += 1;
+        }
+    }
+    minutes
+}
+
+/// The cluster's slot time as this scheduler sees it: slots over wall time between its oldest
+/// and newest sighting of the slot within the last few minutes. A local network and a public
+/// cluster differ, and a slot carries no timestamp the API could read.
+#[derive(Default)]
+pub struct SlotClock {
+    samples: Mutex<VecDeque<(Instant, u64)>>,
+}
+
+impl SlotClock {
+    /// Sightings older than this are dropped (the rate follows the cluster's recent pace).
+    const WINDOW: Duration = Duration::from_secs(300);
+    /// Shorter spans measure too coarsely (a slot is a few hundred milliseconds).
+    const MIN_SPAN: Duration = Duration::from_secs(5);
+    const MAX_SAMPLES: usize = 600;
+
+    /// Records `slot` seen at `now`; answers the milliseconds per slot and whether it was
+    /// measured (else nominal).
+    pub fn observe(&self, now: Instant, slot: u64) -> (f64, bool) {
+        let mut samples = self.samples.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A slot going back means another cluster (or a reset local one): start over.
+        if samples.back().is_some_and(|(_, last)| *last > slot) {
+            samples.clear();
+        }
+        while samples.front().is_some_and(|(seen, _)| now.duration_since(*seen) > Self::WINDOW) {
+            samples.pop_front();
+        }
+        if samples.len() >= Self::MAX_SAMPLES {
+            samples.pop_front();
+        }
+        samples.push_back((now, slot));
+        let (first_seen, first_slot) = samples[0];
+        let span = now.duration_since(first_seen);
+        let slots = slot.saturating_sub(first_slot);
+        if span >= Self::MIN_SPAN && slots > 0 {
+            (span.as_secs_f64() * 1000.0 / slots as f64, true)
+        } else {
+            (NOMINAL_MS_PER_SLOT, false)
+        }
+    }
+}
+
+// ----- GET /v1/events -----
+
+/// Changes arriving this soon after one another go out together (one view per job).
+const COALESCE: Duration = Duration::from_millis(100);
+/// Between two `slot` events (the client's sign of life and its cue to refresh totals).
+const TICK: Duration = Duration::from_secs(5);
+
+/// Server-sent events of every job on the network: `job` (its view, as `GET /v1/jobs/{id}`)
+/// at every change, `closed` (its id) when its account is closed, `resync` when changes were
+/// missed (re-read the list), `slot` (the cluster's slot) every few seconds. Ends at shutdown.
+#[utoipa::path(get, path = "/v1/events", responses(
+    (status = 200, description = "text/event-stream of `job` (JobView as JSON), `closed`, `resync` and `slot` events", content_type = "text/event-stream"),
+))]
+pub async fn events<B: ChainBackend>(
+    State(state): State<NetworkState<B>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let mut changes = state.app.engine.changes();
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
+    let engine = Arc::clone(&state.app.engine);
+    let shutdown = state.app.shutdown.clone();
+    let clock = Arc::clone(&state.clock);
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(TICK);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let first = tokio::select! {
+                change = changes.recv() => change,
+                _ = ticker.tick() => {
+                    if let Ok(Ok(slot)) = tokio::time::timeout(PROBE_TIMEOUT, engine.client().slot()).await {
+                        clock.observe(Instant::now(), slot);
+                        if sender.send(Event::default().event("slot").data(slot.to_string())).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                () = shutdown.cancelled() => return,
+                () = sender.closed() => return,
+            };
+            // This change and those right behind it, the latest per job.
+            let mut batch: Vec<JobChange> = Vec::new();
+            let mut missed = false;
+            let mut add = |change: Result<JobChange, RecvError>, batch: &mut Vec<JobChange>| match change {
+                Ok(change) => {
+                    batch.retain(|known| known.job_id != change.job_id);
+                    batch.push(change);
+                    true
+                }
+                Err(RecvError::Lagged(_)) => {
+                    missed = true;
+                    true
+                }
+                Err(RecvError::Closed) => false,
+            };
+            let mut open = add(first, &mut batch);
+            let until = tokio::time::Instant::now() + COALESCE;
+            while open {
+                match tokio::time::timeout_at(until, changes.recv()).await {
+                    Ok(change) => open = add(change, &mut batch),
+                    Err(_) => break,
+                }
+            }
+            if missed && sender.send(Event::default().event("resync").data("changes were missed")).await.is_err() {
+                return;
+            }
+            for change in batch {
+                let event = match change.job {
+                    None => Some(Event::default().event("closed").data(hex::encode(change.job_id))),
+                    Some(job) => match job_view(&engine, &job).await {
+                        Ok(view) => {
+                            Some(Event::default().event("job").data(serde_json::to_string(&view).unwrap_or_default()))
+                        }
+                        Err(error) => {
+                            tracing::debug!(job = %hex::encode(change.job_id), %error, "no view for an event");
+                            None
+                        }
+                    },
+                };
+                if let Some(event) = event {
+                    if sender.send(event).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            if !open {
+                // The engine stopped: the stream ends with it.
+                return;
+            }
+        }
+    });
+    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|event| (Ok(event), receiver))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(status: JobStatus, ended_slot: u64) -> Job {
+        let mut job: Job = bytemuck::Zeroable::zeroed();
+        job.status = status as u8;
+        job.ended_slot = ended_slot.into();
+        job
+    }
+
+    #[test]
+    fn every_status_is_counted_in_the_order_a_job_moves() {
+        let jobs = [job(JobStatus::Assigned, 0), job(JobStatus::Finalized, 5), job(JobStatus::Assigned, 0)];
+        let counts = jobs_by_status(jobs.iter());
+        let named: Vec<(&str, usize)> = counts.iter().map(|entry| (entry.status.as_str(), entry.count)).collect();
+        assert_eq!(
+            named,
+            [
+                ("posted", 0),
+                ("seeded", 0),
+                ("assigned", 2),
+                ("quorum_reached", 0),
+                ("awaiting_da", 0),
+                ("finalized", 1),
+                ("cancelled", 0),
+                ("slashed", 0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_finalized_job_counts_in_the_minute_of_its_ended_slot() {
+        // 150 slots a minute (400 ms); now is slot 10_000.
+        let jobs = [
+            job(JobStatus::Finalized, 10_000),               // this minute
+            job(JobStatus::Finalized, 9_851),                // this minute (149 slots ago)
+            job(JobStatus::Finalized, 9_850),                // a minute ago
+            job(JobStatus::Finalized, 10_000 - 150 * 9 - 1), // the oldest minute shown
+            job(JobStatus::Finalized, 10_000 - 150 * 10),    // too old
+            job(JobStatus::Cancelled, 10_000),               // not finalized
+        ];
+        let minutes = finalized_per_minute(jobs.iter(), 10_000, 150.0);
+        assert_eq!(minutes, [1, 0, 0, 0, 0, 0, 0, 0, 1, 2]);
+        assert_eq!(finalized_per_minute(jobs.iter(), 10_000, 0.0), [0; FINALIZED_HISTORY_MINUTES]);
+    }
+
+    #[test]
+    fn the_slot_clock_is_nominal_until_it_has_seen_enough_then_measures() {
+        let clock = SlotClock::default();
+        let start = Instant::now();
+        assert_eq!(clock.observe(start, 100), (NOMINAL_MS_PER_SLOT, false));
+        assert_eq!(clock.observe(start + Duration::from_secs(2), 110), (NOMINAL_MS_PER_SLOT, false));
+        let (ms, measured) = clock.observe(start + Duration::from_secs(10), 150);
+        assert!(measured);
+        assert!((ms - 200.0).abs() < 1e-9, "{ms}");
+        // A slot going back (a new local network) starts over.
+        assert_eq!(clock.observe(start + Duration::from_secs(11), 3), (NOMINAL_MS_PER_SLOT, false));
+    }
+}

@@ -1,0 +1,623 @@
+//! The dashboard in a real browser: headless Chromium, driven through chromedriver (WebDriver),
+//! opens the page of a scheduler on a real local network (embedded surfpool validator with the
+//! real `.so`, a real storage gateway), while jobs are posted and run by three workers playing
+//! their part through the library. The page must show each job as it appears, move it to
+//! finalized without a reload, show its output as text (never as HTML) or as hex, the workers'
+//! earnings and the network's totals, at desktop and at phone width. A screenshot of each page
+//! is written under `target/dashboard/`.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
+//! `scripts/test.sh` installs them). `EDGERUN_CHROMIUM` / `EDGERUN_CHROMEDRIVER` name other
+//! binaries.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::SigningKey;
+use edgerun::instructions::PostJobArgs;
+use edgerun::state::{Job, JobStatus};
+use edgerun_crank::CrankAction;
+use edgerun_migrations::local_storage::LocalStorage;
+use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_scheduler::service::{self, LogFormat, SchedulerArgs};
+use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
+use edgerun_sdk::client::{EdgerunClient, RpcBackend};
+use edgerun_sdk::config_params::localnet_params;
+use edgerun_sdk::instructions as ix;
+use edgerun_sdk::storage::{ContentHash, StorageClient};
+use edgerun_worker::job::{execute_job, submission};
+use edgerun_worker::{Runtime, RuntimeConfig};
+use fantoccini::{Client as Browser, ClientBuilder, Locator};
+use serde_json::{json, Value};
+use solana_keypair::{write_keypair_file, Keypair};
+use solana_signer::Signer;
+use tokio_util::sync::CancellationToken;
+
+const SOL: u64 = 1_000_000_000;
+/// Longest wait for anything on chain or in the page.
+const PATIENCE: Duration = Duration::from_secs(90);
+/// Tier 0 of the default tier table: a committee of 3, quorum 2.
+const ESCROW: u64 = 50_000_000;
+/// What the text job writes: markup that must show as characters, never become elements.
+const TEXT_OUTPUT: &str = "<b id=\"injected\">bold?</b> <img src=x> edgerun says hi & bye";
+/// What the binary job writes: not UTF-8, so shown as hex.
+const BINARY_OUTPUT: &[u8] = &[0xff, 0x00, 0xfe, 0x41, 0x80];
+
+/// A guest that writes `output` and exits.
+fn guest(output: &[u8]) -> Vec<u8> {
+    let data: String = output.iter().map(|byte| format!("\\{byte:02x}")).collect();
+    let wat = format!(
+        r#"(module
+  (import "edgerun" "input_len" (func $input_len (result i32)))
+  (import "edgerun" "read_input" (func $read_input (param i32 i32 i32) (result i32)))
+  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (data (i32.const 0) "{data}")
+  (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const {len})))))"#,
+        len = output.len()
+    );
+    wat::parse_str(wat).unwrap()
+}
+
+fn bundle(output: &[u8]) -> Vec<u8> {
+    Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: guest(output),
+        input: Vec::new(),
+        limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
+        meta: None,
+    }
+    .encode()
+    .unwrap()
+}
+
+struct Network {
+    storage: LocalStorage,
+    localnet: Localnet,
+    client: EdgerunClient<RpcBackend>,
+    authority_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Network {
+    /// Validator with the program, config initialized (one key holds both the randomness and
+    /// the scheduler roles), gateway.
+    async fn start() -> Network {
+        let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
+            .unwrap_or_else(|error| panic!("{error:#}"));
+        let dir = tempfile::tempdir().unwrap();
+        let localnet = Localnet::start(LocalnetConfig::default()).await.expect("start the validator");
+        let storage =
+            LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0).await.expect("start the gateway");
+        let client = localnet.client();
+        let admin = Keypair::new();
+        client.request_airdrop(&admin.pubkey(), 10 * SOL).await.unwrap();
+        localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).await.expect("deploy");
+        let authority = Keypair::new();
+        client.request_airdrop(&authority.pubkey(), 10 * SOL).await.unwrap();
+        let params = localnet_params(&authority.pubkey(), &authority.pubkey());
+        client.initialize_config(&admin, params).await.expect("initialize the config");
+        let authority_file = dir.path().join("authority.json");
+        write_keypair_file(&authority, &authority_file).unwrap();
+        Network { storage, localnet, client, authority_file, _dir: dir }
+    }
+
+    async fn worker(&self, stake: u64) -> Keypair {
+        let worker = Keypair::new();
+        self.client.request_airdrop(&worker.pubkey(), stake + SOL).await.unwrap();
+        self.client
+            .send(&worker, &[], &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)])
+            .await
+            .expect("register a worker");
+        worker
+    }
+
+    /// The scheduler in this process, its API and dashboard on a random loopback port.
+    async fn scheduler(&self) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+        let args = SchedulerArgs {
+            url: self.localnet.rpc_url().to_string(),
+            ws_url: Some(self.localnet.ws_url().to_string()),
+            keypair: Some(self.authority_file.clone()),
+            randomness_keypair: None,
+            scheduler_keypair: None,
+            storage: self.storage.base_url().to_string(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            concurrency: 8,
+            reconcile_interval_ms: 500,
+            jail_max_failures: 3,
+            jail_cooldown_slots: 100_000,
+            no_reassign: true,
+            log_format: LogFormat::Text,
+        };
+        let cancel = CancellationToken::new();
+        let (ready, address) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn({
+            let cancel = cancel.clone();
+            async move { service::run(args, cancel, Some(ready)).await.expect("the scheduler runs") }
+        });
+        (address.await.expect("the API listens"), cancel, task)
+    }
+
+    fn storage_client(&self) -> StorageClient {
+        StorageClient::new(self.storage.base_url()).unwrap()
+    }
+
+    async fn job(&self, job_id: &[u8; 32]) -> Job {
+        self.client.job(job_id).await.unwrap().expect("the job exists")
+    }
+
+    /// Posts a job straight to the chain (the customer's own transaction).
+    async fn post_job(&self, customer: &Keypair, bytes: Vec<u8>, nonce: u64) -> [u8; 32] {
+        let decoded = Bundle::decode(&bytes).unwrap();
+        let hash = bundle_hash(&bytes);
+        self.storage_client().put_bundle(bytes).await.expect("store the bundle");
+        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
+        let args = PostJobArgs {
+            job_id,
+            nonce,
+            bundle_hash: hash,
+            runtime_id: decoded.runtime_id,
+            escrow_lamports: ESCROW,
+            max_memory_bytes: decoded.limits.max_memory_bytes,
+            max_instructions: decoded.limits.max_instructions,
+            runtime_proof: Vec::new(),
+        };
+        self.client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.expect("post_job");
+        job_id
+    }
+
+    /// Waits (bounded) until the scheduler assigned `job_id`.
+    async fn wait_assigned(&self, job_id: &[u8; 32]) -> Job {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let job = self.job(job_id).await;
+            if job.status() == Ok(JobStatus::Assigned) {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "job {} not assigned in {PATIENCE:?}", hex::encode(job_id));
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Each member's part, as the worker daemon does it: fetch the bundle by hash, run it,
+    /// publish the result bytes, attest and submit. Returns the output hash they agree on.
+    async fn execute_and_submit(&self, job_id: &[u8; 32], workers: &[Keypair]) -> [u8; 32] {
+        let job = self.job(job_id).await;
+        let store = self.storage_client();
+        let bundle = store.get_bundle(&ContentHash(job.bundle_hash)).await.expect("fetch the bundle");
+        let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
+        let report = tokio::task::block_in_place(|| execute_job(&runtime, &job, &bundle)).expect("execute");
+        let output_hash = report.output_hash();
+        store.put_output(report.result_bytes()).await.expect("publish the result");
+        for member in job.committee() {
+            let worker = workers.iter().find(|worker| worker.pubkey() == *member).expect("a member we hold");
+            let key = SigningKey::from_bytes(worker.secret_bytes());
+            self.client.send(worker, &[], &submission(&key, &job, output_hash)).await.expect("submit_result");
+        }
+        output_hash
+    }
+
+    /// The crank's and a winner's part: quorum, the output declared available, payout.
+    async fn settle(&self, job_id: &[u8; 32], workers: &[Keypair], output_hash: [u8; 32], payer: &Keypair) {
+        let job = self.job(job_id).await;
+        self.client.send(payer, &[], &[CrankAction::ReachQuorum.instruction(&job)]).await.expect("reach_quorum");
+        let winner = workers.iter().find(|worker| worker.pubkey() == job.committee()[0]).unwrap();
+        let pointer = format!("{}/output/{}", self.storage.base_url(), hex::encode(output_hash));
+        let declare = ix::declare_output(&winner.pubkey(), job_id, output_hash, pointer.as_bytes());
+        self.client.send(winner, &[], &[declare]).await.expect("declare_output");
+        let job = self.job(job_id).await;
+        self.client.send(payer, &[], &[CrankAction::Finalize.instruction(&job)]).await.expect("finalize_job");
+        assert_eq!(self.job(job_id).await.status(), Ok(JobStatus::Finalized));
+    }
+}
+
+// ----- the browser -----
+
+/// A child process killed (and reaped) when dropped, so a failing test leaves none behind.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver on a free loopback port, with a fresh browser profile.
+struct Chromedriver {
+    url: String,
+    _process: ChildGuard,
+    profile: tempfile::TempDir,
+}
+
+/// The first of `candidates` that exists (a path) or is on `PATH` (a name).
+fn find_binary(variable: &str, candidates: &[&str]) -> PathBuf {
+    if let Some(path) = std::env::var_os(variable) {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for candidate in candidates {
+        if candidate.starts_with('/') {
+            if Path::new(candidate).is_file() {
+                return PathBuf::from(candidate);
+            }
+            continue;
+        }
+        for dir in std::env::split_paths(&path) {
+            let full = dir.join(candidate);
+            if full.is_file() {
+                return full;
+            }
+        }
+    }
+    panic!(
+        "none of {candidates:?} is installed: install Debian's `chromium` and `chromium-driver` (scripts/test.sh \
+         does), or set {variable}"
+    );
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+impl Chromedriver {
+    async fn start(log: &Path) -> Chromedriver {
+        let binary = find_binary("EDGERUN_CHROMEDRIVER", &["chromedriver", "/usr/lib/chromium/chromedriver"]);
+        let port = free_port();
+        let log = std::fs::File::create(log).unwrap();
+        let child = Command::new(&binary)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|error| panic!("start {}: {error}", binary.display()));
+        let process = ChildGuard(child);
+        let url = format!("http://127.0.0.1:{port}");
+        // Ready when its status says so.
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(response) = http.get(format!("{url}/status")).send().await {
+                if let Ok(status) = response.json::<Value>().await {
+                    if status["value"]["ready"] == true {
+                        break;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not become ready on port {port}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Chromedriver { url, _process: process, profile: tempfile::tempdir().unwrap() }
+    }
+
+    /// A headless Chromium session: no network of its own (the machine may be offline), a
+    /// fresh profile, `width`×`height`, in the system's dark mode when `dark`.
+    async fn browser(&self, width: u32, height: u32, dark: bool) -> Browser {
+        let chromium = find_binary("EDGERUN_CHROMIUM", &["/usr/lib/chromium/chromium", "chromium", "chromium-browser"]);
+        let profile = self.profile.path().join(format!("profile-{width}x{height}-{dark}"));
+        let mut args = vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--disable-extensions".into(),
+            "--disable-default-apps".into(),
+            "--no-first-run".into(),
+            "--no-default-browser-check".into(),
+            "--hide-scrollbars".into(),
+            format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", profile.display()),
+        ];
+        if dark {
+            args.push("--force-dark-mode".into());
+        }
+        let capabilities = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": args,
+            },
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|error| panic!("open a Chromium session: {error}"))
+    }
+}
+
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let dir = target.join("dashboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(browser: &Browser, name: &str) -> PathBuf {
+    let path = screenshot_dir().join(format!("{name}.png"));
+    let png = browser.screenshot().await.expect("take a screenshot");
+    std::fs::write(&path, png).unwrap();
+    path
+}
+
+/// Runs `script` (a JavaScript expression) in the page.
+async fn eval(browser: &Browser, script: &str) -> Value {
+    browser
+        .execute(&format!("return ({script});"), Vec::new())
+        .await
+        .unwrap_or_else(|error| panic!("{script}: {error}"))
+}
+
+/// Waits (bounded) until `script` is truthy in the page; returns its value. On a timeout the
+/// page is captured (`target/dashboard/failure-*.png`) and its text is in the panic.
+async fn wait_for(browser: &Browser, script: &str, what: &str) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let value = eval(browser, script).await;
+        let truthy = match &value {
+            Value::Null | Value::Bool(false) => false,
+            Value::Number(number) => number.as_f64() != Some(0.0),
+            Value::String(text) => !text.is_empty(),
+            _ => true,
+        };
+        if truthy {
+            return value;
+        }
+        if Instant::now() >= deadline {
+            let shot = screenshot(browser, &format!("failure-{}", what.replace(' ', "-"))).await;
+            let text = eval(browser, "document.body.innerText").await;
+            panic!(
+                "the page did not show {what} within {PATIENCE:?} (see {}):\n{}",
+                shot.display(),
+                text.as_str().unwrap_or("")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser.find(Locator::Css(css)).await.unwrap_or_else(|error| panic!("{css}: {error}")).click().await.unwrap();
+}
+
+fn job_card(job_id: &[u8; 32]) -> String {
+    format!("document.querySelector('details.job[data-job-id=\"{}\"]')", hex::encode(job_id))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_network() {
+    let network = Network::start().await;
+    let workers = vec![network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    let (address, cancel, scheduler) = network.scheduler().await;
+    let base = format!("http://{address}");
+    let customer = Keypair::new();
+    network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
+
+    // The page and its assets come from the binary, under a same-origin-only policy.
+    let http = reqwest::Client::new();
+    for (path, content_type) in [
+        ("/", "text/html"),
+        ("/dashboard/app.js", "text/javascript"),
+        ("/dashboard/style.css", "text/css"),
+        ("/dashboard/icon.svg", "image/svg+xml"),
+    ] {
+        let response = http.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers();
+        assert!(headers["content-type"].to_str().unwrap().starts_with(content_type), "{path}: {headers:?}");
+        assert!(headers["content-security-policy"].to_str().unwrap().starts_with("default-src 'self'"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+    let openapi: Value = http.get(format!("{base}/openapi.json")).send().await.unwrap().json().await.unwrap();
+    for path in ["/v1/network", "/v1/events", "/v1/jobs/{id}/output"] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing from /openapi.json");
+    }
+
+    let driver = Chromedriver::start(&screenshot_dir().join("chromedriver.log")).await;
+    let browser = driver.browser(1280, 1000, false).await;
+    browser.goto(&format!("{base}/")).await.expect("open the dashboard");
+    wait_for(&browser, "document.getElementById('live').dataset.state === 'live'", "the live connection").await;
+    wait_for(&browser, "document.querySelector('#jobs-list .empty')", "the empty job list").await;
+    // Set once: a reload would lose it.
+    let loaded = eval(&browser, "window.__loaded = Date.now()").await;
+
+    // Two jobs posted straight to the chain: each appears without a reload.
+    // (The text job second: the newest, it heads the list in the screenshot.)
+    let binary_job = network.post_job(&customer, bundle(BINARY_OUTPUT), 1).await;
+    let text_job = network.post_job(&customer, bundle(TEXT_OUTPUT.as_bytes()), 2).await;
+    for job_id in [&text_job, &binary_job] {
+        wait_for(&browser, &job_card(job_id), "a posted job").await;
+    }
+
+    // The scheduler assigns them; the workers run, the crank and a winner settle.
+    for (job_id, output) in [(&text_job, TEXT_OUTPUT.as_bytes()), (&binary_job, BINARY_OUTPUT)] {
+        network.wait_assigned(job_id).await;
+        wait_for(&browser, &format!("{}.dataset.status === 'assigned'", job_card(job_id)), "an assigned job").await;
+        let output_hash = network.execute_and_submit(job_id, &workers).await;
+        assert_eq!(output_hash, *blake3::hash(output).as_bytes());
+        network.settle(job_id, &workers, output_hash, &customer).await;
+    }
+    for job_id in [&text_job, &binary_job] {
+        wait_for(&browser, &format!("{}.dataset.status === 'finalized'", job_card(job_id)), "a finalized job").await;
+    }
+
+    // The text job's details: the whole timeline, every member matched, the output as text.
+    click(&browser, &format!("details.job[data-job-id=\"{}\"] > summary", hex::encode(text_job))).await;
+    let card = job_card(&text_job);
+    let stages = wait_for(
+        &browser,
+        &format!("{card}.querySelector('.timeline li.done[data-stage=\"finalized\"]') && [...{card}.querySelectorAll('.timeline li.done')].map(li => li.dataset.stage + ' ' + li.querySelector('.stage-slot').textContent)"),
+        "the text job's timeline",
+    )
+    .await;
+    let stages: Vec<&str> = stages.as_array().unwrap().iter().map(|stage| stage.as_str().unwrap()).collect();
+    let names: Vec<&str> = stages.iter().map(|stage| stage.split(' ').next().unwrap()).collect();
+    assert_eq!(names, ["posted", "seeded", "assigned", "quorum_reached", "output_declared", "finalized"], "{stages:?}");
+    for stage in &stages {
+        if !stage.starts_with("seeded") {
+            assert!(stage.contains(" slot "), "{stage} has no slot");
+        }
+    }
+    let results = eval(
+        &browser,
+        &format!("[...{card}.querySelectorAll('.committee tbody .result')].map(cell => cell.textContent)"),
+    )
+    .await;
+    let results: Vec<&str> = results.as_array().unwrap().iter().map(|cell| cell.as_str().unwrap()).collect();
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results.iter().all(|result| result.starts_with("✓ matched")), "{results:?}");
+    let output = wait_for(
+        &browser,
+        &format!("{card}.querySelector('.output pre[data-encoding=\"utf-8\"]') && {card}.querySelector('.output pre').textContent"),
+        "the text output",
+    )
+    .await;
+    assert_eq!(output, TEXT_OUTPUT, "the output is shown as its characters");
+    assert_eq!(
+        eval(&browser, "document.querySelectorAll('#injected, .output img, .output b').length").await,
+        0,
+        "the output became HTML"
+    );
+
+    // The binary job's output, as hex.
+    click(&browser, &format!("details.job[data-job-id=\"{}\"] > summary", hex::encode(binary_job))).await;
+    let card = job_card(&binary_job);
+    let hex_dump = wait_for(
+        &browser,
+        &format!("{card}.querySelector('.output pre[data-encoding=\"hex\"]') && {card}.querySelector('.output pre').textContent"),
+        "the binary output",
+    )
+    .await;
+    assert_eq!(hex_dump, "00000000  ff 00 fe 41 80");
+    // The screenshot: the text job open at the top, tall enough for its output.
+    click(&browser, &format!("details.job[data-job-id=\"{}\"] > summary", hex::encode(binary_job))).await;
+    eval(&browser, "window.scrollTo(0, 0)").await;
+    browser.set_window_size(1280, 1300).await.unwrap();
+    screenshot(&browser, "jobs").await;
+    browser.set_window_size(1280, 1000).await.unwrap();
+
+    // Workers: each won both jobs, and the page says what they earned.
+    click(&browser, "#nav-workers").await;
+    let earned = wait_for(
+        &browser,
+        "(() => { const cells = [...document.querySelectorAll('#workers-list td.earned')]; \
+           return cells.length === 3 && cells.every(cell => Number(cell.dataset.lamports) > 0) \
+             && cells.map(cell => [cell.closest('tr').dataset.worker, Number(cell.dataset.lamports), cell.textContent]); })()",
+        "the workers' earnings",
+    )
+    .await;
+    for row in earned.as_array().unwrap() {
+        let worker: solana_address::Address = row[0].as_str().unwrap().parse().unwrap();
+        let stake = network.client.worker_stake(&worker).await.unwrap().unwrap();
+        assert_eq!(row[1].as_u64().unwrap(), stake.rewards_earned.get(), "{row}");
+        assert!(
+            row[2].as_str().unwrap().contains(&format!("{} lamports", thousands(stake.rewards_earned.get()))),
+            "{row}"
+        );
+    }
+    let won = eval(
+        &browser,
+        "[...document.querySelectorAll('#workers-list td[data-label=\"Won\"]')].map(cell => cell.textContent)",
+    )
+    .await;
+    assert_eq!(won, json!(["2", "2", "2"]));
+    screenshot(&browser, "workers").await;
+
+    // The network: stages, finalized per minute, treasury, health.
+    click(&browser, "#nav-network").await;
+    let finalized = wait_for(
+        &browser,
+        "document.querySelector('[data-card=stages] .bar-row[data-status=finalized] .num')?.textContent",
+        "the jobs per stage",
+    )
+    .await;
+    assert_eq!(finalized, "2");
+    let minutes =
+        eval(&browser, "[...document.querySelectorAll('[data-card=finalized] .column')].map(c => c.title)").await;
+    assert_eq!(minutes.as_array().unwrap().len(), 10, "{minutes}");
+    let recent =
+        eval(&browser, "Number(document.querySelector('[data-finalized-last-minute]').dataset.finalizedLastMinute)")
+            .await;
+    assert!(recent.as_u64().unwrap() >= 1, "a job finalized seconds ago counts in the current minute: {recent}");
+    let treasury = network.client.treasury().await.unwrap();
+    assert!(treasury.fees_collected.get() > 0);
+    let fees = eval(&browser, "Number(document.querySelectorAll('[data-card=treasury] dd')[0].dataset.lamports)").await;
+    assert_eq!(fees.as_u64().unwrap(), treasury.fees_collected.get());
+    let health = eval(&browser, "[...document.querySelectorAll('[data-health] .badge')].map(b => b.textContent)").await;
+    assert_eq!(health, json!(["healthy", "healthy"]));
+    screenshot(&browser, "network").await;
+
+    // No reload at any point: the marker set after the first load is still there.
+    assert_eq!(eval(&browser, "window.__loaded").await, loaded, "the page was reloaded");
+    let errors = eval(&browser, "document.getElementById('problem').hidden").await;
+    assert_eq!(errors, true, "the page reported a problem");
+    browser.close().await.unwrap();
+
+    // At phone width: one column, nothing wider than the screen.
+    let phone = driver.browser(390, 844, false).await;
+    for page in ["jobs", "workers", "network"] {
+        phone.goto(&format!("{base}/#/{page}")).await.unwrap();
+        let ready = match page {
+            "jobs" => "document.querySelectorAll('#jobs-list details.job').length === 2",
+            "workers" => "document.querySelectorAll('#workers-list tr[data-worker]').length === 3",
+            _ => "document.querySelector('[data-card=treasury]')",
+        };
+        wait_for(&phone, ready, &format!("the {page} page at phone width")).await;
+        if page == "jobs" {
+            click(&phone, &format!("details.job[data-job-id=\"{}\"] > summary", hex::encode(text_job))).await;
+            wait_for(
+                &phone,
+                &format!("{}.querySelector('.output pre[data-encoding]')", job_card(&text_job)),
+                "the output at phone width",
+            )
+            .await;
+        }
+        let overflow = eval(&phone, "document.documentElement.scrollWidth - window.innerWidth").await;
+        assert!(overflow.as_i64().unwrap() <= 0, "the {page} page is {overflow} px wider than a phone");
+        screenshot(&phone, &format!("{page}-phone")).await;
+    }
+    phone.close().await.unwrap();
+
+    // In the dark: the page follows the system's colour scheme.
+    let dark = driver.browser(1280, 900, true).await;
+    dark.goto(&format!("{base}/#/network")).await.unwrap();
+    wait_for(&dark, "document.querySelector('[data-card=treasury]')", "the network page in the dark").await;
+    assert_eq!(eval(&dark, "matchMedia('(prefers-color-scheme: dark)').matches").await, true);
+    let background = eval(&dark, "getComputedStyle(document.body).backgroundColor").await;
+    assert_eq!(background, "rgb(15, 18, 23)", "the dark palette is not applied");
+    screenshot(&dark, "network-dark").await;
+    dark.close().await.unwrap();
+
+    // The README shows the jobs page.
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/dashboard.png");
+    if std::env::var_os("EDGERUN_UPDATE_SCREENSHOT").is_some() {
+        std::fs::copy(screenshot_dir().join("jobs.png"), docs).unwrap();
+    }
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), scheduler).await.expect("graceful stop in time").unwrap();
+}
+
+/// `1234567` → `1,234,567`, as the page writes lamports.
+fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
