@@ -388,7 +388,22 @@ async fn wait_for(browser: &Browser, script: &str, what: &str) -> Value {
 }
 
 async fn click(browser: &Browser, css: &str) {
-    browser.find(Locator::Css(css)).await.unwrap_or_else(|error| panic!("{css}: {error}")).click().await.unwrap();
+    // A live page replaces a job's card when the job changes: a card found just before may be
+    // gone at the click. Find it again then (bounded).
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let clicked = match browser.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await,
+            Err(error) => Err(error),
+        };
+        match clicked {
+            Ok(()) => return,
+            Err(error) if Instant::now() < deadline && error.is_stale_element_reference() => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("click {css}: {error}"),
+        }
+    }
 }
 
 fn job_card(job_id: &[u8; 32]) -> String {
@@ -444,10 +459,37 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     for (job_id, output) in [(&text_job, TEXT_OUTPUT.as_bytes()), (&binary_job, BINARY_OUTPUT)] {
         network.wait_assigned(job_id).await;
         wait_for(&browser, &format!("{}.dataset.status === 'assigned'", job_card(job_id)), "an assigned job").await;
+        let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).await;
+        assert_eq!((status, answer["code"].as_str().unwrap()), (404, "no_output_yet"), "{answer}");
         let output_hash = network.execute_and_submit(job_id, &workers).await;
         assert_eq!(output_hash, *blake3::hash(output).as_bytes());
         network.settle(job_id, &workers, output_hash, &customer).await;
+        // The output as the page fetches it: the bytes, as an opaque attachment.
+        let response = http.get(format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/octet-stream");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        assert_eq!(response.bytes().await.unwrap().as_ref(), output);
     }
+    let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/not-a-job/output")).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_job_id"));
+    let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/{}/output", "cd".repeat(32))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (404, "job_not_found"));
+
+    // The network's report, as the network page reads it.
+    let (status, report) = get_json(&http, &format!("{base}/v1/network")).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["jobs_total"], 2);
+    let finalized_count =
+        report["jobs_by_status"].as_array().unwrap().iter().find(|entry| entry["status"] == "finalized").unwrap();
+    assert_eq!(finalized_count["count"], 2);
+    assert_eq!(report["finalized_per_minute"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).sum::<u64>(), 2);
+    assert_eq!(report["rpc"]["ok"], true);
+    assert_eq!(report["gateway"]["ok"], true);
+    assert_eq!(report["workers"]["registered"], 3);
+    let treasury = network.client.treasury().await.unwrap();
+    assert_eq!(report["treasury"]["fees_collected_lamports"], treasury.fees_collected.get());
     for job_id in [&text_job, &binary_job] {
         wait_for(&browser, &format!("{}.dataset.status === 'finalized'", job_card(job_id)), "a finalized job").await;
     }
@@ -607,6 +649,12 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
 
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(30), scheduler).await.expect("graceful stop in time").unwrap();
+}
+
+async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = http.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// `1234567` → `1,234,567`, as the page writes lamports.
