@@ -318,13 +318,14 @@ impl Chromedriver {
         if dark {
             args.push("--force-dark-mode".into());
         }
-        let capabilities = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": args,
-            },
-        });
+        let mut options = json!({ "binary": chromium, "args": args });
+        if width < PHONE_WIDTH_BELOW {
+            // A window is never narrower than the browser allows (500 px headless): emulate the
+            // phone's viewport instead.
+            options["mobileEmulation"] =
+                json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1 } });
+        }
+        let capabilities = json!({ "browserName": "chrome", "goog:chromeOptions": options });
         let Value::Object(capabilities) = capabilities else { unreachable!() };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         ClientBuilder::new(connector)
@@ -334,6 +335,9 @@ impl Chromedriver {
             .unwrap_or_else(|error| panic!("open a Chromium session: {error}"))
     }
 }
+
+/// Narrower windows are phones.
+const PHONE_WIDTH_BELOW: u32 = 500;
 
 fn screenshot_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -625,6 +629,7 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
             )
             .await;
         }
+        assert_eq!(eval(&phone, "window.innerWidth").await, 390);
         let overflow = eval(&phone, "document.documentElement.scrollWidth - window.innerWidth").await;
         assert!(overflow.as_i64().unwrap() <= 0, "the {page} page is {overflow} px wider than a phone");
         screenshot(&phone, &format!("{page}-phone")).await;
