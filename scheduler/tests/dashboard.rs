@@ -11,6 +11,7 @@
 //! binaries.
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -215,11 +216,17 @@ impl Network {
 
 // ----- the browser -----
 
-/// A child process killed (and reaped) when dropped, so a failing test leaves none behind.
-struct ChildGuard(Child);
+/// chromedriver in a process group of its own, the group killed (and chromedriver reaped) when
+/// dropped: the browsers it started are in that group, so a test that fails with a session open
+/// leaves no Chromium behind.
+struct ProcessGroupGuard(Child);
 
-impl Drop for ChildGuard {
+impl Drop for ProcessGroupGuard {
     fn drop(&mut self) {
+        // SAFETY: a plain syscall; the group is the one this child leads (`process_group(0)`).
+        unsafe {
+            libc::kill(-(self.0.id() as libc::pid_t), libc::SIGKILL);
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -228,7 +235,7 @@ impl Drop for ChildGuard {
 /// chromedriver on a free loopback port, with a fresh browser profile.
 struct Chromedriver {
     url: String,
-    _process: ChildGuard,
+    _process: ProcessGroupGuard,
     profile: tempfile::TempDir,
 }
 
@@ -268,6 +275,7 @@ impl Chromedriver {
         let port = free_port();
         let log = std::fs::File::create(log).unwrap();
         let child = Command::new(&binary)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdin(Stdio::null())
@@ -275,7 +283,7 @@ impl Chromedriver {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|error| panic!("start {}: {error}", binary.display()));
-        let process = ChildGuard(child);
+        let process = ProcessGroupGuard(child);
         let url = format!("http://127.0.0.1:{port}");
         // Ready when its status says so.
         let http = reqwest::Client::new();
