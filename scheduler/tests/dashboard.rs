@@ -4,7 +4,8 @@
 //! their part through the library. The page must show each job as it appears, move it to
 //! finalized without a reload, show its output as text (never as HTML) or as hex, the workers'
 //! earnings and the network's totals, at desktop and at phone width. A screenshot of each page
-//! is written under `target/dashboard/`.
+//! is written under `target/dashboard/` (`EDGERUN_UPDATE_SCREENSHOT=1` also copies the jobs
+//! page to `docs/dashboard.png`, the README's).
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
 //! `scripts/test.sh` installs them). `EDGERUN_CHROMIUM` / `EDGERUN_CHROMEDRIVER` name other
