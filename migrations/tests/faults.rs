@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use edgerun::state::{JobStatus, Treasury};
 use edgerun_sdk::pda;
@@ -121,5 +121,110 @@ fn a_scheduler_killed_during_a_batch_and_restarted_settles_all_twenty_once() {
     // Each job had one committee of three: assigned once.
     let seats: u64 = network.workers().iter().map(|stake| stake.jobs_assigned.get()).sum();
     assert_eq!(seats, 3 * 20);
+    locks_released_nobody_slashed(&network);
+}
+
+/// A guest that counts to 300 million before writing its output: long enough for a liar that
+/// does not run it to answer first.
+const SLOW_GUEST: &str = r#"(module
+  (import "edgerun" "input_len" (func $input_len (result i32)))
+  (import "edgerun" "read_input" (func $read_input (param i32 i32 i32) (result i32)))
+  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (func (export "_start") (local $i i32)
+    (loop $spin
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $spin (i32.lt_u (local.get $i) (i32.const 300000000))))
+    (i32.store (i32.const 0) (local.get $i))
+    (drop (call $write_output (i32.const 0) (i32.const 4)))))"#;
+
+#[test]
+fn a_lying_worker_is_slashed_and_the_honest_pair_is_paid() {
+    // Two honest daemons; the third seat goes to a liar played here, which answers at once with
+    // a hash it never computed.
+    let network = Launched::start(&["--workers", "2"]);
+    let liar = solana_keypair::Keypair::new();
+    let stake = 10 * 1_000_000_000;
+    network.block(network.client.request_airdrop(&liar.pubkey(), stake + 1_000_000_000)).unwrap();
+    let register = [
+        edgerun_sdk::instructions::register_worker(&liar.pubkey()),
+        edgerun_sdk::instructions::deposit_stake(&liar.pubkey(), stake),
+    ];
+    network.block(network.client.send(&liar, &[], &register)).expect("register the liar");
+
+    let bundle = edgerun_sdk::bundle::Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: wat::parse_str(SLOW_GUEST).unwrap(),
+        input: Vec::new(),
+        limits: edgerun_sdk::bundle::Limits { max_memory_bytes: 65_536, max_instructions: 10_000_000_000 },
+        meta: None,
+    };
+    let before = treasury(&network);
+    let job_id = network.post_bundle(&bundle, 7, ESCROW);
+    let deadline = Instant::now() + support::PATIENCE;
+    let job = loop {
+        let job = network.job(&job_id).unwrap();
+        if job.assigned_count > 0 {
+            break job;
+        }
+        assert!(Instant::now() < deadline, "not assigned");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(job.committee().contains(&liar.pubkey()), "3 seats, 3 workers");
+    let key = ed25519_dalek::SigningKey::from_bytes(liar.secret_bytes());
+    let lie = edgerun_worker::job::submission(&key, &job, [0x66; 32]);
+    network.block(network.client.send(&liar, &[], &lie)).expect("the liar answers first");
+
+    let job = network.wait_status(&job_id, &[JobStatus::Finalized]);
+    assert_ne!(job.winning_output_hash, [0x66; 32]);
+    let after = treasury(&network);
+    let slashed: Vec<_> = network.workers().into_iter().filter(|stake| stake.slashed_lamports.get() > 0).collect();
+    assert_eq!(slashed.len(), 1, "exactly one worker slashed");
+    assert_eq!(slashed[0].worker, liar.pubkey());
+    assert!(after.slashes_collected.get() > before.slashes_collected.get());
+    let fees = after.fees_collected.get() - before.fees_collected.get();
+    let rewards: u64 = network.workers().iter().map(|stake| stake.rewards_earned.get()).sum();
+    assert_eq!(rewards + fees, ESCROW, "the honest pair and the treasury share the escrow");
+    for stake in network.workers() {
+        assert_eq!(stake.locked_stake.get(), 0, "{} still has a lock", stake.worker);
+        if stake.worker != liar.pubkey() {
+            assert!(stake.rewards_earned.get() > 0, "an honest worker was not paid");
+        }
+    }
+}
+
+#[test]
+fn the_gateway_stopped_during_a_job_and_restarted_the_job_settles() {
+    let network = Launched::start(&[]);
+    let bundle = Launched::demo_bundle();
+    network.store(&bundle);
+    // The gateway goes away; then the job is posted: its committee cannot fetch the bundle.
+    let gateway = network.pid("gateway");
+    // SAFETY: signalling a process this test's launcher started.
+    unsafe {
+        libc::kill(gateway as libc::pid_t, libc::SIGTERM);
+    }
+    support::wait_gone(&[("gateway".to_string(), gateway)]);
+    let job_id = network.post(&bundle, 8, ESCROW);
+    network.wait_status(&job_id, &[JobStatus::Assigned]);
+    std::thread::sleep(Duration::from_secs(3));
+    let job = network.job(&job_id).unwrap();
+    assert_eq!(job.status(), Ok(JobStatus::Assigned), "nothing can settle without the bundle");
+    let results = network.block(network.client.committee_results(&job)).unwrap();
+    assert!(results.iter().all(|(_, result)| result.is_none()), "no worker could run the job");
+
+    // The operator restarts the gateway over the same store: the workers' retries succeed.
+    let storage_url = network.url("storage_url");
+    let port = storage_url.rsplit(':').next().unwrap();
+    let log = std::fs::File::create(network.state.path().join("gateway-restarted.log")).unwrap();
+    let store = network.state.path().join("storage");
+    let restarted = std::process::Command::new(support::launcher().parent().unwrap().join("edgerun-storage-gateway"))
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--store", store.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let _restarted = support::Guard(Some(restarted));
+    network.wait_status(&job_id, &[JobStatus::Finalized]);
     locks_released_nobody_slashed(&network);
 }

@@ -150,19 +150,37 @@ impl Launched {
         self.runtime.block_on(future)
     }
 
-    /// Posts the JSON demo job (bundle stored first), as the customer; returns its id.
-    pub fn post_demo_job(&self, nonce: u64, escrow: u64) -> [u8; 32] {
-        let wasm = std::fs::read(workspace("target/guests/json_redact.wasm")).expect("the demo guest is built");
-        let bundle = Bundle {
+    /// The JSON demo guest's bundle.
+    pub fn demo_bundle() -> Bundle {
+        Bundle {
             runtime_id: edgerun_worker::runtime_id(),
-            wasm,
+            wasm: std::fs::read(workspace("target/guests/json_redact.wasm")).expect("the demo guest is built"),
             input: edgerun_migrations::demo::DEMO_INPUT.as_bytes().to_vec(),
             limits: edgerun_migrations::demo::DEMO_LIMITS,
             meta: None,
-        };
+        }
+    }
+
+    /// Posts the JSON demo job (bundle stored first), as the customer; returns its id.
+    pub fn post_demo_job(&self, nonce: u64, escrow: u64) -> [u8; 32] {
+        self.post_bundle(&Self::demo_bundle(), nonce, escrow)
+    }
+
+    /// Stores `bundle` in the gateway.
+    pub fn store(&self, bundle: &Bundle) {
         let bytes = bundle.encode().unwrap();
-        let hash = bundle_hash(&bytes);
         self.block(StorageClient::new(&self.url("storage_url")).unwrap().put_bundle(bytes)).expect("store the bundle");
+    }
+
+    /// Stores `bundle` and posts it as a job of the customer; returns its id.
+    pub fn post_bundle(&self, bundle: &Bundle, nonce: u64, escrow: u64) -> [u8; 32] {
+        self.store(bundle);
+        self.post(bundle, nonce, escrow)
+    }
+
+    /// Posts `bundle` (already stored) as a job of the customer; returns its id.
+    pub fn post(&self, bundle: &Bundle, nonce: u64, escrow: u64) -> [u8; 32] {
+        let hash = bundle_hash(&bundle.encode().unwrap());
         let job_id = edgerun::digest::job_id(self.customer.pubkey().as_array(), &hash, nonce);
         let args = PostJobArgs {
             job_id,
