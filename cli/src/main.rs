@@ -24,15 +24,23 @@ async fn main() -> ExitCode {
         .init();
     match edgerun_cli::run(cli).await {
         Ok(output) => {
-            println!("{}", output.render(format));
+            print_stdout(&output.render(format));
             ExitCode::SUCCESS
         }
         Err(error) => {
             match format {
                 edgerun_cli::OutputFormat::Text => eprintln!("{}", render_error(&error, format)),
-                edgerun_cli::OutputFormat::Json => println!("{}", render_error(&error, format)),
+                edgerun_cli::OutputFormat::Json => print_stdout(&render_error(&error, format)),
             }
             ExitCode::from(error.exit_code())
         }
     }
+}
+
+/// Prints the report; a reader that went away (`edgerun ... | head`) is not an error of ours,
+/// and must not turn into a panic after the command did its work.
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}").and_then(|()| stdout.flush());
 }

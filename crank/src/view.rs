@@ -100,7 +100,12 @@ impl JobView {
             stage: "posted",
             slot: Some(job.created_slot.get()),
             unix_time: None,
-            detail: format!("escrow {}", sol(job.escrow_lamports.get())),
+            // The program zeroes the escrow when it pays it out or refunds it.
+            detail: match job.status() {
+                Ok(JobStatus::Finalized) => "escrow paid out at finalize".to_string(),
+                Ok(JobStatus::Cancelled) => "escrow refunded".to_string(),
+                _ => format!("escrow {}", sol(job.escrow_lamports.get())),
+            },
         }];
         if job.seed_set.get() {
             timeline.push(Stage {
