@@ -16,7 +16,7 @@ step "format";         cargo fmt --all -- --check
 # The committed IDL must be what the program generates (host build of the program crate only).
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
 # The dashboard's browser test drives Debian's headless Chromium through chromedriver.
-step "browser";        command -v chromedriver >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+step "browser";        command -v chromedriver >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 # No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
 # Every binary once, before the tests: the network tests start them as processes.
 step "binaries";       CARGO_INCREMENTAL=0 cargo build --workspace --bins --locked

@@ -284,6 +284,14 @@ async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transacti
     let stages: Vec<&str> =
         view["timeline"].as_array().unwrap().iter().map(|stage| stage["stage"].as_str().unwrap()).collect();
     assert_eq!(stages, ["posted", "seeded", "assigned"]);
+    // Each stage with a slot has the time of its block.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    for stage in view["timeline"].as_array().unwrap() {
+        if stage["slot"].is_u64() {
+            let time = stage["unix_time"].as_i64().unwrap_or_else(|| panic!("no time: {stage}"));
+            assert!((now - 600..=now + 5).contains(&time), "{stage}");
+        }
+    }
     assert!(view["next"].as_str().unwrap().contains("waiting for results"), "{view}");
     // By account address too.
     let (status, same) = get(&http, address, &format!("/v1/jobs/{}", pda::job_address(&job_id))).await;

@@ -296,6 +296,12 @@ pub async fn job_view<B: ChainBackend>(engine: &Engine<B>, job: &Job) -> Result<
     let output = client.output_availability(&job.job_id).await?;
     let slot = client.slot().await?;
     let mut view = JobView::new(job, &results, output.as_ref(), slot);
+    // The time of each stage, from its block (a node that does not know leaves it out).
+    for stage in &mut view.timeline {
+        if let Some(stage_slot) = stage.slot {
+            stage.unix_time = client.block_time(stage_slot).await.ok().flatten();
+        }
+    }
     if matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
         if let Some(reason) = engine.stuck_reason(&job.job_id) {
             view.next = format!("not assigned: {reason}");

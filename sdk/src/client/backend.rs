@@ -111,6 +111,13 @@ pub trait ChainBackend: Send + Sync + 'static {
     /// The current slot.
     fn slot(&self) -> impl Future<Output = BackendResult<u64>> + Send;
 
+    /// When the block of `slot` was produced (Unix seconds); `None` when the backend does not
+    /// know (no block at that slot, or a backend without block times, as LiteSVM).
+    fn block_time(&self, slot: u64) -> impl Future<Output = BackendResult<Option<i64>>> + Send {
+        let _ = slot;
+        async { Ok(None) }
+    }
+
     /// Asks the cluster's faucet for `lamports` to `to` (only test clusters have one: a local
     /// validator, devnet, testnet); `Ok` means the airdrop transaction was accepted, not
     /// confirmed.

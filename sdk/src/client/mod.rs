@@ -266,6 +266,11 @@ impl<B: ChainBackend> EdgerunClient<B> {
         self.read("getSlot", || self.backend.slot()).await
     }
 
+    /// When the block of `slot` was produced (Unix seconds), if the backend knows.
+    pub async fn block_time(&self, slot: u64) -> Result<Option<i64>, ClientError> {
+        self.read("getBlockTime", || self.backend.block_time(slot)).await
+    }
+
     // ----- typed fetches -----
 
     /// The Edgerun account of type `T` at `address`; `None` if it does not exist.

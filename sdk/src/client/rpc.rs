@@ -253,6 +253,15 @@ impl ChainBackend for RpcBackend {
         self.client.get_slot_with_commitment(self.commitment).await.map_err(classify)
     }
 
+    async fn block_time(&self, slot: u64) -> BackendResult<Option<i64>> {
+        match self.client.get_block_time(slot).await.map_err(classify) {
+            Ok(time) => Ok(Some(time)),
+            // A slot without a block (skipped, or older than the node keeps) has no time.
+            Err(BackendError::Node(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
         self.client.request_airdrop(to, lamports).await.map_err(classify)
     }
