@@ -11,7 +11,7 @@ async fn main() -> ExitCode {
     let args = SchedulerArgs::parse();
     service::init_logging(args.log_format);
     let cancel = CancellationToken::new();
-    service::cancel_on_signals(cancel.clone());
+    edgerun_sdk::shutdown::cancel_on_shutdown_signal(cancel.clone());
     match service::run(args, cancel, None).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

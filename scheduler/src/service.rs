@@ -165,30 +165,3 @@ pub async fn run(
     tracing::info!("scheduler stopped");
     served.map_err(ServiceError::Serve)
 }
-
-/// Cancels `cancel` at the first SIGINT or SIGTERM.
-pub fn cancel_on_signals(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        let interrupt = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(error) => {
-                    tracing::warn!(%error, "cannot watch SIGTERM; only SIGINT stops the scheduler");
-                    let _ = interrupt.await;
-                    cancel.cancel();
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = interrupt => {}
-                _ = terminate.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = interrupt.await;
-        tracing::info!("stopping: finishing what is in flight");
-        cancel.cancel();
-    });
-}

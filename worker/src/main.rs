@@ -205,7 +205,7 @@ fn run_daemon(args: RunArgs) -> ExitCode {
     };
     let cancel = CancellationToken::new();
     let outcome = runtime.block_on(async {
-        tokio::spawn(stop_on_signal(cancel.clone()));
+        edgerun_sdk::shutdown::cancel_on_shutdown_signal(cancel.clone());
         daemon::run(config, cancel).await
     });
     // An execution abandoned at the end of the grace period may still hold a blocking thread:
@@ -215,31 +215,6 @@ fn run_daemon(args: RunArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(error.to_string(), error.exit_code()),
     }
-}
-
-/// Cancels `cancel` on SIGINT or SIGTERM.
-async fn stop_on_signal(cancel: CancellationToken) {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-    tracing::info!("stop requested");
-    cancel.cancel();
 }
 
 fn exec(args: ExecArgs) -> Result<(), String> {

@@ -250,29 +250,7 @@ pub async fn run<B: ChainBackend>(
     service.report
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM; what a service's main waits for before cancelling.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; stopping on Ctrl-C only");
-                let _ = interrupt.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-}
+pub use edgerun_sdk::shutdown::shutdown_signal;
 
 impl<B: ChainBackend> Service<B> {
     /// Follows the job at `address` and takes a turn on it as soon as possible.
