@@ -11,37 +11,30 @@
 //! `scripts/test.sh` installs them). `EDGERUN_CHROMIUM` / `EDGERUN_CHROMEDRIVER` name other
 //! binaries.
 
-use std::net::{SocketAddr, TcpListener};
+mod support;
+
+use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use edgerun::instructions::PostJobArgs;
-use edgerun::state::{Job, JobStatus};
+use edgerun::state::JobStatus;
 use edgerun_crank::CrankAction;
-use edgerun_migrations::local_storage::LocalStorage;
-use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_scheduler::service::{self, LogFormat, SchedulerArgs};
-use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
-use edgerun_sdk::client::{EdgerunClient, RpcBackend};
-use edgerun_sdk::config_params::localnet_params;
+use edgerun_sdk::bundle::{Bundle, Limits};
 use edgerun_sdk::instructions as ix;
-use edgerun_sdk::storage::{ContentHash, StorageClient};
+use edgerun_sdk::storage::ContentHash;
 use edgerun_worker::job::{execute_job, submission};
 use edgerun_worker::{Runtime, RuntimeConfig};
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
-use tokio_util::sync::CancellationToken;
+use support::{Network, SOL};
 
-const SOL: u64 = 1_000_000_000;
 /// Longest wait for anything on chain or in the page.
 const PATIENCE: Duration = Duration::from_secs(90);
-/// Tier 0 of the default tier table: a committee of 3, quorum 2.
-const ESCROW: u64 = 50_000_000;
 /// What the text job writes: markup that must show as characters, never become elements.
 const TEXT_OUTPUT: &str = "<b id=\"injected\">bold?</b> <img src=x> edgerun says hi & bye";
 /// What the binary job writes: not UTF-8, so shown as hex.
@@ -75,144 +68,35 @@ fn bundle(output: &[u8]) -> Vec<u8> {
     .unwrap()
 }
 
-struct Network {
-    storage: LocalStorage,
-    localnet: Localnet,
-    client: EdgerunClient<RpcBackend>,
-    authority_file: PathBuf,
-    _dir: tempfile::TempDir,
+/// Each member's part, as the worker daemon does it: fetch the bundle by hash, run it,
+/// publish the result bytes, attest and submit. Returns the output hash they agree on.
+async fn execute_and_submit(network: &Network, job_id: &[u8; 32], workers: &[Keypair]) -> [u8; 32] {
+    let job = network.job(job_id).await;
+    let store = network.storage_client();
+    let bundle = store.get_bundle(&ContentHash(job.bundle_hash)).await.expect("fetch the bundle");
+    let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
+    let report = tokio::task::block_in_place(|| execute_job(&runtime, &job, &bundle)).expect("execute");
+    let output_hash = report.output_hash();
+    store.put_output(report.result_bytes()).await.expect("publish the result");
+    for member in job.committee() {
+        let worker = workers.iter().find(|worker| worker.pubkey() == *member).expect("a member we hold");
+        let key = SigningKey::from_bytes(worker.secret_bytes());
+        network.client.send(worker, &[], &submission(&key, &job, output_hash)).await.expect("submit_result");
+    }
+    output_hash
 }
 
-impl Network {
-    /// Validator with the program, config initialized (one key holds both the randomness and
-    /// the scheduler roles), gateway.
-    async fn start() -> Network {
-        let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
-            .unwrap_or_else(|error| panic!("{error:#}"));
-        let dir = tempfile::tempdir().unwrap();
-        let localnet = Localnet::start(LocalnetConfig::default()).await.expect("start the validator");
-        let storage =
-            LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0).await.expect("start the gateway");
-        let client = localnet.client();
-        let admin = Keypair::new();
-        client.request_airdrop(&admin.pubkey(), 10 * SOL).await.unwrap();
-        localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).await.expect("deploy");
-        let authority = Keypair::new();
-        client.request_airdrop(&authority.pubkey(), 10 * SOL).await.unwrap();
-        let params = localnet_params(&authority.pubkey(), &authority.pubkey());
-        client.initialize_config(&admin, params).await.expect("initialize the config");
-        let authority_file = dir.path().join("authority.json");
-        write_keypair_file(&authority, &authority_file).unwrap();
-        Network { storage, localnet, client, authority_file, _dir: dir }
-    }
-
-    async fn worker(&self, stake: u64) -> Keypair {
-        let worker = Keypair::new();
-        self.client.request_airdrop(&worker.pubkey(), stake + SOL).await.unwrap();
-        self.client
-            .send(&worker, &[], &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)])
-            .await
-            .expect("register a worker");
-        worker
-    }
-
-    /// The scheduler in this process, its API and dashboard on a random loopback port.
-    async fn scheduler(&self) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
-        let args = SchedulerArgs {
-            url: self.localnet.rpc_url().to_string(),
-            ws_url: Some(self.localnet.ws_url().to_string()),
-            keypair: Some(self.authority_file.clone()),
-            randomness_keypair: None,
-            scheduler_keypair: None,
-            storage: self.storage.base_url().to_string(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            concurrency: 8,
-            reconcile_interval_ms: 500,
-            jail_max_failures: 3,
-            jail_cooldown_slots: 100_000,
-            no_reassign: true,
-            log_format: LogFormat::Text,
-        };
-        let cancel = CancellationToken::new();
-        let (ready, address) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn({
-            let cancel = cancel.clone();
-            async move { service::run(args, cancel, Some(ready)).await.expect("the scheduler runs") }
-        });
-        (address.await.expect("the API listens"), cancel, task)
-    }
-
-    fn storage_client(&self) -> StorageClient {
-        StorageClient::new(self.storage.base_url()).unwrap()
-    }
-
-    async fn job(&self, job_id: &[u8; 32]) -> Job {
-        self.client.job(job_id).await.unwrap().expect("the job exists")
-    }
-
-    /// Posts a job straight to the chain (the customer's own transaction).
-    async fn post_job(&self, customer: &Keypair, bytes: Vec<u8>, nonce: u64) -> [u8; 32] {
-        let decoded = Bundle::decode(&bytes).unwrap();
-        let hash = bundle_hash(&bytes);
-        self.storage_client().put_bundle(bytes).await.expect("store the bundle");
-        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce,
-            bundle_hash: hash,
-            runtime_id: decoded.runtime_id,
-            escrow_lamports: ESCROW,
-            max_memory_bytes: decoded.limits.max_memory_bytes,
-            max_instructions: decoded.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
-        self.client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.expect("post_job");
-        job_id
-    }
-
-    /// Waits (bounded) until the scheduler assigned `job_id`.
-    async fn wait_assigned(&self, job_id: &[u8; 32]) -> Job {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let job = self.job(job_id).await;
-            if job.status() == Ok(JobStatus::Assigned) {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "job {} not assigned in {PATIENCE:?}", hex::encode(job_id));
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Each member's part, as the worker daemon does it: fetch the bundle by hash, run it,
-    /// publish the result bytes, attest and submit. Returns the output hash they agree on.
-    async fn execute_and_submit(&self, job_id: &[u8; 32], workers: &[Keypair]) -> [u8; 32] {
-        let job = self.job(job_id).await;
-        let store = self.storage_client();
-        let bundle = store.get_bundle(&ContentHash(job.bundle_hash)).await.expect("fetch the bundle");
-        let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
-        let report = tokio::task::block_in_place(|| execute_job(&runtime, &job, &bundle)).expect("execute");
-        let output_hash = report.output_hash();
-        store.put_output(report.result_bytes()).await.expect("publish the result");
-        for member in job.committee() {
-            let worker = workers.iter().find(|worker| worker.pubkey() == *member).expect("a member we hold");
-            let key = SigningKey::from_bytes(worker.secret_bytes());
-            self.client.send(worker, &[], &submission(&key, &job, output_hash)).await.expect("submit_result");
-        }
-        output_hash
-    }
-
-    /// The crank's and a winner's part: quorum, the output declared available, payout.
-    async fn settle(&self, job_id: &[u8; 32], workers: &[Keypair], output_hash: [u8; 32], payer: &Keypair) {
-        let job = self.job(job_id).await;
-        self.client.send(payer, &[], &[CrankAction::ReachQuorum.instruction(&job)]).await.expect("reach_quorum");
-        let winner = workers.iter().find(|worker| worker.pubkey() == job.committee()[0]).unwrap();
-        let pointer = format!("{}/output/{}", self.storage.base_url(), hex::encode(output_hash));
-        let declare = ix::declare_output(&winner.pubkey(), job_id, output_hash, pointer.as_bytes());
-        self.client.send(winner, &[], &[declare]).await.expect("declare_output");
-        let job = self.job(job_id).await;
-        self.client.send(payer, &[], &[CrankAction::Finalize.instruction(&job)]).await.expect("finalize_job");
-        assert_eq!(self.job(job_id).await.status(), Ok(JobStatus::Finalized));
-    }
+/// The crank's and a winner's part: quorum, the output declared available, payout.
+async fn settle(network: &Network, job_id: &[u8; 32], workers: &[Keypair], output_hash: [u8; 32], payer: &Keypair) {
+    let job = network.job(job_id).await;
+    network.client.send(payer, &[], &[CrankAction::ReachQuorum.instruction(&job)]).await.expect("reach_quorum");
+    let winner = workers.iter().find(|worker| worker.pubkey() == job.committee()[0]).unwrap();
+    let pointer = format!("{}/output/{}", network.storage.base_url(), hex::encode(output_hash));
+    let declare = ix::declare_output(&winner.pubkey(), job_id, output_hash, pointer.as_bytes());
+    network.client.send(winner, &[], &[declare]).await.expect("declare_output");
+    let job = network.job(job_id).await;
+    network.client.send(payer, &[], &[CrankAction::Finalize.instruction(&job)]).await.expect("finalize_job");
+    assert_eq!(network.job(job_id).await.status(), Ok(JobStatus::Finalized));
 }
 
 // ----- the browser -----
@@ -425,9 +309,9 @@ fn job_card(job_id: &[u8; 32]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_network() {
-    let network = Network::start().await;
+    let network = Network::start(None).await;
     let workers = vec![network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
-    let (address, cancel, scheduler) = network.scheduler().await;
+    let (address, cancel, scheduler) = network.scheduler(3).await;
     let base = format!("http://{address}");
     let customer = Keypair::new();
     network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
@@ -462,8 +346,8 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
 
     // Two jobs posted straight to the chain: each appears without a reload.
     // (The text job second: the newest, it heads the list in the screenshot.)
-    let binary_job = network.post_job(&customer, bundle(BINARY_OUTPUT), 1).await;
-    let text_job = network.post_job(&customer, bundle(TEXT_OUTPUT.as_bytes()), 2).await;
+    let binary_job = network.post_bundle(&customer, bundle(BINARY_OUTPUT), 1).await;
+    let text_job = network.post_bundle(&customer, bundle(TEXT_OUTPUT.as_bytes()), 2).await;
     for job_id in [&text_job, &binary_job] {
         wait_for(&browser, &job_card(job_id), "a posted job").await;
     }
@@ -474,9 +358,9 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
         wait_for(&browser, &format!("{}.dataset.status === 'assigned'", job_card(job_id)), "an assigned job").await;
         let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).await;
         assert_eq!((status, answer["code"].as_str().unwrap()), (404, "no_output_yet"), "{answer}");
-        let output_hash = network.execute_and_submit(job_id, &workers).await;
+        let output_hash = execute_and_submit(&network, job_id, &workers).await;
         assert_eq!(output_hash, *blake3::hash(output).as_bytes());
-        network.settle(job_id, &workers, output_hash, &customer).await;
+        settle(&network, job_id, &workers, output_hash, &customer).await;
         // The output as the page fetches it: the bytes, as an opaque attachment.
         let response = http.get(format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).send().await.unwrap();
         assert_eq!(response.status(), 200);

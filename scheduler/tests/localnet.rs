@@ -3,31 +3,23 @@
 //! random loopback port, and — for the restart test — `edgerun-scheduler` as its own OS process,
 //! killed with SIGKILL mid-batch.
 
+mod support;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use edgerun::instructions::PostJobArgs;
-use edgerun::state::{Job, JobStatus};
-use edgerun_migrations::local_storage::LocalStorage;
-use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
-use edgerun_scheduler::service::{self, LogFormat, SchedulerArgs};
+use edgerun::state::JobStatus;
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
-use edgerun_sdk::client::{ChainBackend, EdgerunClient, RpcBackend};
-use edgerun_sdk::config_params::localnet_params;
+use edgerun_sdk::client::ChainBackend;
 use edgerun_sdk::scheduler_api::SchedulerApi;
 use edgerun_sdk::{instructions as ix, pda};
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
-use tokio_util::sync::CancellationToken;
-
-const SOL: u64 = 1_000_000_000;
-const PATIENCE: Duration = Duration::from_secs(120);
-/// Tier 0 of the default tier table: a committee of 3, quorum 2.
-const ESCROW: u64 = 50_000_000;
+use support::{Network, ESCROW, PATIENCE, SOL};
 
 /// A guest that writes nothing and exits: the smallest valid job.
 const GUEST: &str = r#"(module
@@ -37,135 +29,9 @@ const GUEST: &str = r#"(module
   (memory (export "memory") 1 1)
   (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const 0)))))"#;
 
-struct Network {
-    storage: LocalStorage,
-    localnet: Localnet,
-    client: EdgerunClient<RpcBackend>,
-    authority_file: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Network {
-    /// Validator with the program, config initialized (`authority` holds both the randomness
-    /// and the scheduler roles), gateway; no worker yet.
-    async fn start(challenge_window_slots: u64) -> Network {
-        let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
-            .unwrap_or_else(|error| panic!("{error:#}"));
-        let dir = tempfile::tempdir().unwrap();
-        let localnet = Localnet::start(LocalnetConfig::default()).await.expect("start the validator");
-        let storage =
-            LocalStorage::start(&dir.path().join("storage"), "127.0.0.1", 0).await.expect("start the gateway");
-        let client = localnet.client();
-        let admin = Keypair::new();
-        client.request_airdrop(&admin.pubkey(), 10 * SOL).await.unwrap();
-        localnet.deploy_program(&edgerun::ID, &elf, &admin.pubkey()).await.expect("deploy");
-        let authority = Keypair::new();
-        client.request_airdrop(&authority.pubkey(), 10 * SOL).await.unwrap();
-        let mut params = localnet_params(&authority.pubkey(), &authority.pubkey());
-        params.challenge_window_slots = challenge_window_slots;
-        params.da_window_slots = challenge_window_slots;
-        client.initialize_config(&admin, params).await.expect("initialize the config");
-        let authority_file = dir.path().join("authority.json");
-        write_keypair_file(&authority, &authority_file).unwrap();
-        Network { storage, localnet, client, authority_file, dir }
-    }
-
-    async fn worker(&self, stake: u64) -> Keypair {
-        let worker = Keypair::new();
-        self.client.request_airdrop(&worker.pubkey(), stake + SOL).await.unwrap();
-        self.client
-            .send(&worker, &[], &[ix::register_worker(&worker.pubkey()), ix::deposit_stake(&worker.pubkey(), stake)])
-            .await
-            .expect("register a worker");
-        worker
-    }
-
-    async fn customer(&self) -> Keypair {
-        let customer = Keypair::new();
-        self.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
-        customer
-    }
-
-    fn args(&self, listen: &str, jail_max_failures: u32) -> SchedulerArgs {
-        self.args_with(listen, jail_max_failures, true)
-    }
-
-    fn args_with(&self, listen: &str, jail_max_failures: u32, no_reassign: bool) -> SchedulerArgs {
-        SchedulerArgs {
-            url: self.localnet.rpc_url().to_string(),
-            ws_url: Some(self.localnet.ws_url().to_string()),
-            keypair: Some(self.authority_file.clone()),
-            randomness_keypair: None,
-            scheduler_keypair: None,
-            storage: self.storage.base_url().to_string(),
-            listen: listen.parse().unwrap(),
-            concurrency: 8,
-            reconcile_interval_ms: 500,
-            jail_max_failures,
-            jail_cooldown_slots: 100_000,
-            no_reassign,
-            log_format: LogFormat::Text,
-        }
-    }
-
-    /// The scheduler in this process (its API on a random port); stopped by the token.
-    async fn scheduler(&self, jail_max_failures: u32) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
-        self.start_scheduler(self.args("127.0.0.1:0", jail_max_failures)).await
-    }
-
-    async fn start_scheduler(
-        &self,
-        args: SchedulerArgs,
-    ) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
-        let cancel = CancellationToken::new();
-        let (ready, address) = tokio::sync::oneshot::channel();
-        let task = tokio::spawn({
-            let cancel = cancel.clone();
-            async move { service::run(args, cancel, Some(ready)).await.expect("the scheduler runs") }
-        });
-        (address.await.expect("the API listens"), cancel, task)
-    }
-
-    async fn job(&self, job_id: &[u8; 32]) -> Job {
-        self.client.job(job_id).await.unwrap().expect("the job exists")
-    }
-
-    /// Waits (bounded) until `job_id` is past `Seeded`.
-    async fn wait_assigned(&self, job_id: &[u8; 32]) -> Job {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let job = self.job(job_id).await;
-            if job.assigned_count > 0 {
-                return job;
-            }
-            assert!(Instant::now() < deadline, "job {} not assigned in {PATIENCE:?}", hex::encode(job_id));
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-
-    /// Posts a job straight to the chain (the customer's own transaction).
-    async fn post_job(&self, customer: &Keypair, nonce: u64) -> [u8; 32] {
-        let (bytes, bundle) = bundle();
-        let hash = bundle_hash(&bytes);
-        self.storage_client().put_bundle(bytes).await.expect("store the bundle");
-        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce,
-            bundle_hash: hash,
-            runtime_id: bundle.runtime_id,
-            escrow_lamports: ESCROW,
-            max_memory_bytes: bundle.limits.max_memory_bytes,
-            max_instructions: bundle.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
-        self.client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.expect("post_job");
-        job_id
-    }
-
-    fn storage_client(&self) -> edgerun_sdk::storage::StorageClient {
-        edgerun_sdk::storage::StorageClient::new(self.storage.base_url()).unwrap()
-    }
+/// Posts the small job straight to the chain (the customer's own transaction).
+async fn post_job(network: &Network, customer: &Keypair, nonce: u64) -> [u8; 32] {
+    network.post_bundle(customer, bundle().0, nonce).await
 }
 
 fn bundle() -> (Vec<u8>, Bundle) {
@@ -224,7 +90,7 @@ fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transaction() {
-    let network = Network::start(1_000).await;
+    let network = Network::start(Some(1_000)).await;
     let workers = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     let (address, cancel, task) = network.scheduler(3).await;
     let http = reqwest::Client::new();
@@ -471,14 +337,14 @@ async fn api_errors(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
     // Short windows: the first committee's silence is on record within seconds.
-    let network = Network::start(8).await;
+    let network = Network::start(Some(8)).await;
     let first = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     let (address, cancel, task) = network.scheduler(1).await;
     let http = reqwest::Client::new();
     let customer = network.customer().await;
 
     // The first committee stays silent; once its deadline passed, anyone penalizes it.
-    let silent_job = network.post_job(&customer, 1).await;
+    let silent_job = post_job(&network, &customer, 1).await;
     let job = network.wait_assigned(&silent_job).await;
     let deadline = job.deadline_slot.get();
     let until = Instant::now() + PATIENCE;
@@ -515,7 +381,7 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
         assert!(row["reason"].as_str().unwrap().starts_with("jailed after 1 recent failures"), "{row}");
         assert!(row["jailed_until_slot"].as_u64().unwrap() > deadline, "{row}");
     }
-    let next_job = network.post_job(&customer, 2).await;
+    let next_job = post_job(&network, &customer, 2).await;
     let job = network.wait_assigned(&next_job).await;
     for worker in &fresh {
         assert!(job.committee().contains(&worker.pubkey()), "a fresh worker was left out");
@@ -569,12 +435,12 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_silent_member_is_replaced_after_its_own_deadline() {
-    let network = Network::start(8).await;
+    let network = Network::start(Some(8)).await;
     let workers = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     // Jailing off: the replacement must come from the seed's ranking alone.
     let (address, cancel, task) = network.start_scheduler(network.args_with("127.0.0.1:0", 0, false)).await;
     let customer = network.customer().await;
-    let job_id = network.post_job(&customer, 1).await;
+    let job_id = post_job(&network, &customer, 1).await;
     let job = network.wait_assigned(&job_id).await;
     let first: Vec<_> = job.committee().to_vec();
     // The spare worker arrives after the assignment; nobody submits.
@@ -643,7 +509,7 @@ fn spawn_scheduler(network: &Network, log: &std::path::Path) -> ChildGuard {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_scheduler_killed_mid_batch_and_restarted_assigns_every_job_once() {
-    let network = Network::start(1_000).await;
+    let network = Network::start(Some(1_000)).await;
     // Enough stake for every job of the batch at once.
     for _ in 0..4 {
         network.worker(30 * SOL).await;
@@ -655,7 +521,7 @@ async fn a_scheduler_killed_mid_batch_and_restarted_assigns_every_job_once() {
     let customer = network.customer().await;
     let mut jobs = Vec::new();
     for nonce in 0..JOBS {
-        jobs.push(network.post_job(&customer, nonce).await);
+        jobs.push(post_job(&network, &customer, nonce).await);
         if nonce == JOBS / 2 {
             // Mid-batch: as soon as one job is assigned, SIGKILL.
             network.wait_assigned(&jobs[0]).await;
