@@ -18,6 +18,7 @@ step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
 # The dashboard's browser test drives Debian's headless Chromium through chromedriver.
 step "browser";        command -v chromedriver >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 # No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
-# Every binary once, before the tests: the network tests start them as processes.
-step "binaries";       CARGO_INCREMENTAL=0 cargo build --workspace --bins --locked
+# `cargo test --workspace` builds every package's binaries (each has integration tests) before
+# it runs any test: the network tests start them as processes. A separate `cargo build --bins`
+# would build the workspace a second time (without the dev-dependencies' features).
 step "tests";          CARGO_INCREMENTAL=0 cargo test --workspace --locked
