@@ -181,3 +181,47 @@ fn bad_settings_fail_before_any_request() {
     assert_eq!(error["error"]["code"], "rpc_unreachable");
     assert_eq!(error["error"]["kind"], "unreachable");
 }
+
+#[test]
+fn the_local_networks_config_is_read_from_the_working_directory() {
+    // What scripts/localnet.sh writes: the cluster, the customer's key and the gateway.
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("target/localnet");
+    std::fs::create_dir_all(&local).unwrap();
+    let keypair = local.join("customer.json");
+    std::fs::write(&keypair, format!("{:?}", [7u8; 64].to_vec())).unwrap();
+    std::fs::write(
+        local.join("cli-config.yml"),
+        format!(
+            "json_rpc_url: http://127.0.0.1:9\nwebsocket_url: ws://127.0.0.1:10\nkeypair_path: {}\nedgerun_storage_url: http://127.0.0.1:11\n",
+            keypair.display()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str], cwd: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_edgerun"))
+            .args(args)
+            .current_dir(cwd)
+            .env("HOME", dir.path().join("home"))
+            .env_remove("EDGERUN_STORAGE_URL")
+            .output()
+            .expect("run edgerun")
+    };
+    // From the folder that holds target/localnet, with no flag: that network (port 9: closed).
+    let down = run(&["job", "list", "-o", "json"], dir.path());
+    assert_eq!(down.status.code(), Some(3), "{}", stdout(&down));
+    let error: serde_json::Value = serde_json::from_str(&stdout(&down)).unwrap();
+    assert_eq!(error["error"]["code"], "rpc_unreachable");
+    assert!(error["error"]["message"].as_str().unwrap().contains("127.0.0.1:9"), "{error}");
+    // Anywhere else: the user's own Solana CLI config, not that file.
+    let solana = dir.path().join("home/.config/solana/cli");
+    std::fs::create_dir_all(&solana).unwrap();
+    std::fs::write(
+        solana.join("config.yml"),
+        format!("json_rpc_url: http://127.0.0.1:12\nkeypair_path: {}\n", keypair.display()),
+    )
+    .unwrap();
+    let elsewhere = run(&["job", "list", "-o", "json"], &dir.path().join("target"));
+    let error: serde_json::Value = serde_json::from_str(&stdout(&elsewhere)).unwrap();
+    assert!(error["error"]["message"].as_str().unwrap().contains("127.0.0.1:12"), "{error}");
+}
