@@ -232,10 +232,18 @@ impl<B: ChainBackend> Engine<B> {
         }
     }
 
+    /// Whether a member of `job` may be replaceable now: some member's own deadline is behind
+    /// the last slot seen, or a winner failed to publish (cheap, from the job alone; the task
+    /// reads the results before deciding).
     fn needs_reassignment_check(&self, job: &Job) -> bool {
-        self.scheduler.is_some()
-            && job.status() == Ok(JobStatus::Assigned)
-            && usize::from(job.replaced_count) < MAX_REASSIGNMENTS
+        if self.scheduler.is_none()
+            || job.status() != Ok(JobStatus::Assigned)
+            || usize::from(job.replaced_count) >= MAX_REASSIGNMENTS
+        {
+            return false;
+        }
+        let slot = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot;
+        (0..job.committee().len()).any(|index| job.is_da_failed(index) || job.member_deadline(index) < slot)
     }
 
     /// Reads every job and worker, refreshes the picture and the metrics, and starts a task for
