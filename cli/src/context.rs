@@ -108,6 +108,11 @@ pub fn parse_job_id(text: &str) -> Option<[u8; 32]> {
 
 /// A Solana JSON keypair file.
 pub fn read_keypair(path: &std::path::Path) -> Result<Keypair, CliError> {
+    if let Err(error @ edgerun_sdk::keys::KeyFileError::WorldAccessible { .. }) = edgerun_sdk::keys::check_private(path)
+    {
+        return Err(CliError::usage(error.to_string())
+            .with_hint(format!("`chmod 600 {}`, then run the command again", path.display())));
+    }
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(error) => {

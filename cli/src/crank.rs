@@ -21,6 +21,9 @@ use crate::output::{fields, table, Output, Report};
 pub enum CrankCommand {
     /// Settle the committee's results once a quorum of them match (reach_quorum).
     ReachQuorum(JobArg),
+    /// Refund a job whose committee's quorum attested its input unavailable; no member that
+    /// answered is charged (settle_input_unavailable).
+    SettleInputUnavailable(JobArg),
     /// Pay the winners once the output is declared (finalize_job).
     Finalize(JobArg),
     /// Penalize committee members silent past their deadline (penalize_non_submitters).
@@ -29,7 +32,7 @@ pub enum CrankCommand {
     CancelNoDa(JobArg),
     /// Refund a job whose committee reached no quorum in time; silent members pay (cancel_expired_job).
     CancelExpired(JobArg),
-    /// Close an ended job after its retention window; rent goes back to who paid it (close_job).
+    /// Close an ended job after its retention window; all its rent goes back to the client (close_job).
     Close(JobArg),
     /// One pass over every job: send each instruction that would succeed.
     Once {
@@ -206,6 +209,7 @@ pub async fn run(context: &Context, command: CrankCommand) -> Result<Output, Cli
             return Output::of(&report);
         }
         CrankCommand::ReachQuorum(job) => (CrankAction::ReachQuorum, job.job),
+        CrankCommand::SettleInputUnavailable(job) => (CrankAction::SettleInputUnavailable, job.job),
         CrankCommand::Finalize(job) => (CrankAction::Finalize, job.job),
         CrankCommand::Penalize(job) => (CrankAction::Penalize, job.job),
         CrankCommand::CancelNoDa(job) => (CrankAction::CancelNoDa, job.job),

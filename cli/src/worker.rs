@@ -30,6 +30,17 @@ pub enum WorkerCommand {
         #[arg(value_name = "SOL", value_parser = parse_sol)]
         amount: u64,
     },
+    /// Declare what this worker's machine can run, so the scheduler never gives it more than it
+    /// can finish before the jobs' deadlines (measure instructions per second with
+    /// `edgerun-worker bench`).
+    Capacity {
+        /// Executions the machine runs at once (usually `edgerun-worker run --concurrency`).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        concurrent_jobs: u16,
+        /// Wasm instructions per second one execution runs on this machine.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        instructions_per_second: u64,
+    },
     /// A worker's stake and record [default: the keypair's].
     Status {
         /// The worker's address.
@@ -59,6 +70,10 @@ pub struct WorkerReport {
     pub jobs_won: u64,
     pub jobs_slashed: u64,
     pub jobs_missed: u64,
+    /// Executions the worker declared it runs at once (0: not declared).
+    pub max_concurrent_jobs: u16,
+    /// Wasm instructions per second of one execution, as declared (0: not declared).
+    pub instructions_per_second: u64,
     /// The transaction of this command, when it sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -83,6 +98,8 @@ impl WorkerReport {
             jobs_won: stake.jobs_won.get(),
             jobs_slashed: stake.jobs_slashed.get(),
             jobs_missed: stake.jobs_missed.get(),
+            max_concurrent_jobs: stake.max_concurrent_jobs.get(),
+            instructions_per_second: stake.instructions_per_second.get(),
             signature,
         }
     }
@@ -108,6 +125,17 @@ impl Report for WorkerReport {
             ("slashed", format!("{} ({} jobs)", sol(self.slashed_lamports), self.jobs_slashed)),
             ("penalized", format!("{} ({} jobs missed)", sol(self.penalized_lamports), self.jobs_missed)),
             ("jobs", format!("{} assigned, {} won, {} missed", self.jobs_assigned, self.jobs_won, self.jobs_missed)),
+            (
+                "capacity",
+                if self.max_concurrent_jobs == 0 {
+                    "not declared (`edgerun worker capacity`)".to_string()
+                } else {
+                    format!(
+                        "{} at once, {} instructions/s each",
+                        self.max_concurrent_jobs, self.instructions_per_second
+                    )
+                },
+            ),
         ];
         if let Some(signature) = &self.signature {
             lines.push(("transaction", signature.clone()));
@@ -145,6 +173,12 @@ pub async fn run(context: &Context, command: WorkerCommand) -> Result<Output, Cl
             ensure_balance(context, &me, amount).await?;
             let receipt =
                 context.client.send(context.keypair()?, &[], &[ix::deposit_stake(&me, amount)]).await.map_err(chain)?;
+            (me, Some(receipt.signature.to_string()))
+        }
+        WorkerCommand::Capacity { concurrent_jobs, instructions_per_second } => {
+            registered(context, &me).await?;
+            let instruction = ix::set_worker_capacity(&me, concurrent_jobs, instructions_per_second);
+            let receipt = context.client.send(context.keypair()?, &[], &[instruction]).await.map_err(chain)?;
             (me, Some(receipt.signature.to_string()))
         }
         WorkerCommand::Unstake { amount } => {

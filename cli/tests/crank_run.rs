@@ -118,6 +118,7 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
     let customer_paid = balance(&customer.pubkey());
     let settled_account = balance(&pda::job_address(&settled));
     let winners = &committee[..2];
+    let wallets_before: Vec<u64> = winners.iter().map(&balance).collect();
     let mut output_hash = [0u8; 32];
     for address in winners {
         output_hash = network.execute_and_submit(&settled, member(address));
@@ -125,10 +126,14 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
     let winner_stakes: Vec<u64> = winners.iter().map(|w| stake(w).total_stake.get()).collect();
     let quorum = wait_for(&network, &settled, "the quorum", |job| job.status() == Ok(JobStatus::AwaitingDa));
     network.declare(&settled, member(&winners[0]), output_hash);
-    // Every rent the winners paid (results, the output record), back to them at close.
-    let results_rent: Vec<u64> = winners.iter().map(|w| balance(&pda::job_result_address(&settled, w))).collect();
-    let output_rent = balance(&pda::output_address(&settled));
+    // The winners paid fees only: the job's rent reserve paid for their results and the output
+    // record (a submission is two signatures, the worker's and the attestation's; a declaration
+    // one).
     let winner_wallets: Vec<u64> = winners.iter().map(&balance).collect();
+    for (index, worker) in winners.iter().enumerate() {
+        let fees = if index == 0 { 15_000 } else { 10_000 };
+        assert_eq!(winner_wallets[index], wallets_before[index] - fees, "{worker} paid exactly its fees");
+    }
 
     // Both jobs go all the way to closed with nobody calling anything.
     let deadline = Instant::now() + 3 * PATIENCE;
@@ -153,8 +158,9 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
         assert_eq!(after.total_stake.get(), before - penalty, "{worker} pays the penalty once");
         assert_eq!(after.locked_stake.get(), 0, "{worker}'s lock released");
     }
-    // B: the escrow to the winners' stakes and the treasury's fee; the rent back to the customer;
-    // the winners' rents back to them; the member cut off by the quorum loses nothing.
+    // B: the escrow to the winners' stakes and the treasury's fee; every rent (the job's, its
+    // results', its output record's) back to the customer; the winners' wallets untouched; the
+    // member cut off by the quorum loses nothing.
     let escrow = quorum.escrow_lamports.get();
     let fee = u64::try_from(u128::from(escrow) * u128::from(quorum.protocol_fee_bps.get()) / 10_000).unwrap();
     let share = (escrow - fee) / 2;
@@ -163,8 +169,7 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
         let after = stake(worker);
         assert_eq!(after.total_stake.get(), winner_stakes[index] + share, "{worker} paid its share");
         assert_eq!(after.locked_stake.get(), 0);
-        let declared = if index == 0 { output_rent } else { 0 };
-        assert_eq!(balance(worker), winner_wallets[index] + results_rent[index] + declared, "{worker}'s rents");
+        assert_eq!(balance(worker), winner_wallets[index], "{worker}'s wallet: no rent to get back");
     }
     let cut_off = stake(&committee[2]);
     assert_eq!((cut_off.penalized_lamports.get(), cut_off.locked_stake.get()), (0, 0));

@@ -163,6 +163,12 @@ fn bad_settings_fail_before_any_request() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.json");
     std::fs::write(&broken, "[1, 2, 3]").unwrap();
+    // Readable by every user of the machine (0644, the umask's default): refused before it is read.
+    let shared = edgerun(&["worker", "status", "--url", url, "--keypair", broken.to_str().unwrap()]);
+    assert_eq!(shared.status.code(), Some(2));
+    assert!(stderr(&shared).contains("readable or writable by every user"), "{}", stderr(&shared));
+    assert!(stderr(&shared).contains(&format!("chmod 600 {}", broken.display())), "{}", stderr(&shared));
+    private(&broken);
     let short = edgerun(&["worker", "status", "--url", url, "--keypair", broken.to_str().unwrap()]);
     assert_eq!(short.status.code(), Some(2));
     assert!(stderr(&short).contains("holds 3 bytes, a keypair has 64"), "{}", stderr(&short));
@@ -190,6 +196,7 @@ fn the_local_networks_config_is_read_from_the_working_directory() {
     std::fs::create_dir_all(&local).unwrap();
     let keypair = local.join("customer.json");
     std::fs::write(&keypair, format!("{:?}", [7u8; 64].to_vec())).unwrap();
+    private(&keypair);
     std::fs::write(
         local.join("cli-config.yml"),
         format!(
@@ -224,4 +231,10 @@ fn the_local_networks_config_is_read_from_the_working_directory() {
     let elsewhere = run(&["job", "list", "-o", "json"], &dir.path().join("target"));
     let error: serde_json::Value = serde_json::from_str(&stdout(&elsewhere)).unwrap();
     assert!(error["error"]["message"].as_str().unwrap().contains("127.0.0.1:12"), "{error}");
+}
+
+/// Makes a keypair file readable by its owner only, as `solana-keygen` writes them.
+fn private(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }

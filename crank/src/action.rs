@@ -1,4 +1,4 @@
-//! The six permissionless instructions that move a job along, by name, with the statuses the
+//! The seven permissionless instructions that move a job along, by name, with the statuses the
 //! program accepts them in and their instruction built from nothing but the job's own account.
 //!
 //! Anyone may send them; the program decides from the job's state (and the clock) whether they
@@ -22,6 +22,9 @@ use solana_instruction::Instruction;
 pub enum CrankAction {
     /// `reach_quorum`: a quorum of agreeing results becomes the winner; the DA window opens.
     ReachQuorum,
+    /// `settle_input_unavailable`: a quorum attested the job's input unavailable; refund, and
+    /// every member that answered is released whole.
+    SettleInputUnavailable,
     /// `finalize_job`: the winning output is declared available; pay, slash, penalize, release.
     Finalize,
     /// `penalize_non_submitters`: members silent past their own deadline pay the penalty once.
@@ -30,13 +33,14 @@ pub enum CrankAction {
     CancelNoDa,
     /// `cancel_expired_job`: no quorum by the deadline plus a challenge window; refund.
     CancelExpired,
-    /// `close_job`: an ended job's retention window passed; every rent goes back to its payer.
+    /// `close_job`: an ended job's retention window passed; every rent goes back to the client.
     Close,
 }
 
 impl CrankAction {
-    pub const ALL: [CrankAction; 6] = [
+    pub const ALL: [CrankAction; 7] = [
         CrankAction::ReachQuorum,
+        CrankAction::SettleInputUnavailable,
         CrankAction::Finalize,
         CrankAction::Penalize,
         CrankAction::CancelNoDa,
@@ -44,11 +48,12 @@ impl CrankAction {
         CrankAction::Close,
     ];
 
-    /// The command-line name: `reach-quorum`, `finalize`, `penalize`, `cancel-no-da`,
+    /// The command-line name: `reach-quorum`, `settle-input-unavailable`, `finalize`, `penalize`, `cancel-no-da`,
     /// `cancel-expired`, `close`.
     pub fn command(self) -> &'static str {
         match self {
             CrankAction::ReachQuorum => "reach-quorum",
+            CrankAction::SettleInputUnavailable => "settle-input-unavailable",
             CrankAction::Finalize => "finalize",
             CrankAction::Penalize => "penalize",
             CrankAction::CancelNoDa => "cancel-no-da",
@@ -61,6 +66,7 @@ impl CrankAction {
     pub fn instruction_name(self) -> &'static str {
         match self {
             CrankAction::ReachQuorum => "reach_quorum",
+            CrankAction::SettleInputUnavailable => "settle_input_unavailable",
             CrankAction::Finalize => "finalize_job",
             CrankAction::Penalize => "penalize_non_submitters",
             CrankAction::CancelNoDa => "cancel_no_da",
@@ -73,7 +79,9 @@ impl CrankAction {
     /// other it fails with `InvalidJobStatus`.
     pub fn statuses(self) -> &'static [JobStatus] {
         match self {
-            CrankAction::ReachQuorum | CrankAction::CancelExpired => &[JobStatus::Assigned],
+            CrankAction::ReachQuorum | CrankAction::SettleInputUnavailable | CrankAction::CancelExpired => {
+                &[JobStatus::Assigned]
+            }
             CrankAction::Finalize | CrankAction::CancelNoDa => &[JobStatus::AwaitingDa],
             CrankAction::Penalize => &[JobStatus::Assigned, JobStatus::AwaitingDa, JobStatus::Finalized],
             CrankAction::Close => &[JobStatus::Finalized, JobStatus::Cancelled],
@@ -87,6 +95,7 @@ impl CrankAction {
         let committee = committee(job);
         match self {
             CrankAction::ReachQuorum => ix::reach_quorum(&job.job_id, committee),
+            CrankAction::SettleInputUnavailable => ix::settle_input_unavailable(&job.job_id, &job.client, committee),
             CrankAction::Finalize => ix::finalize_job(&job.job_id, committee),
             CrankAction::Penalize => ix::penalize_non_submitters(&job.job_id, committee),
             CrankAction::CancelNoDa => ix::cancel_no_da(&job.job_id, committee),

@@ -8,6 +8,8 @@
 //!
 //! - `reach_quorum`: Assigned, `slot <= deadline_slot`, some output hash has `quorum` votes among
 //!   results that still count (a DA-failed winner's does not).
+//! - `settle_input_unavailable`: as `reach_quorum`, when the hash with quorum is
+//!   `INPUT_UNAVAILABLE_OUTPUT_HASH` (which `reach_quorum` refuses).
 //! - `penalize_non_submitters`: a member without a result whose own deadline passed before the
 //!   silence cutoff (now, or the quorum's slot once there is one), not yet penalized nor settled.
 //! - `finalize_job`: AwaitingDA and the OutputAvailability declares the winning hash.
@@ -25,6 +27,7 @@
 //! The candidates are a cheap pre-filter at a slot read a moment ago; the program, through the
 //! client's simulation, is the arbiter.
 
+use edgerun::constants::INPUT_UNAVAILABLE_OUTPUT_HASH;
 use edgerun::instructions::winning_hash;
 use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
 use solana_address::Address;
@@ -49,8 +52,11 @@ pub fn candidates(
     };
     match stage {
         Stage::Collecting { winner, silent, .. } => {
-            push(CrankAction::ReachQuorum, winner.is_some());
-            push(CrankAction::Penalize, silent > 0);
+            let unavailable = winner == Some(INPUT_UNAVAILABLE_OUTPUT_HASH);
+            push(CrankAction::ReachQuorum, winner.is_some() && !unavailable);
+            // The settlement charges the silent members itself.
+            push(CrankAction::SettleInputUnavailable, unavailable);
+            push(CrankAction::Penalize, silent > 0 && !unavailable);
         }
         Stage::Overdue { silent, .. } => push(CrankAction::Penalize, silent > 0),
         Stage::Expired { .. } => push(CrankAction::CancelExpired, true),
@@ -143,6 +149,11 @@ pub fn explain(
         }
         Stage::WaitingForSeed => "waiting for the committee-selection seed from the randomness authority".into(),
         Stage::WaitingForCommittee => "waiting for the scheduler to assign the committee".into(),
+        Stage::Collecting { tally, deadline, winner: Some(INPUT_UNAVAILABLE_OUTPUT_HASH), .. } => format!(
+            "{}, on \"input unavailable\": settle-input-unavailable can refund the client now (until slot \
+             {deadline}); no member that answered loses anything",
+            tally.describe()
+        ),
         Stage::Collecting { tally, deadline, winner: Some(_), silent } => format!(
             "{}: reach-quorum can record the winner now (until slot {deadline}){}",
             tally.describe(),
@@ -199,9 +210,11 @@ pub fn explain(
             short(&declared_hash),
             penalize_note(silent)
         ),
-        Stage::Ended { finalized, ended_slot, closable_from, .. } => {
+        Stage::Ended { finalized, ended_slot, closable_from, input_unavailable, .. } => {
             let ending = if finalized {
                 format!("finished (paid out at slot {ended_slot})")
+            } else if input_unavailable {
+                format!("cancelled: the committee could not obtain the input (refunded at slot {ended_slot})")
             } else {
                 format!("cancelled (refunded at slot {ended_slot})")
             };
@@ -314,6 +327,8 @@ enum Stage {
     /// Finalized (paid out) or Cancelled (refunded).
     Ended {
         finalized: bool,
+        /// Ended by `settle_input_unavailable`.
+        input_unavailable: bool,
         ended_slot: u64,
         closable_from: Option<u64>,
         silent: usize,
@@ -388,6 +403,7 @@ impl Stage {
             }
             JobStatus::Finalized | JobStatus::Cancelled => Stage::Ended {
                 finalized: status == JobStatus::Finalized,
+                input_unavailable: job.winning_output_hash == INPUT_UNAVAILABLE_OUTPUT_HASH,
                 ended_slot: job.ended_slot.get(),
                 closable_from: job.ended_slot.get().checked_add(job.retention_slots.get()),
                 silent,

@@ -2,6 +2,7 @@
 //! member submitted, its output, and what it waits for. Pure: built from the accounts a reader
 //! fetched, so `edgerun job status`, the scheduler's API and the dashboard say the same.
 
+use edgerun::constants::INPUT_UNAVAILABLE_OUTPUT_HASH;
 use edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
 use edgerun_sdk::amount::sol;
 use edgerun_sdk::pda;
@@ -70,7 +71,15 @@ pub struct JobView {
     pub job: String,
     pub status: &'static str,
     pub client: String,
+    /// Escrow still held (zero once paid out or refunded).
     pub escrow_lamports: u64,
+    /// The escrow as posted.
+    pub posted_escrow_lamports: u64,
+    /// What is left of the client's deposit for the rent of the job's results and output (it
+    /// returns to the client when the job is closed).
+    pub rent_reserve_lamports: u64,
+    /// The committee attested that it could not obtain the job's input (the job was refunded).
+    pub input_unavailable: bool,
     pub bundle_hash: String,
     pub runtime_id: String,
     pub max_instructions: u64,
@@ -96,14 +105,16 @@ impl JobView {
         slot: u64,
     ) -> JobView {
         let quorum_reached = job.quorum_reached_slot.get() > 0;
+        let input_unavailable = job.winning_output_hash == INPUT_UNAVAILABLE_OUTPUT_HASH;
+        let posted_escrow = sol(job.posted_escrow_lamports.get());
         let mut timeline = vec![Stage {
             stage: "posted",
             slot: Some(job.created_slot.get()),
             unix_time: None,
             // The program zeroes the escrow when it pays it out or refunds it.
             detail: match job.status() {
-                Ok(JobStatus::Finalized) => "escrow paid out at finalize".to_string(),
-                Ok(JobStatus::Cancelled) => "escrow refunded".to_string(),
+                Ok(JobStatus::Finalized) => format!("escrow {posted_escrow}, paid out at finalize"),
+                Ok(JobStatus::Cancelled) => format!("escrow {posted_escrow}, refunded"),
                 _ => format!("escrow {}", sol(job.escrow_lamports.get())),
             },
         }];
@@ -128,7 +139,14 @@ impl JobView {
                 ),
             });
         }
-        if quorum_reached {
+        if quorum_reached && input_unavailable {
+            timeline.push(Stage {
+                stage: "quorum_reached",
+                slot: Some(job.quorum_reached_slot.get()),
+                unix_time: None,
+                detail: "on \"input unavailable\": the committee could not obtain the job's bundle".into(),
+            });
+        } else if quorum_reached {
             timeline.push(Stage {
                 stage: "quorum_reached",
                 slot: Some(job.quorum_reached_slot.get()),
@@ -167,7 +185,11 @@ impl JobView {
                 stage: "cancelled",
                 slot: Some(job.ended_slot.get()),
                 unix_time: None,
-                detail: "escrow refunded".into(),
+                detail: if input_unavailable {
+                    format!("input unavailable: escrow {posted_escrow} refunded, no member charged for answering")
+                } else {
+                    format!("escrow {posted_escrow} refunded")
+                },
             }),
             _ => {}
         }
@@ -192,6 +214,9 @@ impl JobView {
             status: status_name(job),
             client: job.client.to_string(),
             escrow_lamports: job.escrow_lamports.get(),
+            posted_escrow_lamports: job.posted_escrow_lamports.get(),
+            rent_reserve_lamports: job.rent_reserve_lamports.get(),
+            input_unavailable,
             bundle_hash: hex::encode(job.bundle_hash),
             runtime_id: hex::encode(job.runtime_id),
             max_instructions: job.max_instructions.get(),

@@ -59,7 +59,8 @@ pub struct DemoOutcome {
     /// Set when the committee agreed on a failure (e.g. `OutOfFuel (300)`).
     pub error_code: Option<String>,
     pub escrow_lamports: u64,
-    /// Escrow, the job account's rent (refunded by close_job after retention) and fees.
+    /// Escrow, the rent of the job's accounts (the job, its results and output record, all
+    /// refunded by close_job after retention) and fees.
     pub customer_spent_lamports: u64,
     pub treasury_fee_lamports: u64,
     pub committee: Vec<DemoWorker>,

@@ -69,9 +69,13 @@ fn two_dead_members_let_the_job_expire_and_the_customer_is_refunded() {
     let job = network.wait_status(&job_id, &[JobStatus::Cancelled]);
     let penalty = job.penalty_amount();
 
-    // The escrow came back whole: what the customer is short of is the job account's rent
-    // (returned by close_job after retention) and fees, never escrow.
-    let rent = network.balance(&pda::job_address(&job_id));
+    // The escrow came back whole: what the customer is short of is the rent of the job's accounts
+    // (the job, and the result the live member submitted from the job's rent reserve; all of it
+    // returned by close_job after retention) and fees, never escrow.
+    let mut rent = network.balance(&pda::job_address(&job_id));
+    for member in job.committee() {
+        rent += network.balance(&pda::job_result_address(&job_id, member));
+    }
     let spent = balance_before - network.balance(&customer);
     assert!(spent <= rent + 100_000, "the customer is short {spent} lamports, rent is {rent}");
     // The two silent members paid the penalty once each, into the treasury; the honest one none.

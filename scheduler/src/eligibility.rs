@@ -3,12 +3,15 @@
 //!
 //! A worker is eligible for a job when its stake account is active, its unlocked stake covers the
 //! job's lock, and it is not jailed. Jailing answers a host that keeps taking work and returning
-//! nothing (BOINC's complaint): a worker with `max_recent_failures` failures among the jobs still
-//! on chain (ended jobs stay for their retention window, about a day by default) is skipped until
-//! `cooldown_slots` after its latest one. A failure is a committee seat that ended badly: penalized
-//! for silence, replaced for silence, or a winner that never declared the output (DA-failed).
-//! Wrong results are already paid for on chain (the program slashes them); they count too when
-//! the caller supplies the finalized jobs' results.
+//! nothing (BOINC's complaint): a worker with `max_recent_failures` failures of its own among the
+//! jobs still on chain is skipped until `cooldown_slots` after its latest one.
+//!
+//! Only failures that are the worker's own count: silent (penalized or replaced) while another
+//! member of the same job answered, a winner that never declared the output (DA-failed), or (when
+//! the caller supplies the finalized jobs' results) a wrong result. A job where no member answered
+//! (the job's `submitted_mask` is empty) jails nobody: the cause was the job, not the workers (an
+//! unserved bundle, a network outage), and jailing every honest worker for it would let a
+//! customer stop the network for the price of a fee.
 
 use std::collections::HashMap;
 
@@ -70,11 +73,13 @@ pub fn recent_failures(
     for (address, job) in jobs {
         let ended = job.ended_slot.get();
         let at = |index: usize| if ended > 0 { ended } else { job.member_deadline(index) };
-        let committee = committee(job);
+        let committee = job.committee();
+        // Silence is the worker's own only when someone else on the job answered.
+        let others_answered = |index: usize| job.submitted_mask.get() & !(1u16 << index) != 0;
         for (index, worker) in committee.iter().enumerate() {
             let kind = if job.is_da_failed(index) {
                 Some(FailureKind::NoOutput)
-            } else if job.is_penalized(index) {
+            } else if job.is_penalized(index) && others_answered(index) {
                 Some(FailureKind::Silent)
             } else {
                 None
@@ -84,7 +89,9 @@ pub fn recent_failures(
             }
         }
         let replaced_at = if ended > 0 { ended } else { job.deadline_slot.get() };
-        for worker in replaced(job) {
+        // A replaced member was silent (or DA-failed, counted as such); it failed on its own
+        // only if the job's current committee answered.
+        for worker in job.replaced().iter().filter(|_| job.any_submitted()) {
             failures.entry(*worker).or_default().push(Failure {
                 job_id: job.job_id,
                 kind: FailureKind::Replaced,
@@ -104,15 +111,6 @@ pub fn recent_failures(
         }
     }
     failures
-}
-
-/// The job's committee; empty for a count the program never writes (no panic on bad data).
-fn committee(job: &Job) -> &[Address] {
-    job.assigned_workers.get(..usize::from(job.assigned_count)).unwrap_or_default()
-}
-
-fn replaced(job: &Job) -> &[Address] {
-    job.replaced_workers.get(..usize::from(job.replaced_count)).unwrap_or_default()
 }
 
 /// Why a worker may not be assigned.
@@ -246,5 +244,112 @@ impl Survey {
             n => format!("{n} eligible worker{} for {wanted} seats", if n == 1 { "" } else { "s" }),
         };
         Some(format!("{head}: {}", parts.join(", ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytemuck::Zeroable;
+
+    use super::*;
+
+    const POLICY: JailPolicy = JailPolicy { max_recent_failures: 1, cooldown_slots: 100 };
+
+    fn worker(byte: u8) -> Address {
+        Address::new_from_array([byte; 32])
+    }
+
+    /// A cancelled job of three members ended at slot 50, with `penalized` and `submitted` as the
+    /// members' marks.
+    fn ended_job(id: u8, penalized: u16, submitted: u16) -> (Address, Job) {
+        let mut job = Job::zeroed();
+        job.job_id = [id; 32];
+        job.assigned_count = 3;
+        for index in 0..3 {
+            job.assigned_workers[index] = worker(index as u8 + 1);
+        }
+        job.set_status(JobStatus::Cancelled);
+        job.ended_slot = 50.into();
+        job.penalized_mask = penalized.into();
+        job.submitted_mask = submitted.into();
+        (Address::new_from_array([id; 32]), job)
+    }
+
+    fn stake(worker: Address) -> WorkerStake {
+        let mut stake = WorkerStake::zeroed();
+        stake.worker = worker;
+        stake.total_stake = 1_000.into();
+        stake
+    }
+
+    #[test]
+    fn a_job_nobody_answered_jails_nobody() {
+        // All three silent and penalized on chain: the job's fault (an unserved bundle), not theirs.
+        let failures = recent_failures(&[ended_job(1, 0b111, 0)], &HashMap::new());
+        assert!(failures.is_empty(), "{failures:?}");
+        for index in 1..=3 {
+            assert!(assess(&stake(worker(index)), 10, &[], &POLICY, 60).eligible);
+        }
+    }
+
+    #[test]
+    fn silence_while_the_others_answered_is_the_workers_own() {
+        let failures = recent_failures(&[ended_job(1, 0b100, 0b011)], &HashMap::new());
+        assert_eq!(failures.len(), 1);
+        let own = &failures[&worker(3)];
+        assert_eq!(own, &[Failure { job_id: [1; 32], kind: FailureKind::Silent, slot: 50 }]);
+        let judged = assess(&stake(worker(3)), 10, own, &POLICY, 60);
+        assert_eq!(judged.ineligible, Some(Ineligible::Jailed { failures: 1, until_slot: 150 }));
+        // The cooldown ends.
+        assert!(assess(&stake(worker(3)), 10, own, &POLICY, 150).eligible);
+    }
+
+    #[test]
+    fn a_replaced_member_failed_only_if_the_committee_answered() {
+        let (address, mut job) = ended_job(2, 0, 0);
+        job.replaced_workers[0] = worker(9);
+        job.replaced_count = 1;
+        assert!(recent_failures(&[(address, job)], &HashMap::new()).is_empty());
+        job.submitted_mask = 0b001.into();
+        let failures = recent_failures(&[(address, job)], &HashMap::new());
+        assert_eq!(failures[&worker(9)][0].kind, FailureKind::Replaced);
+    }
+
+    #[test]
+    fn a_winner_that_never_published_failed_whatever_the_others_did() {
+        let (address, mut job) = ended_job(3, 0, 0);
+        job.da_failed_mask = 0b010.into();
+        let failures = recent_failures(&[(address, job)], &HashMap::new());
+        assert_eq!(failures[&worker(2)][0].kind, FailureKind::NoOutput);
+    }
+
+    #[test]
+    fn stake_and_status_are_judged_after_jailing() {
+        let mut inactive = stake(worker(1));
+        inactive.status = 1;
+        assert_eq!(assess(&inactive, 10, &[], &POLICY, 0).ineligible, Some(Ineligible::Inactive));
+        let mut locked = stake(worker(1));
+        locked.locked_stake = 995.into();
+        assert_eq!(
+            assess(&locked, 10, &[], &POLICY, 0).ineligible,
+            Some(Ineligible::InsufficientStake { unlocked_lamports: 5, needed_lamports: 10 })
+        );
+        let never = JailPolicy { max_recent_failures: 0, cooldown_slots: 100 };
+        let failure = Failure { job_id: [1; 32], kind: FailureKind::Silent, slot: 50 };
+        assert!(assess(&stake(worker(1)), 10, &[failure], &never, 60).eligible);
+    }
+
+    #[test]
+    fn the_shortfall_says_why_in_words() {
+        let mut poor = stake(worker(2));
+        poor.locked_stake = 1_000.into();
+        let workers = [(worker(1), stake(worker(1))), (worker(2), poor)];
+        let survey = Survey::new(&workers, &HashMap::new(), &POLICY, 10, 0);
+        assert_eq!(survey.eligible(), vec![worker(1)]);
+        assert_eq!(survey.shortfall(1), None);
+        assert_eq!(
+            survey.shortfall(3).as_deref(),
+            Some("1 eligible worker for 3 seats: 2 registered, 1 with too little unlocked stake")
+        );
     }
 }

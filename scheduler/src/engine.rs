@@ -23,8 +23,9 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use edgerun::constants::MAX_REASSIGNMENTS;
-use edgerun::state::{GlobalConfig, Job, JobResult, JobStatus, WorkerStake};
+use edgerun::state::{GlobalConfig, Job, JobStatus, WorkerStake};
 use edgerun_sdk::client::{AccountUpdate, ChainBackend, ClientError, EdgerunClient, SubscriptionConfig};
+use edgerun_sdk::storage::StorageClient;
 use edgerun_sdk::{instructions as ix, selection};
 use solana_address::Address;
 use solana_keypair::Keypair;
@@ -33,6 +34,7 @@ use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::bundle_check::BundleChecks;
 use crate::eligibility::{recent_failures, Failure, JailPolicy, Survey};
 use crate::metrics::Metrics;
 
@@ -116,12 +118,17 @@ pub struct Engine<B: ChainBackend> {
     permits: Semaphore,
     changes: broadcast::Sender<JobChange>,
     tasks: TaskTracker,
+    /// Whether each waiting job's bundle is one every worker can run (checked before seeding).
+    bundles: BundleChecks,
 }
 
 impl<B: ChainBackend> Engine<B> {
     /// Checks the keys against the network's config; only the roles the keys hold are played.
+    /// `storage` is the network's gateway, where the workers fetch bundles: a job is assigned
+    /// only once its bundle is there and every worker can run it ([`crate::bundle_check`]).
     pub async fn new(
         client: EdgerunClient<B>,
+        storage: StorageClient,
         authorities: Authorities,
         config: EngineConfig,
         metrics: Metrics,
@@ -149,6 +156,7 @@ impl<B: ChainBackend> Engine<B> {
             reserved: Mutex::new(HashMap::new()),
             changes,
             tasks: TaskTracker::new(),
+            bundles: BundleChecks::new(storage, edgerun_worker::runtime_id()),
         }))
     }
 
@@ -271,6 +279,12 @@ impl<B: ChainBackend> Engine<B> {
             let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             let live: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
             picture.stuck.retain(|job_id, _| live.contains(job_id));
+            let waiting: HashSet<[u8; 32]> = jobs
+                .iter()
+                .filter(|(_, job)| matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)))
+                .map(|(_, job)| job.job_id)
+                .collect();
+            self.bundles.retain(|job_id| waiting.contains(job_id));
             picture.slot = slot;
             picture.jobs = jobs;
             picture.workers = workers;
@@ -315,6 +329,17 @@ impl<B: ChainBackend> Engine<B> {
     async fn assign(&self, job: &Job) -> Result<(), ClientError> {
         let job_hex = hex::encode(job.job_id);
         let posted = job.status() == Ok(JobStatus::Posted);
+        let (verdict, fetched) = self.bundles.check(job).await;
+        if fetched {
+            self.metrics.bundle_checks.with_label_values(&[if verdict.is_ok() { "passed" } else { "refused" }]).inc();
+        }
+        if let Err(reason) = verdict {
+            if fetched {
+                tracing::info!(job = %job_hex, %reason, "not assigned: the bundle check failed");
+            }
+            self.set_stuck(&job.job_id, Some(format!("not assigned: {reason}")));
+            return Ok(());
+        }
         let seed = if posted {
             // Unknowable when the job was posted: keyed by the job id over a recent blockhash.
             let recent = self.client.backend().latest_blockhash().await.map_err(|error| {
@@ -403,8 +428,7 @@ impl<B: ChainBackend> Engine<B> {
     async fn reassign(&self, job: &Job) -> Result<(), ClientError> {
         let Some(scheduler) = &self.scheduler else { return Ok(()) };
         let slot = self.client.slot().await.inspect_err(|_| self.rpc_error("slot"))?;
-        let results = self.client.committee_results(job).await.inspect_err(|_| self.rpc_error("committee_results"))?;
-        let missing: Vec<Address> = missing_members(job, &results, slot);
+        let missing: Vec<Address> = missing_members(job, slot);
         if missing.is_empty() {
             return Ok(());
         }
@@ -498,13 +522,14 @@ impl<B: ChainBackend> Engine<B> {
 }
 
 /// Members `reassign_missing` may replace at `slot`: silent past their own deadline, or winners
-/// that failed to publish (DA-failed).
-pub fn missing_members(job: &Job, results: &[(Address, Option<JobResult>)], slot: u64) -> Vec<Address> {
+/// that failed to publish (DA-failed). Read from the job alone: its `submitted_mask` says who
+/// answered.
+pub fn missing_members(job: &Job, slot: u64) -> Vec<Address> {
     let cutoff = job.silence_cutoff(slot);
-    results
+    job.committee()
         .iter()
         .enumerate()
-        .filter(|(index, (_, result))| job.is_da_failed(*index) || job.is_silent(*index, result.is_some(), cutoff))
-        .map(|(_, (worker, _))| *worker)
+        .filter(|(index, _)| job.is_da_failed(*index) || job.is_silent(*index, job.has_submitted(*index), cutoff))
+        .map(|(_, worker)| *worker)
         .collect()
 }

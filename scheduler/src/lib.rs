@@ -11,6 +11,7 @@
 //! - [`service`]: the daemon around both (`edgerun-scheduler`), with graceful shutdown.
 
 pub mod api;
+pub mod bundle_check;
 pub mod dashboard;
 pub mod eligibility;
 pub mod engine;

@@ -18,6 +18,8 @@ pub struct Metrics {
     pub transactions: IntCounterVec,
     /// HTTP requests by route and status code.
     pub http_requests: IntCounterVec,
+    /// Bundle checks before assignment, by verdict.
+    pub bundle_checks: IntCounterVec,
 }
 
 impl Metrics {
@@ -42,8 +44,20 @@ impl Metrics {
             &["route", "status"],
         )
         .expect("valid metric");
+        let bundle_checks = IntCounterVec::new(
+            Opts::new(
+                "bundle_checks_total",
+                "Posted jobs' bundles fetched and checked before assignment, by verdict (passed, refused)",
+            ),
+            &["verdict"],
+        )
+        .expect("valid metric");
+        for verdict in ["passed", "refused"] {
+            bundle_checks.with_label_values(&[verdict]);
+        }
         for collector in [
             Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(bundle_checks.clone()),
             Box::new(assignment_slots.clone()),
             Box::new(rpc_errors.clone()),
             Box::new(transactions.clone()),
@@ -51,7 +65,7 @@ impl Metrics {
         ] {
             registry.register(collector).expect("each metric registered once");
         }
-        Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests }
+        Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests, bundle_checks }
     }
 
     /// Sets the `jobs` gauge from every job on chain.

@@ -11,7 +11,7 @@ use clap::Parser;
 use ed25519_dalek::SigningKey;
 use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
 use edgerun_sdk::storage::StorageClient;
-use solana_keypair::{read_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppState};
@@ -95,11 +95,10 @@ pub fn init_logging(format: LogFormat) {
     }
 }
 
-fn read_key(path: &PathBuf, what: &str) -> Result<Keypair, ServiceError> {
-    read_keypair_file(path).map_err(|error| {
+fn read_key(path: &std::path::Path, what: &str) -> Result<Keypair, ServiceError> {
+    edgerun_sdk::keys::read_keypair(path).map_err(|error| {
         ServiceError::Usage(format!(
-            "cannot read the {what} keypair {}: {error} (a Solana JSON keypair file, as `solana-keygen new` writes)",
-            path.display()
+            "the {what} keypair: {error} (a Solana JSON keypair file, as `solana-keygen new` writes, mode 600)"
         ))
     })
 }
@@ -141,13 +140,19 @@ pub async fn run(
         reassign: !args.no_reassign,
         ws_url: Some(args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url))),
     };
-    let engine = Engine::new(client, Authorities { randomness, scheduler }, config, Metrics::new()).await?;
+    let engine =
+        Engine::new(client, storage.clone(), Authorities { randomness, scheduler }, config, Metrics::new()).await?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|error| ServiceError::Listen { address: args.listen, error })?;
     let address = listener.local_addr().map_err(|error| ServiceError::Listen { address: args.listen, error })?;
-    tracing::info!(%address, rpc = %args.url, storage = %args.storage, "scheduler API listening");
+    tracing::info!(
+        %address,
+        rpc = %edgerun_sdk::keys::loggable_url(&args.url),
+        storage = %edgerun_sdk::keys::loggable_url(&args.storage),
+        "scheduler API listening"
+    );
     if let Some(ready) = ready {
         let _ = ready.send(address);
     }

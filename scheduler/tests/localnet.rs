@@ -343,10 +343,18 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
     let http = reqwest::Client::new();
     let customer = network.customer().await;
 
-    // The first committee stays silent; once its deadline passed, anyone penalizes it.
+    // One member of the first committee answers, the other two stay silent; once the deadline
+    // passed, anyone penalizes them. Their silence is their own (a member answered), so they are
+    // jailed; the one that answered is not. (A job nobody answered jails nobody:
+    // `eligibility::tests::a_job_nobody_answered_jails_nobody`.)
     let silent_job = post_job(&network, &customer, 1).await;
     let job = network.wait_assigned(&silent_job).await;
     let deadline = job.deadline_slot.get();
+    let answered = first.iter().find(|worker| job.committee()[0] == worker.pubkey()).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(answered.secret_bytes());
+    let answer = edgerun_worker::job::submission(&key, &job, [7; 32]);
+    network.client.send(answered, &[], &answer).await.expect("one member answers");
+    let silent: Vec<&Keypair> = first.iter().filter(|worker| worker.pubkey() != answered.pubkey()).collect();
     let until = Instant::now() + PATIENCE;
     while network.client.slot().await.unwrap() <= deadline {
         assert!(Instant::now() < until, "deadline did not pass");
@@ -364,30 +372,33 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
         assert_eq!(status, 200, "{listed}");
         let jailed =
             listed["workers"].as_array().unwrap().iter().filter(|worker| worker["reason_code"] == "jailed").count();
-        if jailed == 3 {
+        if jailed == 2 {
             break listed;
         }
         assert!(Instant::now() < until, "the silent workers were not jailed: {listed}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     };
-    for worker in &first {
-        let row = listed["workers"]
+    let row = |worker: &Keypair| {
+        listed["workers"]
             .as_array()
             .unwrap()
             .iter()
             .find(|row| row["worker"] == worker.pubkey().to_string())
-            .unwrap();
+            .unwrap()
+            .clone()
+    };
+    for worker in &silent {
+        let row = row(worker);
         assert_eq!(row["eligible"], false, "{row}");
         assert!(row["reason"].as_str().unwrap().starts_with("jailed after 1 recent failures"), "{row}");
         assert!(row["jailed_until_slot"].as_u64().unwrap() > deadline, "{row}");
     }
+    assert_ne!(row(answered)["reason_code"], "jailed", "the member that answered is not jailed");
     let next_job = post_job(&network, &customer, 2).await;
     let job = network.wait_assigned(&next_job).await;
-    for worker in &fresh {
-        assert!(job.committee().contains(&worker.pubkey()), "a fresh worker was left out");
-    }
-    for worker in &first {
-        assert!(!job.committee().contains(&worker.pubkey()), "a jailed worker was selected");
+    let eligible: Vec<_> = fresh.iter().chain([answered]).map(|worker| worker.pubkey()).collect();
+    for member in job.committee() {
+        assert!(eligible.contains(member), "a jailed worker was selected");
     }
 
     // With every worker jailed or busy, a job waits, and the API says why.
@@ -420,7 +431,7 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
         let (_, view) = get(&http, address, &format!("/v1/jobs/{}", hex::encode(waiting_job))).await;
         let next = view["next"].as_str().unwrap_or("").to_string();
         if next.starts_with("not assigned: no eligible worker") {
-            assert!(next.contains("3 jailed"), "{next}");
+            assert!(next.contains("2 jailed"), "{next}");
             assert!(next.contains("with too little unlocked stake"), "{next}");
             assert_eq!(view["status"], "posted", "not seeded without a committee");
             break;

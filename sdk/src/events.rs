@@ -128,6 +128,8 @@ edgerun_events! {
     JobCancelled { job_id: [u8; 32], refund_lamports: u64 },
     DaExpired { job_id: [u8; 32], deadline_slot: u64 },
     JobClosed { job_id: [u8; 32] },
+    JobInputUnavailable { job_id: [u8; 32] },
+    WorkerCapacitySet { worker: Address, max_concurrent_jobs: u16, instructions_per_second: u64 },
     TreasuryWithdrawn { recipient: Address, amount: u64 },
 }
 
@@ -268,7 +270,7 @@ mod tests {
     #[test]
     fn every_program_event_decodes_to_its_twin() {
         let all = generated_tests::one_of_each();
-        assert_eq!(all.len(), 19);
+        assert_eq!(all.len(), 21);
         for (data, expected) in all {
             assert_eq!(EdgerunEvent::decode(&data).as_ref(), Ok(&expected), "{}", expected.name());
             // Trailing bytes are refused: the body must be exactly the event.

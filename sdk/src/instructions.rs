@@ -232,7 +232,6 @@ pub fn reassign_missing(
         treasury: treasury_address(),
         missing_job_result: job_result_address(job_id, missing_worker),
         missing_worker_stake: worker_stake_address(missing_worker),
-        missing_worker_wallet: *missing_worker,
         replacement_worker_stake: worker_stake_address(replacement_worker),
     };
     instruction(
@@ -272,7 +271,35 @@ pub fn cancel_expired_job(job_id: &[u8; 32], client: &Address, committee: &[Addr
     )
 }
 
-/// `close_job` for `job`: rent goes back to the client, the publisher and each worker.
+/// `settle_input_unavailable`: the committee's quorum attested the job's input unavailable; the
+/// client is refunded and every member that answered is released whole.
+pub fn settle_input_unavailable(job_id: &[u8; 32], client: &Address, committee: &[Address]) -> Instruction {
+    let accounts = edgerun::accounts::SettleInputUnavailable {
+        job: job_address(job_id),
+        client: *client,
+        treasury: treasury_address(),
+    };
+    committee_instruction(
+        edgerun::instruction::SettleInputUnavailable {}.data(),
+        accounts.to_account_metas(None),
+        job_id,
+        committee,
+        true,
+    )
+}
+
+/// `set_worker_capacity`: what the worker's machine can run (concurrent executions, wasm
+/// instructions per second of one execution).
+pub fn set_worker_capacity(worker: &Address, max_concurrent_jobs: u16, instructions_per_second: u64) -> Instruction {
+    let accounts = edgerun::accounts::SetWorkerCapacity { worker: *worker, worker_stake: worker_stake_address(worker) };
+    instruction(
+        edgerun::instruction::SetWorkerCapacity { max_concurrent_jobs, instructions_per_second }.data(),
+        accounts.to_account_metas(None),
+    )
+}
+
+/// `close_job` for `job`: every lamport of its accounts (the Job, each JobResult, the
+/// OutputAvailability) goes back to the client.
 pub fn close_job(job: &Job) -> Instruction {
     let accounts = edgerun::accounts::CloseJob {
         job: job_address(&job.job_id),
@@ -280,9 +307,6 @@ pub fn close_job(job: &Job) -> Instruction {
         output_availability: output_address(&job.job_id),
     };
     let mut metas = accounts.to_account_metas(None);
-    for worker in job.committee() {
-        metas.push(AccountMeta::new(job_result_address(&job.job_id, worker), false));
-        metas.push(AccountMeta::new(*worker, false));
-    }
+    metas.extend(job.committee().iter().map(|worker| AccountMeta::new(job_result_address(&job.job_id, worker), false)));
     instruction(edgerun::instruction::CloseJob {}.data(), metas)
 }

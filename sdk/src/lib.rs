@@ -11,6 +11,7 @@ pub mod client;
 pub mod config_params;
 pub mod events;
 pub mod instructions;
+pub mod keys;
 pub mod pda;
 #[cfg(feature = "scheduler-client")]
 pub mod scheduler_api;

@@ -304,7 +304,6 @@ fn cases() -> Vec<Case> {
                 job_known,
                 ("missing_job_result", job_result_address(&job_id, &missing)),
                 ("missing_worker_stake", worker_stake_address(&missing)),
-                ("missing_worker_wallet", missing),
                 ("replacement_worker_stake", worker_stake_address(&replacement)),
             ],
             remaining: vec![],
@@ -328,11 +327,22 @@ fn cases() -> Vec<Case> {
             ix: ix::close_job(&job),
             args: json!({}),
             known: vec![job_known, ("client", client), output_known],
-            // Each member's JobResult (closed) and wallet (its rent), both credited.
-            remaining: committee
-                .iter()
-                .flat_map(|w| [AccountMeta::new(job_result_address(&job_id, w), false), AccountMeta::new(*w, false)])
-                .collect(),
+            // Each member's JobResult (closed; its rent goes to the client).
+            remaining: committee.iter().map(|w| AccountMeta::new(job_result_address(&job_id, w), false)).collect(),
+        },
+        Case {
+            name: "settle_input_unavailable",
+            ix: ix::settle_input_unavailable(&job_id, &client, &committee),
+            args: json!({}),
+            known: vec![job_known, ("client", client)],
+            remaining: committee_metas(&job_id, &committee, true),
+        },
+        Case {
+            name: "set_worker_capacity",
+            ix: ix::set_worker_capacity(&worker, 4, 250_000_000),
+            args: json!({ "max_concurrent_jobs": 4, "instructions_per_second": 250_000_000u64 }),
+            known: vec![("worker", worker), ("worker_stake", worker_stake_address(&worker))],
+            remaining: vec![],
         },
     ]
 }
@@ -635,7 +645,8 @@ fn idl_errors_are_the_programs() {
         WorkerAlreadySubmitted ReplacementAlreadyAssigned RetentionNotPassed WrongRentRecipient InvalidTreasury
         ArithmeticOverflow StakeInvariantViolated ReplacementPreviouslyRemoved ReassignmentLimitReached
         NotUpgradeAuthority InvalidProgramData NotPendingAdmin InvalidPenalty WindowTooLong
-        MinEscrowBelowRentExemption EscrowBelowMinimum MemberDeadlineNotPassed
+        MinEscrowBelowRentExemption EscrowBelowMinimum MemberDeadlineNotPassed InputUnavailableQuorum
+        InputUnavailableNotReached RentReserveExhausted InvalidWorkerCapacity
     );
     let program: Vec<(u32, String)> = errors
         .iter()
@@ -693,6 +704,8 @@ fn idl_account_and_event_discriminators_are_the_programs() {
         ("JobCancelled", JobCancelled::DISCRIMINATOR),
         ("DaExpired", DaExpired::DISCRIMINATOR),
         ("JobClosed", JobClosed::DISCRIMINATOR),
+        ("JobInputUnavailable", JobInputUnavailable::DISCRIMINATOR),
+        ("WorkerCapacitySet", WorkerCapacitySet::DISCRIMINATOR),
         ("TreasuryWithdrawn", TreasuryWithdrawn::DISCRIMINATOR),
     ]);
     let described = idl.events.iter().map(|e| (e.name.clone(), e.discriminator.clone())).collect();

@@ -171,14 +171,13 @@ fn run_daemon(args: RunArgs) -> ExitCode {
         eprintln!("edgerun-worker: {message}");
         ExitCode::from(code)
     };
-    let keypair = match solana_keypair::read_keypair_file(&args.keypair) {
+    let keypair = match edgerun_sdk::keys::read_keypair(&args.keypair) {
         Ok(keypair) => keypair,
         Err(error) => {
             return fail(
                 format!(
-                    "cannot read the keypair {}: {error}; pass the worker's keypair file (a JSON array of 64 numbers, \
-                     as written by `solana-keygen new -o FILE`)",
-                    args.keypair.display()
+                    "{error}; pass the worker's keypair file (a JSON array of 64 numbers, as written by \
+                     `solana-keygen new -o FILE`, mode 600)"
                 ),
                 2,
             )

@@ -285,7 +285,12 @@ async fn close() {
     let job_id = posted.job_id();
     let ended = world.job(&job_id).unwrap().ended_slot.get();
     let client_before = world.balance(&posted.client.pubkey());
-    let job_rent = world.balance(&pda::job_address(&job_id));
+    // Every account of the job was paid for by the client (the job's rent reserve funded the
+    // results and the output), so every lamport of them goes back to the client.
+    let mut rent = world.balance(&pda::job_address(&job_id)) + world.balance(&pda::output_address(&job_id));
+    for worker in &posted.workers {
+        rent += world.balance(&pda::job_result_address(&job_id, &worker.pubkey()));
+    }
 
     world.warp_to(ended + RETENTION - 1);
     refused(&world, &job_id, CrankAction::Close, EdgerunError::RetentionNotPassed).await;
@@ -302,7 +307,7 @@ async fn close() {
     for worker in &posted.workers {
         assert_eq!(world.balance(&pda::job_result_address(&job_id, &worker.pubkey())), 0);
     }
-    assert_eq!(world.balance(&posted.client.pubkey()), client_before + job_rent);
+    assert_eq!(world.balance(&posted.client.pubkey()), client_before + rent);
 
     // Gone: the crank says what to check.
     let sends = world.sends();
@@ -316,4 +321,46 @@ async fn close() {
         other => panic!("expected JobNotFound, got {:?}", other.map(|receipt| receipt.signature)),
     }
     assert_eq!(world.sends(), sends);
+}
+
+#[tokio::test]
+async fn settle_input_unavailable() {
+    use edgerun::constants::INPUT_UNAVAILABLE_OUTPUT_HASH as UNAVAILABLE;
+    let mut world = World::new();
+    let u = Some(UNAVAILABLE);
+    let unavailable = world.assigned([u, u, None]);
+    let split = world.assigned([u, Some(honest_output()), None]);
+    let job_id = unavailable.job_id();
+    let deadline = world.job(&job_id).unwrap().deadline_slot.get();
+
+    // A quorum on the marker is no output: reach-quorum is no candidate and the program refuses it.
+    refused(&world, &job_id, CrankAction::ReachQuorum, EdgerunError::InputUnavailableQuorum).await;
+    refused(&world, &split.job_id(), CrankAction::SettleInputUnavailable, EdgerunError::InputUnavailableNotReached)
+        .await;
+    assert_eq!(world.candidates(&job_id).await, [CrankAction::SettleInputUnavailable]);
+    assert_eq!(
+        world.explain(&job_id).await,
+        format!(
+            "2 of 3 results in and 2 agree, quorum is 2, on \"input unavailable\": settle-input-unavailable can \
+             refund the client now (until slot {deadline}); no member that answered loses anything"
+        )
+    );
+    let client_before = world.balance(&unavailable.client.pubkey());
+    let stakes: Vec<_> = unavailable.workers.iter().map(|worker| world.stake(&worker.pubkey())).collect();
+    crank_ok(&world, &job_id, CrankAction::SettleInputUnavailable).await;
+
+    let job = world.job(&job_id).unwrap();
+    assert_eq!(job.status(), Ok(JobStatus::Cancelled));
+    assert_eq!(job.winning_output_hash, UNAVAILABLE);
+    assert_eq!(world.balance(&unavailable.client.pubkey()), client_before + ESCROW, "the whole escrow back");
+    for (worker, before) in unavailable.workers.iter().zip(&stakes) {
+        let after = world.stake(&worker.pubkey());
+        assert_eq!(after.total_stake.get(), before.total_stake.get(), "nobody charged");
+        assert_eq!(after.locked_stake.get(), 0, "every lock released");
+    }
+    assert!(world.explain(&job_id).await.starts_with(&format!(
+        "cancelled: the committee could not obtain the input (refunded at slot {})",
+        job.ended_slot.get()
+    )));
+    refused(&world, &job_id, CrankAction::SettleInputUnavailable, EdgerunError::InvalidJobStatus).await;
 }

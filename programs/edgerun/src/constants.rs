@@ -14,6 +14,13 @@ pub const JOB_RESULT_SEED: &[u8] = b"job_result";
 /// PDA seed prefix of an [`crate::state::OutputAvailability`]: `["output", job_id]`.
 pub const OUTPUT_SEED: &[u8] = b"output";
 
+/// The output hash a committee member attests when it could not obtain the job's input (the
+/// bundle was not served, or not as posted). No output hashes to it (no BLAKE3 preimage is known
+/// for all 0xFF), so it can never be confused with a real result. Reaching quorum, it ends the job
+/// with a refund (`settle_input_unavailable`); a member that attests it while a real output wins
+/// loses like any wrong result.
+pub const INPUT_UNAVAILABLE_OUTPUT_HASH: [u8; 32] = [0xFF; 32];
+
 /// Domain separator of the job id: `blake3("edgerun-job-v1" || client || bundle_hash || nonce_le)`.
 pub const JOB_ID_DOMAIN: &[u8] = b"edgerun-job-v1";
 
@@ -63,7 +70,10 @@ pub mod defaults {
     pub const QUORUM: u8 = 2;
     pub const MAX_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
     pub const MAX_INSTRUCTIONS: u64 = 50_000_000_000;
-    pub const JOB_RETENTION_SLOTS: u64 = 216_000;
+    /// Two minutes at 400 ms a slot: the outcome is in the job's events and the output in
+    /// storage; the accounts only need to outlive the services' and the customer's last look.
+    /// The customer's rent comes back at `close_job`, so a short retention is cheap capital.
+    pub const JOB_RETENTION_SLOTS: u64 = 300;
     /// 0.001 SOL: above the rent-exempt minimum of an empty account (890,880 lamports).
     pub const MIN_ESCROW_LAMPORTS: u64 = 1_000_000;
 }

@@ -122,4 +122,12 @@ pub enum EdgerunError {
     EscrowBelowMinimum,
     #[msg("The member's own deadline has not passed yet")]
     MemberDeadlineNotPassed,
+    #[msg("The quorum says the job's input was unavailable: settle it with settle_input_unavailable")]
+    InputUnavailableQuorum,
+    #[msg("The job's quorum is not on the input-unavailable result")]
+    InputUnavailableNotReached,
+    #[msg("The job's rent reserve cannot fund this account")]
+    RentReserveExhausted,
+    #[msg("Worker capacity must be at least 1 concurrent job and 1 instruction per second")]
+    InvalidWorkerCapacity,
 }

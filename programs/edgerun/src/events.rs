@@ -124,6 +124,21 @@ pub struct DaExpired {
     pub deadline_slot: u64,
 }
 
+/// Emitted by `settle_input_unavailable`, before its `JobCancelled` (the refund): the
+/// committee's quorum attested that the job's input could not be obtained, and no member that
+/// answered loses anything.
+#[event]
+pub struct JobInputUnavailable {
+    pub job_id: [u8; 32],
+}
+
+#[event]
+pub struct WorkerCapacitySet {
+    pub worker: Address,
+    pub max_concurrent_jobs: u16,
+    pub instructions_per_second: u64,
+}
+
 #[event]
 pub struct JobClosed {
     pub job_id: [u8; 32],

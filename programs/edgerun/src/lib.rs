@@ -148,4 +148,22 @@ pub mod edgerun {
     pub fn accept_admin(ctx: &mut Context<AcceptAdmin>) -> Result<()> {
         instructions::accept_admin::process_accept_admin(ctx)
     }
+
+    #[discrim = 21]
+    pub fn settle_input_unavailable(ctx: &mut Context<SettleInputUnavailable>) -> Result<()> {
+        instructions::settle_input_unavailable::process_settle_input_unavailable(ctx)
+    }
+
+    #[discrim = 22]
+    pub fn set_worker_capacity(
+        ctx: &mut Context<SetWorkerCapacity>,
+        max_concurrent_jobs: u16,
+        instructions_per_second: u64,
+    ) -> Result<()> {
+        instructions::set_worker_capacity::process_set_worker_capacity(
+            ctx,
+            max_concurrent_jobs,
+            instructions_per_second,
+        )
+    }
 }

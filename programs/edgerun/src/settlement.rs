@@ -3,6 +3,8 @@
 //! checked debit and credit: no CPI, no lamport created or lost.
 
 use anchor_lang::prelude::*;
+use pinocchio::cpi::{Seed, Signer as PdaSigner};
+use pinocchio_system::instructions::{Allocate, Assign};
 
 use crate::errors::EdgerunError;
 use crate::events::WorkerPenalized;
@@ -127,6 +129,52 @@ pub fn close_account(account: &mut AccountView, recipient: &mut AccountView) -> 
         data.fill(0);
     }
     account.close()?;
+    Ok(())
+}
+
+/// Space of a zero-copy account of type `T`: discriminator + body.
+pub const fn account_space<T: Discriminator>() -> usize {
+    T::DISCRIMINATOR.len() + core::mem::size_of::<T>()
+}
+
+/// Rent-exempt minimum of a zero-copy account of type `T`.
+pub fn account_rent<T: Discriminator>() -> Result<u64> {
+    anchor_lang::cpi::rent_exempt_lamports(account_space::<T>())
+}
+
+/// Creates the program-owned account of type `T` at the PDA `target` (its `seeds`, bump
+/// included), its rent paid from `job`'s rent reserve, and writes the discriminator; the caller
+/// fills the body. The system program allocates and assigns the PDA, signed by its seeds, then
+/// the rent moves from the Job account by a direct debit (the program owns it). Lamports someone
+/// sent to the address beforehand count toward the rent (and reach the client at `close_job`).
+pub fn create_from_reserve<T: Discriminator>(
+    job: &mut Job,
+    job_view: &mut AccountView,
+    target: &mut AccountView,
+    seeds: &[Seed],
+    program_id: &Address,
+) -> Result<()> {
+    let space = account_space::<T>();
+    let top_up = account_rent::<T>()?.saturating_sub(target.lamports());
+    let reserve = job.rent_reserve_lamports.get().checked_sub(top_up).ok_or(EdgerunError::RentReserveExhausted)?;
+    // The system program first, the lamports after: a CPI syncs only the accounts it is given, so
+    // a debit of the Job made before it would look to the runtime like lamports created from
+    // nothing (`UnbalancedInstruction`). Rent exemption is judged when the instruction ends.
+    Allocate { account: target, space: space as u64 }.invoke_signed(&[PdaSigner::from(seeds)])?;
+    Assign { account: target, owner: program_id }.invoke_signed(&[PdaSigner::from(seeds)])?;
+    move_lamports(job_view, target, top_up)?;
+    job.rent_reserve_lamports = reserve.into();
+    let mut data = target.try_borrow_mut()?;
+    data[..T::DISCRIMINATOR.len()].copy_from_slice(T::DISCRIMINATOR);
+    Ok(())
+}
+
+/// Closes a JobResult or OutputAvailability the job's reserve paid for while the job lives on:
+/// its rent goes back into the reserve, for the account that replaces it.
+pub fn close_into_reserve(job: &mut Job, account: &mut AccountView, job_view: &mut AccountView) -> Result<()> {
+    let lamports = account.lamports();
+    close_account(account, job_view)?;
+    job.rent_reserve_lamports = checked_add(job.rent_reserve_lamports.get(), lamports)?.into();
     Ok(())
 }
 

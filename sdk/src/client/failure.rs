@@ -23,7 +23,7 @@ pub const EDGERUN_ERROR_OFFSET: u32 = 6000;
 /// Every `EdgerunError` in declaration order, i.e. by code. Kept honest by the compiler: the
 /// exhaustive `match` below fails to build when a variant is added or renamed, and the `const`
 /// assertion fails when the order here differs from the declaration order.
-const EDGERUN_ERRORS: [EdgerunError; 58] = {
+const EDGERUN_ERRORS: [EdgerunError; 62] = {
     use EdgerunError::*;
     [
         NotAdmin,
@@ -84,6 +84,10 @@ const EDGERUN_ERRORS: [EdgerunError; 58] = {
         MinEscrowBelowRentExemption,
         EscrowBelowMinimum,
         MemberDeadlineNotPassed,
+        InputUnavailableQuorum,
+        InputUnavailableNotReached,
+        RentReserveExhausted,
+        InvalidWorkerCapacity,
     ]
 };
 
@@ -157,7 +161,11 @@ const fn _every_edgerun_error_is_listed(error: EdgerunError) -> usize {
         | WindowTooLong
         | MinEscrowBelowRentExemption
         | EscrowBelowMinimum
-        | MemberDeadlineNotPassed => error as usize,
+        | MemberDeadlineNotPassed
+        | InputUnavailableQuorum
+        | InputUnavailableNotReached
+        | RentReserveExhausted
+        | InvalidWorkerCapacity => error as usize,
     }
 }
 

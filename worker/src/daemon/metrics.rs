@@ -37,6 +37,10 @@ pub struct Metrics {
     pub chain_lamports: IntGaugeVec,
     /// The slot of the last successful reconcile.
     pub reconciled_slot: IntGauge,
+    /// The wallet's balance (it pays the fees) at the last reconcile.
+    pub wallet_lamports: IntGauge,
+    /// 1 while the wallet cannot pay the next transactions' fees (nothing is sent).
+    pub wallet_short: IntGauge,
 }
 
 impl Metrics {
@@ -65,6 +69,14 @@ impl Metrics {
             IntGaugeVec::new(Opts::new("chain_lamports", "The worker's lamports on chain, by kind"), &["kind"])
                 .expect("valid");
         let reconciled_slot = IntGauge::new("reconciled_slot", "Slot of the last successful reconcile").expect("valid");
+        let wallet_lamports =
+            IntGauge::new("wallet_lamports", "The wallet's balance (it pays the fees) at the last reconcile")
+                .expect("valid");
+        let wallet_short = IntGauge::new(
+            "wallet_short",
+            "1 while the wallet cannot pay the next transactions' fees (the daemon sends nothing)",
+        )
+        .expect("valid");
         for collector in [
             Box::new(jobs_run.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(fuel_used.clone()),
@@ -76,14 +88,16 @@ impl Metrics {
             Box::new(chain_jobs.clone()),
             Box::new(chain_lamports.clone()),
             Box::new(reconciled_slot.clone()),
+            Box::new(wallet_lamports.clone()),
+            Box::new(wallet_short.clone()),
         ] {
             registry.register(collector).expect("each metric registered once");
         }
         // Labels known in advance are shown at zero from the start.
-        for result in ["output", "error"] {
+        for result in ["output", "error", "input_unavailable"] {
             jobs_run.with_label_values(&[result]);
         }
-        for step in ["reach_quorum", "declare", "finalize"] {
+        for step in ["reach_quorum", "declare", "finalize", "settle_input_unavailable"] {
             settlements.with_label_values(&[step]);
         }
         Metrics {
@@ -98,6 +112,8 @@ impl Metrics {
             chain_jobs,
             chain_lamports,
             reconciled_slot,
+            wallet_lamports,
+            wallet_short,
         }
     }
 

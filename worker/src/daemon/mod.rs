@@ -211,9 +211,9 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
     tracing::info!(
         worker = %me,
         %address,
-        rpc = %config.rpc_url,
-        ws = %config.ws_url,
-        storage = %config.storage_url,
+        rpc = %edgerun_sdk::keys::loggable_url(&config.rpc_url),
+        ws = %edgerun_sdk::keys::loggable_url(&config.ws_url),
+        storage = %edgerun_sdk::keys::loggable_url(&config.storage_url),
         concurrency,
         stake = %sol(stake.total_stake.get()),
         "worker started"

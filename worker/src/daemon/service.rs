@@ -23,6 +23,12 @@ use super::step::{committee, Settlement, StepError, Submission, Worker};
 const RETRY_MIN_DELAY: Duration = Duration::from_secs(1);
 const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
+/// What the worker's wallet must hold to send its next transactions: a submission (two
+/// signatures: the worker's and the Ed25519 attestation's) and a settlement (one), at the base
+/// fee of 5,000 lamports a signature. Fees are a worker's only running cost: the job's rent
+/// reserve pays for its results and its output record.
+pub const MIN_FEE_BALANCE_LAMPORTS: u64 = 15_000;
+
 /// One job's bookkeeping.
 #[derive(Default)]
 struct JobEntry {
@@ -58,6 +64,8 @@ pub struct Daemon {
     wake: mpsc::UnboundedSender<[u8; 32]>,
     last_reconcile: Mutex<Option<Instant>>,
     reconcile_interval: Duration,
+    /// The wallet's balance at the last reconcile (`None` before the first read).
+    wallet_lamports: Mutex<Option<u64>>,
 }
 
 impl Daemon {
@@ -77,6 +85,7 @@ impl Daemon {
             wake,
             last_reconcile: Mutex::new(None),
             reconcile_interval,
+            wallet_lamports: Mutex::new(None),
         };
         (Arc::new(daemon), woken)
     }
@@ -103,6 +112,38 @@ impl Daemon {
 
     pub fn since_last_reconcile(&self) -> Option<Duration> {
         self.last_reconcile.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).map(|at| at.elapsed())
+    }
+
+    /// The wallet's balance at the last reconcile.
+    pub fn wallet_lamports(&self) -> Option<u64> {
+        *self.wallet_lamports.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The wallet's balance at the last reconcile, when it is below what the next transactions'
+    /// fees need ([`MIN_FEE_BALANCE_LAMPORTS`]): the daemon sends nothing until it is funded.
+    pub fn wallet_short(&self) -> Option<u64> {
+        let balance = *self.wallet_lamports.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        balance.filter(|&balance| balance < MIN_FEE_BALANCE_LAMPORTS)
+    }
+
+    /// Records the wallet's balance; says once, when it falls short, what fixes it.
+    fn record_wallet(&self, balance: u64) {
+        let before = self.wallet_lamports.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).replace(balance);
+        self.metrics.wallet_lamports.set(i64::try_from(balance).unwrap_or(i64::MAX));
+        let short = balance < MIN_FEE_BALANCE_LAMPORTS;
+        let was_short = before.is_some_and(|before| before < MIN_FEE_BALANCE_LAMPORTS);
+        self.metrics.wallet_short.set(i64::from(short));
+        let me = self.worker.pubkey();
+        if short && !was_short {
+            tracing::error!(
+                worker = %me,
+                balance_lamports = balance,
+                needed_lamports = MIN_FEE_BALANCE_LAMPORTS,
+                "the worker's wallet cannot pay the next transaction fees; nothing is sent until it is funded: `solana transfer {me} 0.01 --allow-unfunded-recipient`"
+            );
+        } else if !short && was_short {
+            tracing::info!(worker = %me, balance_lamports = balance, "the worker's wallet is funded again; resuming");
+        }
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], JobEntry>> {
@@ -227,6 +268,11 @@ impl Daemon {
     /// if its result won.
     async fn pass(&self, job_id: &[u8; 32]) -> Next {
         let job_hex = hex::encode(job_id);
+        if self.wallet_short().is_some() {
+            // Every transaction would fail for its fee: wait for the reconcile to see a funded
+            // wallet (the error was said once, at the reconcile that saw the balance fall).
+            return Next::Retry;
+        }
         let job = match self.worker.client().job(job_id).await {
             Ok(Some(job)) => job,
             Ok(None) => return Next::Finished(JobStatus::Cancelled as u8),
@@ -249,6 +295,11 @@ impl Daemon {
                         self.entries().entry(*job_id).or_default().backoff = None;
                     }
                     Ok(Submission::AlreadySubmitted { .. }) => {}
+                    Ok(Submission::InputUnavailable { .. }) => {
+                        self.metrics.jobs_run.with_label_values(&["input_unavailable"]).inc();
+                        self.metrics.jobs_submitted.inc();
+                        self.entries().entry(*job_id).or_default().backoff = None;
+                    }
                     Err(error) => return self.skipped(&job, &error),
                 }
                 self.settle(&job).await
@@ -287,6 +338,10 @@ impl Daemon {
                     Next::Recheck
                 }
             }
+            Ok(Settlement::InputUnavailableSettled { .. }) => {
+                self.metrics.settlements.with_label_values(&["settle_input_unavailable"]).inc();
+                Next::Finished(JobStatus::Cancelled as u8)
+            }
             Err(error) => self.skipped(job, &error),
         }
     }
@@ -314,7 +369,12 @@ impl Daemon {
     pub async fn reconcile(self: &Arc<Self>) {
         let me = self.worker.pubkey();
         let client = self.worker.client();
-        let (jobs, stake, slot) = tokio::join!(client.jobs_by_worker(&me), client.worker_stake(&me), client.slot());
+        let (jobs, stake, slot, balance) =
+            tokio::join!(client.jobs_by_worker(&me), client.worker_stake(&me), client.slot(), client.balance(&me));
+        match balance {
+            Ok(balance) => self.record_wallet(balance),
+            Err(error) => tracing::warn!(%error, "reconcile: cannot read this worker's wallet balance"),
+        }
         let jobs = match jobs {
             Ok(jobs) => jobs,
             Err(error) => {

@@ -11,10 +11,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use backon::{BackoffBuilder, ExponentialBuilder};
+use bytes::Bytes;
 use ed25519_dalek::SigningKey;
 use edgerun_crank::{CrankAction, JobState};
+use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
 use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
-use edgerun_sdk::edgerun::constants::{MAX_COMMITTEE_SIZE, OUTPUT_POINTER_LEN};
+use edgerun_sdk::edgerun::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, MAX_COMMITTEE_SIZE, OUTPUT_POINTER_LEN};
 use edgerun_sdk::edgerun::instructions::winning_hash;
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
@@ -33,6 +36,20 @@ use crate::runtime::{Runtime, RuntimeError};
 /// A slot's length as the worker plans with it (Solana's target), to turn the slots left before a
 /// deadline into a wait.
 pub const SLOT_ESTIMATE: Duration = Duration::from_millis(400);
+
+/// Pace of the bundle fetch retried inside one step while the gateway fails, until the member's
+/// unavailability point ([`unavailable_from`]).
+const FETCH_RETRY_MIN_DELAY: Duration = Duration::from_millis(250);
+const FETCH_RETRY_MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// The slot from which committee slot `index` attests the job's input unavailable when the
+/// gateway still does not serve the bundle: the last quarter of a full challenge window before its
+/// own deadline (at least 4 slots, to land the submission). Until then a failing gateway is
+/// retried: it may be restarting (the fault tests stop one for a while).
+pub fn unavailable_from(job: &Job, index: usize) -> u64 {
+    let margin = (job.challenge_window_slots.get() / 4).max(4);
+    job.member_deadline(index).saturating_sub(margin)
+}
 
 /// A transaction that would bundle the settlement steps is refused by simulation when a rival
 /// got there first; the job is read again and the remaining steps tried, this many times.
@@ -121,12 +138,16 @@ pub enum Submission {
     /// This worker's result was already on chain (an earlier run of this key): nothing was run
     /// or sent.
     AlreadySubmitted { output_hash: [u8; 32] },
+    /// The gateway did not serve the job's bundle (as posted) up to this member's unavailability
+    /// point: `INPUT_UNAVAILABLE_OUTPUT_HASH` was attested and submitted now.
+    InputUnavailable { reason: String, signature: String },
 }
 
 impl Submission {
     pub fn output_hash(&self) -> [u8; 32] {
         match self {
             Submission::Submitted { output_hash, .. } | Submission::AlreadySubmitted { output_hash } => *output_hash,
+            Submission::InputUnavailable { .. } => INPUT_UNAVAILABLE_OUTPUT_HASH,
         }
     }
 }
@@ -147,6 +168,9 @@ pub enum Settlement {
     Waiting { why: String },
     /// Sent (one transaction): the steps it carried.
     Sent { reached_quorum: bool, declared: bool, finalized: bool, signature: String },
+    /// The quorum attested the input unavailable and this worker sent `settle_input_unavailable`:
+    /// the client is refunded, the committee released.
+    InputUnavailableSettled { signature: String },
 }
 
 /// A committee member's hands: its key, the chain, the gateway and the deterministic runtime,
@@ -242,7 +266,17 @@ impl<B: ChainBackend> Worker<B> {
         let time_left =
             SLOT_ESTIMATE * u32::try_from(deadline.saturating_sub(slot).saturating_sub(4)).unwrap_or(u32::MAX);
 
-        let (report, elapsed) = self.execute(job, time_left).await?;
+        let bundle = match self.fetch_bundle(job, index).await? {
+            Ok(bundle) => bundle,
+            Err(reason) => {
+                let key = SigningKey::from_bytes(self.keypair.secret_bytes());
+                let receipt =
+                    self.client.send(&self.keypair, &[], &submission(&key, job, INPUT_UNAVAILABLE_OUTPUT_HASH)).await?;
+                tracing::warn!(job = %job_hex, stage = "submitted", reason, signature = %receipt.signature, slot = receipt.slot, "the gateway did not serve the bundle by this member's unavailability point: attested the input unavailable");
+                return Ok(Submission::InputUnavailable { reason, signature: receipt.signature.to_string() });
+            }
+        };
+        let (report, elapsed) = self.run(job, bundle, time_left).await?;
         let output_hash = report.output_hash();
         let execution = Execution {
             error_code: report.error_code(),
@@ -268,15 +302,73 @@ impl<B: ChainBackend> Worker<B> {
         Ok(Submission::Submitted { output_hash, execution, signature: receipt.signature.to_string() })
     }
 
-    /// Fetches the job's bundle and runs it; waits at most `permit_wait` for an execution slot.
+    /// Fetches the job's bundle (at most [`MAX_BUNDLE_BYTES`], checked against its hash) and runs
+    /// it; waits at most `permit_wait` for an execution slot.
     async fn execute(&self, job: &Job, permit_wait: Duration) -> Result<(ExecutionReport, Duration), StepError> {
-        let job_hex = hex::encode(job.job_id);
-        let bundle = self
-            .store
+        let bundle = match self.get_bundle(job).await {
+            Ok(bundle) => Fetched::Bundle(bundle),
+            Err(StorageError::TooLarge { .. }) => Fetched::TooLarge,
+            Err(source) => return Err(StepError::Storage { action: "serve the bundle", source }),
+        };
+        self.run(job, bundle, permit_wait).await
+    }
+
+    /// The job's bundle from the gateway, never more than the network's bundle cap.
+    async fn get_bundle(&self, job: &Job) -> Result<Bytes, StorageError> {
+        self.store
+            .clone()
+            .with_max_download_bytes(MAX_BUNDLE_BYTES as u64)
             .get_bundle(&ContentHash(job.bundle_hash))
             .await
-            .map_err(|source| StepError::Storage { action: "serve the bundle", source })?;
-        tracing::info!(job = %job_hex, stage = "fetched", bundle_hash = %hex::encode(job.bundle_hash), bytes = bundle.len(), "bundle fetched");
+    }
+
+    /// Fetches the job's bundle for committee slot `index`, retrying a failing gateway (down, not
+    /// found, wrong bytes) within the step until the member's unavailability point
+    /// ([`unavailable_from`]); `Err(reason)` past it. A bundle above the network's cap is no
+    /// failure: its result is the shared `BundleTooLarge` error.
+    async fn fetch_bundle(&self, job: &Job, index: usize) -> Result<Result<Fetched, String>, StepError> {
+        let job_hex = hex::encode(job.job_id);
+        let point = unavailable_from(job, index);
+        let mut delays = ExponentialBuilder::default()
+            .with_min_delay(FETCH_RETRY_MIN_DELAY)
+            .with_max_delay(FETCH_RETRY_MAX_DELAY)
+            .without_max_times()
+            .with_jitter()
+            .build();
+        loop {
+            let error = match self.get_bundle(job).await {
+                Ok(bundle) => {
+                    tracing::info!(job = %job_hex, stage = "fetched", bundle_hash = %hex::encode(job.bundle_hash), bytes = bundle.len(), "bundle fetched");
+                    return Ok(Ok(Fetched::Bundle(bundle)));
+                }
+                Err(StorageError::TooLarge { limit }) => {
+                    tracing::warn!(job = %job_hex, stage = "fetched", limit, "the bundle is above the network's cap: its result is the BundleTooLarge error");
+                    return Ok(Ok(Fetched::TooLarge));
+                }
+                Err(error) => error,
+            };
+            let slot = self.client.slot().await?;
+            if slot >= point {
+                return Ok(Err(format!("the gateway did not serve the bundle by slot {point}: {error}")));
+            }
+            tracing::warn!(job = %job_hex, stage = "fetch-failed", %error, unavailable_from = point, slot, "the gateway did not serve the bundle; trying again");
+            tokio::time::sleep(delays.next().unwrap_or(FETCH_RETRY_MAX_DELAY)).await;
+        }
+    }
+
+    /// Runs the fetched bundle of `job` on a blocking thread; waits at most `permit_wait` for an
+    /// execution slot.
+    async fn run(
+        &self,
+        job: &Job,
+        bundle: Fetched,
+        permit_wait: Duration,
+    ) -> Result<(ExecutionReport, Duration), StepError> {
+        let job_hex = hex::encode(job.job_id);
+        let bundle = match bundle {
+            Fetched::Bundle(bundle) => bundle,
+            Fetched::TooLarge => return Ok((ExecutionReport::failure(ErrorCode::BundleTooLarge, 0), Duration::ZERO)),
+        };
         let started_waiting = Instant::now();
         let permit = tokio::time::timeout(permit_wait, Arc::clone(&self.executions).acquire_owned())
             .await
@@ -345,6 +437,10 @@ impl<B: ChainBackend> Worker<B> {
             let instructions: Vec<Instruction> =
                 steps.iter().map(|step| self.instruction(*step, &state.job, output_hash)).collect();
             match self.client.send(&self.keypair, &[], &instructions).await {
+                Ok(receipt) if steps.contains(&Step::SettleInputUnavailable) => {
+                    tracing::info!(job = %job_hex, stage = "settled", signature = %receipt.signature, "input unavailable: the client is refunded, the committee released");
+                    return Ok(Settlement::InputUnavailableSettled { signature: receipt.signature.to_string() });
+                }
                 Ok(receipt) => {
                     let has = |step: Step| steps.contains(&step);
                     tracing::info!(
@@ -389,6 +485,16 @@ impl<B: ChainBackend> Worker<B> {
             Ok(JobStatus::Assigned) => match quorum_hash(state) {
                 None => Plan::Nothing(Settlement::NoQuorumYet),
                 Some(winner) if winner != ours => Plan::Nothing(Settlement::NotAWinner),
+                Some(INPUT_UNAVAILABLE_OUTPUT_HASH) if candidates.contains(&CrankAction::SettleInputUnavailable) => {
+                    steps(vec![Step::SettleInputUnavailable])
+                }
+                Some(INPUT_UNAVAILABLE_OUTPUT_HASH) => Plan::Nothing(Settlement::Waiting {
+                    why: format!(
+                        "the committee agrees the input is unavailable but the deadline (slot {}) passed before anyone \
+                         settled it",
+                        job.deadline_slot.get()
+                    ),
+                }),
                 Some(_) if !candidates.contains(&CrankAction::ReachQuorum) => Plan::Nothing(Settlement::Waiting {
                     why: format!(
                         "the results agree but the deadline (slot {}) passed before anyone recorded the quorum",
@@ -429,8 +535,17 @@ impl<B: ChainBackend> Worker<B> {
                 self.output_pointer(&output_hash).as_bytes(),
             ),
             Step::Finalize => CrankAction::Finalize.instruction(job),
+            Step::SettleInputUnavailable => CrankAction::SettleInputUnavailable.instruction(job),
         }
     }
+}
+
+/// What the gateway gave for a job's bundle.
+enum Fetched {
+    /// The bundle, checked against its hash.
+    Bundle(Bytes),
+    /// Above the network's bundle cap: the shared `BundleTooLarge` result, never a retry.
+    TooLarge,
 }
 
 /// One instruction of a settlement, in the order they are sent.
@@ -439,6 +554,7 @@ enum Step {
     ReachQuorum,
     Declare,
     Finalize,
+    SettleInputUnavailable,
 }
 
 enum Plan {

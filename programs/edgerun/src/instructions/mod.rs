@@ -21,6 +21,8 @@ pub mod post_job;
 pub mod reach_quorum;
 pub mod reassign_missing;
 pub mod set_job_seed;
+pub mod set_worker_capacity;
+pub mod settle_input_unavailable;
 pub mod submit_result;
 
 pub use accept_admin::*;
@@ -40,6 +42,8 @@ pub use reach_quorum::*;
 pub use reassign_missing::*;
 pub use register_worker::*;
 pub use set_job_seed::*;
+pub use set_worker_capacity::*;
+pub use settle_input_unavailable::*;
 pub use submit_result::*;
 pub use update_config::*;
 pub use withdraw_stake::*;

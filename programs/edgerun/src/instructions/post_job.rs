@@ -6,7 +6,9 @@
 //!    runtime is allowed.
 //! 2. Committee size and quorum come from the escrow tier (spec 4.4), the per-worker lock from
 //!    the escrow and the minimum stake.
-//! 3. The escrow moves into the Job account.
+//! 3. The escrow moves into the Job account, with the rent reserve: the rent of one JobResult per
+//!    committee slot and of the OutputAvailability, so that no worker fronts rent for the job
+//!    (all of it comes back to the client at `close_job`).
 //! 4. The fee, the non-response penalty and every window are copied from the config into the job
 //!    (`protocol_fee_bps`, `non_response_penalty`, `*_window_slots`, `retention_slots`): later
 //!    config changes never reach a posted job.
@@ -18,8 +20,9 @@ use crate::constants::{CONFIG_SEED, JOB_SEED, MAX_RUNTIME_PROOF_LEN};
 use crate::digest::{job_id as derive_job_id, runtime_merkle_root};
 use crate::errors::EdgerunError;
 use crate::events::JobPosted;
-use crate::settlement::current_slot;
-use crate::state::{required_lock, GlobalConfig, Job, JobStatus};
+use crate::math::checked_mul_u64;
+use crate::settlement::{account_rent, checked_add, current_slot};
+use crate::state::{required_lock, GlobalConfig, Job, JobResult, JobStatus, OutputAvailability};
 
 #[derive(SchemaRead, SchemaWrite, IdlType, Clone, Debug, PartialEq, Eq)]
 pub struct PostJobArgs {
@@ -78,6 +81,13 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     let lock = required_lock(args.escrow_lamports, committee_size, config.min_worker_stake_lamports.get())
         .ok_or(EdgerunError::ArithmeticOverflow)?;
 
+    let rent_reserve = checked_add(
+        checked_mul_u64(account_rent::<JobResult>()?, u64::from(committee_size))
+            .ok_or(EdgerunError::ArithmeticOverflow)?,
+        account_rent::<OutputAvailability>()?,
+    )?;
+    let deposit = checked_add(args.escrow_lamports, rent_reserve)?;
+
     // Typed CPI handles: the destination is an open `Account`, so an untyped transfer would trip
     // the runtime's borrow check.
     let system_program = *ctx.accounts.system_program.address();
@@ -89,7 +99,7 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
                 to: ctx.accounts.job.cpi_handle_mut(),
             },
         ),
-        args.escrow_lamports,
+        deposit,
     )?;
 
     let slot = current_slot()?;
@@ -107,6 +117,8 @@ pub fn process_post_job(ctx: &mut Context<PostJob>, args: PostJobArgs) -> Result
     job.bundle_hash = args.bundle_hash;
     job.runtime_id = args.runtime_id;
     job.escrow_lamports = args.escrow_lamports.into();
+    job.posted_escrow_lamports = args.escrow_lamports.into();
+    job.rent_reserve_lamports = rent_reserve.into();
     job.required_lock = lock.into();
     job.max_memory_bytes = args.max_memory_bytes.into();
     job.max_instructions = args.max_instructions.into();

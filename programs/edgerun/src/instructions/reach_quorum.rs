@@ -3,7 +3,9 @@
 //!
 //! 1. The job is Assigned and its deadline (the latest member deadline) has not passed.
 //! 2. Every member's JobResult PDA is re-derived; DA-failed results do not count.
-//! 3. The winning hash is recorded; submissions close; the DA window (the job's) opens. Members
+//! 3. A quorum on `INPUT_UNAVAILABLE_OUTPUT_HASH` is not an output: it is refused
+//!    (`InputUnavailableQuorum`) and settled by `settle_input_unavailable` instead.
+//! 4. The winning hash is recorded; submissions close; the DA window (the job's) opens. Members
 //!    still inside their own window are cut off, not silent: they are never penalized for it.
 //!
 //! Remaining accounts: (JobResult PDA, WorkerStake PDA) per assigned worker, in assignment order.
@@ -11,7 +13,7 @@
 use anchor_lang::prelude::*;
 
 use crate::committee::read_all_results;
-use crate::constants::JOB_SEED;
+use crate::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, JOB_SEED};
 use crate::errors::EdgerunError;
 use crate::events::JobQuorumReached;
 use crate::settlement::{checked_add, current_slot};
@@ -52,6 +54,7 @@ pub fn process_reach_quorum(ctx: &mut Context<ReachQuorum>) -> Result<()> {
     require!(slot <= job.deadline_slot.get(), EdgerunError::DeadlinePassed);
     let results = read_all_results(job, &remaining, &program_id)?;
     let winner = winning_hash(job, &results).ok_or(EdgerunError::QuorumNotReached)?;
+    require!(winner != INPUT_UNAVAILABLE_OUTPUT_HASH, EdgerunError::InputUnavailableQuorum);
     job.winning_output_hash = winner;
     job.quorum_reached_slot = slot.into();
     job.da_deadline_slot = checked_add(slot, job.da_window_slots.get())?.into();

@@ -4,8 +4,8 @@
 //! 1. The signer is the scheduler authority; the job is Assigned.
 //! 2. The member to replace is either silent (no result, and its *own* deadline has passed: a
 //!    member assigned in this very slot, or whose window is still open, cannot be evicted) or
-//!    DA-failed (a winner that did not declare the output; its stale JobResult is closed and the
-//!    rent goes back to the worker's wallet).
+//!    DA-failed (a winner that did not declare the output; its stale JobResult is closed and its
+//!    rent goes back into the job's rent reserve, for the replacement's result).
 //! 3. The replacement is active, not in the committee and was never removed from this job; at
 //!    most `MAX_REASSIGNMENTS` per job.
 //! 4. The removed member pays the job's penalty once (from the lock; a DA-failed one already
@@ -21,7 +21,7 @@ use crate::constants::{CONFIG_SEED, JOB_RESULT_SEED, JOB_SEED, MAX_REASSIGNMENTS
 use crate::errors::EdgerunError;
 use crate::events::WorkerReassigned;
 use crate::settlement::{
-    checked_add, close_account, current_slot, lock_stake, penalize_member, release_member, TreasuryRef,
+    checked_add, close_into_reserve, current_slot, lock_stake, penalize_member, release_member, TreasuryRef,
 };
 use crate::state::{GlobalConfig, Job, JobStatus, Treasury, WORKER_STATUS_ACTIVE};
 
@@ -42,10 +42,6 @@ pub struct ReassignMissing {
     /// CHECK: the missing worker's WorkerStake PDA (checked by derivation and owner).
     #[account(mut)]
     pub missing_worker_stake: UncheckedAccount,
-    /// CHECK: the missing worker's wallet (address checked), which paid its JobResult's rent.
-    /// `dup`: the scheduler key may also be a worker; the wallet is only ever credited.
-    #[account(mut, unsafe(dup))]
-    pub missing_worker_wallet: UncheckedAccount,
     /// CHECK: the replacement's WorkerStake PDA (checked by derivation and owner).
     #[account(mut)]
     pub replacement_worker_stake: UncheckedAccount,
@@ -63,12 +59,11 @@ pub fn process_reassign_missing(
     let mut missing_view = *ctx.accounts.missing_worker_stake.account();
     let mut replacement_view = *ctx.accounts.replacement_worker_stake.account();
     let mut result_view = *ctx.accounts.missing_job_result.account();
-    let mut wallet_view = *ctx.accounts.missing_worker_wallet.account();
+    let mut job_view = *ctx.accounts.job.account();
     let job = &mut ctx.accounts.job;
     job.require_status(&[JobStatus::Assigned])?;
     let slot = current_slot()?;
     let index = job.committee_index(&missing_worker).ok_or(EdgerunError::WorkerNotAssigned)?;
-    require!(wallet_view.address() == &missing_worker, EdgerunError::WrongRentRecipient);
     require!(job.committee_index(&replacement_worker).is_none(), EdgerunError::ReplacementAlreadyAssigned);
     require!(!job.replaced().contains(&replacement_worker), EdgerunError::ReplacementPreviouslyRemoved);
     require!(usize::from(job.replaced_count) < MAX_REASSIGNMENTS, EdgerunError::ReassignmentLimitReached);
@@ -78,7 +73,7 @@ pub fn process_reassign_missing(
     require!(da_failed || job.is_silent(index, has_result, slot), EdgerunError::MemberDeadlineNotPassed);
 
     if has_result {
-        close_account(&mut result_view, &mut wallet_view)?;
+        close_into_reserve(job, &mut result_view, &mut job_view)?;
     }
     {
         let mut stake_view = missing_view;

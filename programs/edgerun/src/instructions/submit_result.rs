@@ -4,33 +4,36 @@
 //! 1. The job is Assigned, the signer is a committee member and its own deadline has not passed.
 //! 2. The Ed25519 instruction right before this one verifies exactly (worker key, ResultDigest,
 //!    `attestation_sig`).
-//! 3. The worker's JobResult PDA is created (its existence is what "submitted" means); a second
-//!    submission is refused.
+//! 3. The worker's JobResult PDA (re-derived with the canonical bump stored at assignment) is
+//!    created, its rent paid from the job's rent reserve: the worker pays only the transaction
+//!    fee. Its existence is what "submitted" means (the job's `submitted_mask` records it too);
+//!    a second submission is refused.
+//!
+//! The output hash may be `INPUT_UNAVAILABLE_OUTPUT_HASH`: the member attests that it could not
+//! obtain the job's input (see `settle_input_unavailable`).
 
 use anchor_lang::prelude::*;
+use pinocchio::cpi::Seed;
 
+use crate::committee::job_result_address;
 use crate::constants::{JOB_RESULT_SEED, JOB_SEED};
 use crate::digest::result_digest;
 use crate::ed25519::{verify_attestation, INSTRUCTIONS_SYSVAR_ID};
 use crate::errors::EdgerunError;
 use crate::events::ResultSubmitted;
-use crate::settlement::current_slot;
+use crate::settlement::{account_space, create_from_reserve, current_slot};
 use crate::state::{Job, JobResult, JobStatus};
 
 #[derive(Accounts)]
 pub struct SubmitResult {
-    #[account(mut)]
     pub worker: Signer,
-    #[account(seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump)]
+    // Writable: the JobResult's rent comes out of the job's rent reserve.
+    #[account(mut, seeds = [JOB_SEED, job.job_id.as_ref()], bump = job.bump)]
     pub job: Account<Job>,
-    // `init_if_needed` so that a second submission reaches the handler and gets its own error.
-    #[account(
-        init_if_needed,
-        payer = worker,
-        seeds = [JOB_RESULT_SEED, job.job_id.as_ref(), worker.address().as_ref()],
-        bump
-    )]
-    pub job_result: Account<JobResult>,
+    /// CHECK: the worker's JobResult PDA for this job (address re-derived in the handler with the
+    /// bump stored at assignment); created by the handler.
+    #[account(mut)]
+    pub job_result: UncheckedAccount,
     /// CHECK: the instructions sysvar (address checked), read to find the Ed25519 instruction.
     #[account(address = INSTRUCTIONS_SYSVAR_ID @ EdgerunError::MissingEd25519Instruction)]
     pub instructions_sysvar: UncheckedAccount,
@@ -44,7 +47,10 @@ pub fn process_submit_result(
     output_hash: [u8; 32],
     attestation_sig: [u8; 64],
 ) -> Result<()> {
-    let job = &ctx.accounts.job;
+    let program_id = *ctx.program_id;
+    let mut job_view = *ctx.accounts.job.account();
+    let mut result_view = *ctx.accounts.job_result.account();
+    let job = &mut ctx.accounts.job;
     let worker = *ctx.accounts.worker.address();
     job.require_status(&[JobStatus::Assigned])?;
     let slot = current_slot()?;
@@ -55,14 +61,32 @@ pub fn process_submit_result(
     verify_attestation(ctx.accounts.instructions_sysvar.account(), &worker, &digest, &attestation_sig)?;
 
     let job_id = job.job_id;
-    let result = &mut ctx.accounts.job_result;
-    require!(result.worker == Address::default(), EdgerunError::AlreadySubmitted);
-    result.job_id = job_id;
-    result.worker = worker;
-    result.output_hash = output_hash;
-    result.attestation_sig = attestation_sig;
-    result.submitted_slot = slot.into();
-    result.bump = ctx.bumps.job_result;
+    let bump = job.result_bumps[index];
+    require!(
+        result_view.address() == &job_result_address(&job_id, &worker, bump, &program_id),
+        EdgerunError::InvalidJobResultAccount
+    );
+    require!(!result_view.owned_by(&program_id), EdgerunError::AlreadySubmitted);
+    let bump_seed = [bump];
+    let seeds = [
+        Seed::from(JOB_RESULT_SEED),
+        Seed::from(job_id.as_ref()),
+        Seed::from(worker.as_ref()),
+        Seed::from(bump_seed.as_ref()),
+    ];
+    create_from_reserve::<JobResult>(job, &mut job_view, &mut result_view, &seeds, &program_id)?;
+    job.mark_submitted(index);
+    {
+        let mut data = result_view.try_borrow_mut()?;
+        let body = &mut data[JobResult::DISCRIMINATOR.len()..account_space::<JobResult>()];
+        let result: &mut JobResult = bytemuck::from_bytes_mut(body);
+        result.job_id = job_id;
+        result.worker = worker;
+        result.output_hash = output_hash;
+        result.attestation_sig = attestation_sig;
+        result.submitted_slot = slot.into();
+        result.bump = bump;
+    }
     emit!(ResultSubmitted { job_id, worker, output_hash });
     Ok(())
 }

@@ -43,8 +43,10 @@ impl JobStatus {
     }
 }
 
-/// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are
-/// `rent_exempt_minimum + escrow_lamports` until the escrow is paid out or refunded.
+/// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are always
+/// `rent_exempt_minimum + escrow_lamports + rent_reserve_lamports`: the escrow until it is paid
+/// out or refunded, the reserve until it has funded the job's JobResult and OutputAvailability
+/// accounts (whose rent, with the reserve's rest, goes back to the client at `close_job`).
 #[account]
 pub struct Job {
     pub job_id: [u8; 32],
@@ -60,7 +62,15 @@ pub struct Job {
     /// Workers removed by `reassign_missing`, in order; only the first `replaced_count` count. A
     /// removed worker never rejoins the job, so it pays at most one penalty per job.
     pub replaced_workers: [Address; MAX_REASSIGNMENTS],
+    /// Escrow still held; zero once paid out or refunded.
     pub escrow_lamports: PodU64,
+    /// The escrow as posted; never changes, so the outcome of an ended job stays readable.
+    pub posted_escrow_lamports: PodU64,
+    /// Lamports the client deposited (beyond the escrow) for the rent of the accounts the job's
+    /// members and winner create (one JobResult per committee slot, one OutputAvailability), so a
+    /// worker's only running cost is its transaction fees. A closed JobResult (a DA-failed member
+    /// replaced) gives its rent back to the reserve.
+    pub rent_reserve_lamports: PodU64,
     /// Stake locked per assigned worker: `max(escrow * 3 / 2 / committee_size, min_worker_stake)`.
     pub required_lock: PodU64,
     pub max_memory_bytes: PodU64,
@@ -94,6 +104,9 @@ pub struct Job {
     pub settled_mask: PodU16,
     /// Bit i: `assigned_workers[i]` already paid its one non-response penalty for this job.
     pub penalized_mask: PodU16,
+    /// Bit i: `assigned_workers[i]` has a JobResult for this job (set by `submit_result`), so who
+    /// answered is readable from the job alone, without reading every JobResult.
+    pub submitted_mask: PodU16,
     /// Bit i: `assigned_workers[i]` was a winner that let the DA window pass without a declared
     /// output; its result no longer counts toward quorum and it is not paid.
     pub da_failed_mask: PodU16,
@@ -165,9 +178,15 @@ impl Job {
         }
     }
 
-    /// The assigned committee, in assignment order.
+    /// The assigned committee, in assignment order. Never panics on any account data: a count
+    /// above the array (no instruction writes one) yields the whole array.
     pub fn committee(&self) -> &[Address] {
-        &self.assigned_workers[..self.assigned_count as usize]
+        &self.assigned_workers[..usize::from(self.assigned_count).min(MAX_COMMITTEE_SIZE)]
+    }
+
+    /// The rent reserve still held for the job's members' and winner's accounts.
+    pub fn rent_reserve(&self) -> u64 {
+        self.rent_reserve_lamports.get()
     }
 
     /// Position of `worker` in the committee.
@@ -177,7 +196,7 @@ impl Job {
 
     /// Workers removed from the committee by `reassign_missing`.
     pub fn replaced(&self) -> &[Address] {
-        &self.replaced_workers[..self.replaced_count as usize]
+        &self.replaced_workers[..usize::from(self.replaced_count).min(MAX_REASSIGNMENTS)]
     }
 
     pub fn is_settled(&self, index: usize) -> bool {
@@ -186,6 +205,20 @@ impl Job {
 
     pub fn is_penalized(&self, index: usize) -> bool {
         self.penalized_mask.get() & (1 << index) != 0
+    }
+
+    /// Committee slot `index` has submitted a result (it holds a JobResult).
+    pub fn has_submitted(&self, index: usize) -> bool {
+        self.submitted_mask.get() & (1 << index) != 0
+    }
+
+    /// Some member of the current committee has submitted a result.
+    pub fn any_submitted(&self) -> bool {
+        self.submitted_mask.get() != 0
+    }
+
+    pub fn mark_submitted(&mut self, index: usize) {
+        self.submitted_mask = (self.submitted_mask.get() | (1 << index)).into();
     }
 
     pub fn is_da_failed(&self, index: usize) -> bool {
@@ -210,6 +243,7 @@ impl Job {
         self.settled_mask = (self.settled_mask.get() & keep).into();
         self.penalized_mask = (self.penalized_mask.get() & keep).into();
         self.da_failed_mask = (self.da_failed_mask.get() & keep).into();
+        self.submitted_mask = (self.submitted_mask.get() & keep).into();
     }
 }
 

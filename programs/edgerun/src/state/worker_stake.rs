@@ -24,6 +24,13 @@ pub struct WorkerStake {
     pub jobs_won: PodU64,
     pub jobs_slashed: PodU64,
     pub jobs_missed: PodU64,
+    /// Executions the operator's machine runs at once, declared with `set_worker_capacity`
+    /// (0: not declared). The scheduler never gives the worker more open jobs than this.
+    pub max_concurrent_jobs: PodU16,
+    /// Wasm instructions per second one execution runs on the operator's machine (0: not
+    /// declared). With `max_concurrent_jobs` it bounds the instruction budget the scheduler may
+    /// leave open on the worker so that every job can finish before its member deadline.
+    pub instructions_per_second: PodU64,
     pub status: u8,
     pub bump: u8,
 }
