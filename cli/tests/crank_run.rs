@@ -183,6 +183,7 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
     assert_eq!(status, 200);
     assert!(metrics.contains("edgerun_crank_actions_total"), "{metrics}");
     assert!(metrics.contains("edgerun_crank_payer_balance_lamports"), "{metrics}");
+    assert!(metrics.contains("edgerun_crank_rpc_requests_total{method=\"getSlot\"}"), "{metrics}");
 
     // Both stop on SIGTERM with exit code 0 and say what they did: each step sent once between
     // them, at most one refused simulation per step, and the cranks paid nothing but fees.

@@ -307,6 +307,31 @@ fn failures_say_what_to_do_and_change_nothing() {
     network.fails(Some(&operator), &["worker", "stake", "0"], 1, "ZeroAmount");
     let status = network.ok(None, &["worker", "status", &operator.pubkey().to_string()]);
     assert_eq!(status["total_stake_lamports"], SOL);
+    assert_eq!(
+        (status["max_concurrent_jobs"].as_u64(), status["instructions_per_second"].as_u64()),
+        (Some(0), Some(0))
+    );
+    // Capacity: declared by the worker itself; zero is refused before anything is sent.
+    let declared = network.ok(
+        Some(&operator),
+        &["worker", "capacity", "--concurrent-jobs", "2", "--instructions-per-second", "900000000"],
+    );
+    assert_eq!(
+        (declared["max_concurrent_jobs"].as_u64(), declared["instructions_per_second"].as_u64()),
+        (Some(2), Some(900_000_000))
+    );
+    let zero = network
+        .command(Some(&operator), &["worker", "capacity", "--concurrent-jobs", "0", "--instructions-per-second", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(zero.status.code(), Some(2), "a capacity of 0 is a usage error");
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--concurrent-jobs"), "the flag is named");
+    network.fails(
+        Some(&stranger),
+        &["worker", "capacity", "--concurrent-jobs", "1", "--instructions-per-second", "1"],
+        4,
+        "worker_not_registered",
+    );
     network.fails(None, &["worker", "status", &stranger.pubkey().to_string()], 4, "worker_not_registered");
 
     // Admin: only the admin, only real changes, only values the program accepts.

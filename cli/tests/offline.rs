@@ -50,10 +50,20 @@ fn help_lists_every_command() {
     let crank = edgerun(&["crank", "--help"]);
     assert_eq!(
         commands(&stdout(&crank)),
-        ["reach-quorum", "finalize", "penalize", "cancel-no-da", "cancel-expired", "close", "once", "run"]
+        [
+            "reach-quorum",
+            "settle-input-unavailable",
+            "finalize",
+            "penalize",
+            "cancel-no-da",
+            "cancel-expired",
+            "close",
+            "once",
+            "run"
+        ]
     );
     let worker = edgerun(&["worker", "--help"]);
-    assert_eq!(commands(&stdout(&worker)), ["register", "stake", "unstake", "status"]);
+    assert_eq!(commands(&stdout(&worker)), ["register", "stake", "unstake", "capacity", "status"]);
     let admin = edgerun(&["admin", "--help"]);
     assert_eq!(
         commands(&stdout(&admin)),

@@ -82,6 +82,9 @@ pub struct Summary {
     pub logs: String,
     /// Every child process: name and pid.
     pub processes: Vec<(String, u32)>,
+    /// Where each service serves `/health` and Prometheus `/metrics`: name and base URL
+    /// (`scheduler`, `gateway`, `worker-N`, `crank`).
+    pub metrics: Vec<(String, String)>,
 }
 
 impl Network {
@@ -107,6 +110,8 @@ impl Network {
         let storage_url = format!("http://{host}:{}", config.storage_port);
         let api_url = format!("http://{host}:{}", config.api_port);
         let bin = |name: &str| config.bin_dir.join(name);
+        let mut metrics =
+            vec![("gateway".to_string(), storage_url.clone()), ("scheduler".to_string(), api_url.clone())];
 
         // 1. The validator, with the program and the config.
         let mut validator = Command::new(bin("edgerun-localnet"));
@@ -165,15 +170,17 @@ impl Network {
             if !instructions.is_empty() {
                 client.send(&worker, &[], &instructions).await.context("registering a worker")?;
             }
+            let listen = format!("{host}:{}", crate::localnet::free_port(host)?);
             let mut daemon = Command::new(bin("edgerun-worker"));
             daemon.args(["run", "--keypair", path(&file)?, "--url", &rpc_url, "--ws-url", &ws_url]).args([
                 "--storage",
                 &storage_url,
                 "--listen",
-                &format!("{host}:0"),
+                &listen,
                 "--concurrency",
                 "1",
             ]);
+            metrics.push((format!("worker-{index}"), format!("http://{listen}")));
             self.spawn(&format!("worker-{index}"), daemon, &logs)?;
             worker_keypairs.push(file.display().to_string());
         }
@@ -184,10 +191,13 @@ impl Network {
         fund(&client, &crank, 2 * SOL).await?;
         let empty_config = config.state_dir.join("empty-cli-config.yml");
         std::fs::write(&empty_config, "---\n")?;
+        // Its /health and /metrics like every other service's.
+        let crank_listen = format!("{host}:{}", crate::localnet::free_port(host)?);
         let mut crank_process = Command::new(bin("edgerun"));
         crank_process
             .args(["crank", "run", "--url", &rpc_url, "--ws-url", &ws_url, "--keypair", path(&crank_key)?])
-            .args(["-C", path(&empty_config)?]);
+            .args(["--listen", &crank_listen, "-C", path(&empty_config)?]);
+        metrics.push(("crank".to_string(), format!("http://{crank_listen}")));
         self.spawn("crank", crank_process, &logs)?;
 
         // The customer, and the CLI config that names it with this network.
@@ -217,6 +227,7 @@ impl Network {
             worker_keypairs,
             logs: logs.display().to_string(),
             processes: self.children.iter().filter_map(|(name, child)| Some((name.clone(), child.id()?))).collect(),
+            metrics,
         };
         Ok(())
     }
@@ -319,6 +330,7 @@ fn empty_summary() -> Summary {
         worker_keypairs: Vec::new(),
         logs: String::new(),
         processes: Vec::new(),
+        metrics: Vec::new(),
     }
 }
 

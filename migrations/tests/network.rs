@@ -47,10 +47,25 @@ fn neither_sigint_nor_sigkill_of_the_launcher_leaves_a_process() {
             .unwrap();
         let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
         let mut guard = Guard(Some(child));
-        let processes = pids(&read_summary(&mut stdout));
+        let summary = read_summary(&mut stdout);
+        let processes = pids(&summary);
         assert_eq!(processes.len(), 5, "{processes:?}");
         for (name, pid) in &processes {
             assert!(alive(*pid), "{name} is not running");
+        }
+        if signal == libc::SIGINT {
+            // Every service serves Prometheus /metrics; each that talks to the cluster counts its
+            // requests by JSON-RPC method.
+            let services = summary["network"]["metrics"].as_array().expect("the services' metrics addresses");
+            let names: Vec<&str> = services.iter().map(|service| service[0].as_str().unwrap()).collect();
+            assert_eq!(names, ["gateway", "scheduler", "worker-0", "crank"]);
+            for service in services {
+                let (name, url) = (service[0].as_str().unwrap(), service[1].as_str().unwrap());
+                let metrics = eventually_get(url, "/metrics", |body| {
+                    name == "gateway" || body.contains("rpc_requests_total{method=\"getSlot\"}")
+                });
+                assert!(metrics.contains("# TYPE"), "{name}: {metrics}");
+            }
         }
         let launcher = guard.0.as_mut().unwrap();
         // SAFETY: signalling our own child process.
@@ -69,5 +84,27 @@ fn neither_sigint_nor_sigkill_of_the_launcher_leaves_a_process() {
             assert!(status.success(), "Ctrl-C is a clean stop: {status}");
         }
         wait_gone(&processes);
+    }
+}
+
+/// `GET path` on `base` (plain HTTP on loopback) until `ready` accepts the body; at most 30 s.
+fn eventually_get(base: &str, path: &str, ready: impl Fn(&str) -> bool) -> String {
+    use std::io::{Read, Write};
+    let address = base.strip_prefix("http://").expect("an http URL");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut body = String::new();
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let request = format!("GET {path} HTTP/1.0\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_string(&mut body);
+            }
+        }
+        if body.starts_with("HTTP/1.") && body.contains(" 200 ") && ready(&body) {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{base}{path} never answered as expected: {body}");
+        std::thread::sleep(Duration::from_millis(300));
     }
 }

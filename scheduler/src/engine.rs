@@ -24,7 +24,9 @@ use std::time::Duration;
 
 use edgerun::constants::MAX_REASSIGNMENTS;
 use edgerun::state::{GlobalConfig, Job, JobStatus, WorkerStake};
-use edgerun_sdk::client::{AccountUpdate, ChainBackend, ClientError, EdgerunClient, SubscriptionConfig};
+use edgerun_sdk::client::{
+    AccountUpdate, ChainBackend, ClientError, EdgerunAccount, EdgerunClient, SubscriptionConfig,
+};
 use edgerun_sdk::storage::StorageClient;
 use edgerun_sdk::{instructions as ix, selection};
 use solana_address::Address;
@@ -202,10 +204,16 @@ impl<B: ChainBackend> Engine<B> {
                 _ = ticker.tick() => self.reconcile().await,
                 update = subscription.updates.recv() => match update {
                     Some(AccountUpdate::Closed { address, .. }) => self.on_closed(&address),
-                    Some(update) => {
-                        if let Some(job) = update.job() {
-                            let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(Box::new(*job)) });
-                            self.on_job(job);
+                    Some(AccountUpdate::Changed { address, account, slot, .. }) => {
+                        self.observe_slot(slot);
+                        match *account {
+                            EdgerunAccount::Job(job) => {
+                                let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(Box::new(job)) });
+                                self.remember_job(address, &job);
+                                self.on_job(&job);
+                            }
+                            EdgerunAccount::WorkerStake(stake) => self.remember_worker(address, stake),
+                            _ => {}
                         }
                     }
                     None => break,
@@ -221,6 +229,32 @@ impl<B: ChainBackend> Engine<B> {
     pub fn on_job(self: &Arc<Self>, job: &Job) {
         if self.needs_assignment(job) || (self.config.reassign && self.needs_reassignment_check(job)) {
             self.spawn(job.job_id);
+        }
+    }
+
+    /// The picture follows the subscription between reconciles: a worker's stake as the chain
+    /// has it now, so a survey needs no listing of the workers.
+    fn remember_worker(&self, address: Address, stake: WorkerStake) {
+        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match picture.workers.iter_mut().find(|(known, _)| *known == address) {
+            Some((_, known)) => *known = stake,
+            None => picture.workers.push((address, stake)),
+        }
+    }
+
+    fn remember_job(&self, address: Address, job: &Job) {
+        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match picture.jobs.iter_mut().find(|(known, _)| *known == address) {
+            Some((_, known)) => *known = *job,
+            None => picture.jobs.push((address, *job)),
+        }
+    }
+
+    /// The newest slot seen (a notification's, or the reconcile's).
+    fn observe_slot(&self, slot: Option<u64>) {
+        if let Some(slot) = slot {
+            let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            picture.slot = picture.slot.max(slot);
         }
     }
 
@@ -285,7 +319,7 @@ impl<B: ChainBackend> Engine<B> {
                 .map(|(_, job)| job.job_id)
                 .collect();
             self.bundles.retain(|job_id| waiting.contains(job_id));
-            picture.slot = slot;
+            picture.slot = picture.slot.max(slot);
             picture.jobs = jobs;
             picture.workers = workers;
             picture.failures = failures;
@@ -392,6 +426,10 @@ impl<B: ChainBackend> Engine<B> {
 
         self.reserve(&committee, lock, true);
         let sent = self.client.send(payer, &signers, &instructions).await;
+        if sent.is_ok() {
+            // Confirmed: the picture holds the locks until the subscription brings the accounts.
+            self.lock_in_picture(&committee, lock);
+        }
         self.reserve(&committee, lock, false);
         match sent {
             Ok(receipt) => {
@@ -452,6 +490,9 @@ impl<B: ChainBackend> Engine<B> {
                 .client
                 .send(scheduler, &[], &[ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &worker, &replacement)])
                 .await;
+            if sent.is_ok() {
+                self.lock_in_picture(&[replacement], lock);
+            }
             self.reserve(&[replacement], lock, false);
             match sent {
                 Ok(receipt) => {
@@ -474,11 +515,16 @@ impl<B: ChainBackend> Engine<B> {
         Ok(())
     }
 
-    /// Every registered worker judged for a lock of `lock`, with fresh stakes less what
-    /// assignments in flight have promised, and jailing from the last reconcile.
+    /// Every registered worker judged for a lock of `lock`: the stakes as the picture has them
+    /// (the reconcile's listing, kept current by the subscription and by this engine's own
+    /// confirmed assignments) less what assignments in flight have promised, and jailing from
+    /// the last reconcile. No request to the cluster: the cost of an assignment does not grow
+    /// with the number of workers or jobs. A stale view costs at most a refused simulation.
     pub async fn survey(&self, lock: u64) -> Result<Survey, ClientError> {
-        let slot = self.client.slot().await.inspect_err(|_| self.rpc_error("slot"))?;
-        let mut workers = self.client.workers().await.inspect_err(|_| self.rpc_error("workers"))?;
+        let (slot, mut workers, failures) = {
+            let picture = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (picture.slot, picture.workers.clone(), picture.failures.clone())
+        };
         {
             let reserved = self.reserved.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for (_, stake) in &mut workers {
@@ -487,8 +533,15 @@ impl<B: ChainBackend> Engine<B> {
                 }
             }
         }
-        let failures = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).failures.clone();
         Ok(Survey::new(&workers, &failures, &self.config.jail, lock, slot))
+    }
+
+    /// Adds a confirmed assignment's lock to the pictured stake of each of `workers`.
+    fn lock_in_picture(&self, workers: &[Address], lock: u64) {
+        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (_, stake) in picture.workers.iter_mut().filter(|(_, stake)| workers.contains(&stake.worker)) {
+            stake.locked_stake = stake.locked_stake.get().saturating_add(lock).into();
+        }
     }
 
     /// Adds (`take`) or gives back the in-memory reservation of `lock` on each of `workers`.

@@ -82,6 +82,13 @@ impl Metrics {
         }
     }
 
+    /// Publishes the chain client's request counts as `rpc_requests_total{method}`.
+    pub fn count_rpc_requests(&self, calls: edgerun_sdk::client::RpcCalls) {
+        self.registry
+            .register(Box::new(edgerun_sdk::client::RpcRequestsMetric::new(calls)))
+            .expect("the RPC counts registered once");
+    }
+
     /// The text exposition format.
     pub fn render(&self) -> String {
         let mut buffer = Vec::new();

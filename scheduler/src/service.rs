@@ -140,8 +140,9 @@ pub async fn run(
         reassign: !args.no_reassign,
         ws_url: Some(args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url))),
     };
-    let engine =
-        Engine::new(client, storage.clone(), Authorities { randomness, scheduler }, config, Metrics::new()).await?;
+    let metrics = Metrics::new();
+    metrics.count_rpc_requests(client.backend().calls().clone());
+    let engine = Engine::new(client, storage.clone(), Authorities { randomness, scheduler }, config, metrics).await?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

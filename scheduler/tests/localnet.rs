@@ -283,6 +283,9 @@ async fn api_errors(
     assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_transaction"));
     let (status, answer) = post(http, address, "/v1/transactions", &relay(BASE64.encode(b"short"))).await;
     assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_transaction"));
+    // The relay takes transactions, not bundles: its body limit is a transaction's size.
+    let (status, answer) = post(http, address, "/v1/transactions", &relay("A".repeat(64 * 1024))).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (413, "body_too_large"));
     let blockhash = network.client.backend().latest_blockhash().await.unwrap();
     let transfer = solana_system_interface::instruction::transfer(&customer.pubkey(), &Keypair::new().pubkey(), 1);
     let foreign_tx = solana_transaction::Transaction::new_signed_with_payer(

@@ -24,6 +24,7 @@ use edgerun_sdk::edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::{ContentHash, StorageClient};
+use edgerun_worker::daemon::service::MIN_FEE_BALANCE_LAMPORTS;
 use edgerun_worker::daemon::step::{Submission, Worker};
 use edgerun_worker::{parse_error_record, runtime_id, ErrorCode, Runtime, RuntimeConfig};
 use serde_json::Value;
@@ -136,6 +137,10 @@ async fn cases(net: &mut Net, json_guest: Vec<u8>) {
     for daemon in &daemons {
         assert!(daemon.metric("edgerun_worker_jobs_run_total{result=\"output\"}").await >= 1.0);
         assert!(daemon.metric("edgerun_worker_fuel_used_total").await > 0.0);
+        // Every JSON-RPC request is counted by method; the worker's own wallet is read.
+        assert!(daemon.metric("edgerun_worker_rpc_requests_total{method=\"sendTransaction\"}").await >= 1.0);
+        assert!(daemon.metric("edgerun_worker_wallet_lamports").await > 0.0);
+        assert_eq!(daemon.metric("edgerun_worker_wallet_short").await, 0.0);
     }
     // The chain's record, as the next reconcile reads it: every member won and was paid.
     for daemon in &daemons {
@@ -215,7 +220,36 @@ async fn cases(net: &mut Net, json_guest: Vec<u8>) {
     assert_eq!(job.winning_output_hash, local_run(&json_guest, &input, JSON_LIMITS).output_hash());
     eprintln!("case 4 (gateway outage) settled");
 
-    // 5. SIGTERM: each daemon stops by itself, exit 0.
+    // 5. A wallet that cannot pay the next fees: /health says so (503), the metric too, one error
+    //    line names the command that funds it, and the daemon sends nothing for its job (a
+    //    transaction would fail for its fee); funded again, it resumes by itself.
+    let poor = net.party("poor", 3 * SOL, Some(SOL)).await;
+    let left = net.client.balance(&poor.pubkey()).await.unwrap();
+    let drain = solana_system_interface::instruction::transfer(&poor.pubkey(), &net.customer.pubkey(), left - 15_000);
+    net.client.send(&poor.keypair, &[], &[drain]).await.expect("drain the wallet");
+    assert!(net.client.balance(&poor.pubkey()).await.unwrap() < MIN_FEE_BALANCE_LAMPORTS);
+    let mut broke = net.daemon("poor", &poor);
+    let health = broke.wait_health(reqwest::StatusCode::SERVICE_UNAVAILABLE, "wallet_empty").await;
+    assert!(health["wallet_lamports"].as_u64().unwrap() < MIN_FEE_BALANCE_LAMPORTS, "{health}");
+    assert_eq!(broke.metric("edgerun_worker_wallet_short").await, 1.0);
+    assert!(
+        broke.logs().iter().any(|line| message(line).contains(&format!("solana transfer {}", poor.pubkey()))),
+        "the fix is named"
+    );
+    let job_id = net.post_job(&json_guest, &input, JSON_LIMITS).await;
+    net.assign(&job_id, &[&poor, &w2, &w3]).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(net.client.job_result(&job_id, &poor.pubkey()).await.unwrap().is_none(), "nothing sent while broke");
+    assert_eq!(broke.count(&job_id, "skipped"), 0, "no attempt, so no retry burnt");
+    net.client.request_airdrop(&poor.pubkey(), SOL).await.expect("fund the wallet");
+    broke.wait_healthy().await;
+    net.wait_for_status(&job_id, JobStatus::Finalized).await;
+    assert!(net.client.job_result(&job_id, &poor.pubkey()).await.unwrap().is_some(), "resumed once funded");
+    let status = broke.terminate();
+    assert!(status.success(), "{status}");
+    eprintln!("case 5 (empty wallet) settled");
+
+    // 6. SIGTERM: each daemon stops by itself, exit 0.
     for daemon in &mut daemons {
         let status = daemon.terminate();
         assert!(status.success(), "{} exited with {status}", daemon.name);
@@ -536,6 +570,20 @@ impl DaemonProcess {
             (status == reqwest::StatusCode::OK && body["status"] == "ok").then_some(())
         })
         .await;
+    }
+
+    /// Waits until `/health` answers `status` with `body.status == state`; returns the body.
+    async fn wait_health(&self, status: reqwest::StatusCode, state: &str) -> Value {
+        let http = &reqwest::Client::new();
+        let what = format!("{} to answer /health {status} {state}", self.name);
+        eventually(&what, move || async move {
+            let url = self.url()?;
+            let response = http.get(format!("{url}/health")).send().await.ok()?;
+            let answered = response.status();
+            let body: Value = response.json().await.ok()?;
+            (answered == status && body["status"] == state).then_some(body)
+        })
+        .await
     }
 
     /// The value of one sample (`name{labels}` exactly as exposed) on /metrics.

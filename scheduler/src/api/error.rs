@@ -102,6 +102,9 @@ impl IntoResponse for ApiError {
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(status, "body_too_large", rejection.body_text());
+        }
         let status = if status.is_client_error() { status } else { StatusCode::BAD_REQUEST };
         ApiError::new(status, "invalid_body", rejection.body_text())
     }

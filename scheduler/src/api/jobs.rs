@@ -229,6 +229,7 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
 #[utoipa::path(post, path = "/v1/transactions", request_body = RelayRequest, responses(
     (status = 200, description = "Confirmed", body = RelayResponse),
     (status = 400, description = "Not a signed transaction, or not an Edgerun one", body = super::ErrorResponse),
+    (status = 413, description = "The body is above 4 KiB (`body_too_large`)", body = super::ErrorResponse),
     (status = 422, description = "Refused by the program or the runtime; `program_error` names why", body = super::ErrorResponse),
     (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
     (status = 504, description = "Sent but not confirmed in time", body = super::ErrorResponse),

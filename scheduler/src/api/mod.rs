@@ -56,8 +56,13 @@ impl<B: ChainBackend> Clone for AppState<B> {
     }
 }
 
-/// Largest request body: a whole bundle, base64-encoded, in JSON.
+/// Largest request body of `POST /v1/jobs`: a whole bundle, base64-encoded, in JSON.
 pub const MAX_REQUEST_BYTES: usize = MAX_BUNDLE_BYTES / 3 * 4 + 64 * 1024;
+
+/// Largest request body of `POST /v1/transactions`: a Solana transaction is at most 1,232 bytes,
+/// 1,644 in base64; the rest is room for the JSON around it. A stranger's relay request costs
+/// the scheduler at most this much memory, not a bundle's worth.
+pub const MAX_RELAY_BYTES: usize = 4 * 1024;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -110,7 +115,7 @@ pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
         .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
         .route("/v1/jobs/{id}/events", get(jobs::job_events::<B>))
         .route("/v1/jobs/{id}/output", get(output::job_output::<B>))
-        .route("/v1/transactions", post(jobs::relay_transaction::<B>))
+        .route("/v1/transactions", post(jobs::relay_transaction::<B>).layer(DefaultBodyLimit::max(MAX_RELAY_BYTES)))
         .route("/v1/workers", get(workers::list_workers::<B>))
         .route("/health", get(health::<B>))
         .route("/metrics", get(metrics::<B>))

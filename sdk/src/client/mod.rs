@@ -50,7 +50,9 @@ pub use backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, 
 pub use failure::{
     edgerun_error_code, edgerun_error_from_code, FailureReason, TransactionFailure, EDGERUN_ERROR_OFFSET,
 };
-pub use rpc::{RpcBackend, RpcConfig};
+#[cfg(feature = "metrics")]
+pub use rpc::RpcRequestsMetric;
+pub use rpc::{RpcBackend, RpcCalls, RpcConfig};
 pub use subscribe::{AccountUpdate, EdgerunAccount, Subscription, SubscriptionConfig, UpdateSource};
 #[cfg(feature = "litesvm")]
 pub use svm::LiteSvmBackend;

@@ -1,5 +1,7 @@
 //! [`ChainBackend`] over a JSON-RPC node (`solana_client`'s nonblocking `RpcClient`).
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use solana_account::Account;
@@ -7,6 +9,7 @@ use solana_account_decoder_client_types::{UiAccount, UiAccountEncoding};
 use solana_address::Address;
 use solana_client::client_error::{ClientError as RpcClientError, ClientErrorKind};
 use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_client::rpc_client::RpcClientConfig;
 use solana_client::rpc_config::{
     RpcAccountInfoConfig, RpcProgramAccountsConfig, RpcSendTransactionConfig, RpcSimulateTransactionConfig,
     RpcTransactionConfig,
@@ -14,8 +17,10 @@ use solana_client::rpc_config::{
 use solana_client::rpc_filter::{Memcmp as RpcMemcmp, RpcFilterType};
 use solana_client::rpc_request::{RpcError, RpcRequest, RpcResponseErrorData};
 use solana_client::rpc_response::Response as RpcResponse;
+use solana_client::rpc_sender::{RpcSender, RpcTransportStats};
 use solana_commitment_config::CommitmentConfig;
 use solana_hash::Hash;
+use solana_rpc_client::http_sender::HttpSender;
 use solana_signature::Signature;
 use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
@@ -44,13 +49,113 @@ impl Default for RpcConfig {
 pub struct RpcBackend {
     client: RpcClient,
     commitment: CommitmentConfig,
+    calls: RpcCalls,
+}
+
+/// How many requests a backend sent, by JSON-RPC method (`getAccountInfo`, `sendTransaction`,
+/// ...), counted at the transport: every request, whatever sent it. Shared by clones; services
+/// publish it as `*_rpc_requests_total{method}` ([`RpcCalls::count`] for tests and benchmarks).
+#[derive(Clone, Default)]
+pub struct RpcCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl RpcCalls {
+    fn record(&self, method: String) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(method).or_default() += 1;
+    }
+
+    /// Requests sent so far, by method.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Requests of `method` sent so far.
+    pub fn count(&self, method: &str) -> u64 {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(method).copied().unwrap_or(0)
+    }
+
+    /// All requests sent so far.
+    pub fn total(&self) -> u64 {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().sum()
+    }
+}
+
+/// [`RpcCalls`] as the Prometheus counter `rpc_requests_total{method}` (the registry's prefix
+/// names the service: `edgerun_scheduler_rpc_requests_total`, ...). Read at each scrape; the
+/// label set is bounded by the JSON-RPC methods the client knows.
+#[cfg(feature = "metrics")]
+pub struct RpcRequestsMetric {
+    calls: RpcCalls,
+    counter: prometheus::IntCounterVec,
+}
+
+#[cfg(feature = "metrics")]
+impl RpcRequestsMetric {
+    pub fn new(calls: RpcCalls) -> Self {
+        let counter = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("rpc_requests_total", "JSON-RPC requests sent to the cluster, by method"),
+            &["method"],
+        )
+        .expect("a valid metric");
+        RpcRequestsMetric { calls, counter }
+    }
+}
+
+#[cfg(feature = "metrics")]
+impl prometheus::core::Collector for RpcRequestsMetric {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        self.counter.desc()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        for (method, count) in self.calls.snapshot() {
+            let counter = self.counter.with_label_values(&[method.as_str()]);
+            counter.inc_by(count.saturating_sub(counter.get()));
+        }
+        self.counter.collect()
+    }
+}
+
+/// The HTTP transport, counting each request by method.
+struct CountingSender {
+    inner: HttpSender,
+    calls: RpcCalls,
+}
+
+#[async_trait::async_trait]
+impl RpcSender for CountingSender {
+    async fn send(
+        &self,
+        request: RpcRequest,
+        params: serde_json::Value,
+    ) -> solana_client::client_error::Result<serde_json::Value> {
+        self.calls.record(request.to_string());
+        self.inner.send(request, params).await
+    }
+
+    fn get_transport_stats(&self) -> RpcTransportStats {
+        self.inner.get_transport_stats()
+    }
+
+    fn url(&self) -> String {
+        self.inner.url()
+    }
 }
 
 impl RpcBackend {
     /// A backend for the node at `url` (e.g. `http://127.0.0.1:8899`).
     pub fn new(url: impl Into<String>, config: RpcConfig) -> Self {
-        let client = RpcClient::new_with_timeout_and_commitment(url.into(), config.request_timeout, config.commitment);
-        RpcBackend { client, commitment: config.commitment }
+        let calls = RpcCalls::default();
+        let sender = CountingSender {
+            inner: HttpSender::new_with_timeout(url.into(), config.request_timeout),
+            calls: calls.clone(),
+        };
+        let client = RpcClient::new_sender(sender, RpcClientConfig::with_commitment(config.commitment));
+        RpcBackend { client, commitment: config.commitment, calls }
+    }
+
+    /// The requests this backend sent, by method.
+    pub fn calls(&self) -> &RpcCalls {
+        &self.calls
     }
 
     /// The websocket URL the Solana CLI derives from an RPC URL: same host, `ws(s)`, port + 1 when

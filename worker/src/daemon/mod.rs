@@ -202,6 +202,7 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
     })?;
     let worker = Worker::new(client.clone(), store, Arc::clone(&keypair), Arc::new(runtime), concurrency)?;
     let metrics = Metrics::new();
+    metrics.count_rpc_requests(client.backend().calls().clone());
     metrics.record_stake(&stake);
 
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -143,6 +143,11 @@ impl Daemon {
             );
         } else if !short && was_short {
             tracing::info!(worker = %me, balance_lamports = balance, "the worker's wallet is funded again; resuming");
+            // The jobs that waited for the fees go at once, not at their next backoff.
+            for entry in self.entries().values_mut() {
+                entry.backoff = None;
+                entry.not_before = None;
+            }
         }
     }
 
