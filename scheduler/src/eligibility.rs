@@ -113,6 +113,20 @@ pub fn recent_failures(
     failures
 }
 
+/// Each worker's open work among `jobs`: the Assigned jobs where it sits without a result.
+pub fn open_work(jobs: &[(Address, Job)]) -> HashMap<Address, OpenWork> {
+    let mut open: HashMap<Address, OpenWork> = HashMap::new();
+    for (_, job) in jobs.iter().filter(|(_, job)| job.status() == Ok(JobStatus::Assigned)) {
+        let waiting = job.committee().iter().enumerate().filter(|(index, _)| !job.has_submitted(*index));
+        for (_, worker) in waiting {
+            let entry = open.entry(*worker).or_default();
+            entry.jobs = entry.jobs.saturating_add(1);
+            entry.instructions = entry.instructions.saturating_add(job.max_instructions.get());
+        }
+    }
+    open
+}
+
 /// Why a worker may not be assigned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -123,6 +137,10 @@ pub enum Ineligible {
     InsufficientStake { unlocked_lamports: u64, needed_lamports: u64 },
     /// Too many recent failures; out until `until_slot`.
     Jailed { failures: usize, until_slot: u64 },
+    /// As many open jobs as the executions it declared it runs at once.
+    AtCapacity { open_jobs: u32, max_concurrent_jobs: u16 },
+    /// Its declared speed cannot finish its open work and this job's budget in the job's window.
+    TooSlow { seconds_needed: u64, seconds_available: u64 },
 }
 
 impl Ineligible {
@@ -135,6 +153,12 @@ impl Ineligible {
             }
             Ineligible::Jailed { failures, until_slot } => {
                 format!("jailed after {failures} recent failures, until slot {until_slot}")
+            }
+            Ineligible::AtCapacity { open_jobs, max_concurrent_jobs } => {
+                format!("{open_jobs} open jobs, it runs {max_concurrent_jobs} at once")
+            }
+            Ineligible::TooSlow { seconds_needed, seconds_available } => {
+                format!("its open work and this job need {seconds_needed} s at its declared speed, the window is {seconds_available} s")
             }
         }
     }
@@ -152,9 +176,68 @@ pub struct Eligibility {
     pub recent_failures: Vec<Failure>,
 }
 
-/// Judges `stake` for a seat whose lock is `needed` at `slot`. Jailing comes first: a jailed
-/// worker is reported as jailed whatever its stake.
-pub fn assess(stake: &WorkerStake, needed: u64, failures: &[Failure], policy: &JailPolicy, slot: u64) -> Eligibility {
+/// What a committee seat asks of a worker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Seat {
+    /// The stake the job locks.
+    pub lock: u64,
+    /// The job's work, when its capacity is judged (assignment); `None` for a listing.
+    pub work: Option<Work>,
+}
+
+impl Seat {
+    /// A seat judged on stake, status and jail only.
+    pub fn lock(lock: u64) -> Seat {
+        Seat { lock, work: None }
+    }
+}
+
+/// A job's instruction budget and the seconds its members have to run it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Work {
+    pub instructions: u64,
+    pub seconds: f64,
+}
+
+/// What a worker already has to run: the jobs it sits on without a result yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenWork {
+    pub jobs: u32,
+    pub instructions: u64,
+}
+
+/// Whether a worker that declared its capacity (`set_worker_capacity`) can take `work` on top
+/// of `open` and still finish everything in time: fewer open jobs than it runs at once, and at
+/// its declared speed the new job alone, and all its open work spread over its executions, fit
+/// the window. An undeclared capacity (0) is not judged.
+pub fn capacity_refusal(stake: &WorkerStake, open: OpenWork, work: Work) -> Option<Ineligible> {
+    let (lanes, speed) = (stake.max_concurrent_jobs.get(), stake.instructions_per_second.get());
+    if lanes == 0 || speed == 0 {
+        return None;
+    }
+    if open.jobs >= u32::from(lanes) {
+        return Some(Ineligible::AtCapacity { open_jobs: open.jobs, max_concurrent_jobs: lanes });
+    }
+    let alone = work.instructions as f64 / speed as f64;
+    let spread = open.instructions.saturating_add(work.instructions) as f64 / (speed as f64 * f64::from(lanes));
+    let needed = alone.max(spread);
+    (needed > work.seconds).then(|| Ineligible::TooSlow {
+        seconds_needed: needed.ceil() as u64,
+        seconds_available: work.seconds.floor() as u64,
+    })
+}
+
+/// Judges `stake` for `seat` at `slot`, with `open` its open work. Jailing comes first: a
+/// jailed worker is reported as jailed whatever its stake.
+pub fn assess(
+    stake: &WorkerStake,
+    seat: &Seat,
+    failures: &[Failure],
+    policy: &JailPolicy,
+    slot: u64,
+    open: OpenWork,
+) -> Eligibility {
+    let needed = seat.lock;
     let ineligible = if stake.status != WORKER_STATUS_ACTIVE {
         Some(Ineligible::Inactive)
     } else if let Some(until_slot) = jailed_until(failures, policy, slot) {
@@ -162,7 +245,7 @@ pub fn assess(stake: &WorkerStake, needed: u64, failures: &[Failure], policy: &J
     } else if stake.unlocked_stake() < needed {
         Some(Ineligible::InsufficientStake { unlocked_lamports: stake.unlocked_stake(), needed_lamports: needed })
     } else {
-        None
+        seat.work.and_then(|work| capacity_refusal(stake, open, work))
     };
     Eligibility {
         worker: stake.worker,
@@ -196,19 +279,21 @@ impl Survey {
     pub fn new(
         workers: &[(Address, WorkerStake)],
         failures: &HashMap<Address, Vec<Failure>>,
+        open: &HashMap<Address, OpenWork>,
         policy: &JailPolicy,
-        needed: u64,
+        seat: &Seat,
         slot: u64,
     ) -> Survey {
         let mut judged: Vec<Eligibility> = workers
             .iter()
             .map(|(_, stake)| {
                 let failures = failures.get(&stake.worker).map(Vec::as_slice).unwrap_or_default();
-                assess(stake, needed, failures, policy, slot)
+                let open = open.get(&stake.worker).copied().unwrap_or_default();
+                assess(stake, seat, failures, policy, slot, open)
             })
             .collect();
         judged.sort_by_key(|eligibility| eligibility.worker);
-        Survey { slot, needed_lamports: needed, workers: judged }
+        Survey { slot, needed_lamports: seat.lock, workers: judged }
     }
 
     /// The eligible workers' addresses.
@@ -238,6 +323,14 @@ impl Survey {
         let inactive = count(|reason| matches!(reason, Ineligible::Inactive));
         if inactive > 0 {
             parts.push(format!("{inactive} inactive"));
+        }
+        let full = count(|reason| matches!(reason, Ineligible::AtCapacity { .. }));
+        if full > 0 {
+            parts.push(format!("{full} at capacity"));
+        }
+        let slow = count(|reason| matches!(reason, Ineligible::TooSlow { .. }));
+        if slow > 0 {
+            parts.push(format!("{slow} too slow to finish it in time"));
         }
         let head = match eligible {
             0 => "no eligible worker".to_string(),
@@ -288,7 +381,7 @@ mod tests {
         let failures = recent_failures(&[ended_job(1, 0b111, 0)], &HashMap::new());
         assert!(failures.is_empty(), "{failures:?}");
         for index in 1..=3 {
-            assert!(assess(&stake(worker(index)), 10, &[], &POLICY, 60).eligible);
+            assert!(assess(&stake(worker(index)), &Seat::lock(10), &[], &POLICY, 60, OpenWork::default()).eligible);
         }
     }
 
@@ -298,10 +391,10 @@ mod tests {
         assert_eq!(failures.len(), 1);
         let own = &failures[&worker(3)];
         assert_eq!(own, &[Failure { job_id: [1; 32], kind: FailureKind::Silent, slot: 50 }]);
-        let judged = assess(&stake(worker(3)), 10, own, &POLICY, 60);
+        let judged = assess(&stake(worker(3)), &Seat::lock(10), own, &POLICY, 60, OpenWork::default());
         assert_eq!(judged.ineligible, Some(Ineligible::Jailed { failures: 1, until_slot: 150 }));
         // The cooldown ends.
-        assert!(assess(&stake(worker(3)), 10, own, &POLICY, 150).eligible);
+        assert!(assess(&stake(worker(3)), &Seat::lock(10), own, &POLICY, 150, OpenWork::default()).eligible);
     }
 
     #[test]
@@ -327,16 +420,19 @@ mod tests {
     fn stake_and_status_are_judged_after_jailing() {
         let mut inactive = stake(worker(1));
         inactive.status = 1;
-        assert_eq!(assess(&inactive, 10, &[], &POLICY, 0).ineligible, Some(Ineligible::Inactive));
+        assert_eq!(
+            assess(&inactive, &Seat::lock(10), &[], &POLICY, 0, OpenWork::default()).ineligible,
+            Some(Ineligible::Inactive)
+        );
         let mut locked = stake(worker(1));
         locked.locked_stake = 995.into();
         assert_eq!(
-            assess(&locked, 10, &[], &POLICY, 0).ineligible,
+            assess(&locked, &Seat::lock(10), &[], &POLICY, 0, OpenWork::default()).ineligible,
             Some(Ineligible::InsufficientStake { unlocked_lamports: 5, needed_lamports: 10 })
         );
         let never = JailPolicy { max_recent_failures: 0, cooldown_slots: 100 };
         let failure = Failure { job_id: [1; 32], kind: FailureKind::Silent, slot: 50 };
-        assert!(assess(&stake(worker(1)), 10, &[failure], &never, 60).eligible);
+        assert!(assess(&stake(worker(1)), &Seat::lock(10), &[failure], &never, 60, OpenWork::default()).eligible);
     }
 
     #[test]
@@ -344,12 +440,60 @@ mod tests {
         let mut poor = stake(worker(2));
         poor.locked_stake = 1_000.into();
         let workers = [(worker(1), stake(worker(1))), (worker(2), poor)];
-        let survey = Survey::new(&workers, &HashMap::new(), &POLICY, 10, 0);
+        let survey = Survey::new(&workers, &HashMap::new(), &HashMap::new(), &POLICY, &Seat::lock(10), 0);
         assert_eq!(survey.eligible(), vec![worker(1)]);
         assert_eq!(survey.shortfall(1), None);
         assert_eq!(
             survey.shortfall(3).as_deref(),
             Some("1 eligible worker for 3 seats: 2 registered, 1 with too little unlocked stake")
         );
+    }
+
+    #[test]
+    fn a_worker_gets_no_more_than_it_declared_it_can_finish() {
+        let mut declared = stake(worker(1));
+        declared.max_concurrent_jobs = 2.into();
+        declared.instructions_per_second = 1_000.into();
+        let work = Work { instructions: 10_000, seconds: 60.0 };
+        let seat = Seat { lock: 10, work: Some(work) };
+        let judge = |open: OpenWork| assess(&declared, &seat, &[], &POLICY, 0, open).ineligible;
+        assert_eq!(judge(OpenWork::default()), None, "10 s of work in a 60 s window");
+        assert_eq!(judge(OpenWork { jobs: 1, instructions: 90_000 }), None, "100 s over 2 lanes: 50 s");
+        assert_eq!(
+            judge(OpenWork { jobs: 1, instructions: 120_000 }),
+            Some(Ineligible::TooSlow { seconds_needed: 65, seconds_available: 60 }),
+            "130 s over 2 lanes: 65 s"
+        );
+        assert_eq!(
+            judge(OpenWork { jobs: 2, instructions: 2 }),
+            Some(Ineligible::AtCapacity { open_jobs: 2, max_concurrent_jobs: 2 })
+        );
+        // A job no lane can finish alone: 70 s at 1,000 instructions a second.
+        let long = Seat { lock: 10, work: Some(Work { instructions: 70_000, seconds: 60.0 }) };
+        assert!(matches!(
+            assess(&declared, &long, &[], &POLICY, 0, OpenWork::default()).ineligible,
+            Some(Ineligible::TooSlow { seconds_needed: 70, .. })
+        ));
+        // Undeclared capacity is not judged; a listing does not judge capacity either.
+        assert_eq!(
+            assess(&stake(worker(2)), &long, &[], &POLICY, 0, OpenWork { jobs: 9, instructions: u64::MAX }).ineligible,
+            None
+        );
+        assert_eq!(
+            assess(&declared, &Seat::lock(10), &[], &POLICY, 0, OpenWork { jobs: 9, instructions: 1 }).ineligible,
+            None
+        );
+    }
+
+    #[test]
+    fn open_work_counts_the_seats_without_a_result() {
+        let (address, mut job) = ended_job(4, 0, 0b001);
+        job.set_status(JobStatus::Assigned);
+        job.max_instructions = 500.into();
+        let open = open_work(&[(address, job)]);
+        assert_eq!(open.get(&worker(1)), None, "it answered");
+        assert_eq!(open[&worker(2)], OpenWork { jobs: 1, instructions: 500 });
+        job.set_status(JobStatus::Finalized);
+        assert!(open_work(&[(address, job)]).is_empty(), "an ended job is nobody's work");
     }
 }

@@ -37,7 +37,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::bundle_check::BundleChecks;
-use crate::eligibility::{recent_failures, Failure, JailPolicy, Survey};
+use crate::eligibility::{open_work, recent_failures, Failure, JailPolicy, OpenWork, Seat, Survey, Work};
 use crate::metrics::Metrics;
 
 /// How the engine works; `Default` suits a local network and a public cluster alike.
@@ -105,6 +105,9 @@ pub struct Picture {
     pub chain_ok: bool,
 }
 
+/// A committee's members and its job's instruction budget, until the picture shows the job.
+type ReservedWork = (Vec<Address>, u64);
+
 pub struct Engine<B: ChainBackend> {
     client: EdgerunClient<B>,
     config: EngineConfig,
@@ -117,6 +120,11 @@ pub struct Engine<B: ChainBackend> {
     busy: Mutex<HashSet<[u8; 32]>>,
     /// Lamports of stake promised to assignments not yet confirmed, by worker.
     reserved: Mutex<HashMap<Address, u64>>,
+    /// Work given to committees whose job the picture does not show assigned yet, by job:
+    /// the members and the job's instruction budget. Dropped when the job's update arrives.
+    reserved_work: Mutex<HashMap<[u8; 32], ReservedWork>>,
+    /// The first slot the engine saw and when, to measure the cluster's slot time.
+    first_slot: Mutex<Option<(u64, std::time::Instant)>>,
     permits: Semaphore,
     changes: broadcast::Sender<JobChange>,
     tasks: TaskTracker,
@@ -156,6 +164,8 @@ impl<B: ChainBackend> Engine<B> {
             picture: RwLock::new(Picture::default()),
             busy: Mutex::new(HashSet::new()),
             reserved: Mutex::new(HashMap::new()),
+            reserved_work: Mutex::new(HashMap::new()),
+            first_slot: Mutex::new(None),
             changes,
             tasks: TaskTracker::new(),
             bundles: BundleChecks::new(storage, edgerun_worker::runtime_id()),
@@ -243,18 +253,39 @@ impl<B: ChainBackend> Engine<B> {
     }
 
     fn remember_job(&self, address: Address, job: &Job) {
-        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match picture.jobs.iter_mut().find(|(known, _)| *known == address) {
-            Some((_, known)) => *known = *job,
-            None => picture.jobs.push((address, *job)),
+        {
+            let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match picture.jobs.iter_mut().find(|(known, _)| *known == address) {
+                Some((_, known)) => *known = *job,
+                None => picture.jobs.push((address, *job)),
+            }
+        }
+        if !matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
+            self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&job.job_id);
         }
     }
 
     /// The newest slot seen (a notification's, or the reconcile's).
     fn observe_slot(&self, slot: Option<u64>) {
         if let Some(slot) = slot {
+            self.first_slot
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .get_or_insert((slot, std::time::Instant::now()));
             let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             picture.slot = picture.slot.max(slot);
+        }
+    }
+
+    /// The cluster's slot time as measured since the engine started (Solana's 400 ms target
+    /// until 20 slots passed), within 10 ms and 2 s: what turns a window of slots into seconds.
+    pub fn slot_duration(&self) -> Duration {
+        let first = *self.first_slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let slot = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot;
+        match first {
+            Some((start, at)) if slot >= start + 20 => (at.elapsed() / u32::try_from(slot - start).unwrap_or(u32::MAX))
+                .clamp(Duration::from_millis(10), Duration::from_secs(2)),
+            _ => Duration::from_millis(400),
         }
     }
 
@@ -306,6 +337,7 @@ impl<B: ChainBackend> Engine<B> {
                 return;
             }
         };
+        self.observe_slot(Some(slot));
         let failures = recent_failures(&jobs, &HashMap::new());
         self.metrics.observe_jobs(&jobs);
         let waiting: Vec<Job> = jobs.iter().map(|(_, job)| *job).collect();
@@ -320,6 +352,11 @@ impl<B: ChainBackend> Engine<B> {
                 .collect();
             self.bundles.retain(|job_id| waiting.contains(job_id));
             picture.slot = picture.slot.max(slot);
+            self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|job_id, _| {
+                jobs.iter().any(|(_, job)| {
+                    job.job_id == *job_id && matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded))
+                })
+            });
             picture.jobs = jobs;
             picture.workers = workers;
             picture.failures = failures;
@@ -386,9 +423,10 @@ impl<B: ChainBackend> Engine<B> {
         };
         let size = usize::from(job.committee_size);
         let lock = job.required_lock.get();
+        let seat = self.seat(job);
         let (committee, shortfall) = match &self.scheduler {
             Some(_) => {
-                let survey = self.survey(lock).await?;
+                let survey = self.survey(&seat).await?;
                 let eligible = survey.eligible();
                 let committee = selection::select_committee(&seed, &job.job_id, &eligible, size);
                 (committee, survey.shortfall(size))
@@ -425,10 +463,13 @@ impl<B: ChainBackend> Engine<B> {
         };
 
         self.reserve(&committee, lock, true);
+        self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
         let sent = self.client.send(payer, &signers, &instructions).await;
         if sent.is_ok() {
             // Confirmed: the picture holds the locks until the subscription brings the accounts.
             self.lock_in_picture(&committee, lock);
+        } else {
+            self.reserve_work(&job.job_id, &committee, 0, false);
         }
         self.reserve(&committee, lock, false);
         match sent {
@@ -470,8 +511,8 @@ impl<B: ChainBackend> Engine<B> {
         if missing.is_empty() {
             return Ok(());
         }
+        let survey = self.survey(&self.seat(job)).await?;
         let lock = job.required_lock.get();
-        let survey = self.survey(lock).await?;
         let mut taken: Vec<Address> = job.committee().to_vec();
         taken.extend_from_slice(job.replaced());
         let mut replaced = usize::from(job.replaced_count);
@@ -520,11 +561,20 @@ impl<B: ChainBackend> Engine<B> {
     /// confirmed assignments) less what assignments in flight have promised, and jailing from
     /// the last reconcile. No request to the cluster: the cost of an assignment does not grow
     /// with the number of workers or jobs. A stale view costs at most a refused simulation.
-    pub async fn survey(&self, lock: u64) -> Result<Survey, ClientError> {
-        let (slot, mut workers, failures) = {
+    pub async fn survey(&self, seat: &Seat) -> Result<Survey, ClientError> {
+        let (slot, mut workers, failures, mut open) = {
             let picture = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            (picture.slot, picture.workers.clone(), picture.failures.clone())
+            (picture.slot, picture.workers.clone(), picture.failures.clone(), open_work(&picture.jobs))
         };
+        for (members, instructions) in
+            self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values()
+        {
+            for member in members {
+                let entry: &mut OpenWork = open.entry(*member).or_default();
+                entry.jobs = entry.jobs.saturating_add(1);
+                entry.instructions = entry.instructions.saturating_add(*instructions);
+            }
+        }
         {
             let reserved = self.reserved.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for (_, stake) in &mut workers {
@@ -533,7 +583,28 @@ impl<B: ChainBackend> Engine<B> {
                 }
             }
         }
-        Ok(Survey::new(&workers, &failures, &self.config.jail, lock, slot))
+        Ok(Survey::new(&workers, &failures, &open, &self.config.jail, seat, slot))
+    }
+
+    /// What a seat on `job` asks: its lock, and its instruction budget within the seconds a
+    /// member has (the challenge window, less a fifth for fetching, publishing and landing the
+    /// result).
+    pub fn seat(&self, job: &Job) -> Seat {
+        let window = self.slot_duration().as_secs_f64() * job.challenge_window_slots.get() as f64;
+        Seat {
+            lock: job.required_lock.get(),
+            work: Some(Work { instructions: job.max_instructions.get(), seconds: window * 0.8 }),
+        }
+    }
+
+    /// Adds (`take`) or drops the work of `job_id`'s committee until the picture shows it.
+    fn reserve_work(&self, job_id: &[u8; 32], committee: &[Address], instructions: u64, take: bool) {
+        let mut reserved = self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if take {
+            reserved.insert(*job_id, (committee.to_vec(), instructions));
+        } else {
+            reserved.remove(job_id);
+        }
     }
 
     /// Adds a confirmed assignment's lock to the pictured stake of each of `workers`.

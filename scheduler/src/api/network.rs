@@ -161,7 +161,10 @@ pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> R
     let treasury_address = pda::treasury_address();
     let treasury_balance = chain.balance(&treasury_address).await.map_err(ApiError::chain)?;
     let stakes = chain.workers().await.map_err(ApiError::chain)?;
-    let survey = engine.survey(engine.network().min_worker_stake_lamports.get()).await.map_err(ApiError::chain)?;
+    let survey = engine
+        .survey(&crate::eligibility::Seat::lock(engine.network().min_worker_stake_lamports.get()))
+        .await
+        .map_err(ApiError::chain)?;
 
     let slots_per_minute = 60_000.0 / ms_per_slot;
     let sum = |value: fn(&edgerun::state::WorkerStake) -> u64| {

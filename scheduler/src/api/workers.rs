@@ -26,7 +26,7 @@ pub struct WorkerRow {
     /// Why not, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Why not, for programs: `inactive`, `insufficient_stake`, `jailed`.
+    /// Why not, for programs: `inactive`, `insufficient_stake`, `jailed`, `at_capacity`, `too_slow`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_code: Option<String>,
     /// Set while jailed.
@@ -42,6 +42,10 @@ pub struct WorkerRow {
     pub jobs_won: u64,
     pub jobs_slashed: u64,
     pub jobs_missed: u64,
+    /// Executions it declared it runs at once (0: not declared).
+    pub max_concurrent_jobs: u16,
+    /// Wasm instructions per second of one execution, as declared (0: not declared).
+    pub instructions_per_second: u64,
     /// Failures among the jobs still on chain (what jailing counts).
     pub recent_failures: usize,
 }
@@ -66,8 +70,9 @@ pub async fn list_workers<B: ChainBackend>(
 ) -> Result<Json<WorkerList>, ApiError> {
     let Query(query) = query?;
     let lock = query.lock_lamports.unwrap_or_else(|| state.engine.network().min_worker_stake_lamports.get());
-    let survey = state.engine.survey(lock).await.map_err(ApiError::chain)?;
-    let stakes = state.engine.client().workers().await.map_err(ApiError::chain)?;
+    let survey = state.engine.survey(&crate::eligibility::Seat::lock(lock)).await.map_err(ApiError::chain)?;
+    // From the engine's picture: a viewer costs the cluster nothing.
+    let stakes = state.engine.picture().workers;
     let workers: Vec<WorkerRow> = survey
         .workers
         .iter()
@@ -91,6 +96,8 @@ fn row(judged: &Eligibility, stake: &edgerun::state::WorkerStake) -> WorkerRow {
             Ineligible::Inactive => "inactive",
             Ineligible::InsufficientStake { .. } => "insufficient_stake",
             Ineligible::Jailed { .. } => "jailed",
+            Ineligible::AtCapacity { .. } => "at_capacity",
+            Ineligible::TooSlow { .. } => "too_slow",
         }
         .to_string()
     });
@@ -107,6 +114,8 @@ fn row(judged: &Eligibility, stake: &edgerun::state::WorkerStake) -> WorkerRow {
         locked_stake_lamports: stake.locked_stake.get(),
         unlocked_stake_lamports: stake.unlocked_stake(),
         rewards_earned_lamports: stake.rewards_earned.get(),
+        max_concurrent_jobs: stake.max_concurrent_jobs.get(),
+        instructions_per_second: stake.instructions_per_second.get(),
         slashed_lamports: stake.slashed_lamports.get(),
         penalized_lamports: stake.penalized_lamports.get(),
         jobs_assigned: stake.jobs_assigned.get(),
