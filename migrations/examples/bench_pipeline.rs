@@ -56,6 +56,29 @@ struct Timing {
     job: Option<Job>,
 }
 
+/// Each service's `*_rpc_requests_total{method}` counters, by service name.
+async fn rpc_requests(services: &[(String, String)]) -> std::collections::BTreeMap<String, HashMap<String, u64>> {
+    let http = reqwest::Client::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for (service, url) in services {
+        let Ok(response) = http.get(format!("{url}/metrics")).send().await else { continue };
+        let Ok(text) = response.text().await else { continue };
+        let methods: HashMap<String, u64> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| {
+                let (_, rest) = line.split_once("rpc_requests_total{method=\"")?;
+                let (method, value) = rest.split_once("\"} ")?;
+                Some((method.to_string(), value.trim().parse::<f64>().ok()? as u64))
+            })
+            .collect();
+        if !methods.is_empty() {
+            counts.insert(service.clone(), methods);
+        }
+    }
+    counts
+}
+
 fn percentile(values: &mut [f64], p: f64) -> f64 {
     values.sort_by(f64::total_cmp);
     if values.is_empty() {
@@ -119,6 +142,8 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     }
 
     // Every job at once, as fast as the customer signs and the node takes them.
+    let rpc_before = rpc_requests(&summary.metrics).await;
+    let customer_before = client.balance(&customer.pubkey()).await?;
     let started = Instant::now();
     let start_slot = client.slot().await?;
     let posts = futures::stream::iter(0..args.jobs as u64)
@@ -153,6 +178,9 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         timings.insert(job_id, Timing { submitted, ended: None, job: None });
     }
     let posted_in = started.elapsed();
+    // What posting took from the customer, per job: escrow, the rent of the job's accounts
+    // (its rent reserve included) and the fee. All but the escrow and the fee comes back at close.
+    let capital = customer_before.saturating_sub(client.balance(&customer.pubkey()).await?) / args.jobs.max(1) as u64;
 
     // Follow every job to its end (one listing per poll); a network that stops making progress
     // for a minute is reported as it stands.
@@ -221,14 +249,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         fees.push(job_fees as f64);
         transactions.push(signatures.len() as f64);
     }
-    // Rent locked while a job lives: its account and, per member, a result; plus the output record.
-    let sample = finished.first().context("no job finalized")?;
-    let job_rent = client.balance(&pda::job_address(&sample.job_id)).await?;
-    let mut result_rent = 0;
-    for worker in sample.committee() {
-        result_rent += client.balance(&pda::job_result_address(&sample.job_id, worker)).await?;
-    }
-    let output_rent = client.balance(&pda::output_address(&sample.job_id)).await?;
+    let rpc_after = rpc_requests(&summary.metrics).await;
 
     let units_per_job = percentile(&mut units, 0.5);
     let slot_seconds = args.slot_time_ms as f64 / 1000.0;
@@ -280,7 +301,39 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     );
     println!("| compute units per job, median | {units_per_job:.0} |");
     println!("| fees per job, median | {:.0} lamports |", percentile(&mut fees, 0.5));
-    println!("| rent locked per job, refunded by close_job | {} lamports (job {job_rent}, results {result_rent}, output record {output_rent}) |", job_rent + result_rent + output_rent);
+    println!(
+        "| customer capital per job at posting: escrow + rent deposit + fee | {capital} lamports (escrow {escrow}, the rest back at close_job) |"
+    );
+    // Requests every service sent to the validator during the run, per job posted.
+    let per_job = |count: u64| count as f64 / args.jobs.max(1) as f64;
+    let mut total = 0;
+    let mut program_accounts = 0;
+    for (service, after) in &rpc_after {
+        let before = rpc_before.get(service);
+        let mut methods: Vec<(String, u64)> = after
+            .iter()
+            .map(|(method, count)| {
+                (
+                    method.clone(),
+                    count.saturating_sub(before.and_then(|before| before.get(method)).copied().unwrap_or(0)),
+                )
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        methods.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+        let sum: u64 = methods.iter().map(|(_, count)| count).sum();
+        total += sum;
+        program_accounts +=
+            methods.iter().filter(|(method, _)| method == "getProgramAccounts").map(|(_, c)| c).sum::<u64>();
+        let detail: Vec<String> =
+            methods.iter().map(|(method, count)| format!("{method} {:.2}", per_job(*count))).collect();
+        println!("| RPC requests per job: {service} | {:.2} ({}) |", per_job(sum), detail.join(", "));
+    }
+    println!(
+        "| RPC requests per job: all services / getProgramAccounts | {:.2} / {:.2} |",
+        per_job(total),
+        per_job(program_accounts)
+    );
     if units_per_job > 0.0 {
         let per_block = BLOCK_COMPUTE_LIMIT as f64 / units_per_job;
         println!("| cluster ceiling: {BLOCK_COMPUTE_LIMIT} CU per block ÷ CU per job | {per_block:.0} jobs per block = {:.0} jobs/s at this slot time |", per_block / slot_seconds);

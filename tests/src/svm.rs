@@ -179,14 +179,21 @@ impl TestEnv {
 
     /// Sends `instructions` in one transaction paid by the fee payer, signed by `signers` too.
     pub fn send(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let fee_payer = self.fee_payer.insecure_clone();
+        self.send_paid_by(&fee_payer, instructions, signers)
+    }
+
+    /// Like [`send`](Self::send) but with `payer` paying the fee (`meta.fee` of the result), as a
+    /// worker or a customer that sends its own transactions does.
+    pub fn send_paid_by(&mut self, payer: &Keypair, instructions: &[Instruction], signers: &[&Keypair]) -> TxResult {
         self.svm.expire_blockhash();
-        let mut all: Vec<&Keypair> = vec![&self.fee_payer];
+        let mut all: Vec<&Keypair> = vec![payer];
         for signer in signers {
             if !all.iter().any(|known| known.pubkey() == signer.pubkey()) {
                 all.push(signer);
             }
         }
-        let message = Message::new(instructions, Some(&self.fee_payer.pubkey()));
+        let message = Message::new(instructions, Some(&payer.pubkey()));
         let tx = Transaction::new(&all, message, self.svm.latest_blockhash());
         self.svm.send_transaction(tx)
     }
@@ -223,6 +230,46 @@ impl TestEnv {
 
     pub fn rent(&self, data_len: usize) -> u64 {
         self.svm.minimum_balance_for_rent_exemption(data_len)
+    }
+
+    /// Rent-exempt minimum of an Edgerun account of type `T` ([`account_len`]).
+    pub fn rent_of<T>(&self) -> u64 {
+        self.rent(account_len::<T>())
+    }
+
+    /// The rent reserve `post_job` takes for a committee of `committee_size`: one JobResult per
+    /// member and one OutputAvailability, so that no worker fronts rent.
+    pub fn rent_reserve(&self, committee_size: u8) -> u64 {
+        u64::from(committee_size) * self.rent_of::<JobResult>() + self.rent_of::<OutputAvailability>()
+    }
+
+    /// Everything `post_job` takes from the customer: the Job's rent, the escrow, the reserve.
+    pub fn job_capital(&self, committee_size: u8, escrow: u64) -> JobCapital {
+        JobCapital { job_rent: self.rent_of::<Job>(), escrow, rent_reserve: self.rent_reserve(committee_size) }
+    }
+
+    /// Asserts the Job's lamports are exactly its rent, the escrow it still holds and what is left
+    /// of its rent reserve.
+    #[track_caller]
+    pub fn assert_job_books(&self, job_id: &[u8; 32]) {
+        let job = self.job(job_id);
+        assert_eq!(
+            self.balance(&pda::job_address(job_id)),
+            self.rent_of::<Job>() + job.escrow_lamports.get() + job.rent_reserve(),
+            "Job lamports != rent + escrow + rent reserve"
+        );
+    }
+
+    /// Warps to the end of the job's retention window and closes it (`close_job`); returns the
+    /// compute units.
+    #[track_caller]
+    pub fn close_after_retention(&mut self, job_id: &[u8; 32]) -> u64 {
+        let job = self.job(job_id);
+        let closable = job.ended_slot.get() + job.retention_slots.get();
+        if self.slot() < closable {
+            self.warp_to(closable);
+        }
+        self.send_ok(&[ix::close_job(&job)], &[])
     }
 
     /// Decodes a zero-copy Edgerun account, `None` if it does not exist.
@@ -324,6 +371,12 @@ impl TestEnv {
         self.send(&[ix::assign_workers(&scheduler.pubkey(), &job.job_id, &addresses)], &[&scheduler])
     }
 
+    /// `settle_input_unavailable` of `job` over its current committee (permissionless).
+    pub fn settle_input_unavailable(&mut self, job: &TestJob) -> TxResult {
+        let committee = self.committee(job);
+        self.send(&[ix::settle_input_unavailable(&job.job_id, &job.client, &committee)], &[])
+    }
+
     /// The attestation + submit_result pair for `worker` reporting `output_hash`.
     pub fn submit_instructions(&self, job: &TestJob, worker: &Keypair, output_hash: [u8; 32]) -> [Instruction; 2] {
         let key = SigningKey::from_bytes(worker.secret_bytes());
@@ -359,6 +412,30 @@ impl Default for TestEnv {
         Self::new()
     }
 }
+
+/// Space of an Edgerun account of type `T`: its 8-byte discriminator and its body.
+pub fn account_len<T>() -> usize {
+    8 + std::mem::size_of::<T>()
+}
+
+/// What a customer's job takes from its wallet at `post_job`, by purpose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobCapital {
+    /// Rent-exempt minimum of the Job account.
+    pub job_rent: u64,
+    pub escrow: u64,
+    /// Rent of the committee's JobResults and of the OutputAvailability, held by the Job.
+    pub rent_reserve: u64,
+}
+
+impl JobCapital {
+    pub fn total(&self) -> u64 {
+        self.job_rent + self.escrow + self.rent_reserve
+    }
+}
+
+/// The result a member attests when it could not obtain the job's input.
+pub const INPUT_UNAVAILABLE: [u8; 32] = edgerun::constants::INPUT_UNAVAILABLE_OUTPUT_HASH;
 
 /// Output hash used by honest workers in the tests.
 pub fn honest_output() -> [u8; 32] {

@@ -28,6 +28,8 @@ fn every_instruction_within_its_compute_budget() {
     }
     assert!(cu(&measurements, "reach_quorum", 9) <= 60_000, "reach_quorum (9)");
     assert!(cu(&measurements, "finalize_job", 9) <= 150_000, "finalize_job (9)");
+    assert!(cu(&measurements, "settle_input_unavailable", 9) <= 150_000, "settle_input_unavailable (9)");
+    assert!(cu(&measurements, "set_worker_capacity", 0) > 0, "set_worker_capacity measured");
     for m in &measurements {
         assert!(m.compute_units <= 200_000, "{m:?}");
         assert!(m.compute_units > 0, "{m:?}");

@@ -1,14 +1,10 @@
 //! Success paths of the setup instructions and of every ending other than finalize (cancel,
 //! expiry, silence, reassignment, DA lapse), with every balance checked to the lamport.
 
-use edgerun::state::{GlobalConfig, Job, JobStatus, Treasury};
+use edgerun::state::{GlobalConfig, Job, JobResult, JobStatus, Treasury};
 use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::{honest_output, TestEnv};
 use solana_signer::Signer;
-
-fn data_len<T>() -> usize {
-    8 + std::mem::size_of::<T>()
-}
 
 #[test]
 fn initialize_and_update_config_and_withdraw_treasury() {
@@ -17,7 +13,7 @@ fn initialize_and_update_config_and_withdraw_treasury() {
     let before = env.balance(&admin.pubkey());
     let params = env.params;
     env.send_ok(&[ix::initialize_config(&admin.pubkey(), params)], &[&admin]);
-    let (config_rent, treasury_rent) = (env.rent(data_len::<GlobalConfig>()), env.rent(data_len::<Treasury>()));
+    let (config_rent, treasury_rent) = (env.rent_of::<GlobalConfig>(), env.rent_of::<Treasury>());
     assert_eq!(env.balance(&admin.pubkey()), before - config_rent - treasury_rent);
     assert_eq!(env.balance(&pda::config_address()), config_rent);
     assert_eq!(env.balance(&pda::treasury_address()), treasury_rent);
@@ -54,11 +50,13 @@ fn cancel_job_refunds_the_whole_escrow() {
     let job = env.post_job(&client, 40_000_000);
     env.seed(&job);
     env.send_ok(&[ix::cancel_job(&client.pubkey(), &job.job_id)], &[&client]);
-    let rent = env.rent(data_len::<Job>());
-    assert_eq!(env.balance(&client.pubkey()), before - rent);
-    assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent);
+    // The escrow is back; the Job's rent and the untouched rent reserve wait for close_job.
+    let (rent, reserve) = (env.rent_of::<Job>(), env.rent_reserve(3));
+    assert_eq!(env.balance(&client.pubkey()), before - rent - reserve);
+    assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent + reserve);
     let state = env.job(&job.job_id);
     assert_eq!((state.status(), state.escrow_lamports.get()), (Ok(JobStatus::Cancelled), 0));
+    assert_eq!((state.posted_escrow_lamports.get(), state.rent_reserve()), (40_000_000, reserve));
     let retention = env.config().job_retention_slots.get();
     env.warp_by(retention);
     env.send_ok(&[ix::close_job(&state)], &[]);
@@ -113,10 +111,13 @@ fn silence_penalties_reassignment_and_expiry() {
     env.warp_to(expiry + 1);
     let committee = env.committee(&job);
     env.send_ok(&[ix::cancel_expired_job(&job.job_id, &client.pubkey(), &committee)], &[]);
-    let rent = env.rent(data_len::<Job>());
-    assert_eq!(env.balance(&client.pubkey()), client_before - rent);
-    assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent);
+    // The escrow is back. The Job keeps its rent and the reserve less worker 0's JobResult (the
+    // replaced member 2 never had one) until close_job.
+    let (rent, reserve, result_rent) = (env.rent_of::<Job>(), env.rent_reserve(3), env.rent_of::<JobResult>());
+    assert_eq!(env.balance(&client.pubkey()), client_before - rent - reserve);
+    assert_eq!(env.balance(&pda::job_address(&job.job_id)), rent + reserve - result_rent);
     assert_eq!(env.job(&job.job_id).status(), Ok(JobStatus::Cancelled));
+    env.assert_job_books(&job.job_id);
     for worker in workers.iter().chain([&replacement]) {
         assert_eq!(env.stake(&worker.pubkey()).locked_stake.get(), 0);
     }
@@ -125,6 +126,11 @@ fn silence_penalties_reassignment_and_expiry() {
     assert_eq!(env.stake(&replacement.pubkey()).total_stake.get(), 100_000_000 - penalty);
     assert_eq!(env.balance(&pda::treasury_address()), treasury_before + 3 * penalty);
     assert_eq!(env.treasury().penalties_collected.get(), 3 * penalty);
+
+    // close_job: every lamport the customer put in but the escrow (refunded) comes back.
+    env.close_after_retention(&job.job_id);
+    assert_eq!(env.balance(&client.pubkey()), client_before);
+    assert!(env.job_result(&job.job_id, &workers[0].pubkey()).is_none());
 }
 
 #[test]
@@ -161,6 +167,8 @@ fn da_lapse_reverts_to_assigned_and_penalizes_silent_winners() {
     // The lapsed winners no longer count toward quorum: the same results cannot win again.
     let result = env.send(&[ix::reach_quorum(&job.job_id, &committee)], &[]);
     edgerun_tests::svm::assert_error(&result, edgerun::errors::EdgerunError::QuorumNotReached);
-    // The escrow is still whole and held by the job.
-    assert_eq!(env.balance(&pda::job_address(&job.job_id)), env.rent(data_len::<Job>()) + 30_000_000);
+    // The escrow is still whole and held by the job, beside the reserve less the two results.
+    let reserve = env.rent_reserve(3) - 2 * env.rent_of::<JobResult>();
+    assert_eq!(env.job(&job.job_id).rent_reserve(), reserve);
+    assert_eq!(env.balance(&pda::job_address(&job.job_id)), env.rent_of::<Job>() + 30_000_000 + reserve);
 }

@@ -5,10 +5,6 @@ use edgerun_sdk::{instructions as ix, pda};
 use edgerun_tests::svm::{honest_output, wrong_output, TestEnv};
 use solana_signer::Signer;
 
-fn data_len<T>() -> usize {
-    8 + std::mem::size_of::<T>()
-}
-
 #[test]
 fn whole_lifecycle_in_four_transaction_steps() {
     let mut env = TestEnv::new();
@@ -31,12 +27,17 @@ fn whole_lifecycle_in_four_transaction_steps() {
         client: client.pubkey(),
     };
     env.send_ok(&[ix::post_job(&client.pubkey(), args)], &[&client]);
-    let job_rent = env.rent(data_len::<Job>());
-    assert_eq!(env.balance(&client.pubkey()), client_before - escrow - job_rent);
-    assert_eq!(env.balance(&pda::job_address(&job_id)), job_rent + escrow);
+    // The customer pays the Job's rent, the escrow and the rent reserve: 3 JobResults and the
+    // OutputAvailability, so that no worker fronts rent.
+    let job_rent = env.rent_of::<Job>();
+    let (result_rent, output_rent) = (env.rent_of::<JobResult>(), env.rent_of::<OutputAvailability>());
+    let reserve = 3 * result_rent + output_rent;
+    assert_eq!(env.balance(&client.pubkey()), client_before - escrow - job_rent - reserve);
+    assert_eq!(env.balance(&pda::job_address(&job_id)), job_rent + escrow + reserve);
     let job = env.job(&job_id);
     assert_eq!((job.committee_size, job.quorum, job.status()), (3, 2, Ok(JobStatus::Posted)));
     assert_eq!(job.required_lock.get(), 25_000_000);
+    assert_eq!((job.posted_escrow_lamports.get(), job.rent_reserve()), (escrow, reserve));
 
     // 2. set_job_seed + assign_workers
     let randomness = env.randomness.insecure_clone();
@@ -64,11 +65,14 @@ fn whole_lifecycle_in_four_transaction_steps() {
         let result = env.submit(&job_ref, worker, output);
         assert!(result.is_ok(), "{:?}", result.err().map(|f| f.meta.logs));
     }
-    let result_rent = env.rent(data_len::<JobResult>());
+    // Each JobResult's rent came out of the job's reserve; the workers' wallets did not move.
     for (index, worker) in workers.iter().enumerate() {
-        assert_eq!(env.balance(&worker.pubkey()), wallets_before[index] - result_rent);
+        assert_eq!(env.balance(&worker.pubkey()), wallets_before[index]);
+        assert_eq!(env.balance(&pda::job_result_address(&job_id, &worker.pubkey())), result_rent);
         assert_eq!(env.job_result(&job_id, &worker.pubkey()).unwrap().output_hash, outputs[index]);
     }
+    assert_eq!(env.job(&job_id).rent_reserve(), output_rent);
+    assert_eq!(env.balance(&pda::job_address(&job_id)), job_rent + escrow + output_rent);
 
     // 4. reach_quorum + declare_output + finalize_job, by a winner
     let winner = &workers[0];
@@ -93,7 +97,9 @@ fn whole_lifecycle_in_four_transaction_steps() {
 
     // fee = floor(50_000_001 * 250 / 10_000) = 1_250_000; pool 48_750_001 = 2 * 24_375_000 + 1.
     let (fee, share, remainder, lock) = (1_250_000, 24_375_000, 1, 25_000_000);
-    let output_rent = env.rent(data_len::<OutputAvailability>());
+    // The reserve paid for the OutputAvailability too: it is spent, exactly.
+    assert_eq!(job.rent_reserve(), 0);
+    assert_eq!(env.balance(&pda::output_address(&job_id)), output_rent);
     assert_eq!(env.balance(&pda::job_address(&job_id)), job_rent);
     assert_eq!(env.balance(&pda::treasury_address()), treasury_before + fee + remainder + lock);
     for index in 0..2 {
@@ -112,18 +118,20 @@ fn whole_lifecycle_in_four_transaction_steps() {
         (100_000_000 - lock, 0, lock)
     );
     assert_eq!(env.balance(&pda::worker_stake_address(&workers[2].pubkey())), stake_lamports_before[2] - lock);
-    assert_eq!(env.balance(&winner.pubkey()), wallets_before[0] - result_rent - output_rent);
+    for (index, worker) in workers.iter().enumerate() {
+        assert_eq!(env.balance(&worker.pubkey()), wallets_before[index], "worker {index} fronted rent");
+    }
     let treasury = env.treasury();
     assert_eq!(treasury.fees_collected.get(), fee + remainder);
     assert_eq!(treasury.slashes_collected.get(), lock);
 
-    // close_job after the retention window returns every rent to who paid it.
+    // close_job after the retention window returns every rent to the customer, who paid it all:
+    // the customer is out exactly the escrow it paid for the work.
     let retention = env.config().job_retention_slots.get();
     env.warp_by(retention);
     env.send_ok(&[ix::close_job(&job)], &[]);
     assert!(env.svm.get_account(&pda::job_address(&job_id)).is_none_or(|a| a.lamports == 0));
     assert_eq!(env.balance(&client.pubkey()), client_before - escrow);
-    assert_eq!(env.balance(&winner.pubkey()), wallets_before[0]);
     for (index, worker) in workers.iter().enumerate() {
         assert_eq!(env.balance(&worker.pubkey()), wallets_before[index]);
         assert!(env.job_result(&job_id, &worker.pubkey()).is_none());
@@ -141,7 +149,7 @@ fn stake_deposit_and_withdraw_move_exact_lamports() {
     let worker = env.new_actor(5_000_000_000);
     let before = env.balance(&worker.pubkey());
     env.send_ok(&[ix::register_worker(&worker.pubkey())], &[&worker]);
-    let rent = env.rent(data_len::<WorkerStake>());
+    let rent = env.rent_of::<WorkerStake>();
     assert_eq!(env.balance(&worker.pubkey()), before - rent);
     env.send_ok(&[ix::deposit_stake(&worker.pubkey(), 700_000_000)], &[&worker]);
     env.send_ok(&[ix::withdraw_stake(&worker.pubkey(), 200_000_000)], &[&worker]);

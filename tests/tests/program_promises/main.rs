@@ -8,16 +8,29 @@
 //! - `penalties`: the penalty comes from the job's lock and is marked only when paid.
 //! - `refunds`: releasing locks never depends on the customer's wallet; dust jobs are refused.
 //! - `admin`: only the upgrade authority initializes; the admin role moves in two steps.
+//! - `rent`: no worker fronts rent: the customer's rent reserve pays for every JobResult and the
+//!   OutputAvailability, and every lamport of it comes back to the customer at `close_job`.
+//! - `input_unavailable`: a quorum that could not obtain the input ends the job with a refund and
+//!   costs no member that answered; a marker that loses to a real output is slashed.
+//! - `capacity`: a worker declares what its machine runs, only for itself, never zero.
+//! - `submissions`: who answered is readable from the job (`submitted_mask`).
 
 mod admin;
+mod capacity;
 mod early_quorum;
+mod input_unavailable;
 mod penalties;
 mod reassignment;
 mod refunds;
+mod rent;
+mod submissions;
 mod terms;
 
+use anchor_lang::Event;
+use base64::Engine as _;
 use edgerun_sdk::instructions as ix;
 use edgerun_tests::svm::{honest_output, TestEnv, TestJob};
+use litesvm::types::TransactionMetadata;
 use solana_address::Address;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -104,6 +117,16 @@ impl World {
     pub fn stake(&self, index: usize) -> (u64, u64, u64, u64) {
         stake_of(&self.env, &self.address(index))
     }
+}
+
+/// The events a transaction emitted, in order, as logged (`Program data: ` + base64).
+pub fn logged_events(meta: &TransactionMetadata) -> Vec<String> {
+    meta.logs.iter().filter_map(|line| line.strip_prefix("Program data: ")).map(str::to_owned).collect()
+}
+
+/// How `event` appears in the logs.
+pub fn encoded<E: Event>(event: &E) -> String {
+    base64::engine::general_purpose::STANDARD.encode(event.data())
 }
 
 /// (total, locked, penalized, missed) of `worker`'s stake.

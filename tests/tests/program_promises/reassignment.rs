@@ -77,16 +77,21 @@ fn da_failed_members_can_be_replaced_and_the_job_still_finalizes() {
     }
 
     // The scheduler replaces both DA-failed members; their stale results are closed and the rent
-    // goes back to each worker's wallet; they pay no second penalty.
+    // goes back into the job's reserve (the reserve paid it), for the replacements' results;
+    // they pay no second penalty and their wallets do not move.
     let scheduler = world.scheduler();
-    let result_rent = world.env.rent(8 + std::mem::size_of::<JobResult>());
+    let result_rent = world.env.rent_of::<JobResult>();
     for (missing, replacement) in [(0, 3), (1, 4)] {
         let wallet_before = world.env.balance(&world.address(missing));
+        let reserve_before = world.env.job(&job.job_id).rent_reserve();
         world.env.send_ok(&[world.reassign(&job, missing, replacement)], &[&scheduler]);
-        assert_eq!(world.env.balance(&world.address(missing)), wallet_before + result_rent);
+        assert_eq!(world.env.balance(&world.address(missing)), wallet_before);
+        assert_eq!(world.env.job(&job.job_id).rent_reserve(), reserve_before + result_rent);
+        world.env.assert_job_books(&job.job_id);
         assert!(world.env.job_result(&job.job_id, &world.address(missing)).is_none());
         assert_eq!(world.stake(missing), (STAKE - PENALTY, 0, PENALTY, 1));
     }
+    assert_eq!(world.env.job(&job.job_id).rent_reserve(), world.env.rent_reserve(3));
 
     // A new quorum forms from the replacements and the member that was cut off.
     for worker in [2, 3, 4] {
@@ -106,18 +111,21 @@ fn da_failed_members_can_be_replaced_and_the_job_still_finalizes() {
         assert_eq!(stake_of(&world.env, &world.address(worker)), (STAKE - PENALTY, 0, PENALTY, 1));
     }
     assert_eq!(world.env.treasury().penalties_collected.get(), 2 * PENALTY);
-    assert_eq!(
-        world.env.balance(&pda::job_address(&job.job_id)),
-        world.env.rent(8 + std::mem::size_of::<edgerun::state::Job>())
-    );
+    // Five results were created and two closed: the reserve funded exactly three and the output.
+    assert_eq!(state.rent_reserve(), 0);
+    assert_eq!(world.env.balance(&pda::job_address(&job.job_id)), world.env.rent_of::<edgerun::state::Job>());
 
-    // close_job returns every remaining rent (the replaced members' results are already gone).
+    // close_job returns every remaining rent to the customer (the replaced members' results are
+    // already gone): it is out exactly the escrow.
+    let client_before = world.env.balance(&job.client);
     let retention = world.env.params.job_retention_slots;
     world.env.warp_by(retention);
     world.env.send_ok(&[ix::close_job(&state)], &[]);
     for worker in [2, 3, 4] {
         assert!(world.env.job_result(&job.job_id, &world.address(worker)).is_none());
     }
+    let capital = world.env.job_capital(3, ESCROW);
+    assert_eq!(world.env.balance(&job.client), client_before + capital.total() - ESCROW);
 }
 
 #[test]

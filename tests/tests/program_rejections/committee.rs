@@ -323,6 +323,31 @@ fn cancel_no_da_with_tampered_committee_accounts_is_rejected() {
 }
 
 #[test]
+fn settle_input_unavailable_with_tampered_committee_accounts_is_rejected() {
+    let mut world = World::new();
+    let job = world.assigned();
+    // Members 1 and 2 could not get the input: hiding either denies the settlement, and member 2
+    // in place of the others would fake it.
+    let marker = edgerun_tests::svm::INPUT_UNAVAILABLE;
+    world.submit_all(&job, &[Some(honest_output()), Some(marker), Some(marker)]);
+    let settle = ix::settle_input_unavailable(&job.job_id, &job.client, &world.addresses());
+    let mut variants = tampered(&settle);
+    // Every member's lock is released: each stake is touched.
+    variants.extend(tampered_stakes(&settle));
+    let mut thief = settle.clone();
+    thief.accounts[1] = AccountMeta::new(world.workers[0].pubkey(), false);
+    variants.push(("another refund recipient", thief, EdgerunError::NotJobClient));
+    reject_all(&mut world, &job, variants);
+    let client_before = world.env.balance(&job.client);
+    world.env.send_ok(&[settle], &[]);
+    assert_eq!(world.env.balance(&job.client), client_before + ESCROW);
+    for worker in world.addresses() {
+        let stake = world.env.stake(&worker);
+        assert_eq!((stake.total_stake.get(), stake.locked_stake.get()), (STAKE, 0));
+    }
+}
+
+#[test]
 fn a_prefunded_job_result_address_does_not_count_as_a_submission() {
     // Someone sends lamports to a silent worker's JobResult PDA: it is still "not submitted".
     let mut world = World::new();
@@ -347,8 +372,7 @@ fn reassign_with_substituted_accounts_is_rejected() {
     let scheduler = scheduler(&world.env);
     let a = world.addresses();
     let reassign = ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &a[1], &replacement.pubkey());
-    // Accounts: scheduler, config, job, treasury, missing result, missing stake, missing wallet,
-    // replacement stake.
+    // Accounts: scheduler, config, job, treasury, missing result, missing stake, replacement stake.
     let mut variants = Vec::new();
     let mut result = reassign.clone();
     result.accounts[4] = AccountMeta::new(Address::new_unique(), false);
@@ -359,14 +383,11 @@ fn reassign_with_substituted_accounts_is_rejected() {
     let mut stake = reassign.clone();
     stake.accounts[5] = AccountMeta::new(pda::worker_stake_address(&a[2]), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
-    let mut wallet = reassign.clone();
-    wallet.accounts[6] = AccountMeta::new(a[2], false);
-    variants.push((wallet, EdgerunError::WrongRentRecipient));
     let mut stake = reassign.clone();
-    stake.accounts[7] = AccountMeta::new(pda::worker_stake_address(&a[0]), false);
+    stake.accounts[6] = AccountMeta::new(pda::worker_stake_address(&a[0]), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
     let mut stake = reassign.clone();
-    stake.accounts[7] = AccountMeta::new(Address::new_unique(), false);
+    stake.accounts[6] = AccountMeta::new(Address::new_unique(), false);
     variants.push((stake, EdgerunError::InvalidWorkerStakeAccount));
     let mut watch = world.watch(&job);
     watch.push(pda::worker_stake_address(&replacement.pubkey()));
@@ -386,25 +407,37 @@ fn close_with_tampered_result_accounts_is_rejected() {
     world.env.send_ok(&[ix::finalize_job(&job.job_id, &world.addresses())], &[]);
     let state = world.env.job(&job.job_id);
     world.env.warp_by(world.env.config().job_retention_slots.get());
+    // Remaining accounts: one JobResult PDA per member, in assignment order.
     let close = ix::close_job(&state);
-    let base = close.accounts.len() - 6;
+    let base = close.accounts.len() - 3;
     let mut omit = close.clone();
-    omit.accounts.truncate(base + 4);
+    omit.accounts.truncate(base + 2);
+    let mut extra = close.clone();
+    extra.accounts.push(AccountMeta::new(world.workers[0].pubkey(), false));
     let mut swap = close.clone();
-    swap.accounts.swap(base, base + 2);
-    swap.accounts.swap(base + 1, base + 3);
+    swap.accounts.swap(base, base + 1);
     let mut substitute = close.clone();
-    substitute.accounts[base + 2] = AccountMeta::new(Address::new_unique(), false);
+    substitute.accounts[base + 1] = AccountMeta::new(Address::new_unique(), false);
+    let mut output_as_result = close.clone();
+    output_as_result.accounts[base + 2] = AccountMeta::new(pda::output_address(&job.job_id), false);
+    let edgerun_error = |error| InstructionError::Custom(edgerun_tests::svm::error_code(error));
+    let anchor_error = |error| match anchor_lang::prelude::ProgramError::from(error) {
+        anchor_lang::prelude::ProgramError::Custom(code) => InstructionError::Custom(code),
+        other => panic!("not a custom error: {other:?}"),
+    };
     let cases = [
-        (omit, EdgerunError::WrongRemainingAccounts),
-        (swap, EdgerunError::WrongRentRecipient),
-        (substitute, EdgerunError::InvalidJobResultAccount),
+        (omit, edgerun_error(EdgerunError::WrongRemainingAccounts)),
+        (extra, edgerun_error(EdgerunError::WrongRemainingAccounts)),
+        (swap, edgerun_error(EdgerunError::InvalidJobResultAccount)),
+        (substitute, edgerun_error(EdgerunError::InvalidJobResultAccount)),
+        // The OutputAvailability is already a named writable account: Anchor refuses it twice.
+        (output_as_result, anchor_error(anchor_lang::ErrorCode::ConstraintDuplicateMutableAccount)),
     ];
     for (instruction, expected) in cases {
         let mut watch = world.watch(&job);
         watch.extend(instruction.accounts.iter().map(|meta| meta.pubkey));
         let result = world.env.send_rejected(&[instruction], &[], &watch);
-        assert_error(&result, expected);
+        assert_eq!(instruction_error(&result), expected, "logs: {:#?}", result.err().map(|f| f.meta.logs));
     }
     world.env.send_ok(&[close], &[]);
 }

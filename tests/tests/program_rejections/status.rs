@@ -87,6 +87,34 @@ fn reach_quorum_without_quorum_is_rejected() {
 }
 
 #[test]
+fn settle_input_unavailable_outside_assigned_is_rejected() {
+    let mut world = World::new();
+    let posted = world.post();
+    let settle = ix::settle_input_unavailable(&posted.job_id, &posted.client, &[]);
+    world.reject(&posted, &[settle], &[], EdgerunError::InvalidJobStatus);
+    let job = world.awaiting_da(&[Some(honest_output()), Some(honest_output()), None]);
+    let settle = ix::settle_input_unavailable(&job.job_id, &job.client, &world.addresses());
+    world.reject(&job, &[settle], &[], EdgerunError::InvalidJobStatus);
+    // Settled once, never twice.
+    let marker = edgerun_tests::svm::INPUT_UNAVAILABLE;
+    let job = world.assigned();
+    world.submit_all(&job, &[Some(marker), Some(marker), None]);
+    world.env.settle_input_unavailable(&job).expect("settle");
+    let settle = ix::settle_input_unavailable(&job.job_id, &job.client, &world.addresses());
+    world.reject(&job, &[settle], &[], EdgerunError::InvalidJobStatus);
+}
+
+#[test]
+fn reach_quorum_on_the_input_unavailable_marker_is_rejected() {
+    let mut world = World::new();
+    let job = world.assigned();
+    let marker = edgerun_tests::svm::INPUT_UNAVAILABLE;
+    world.submit_all(&job, &[Some(marker), Some(honest_output()), Some(marker)]);
+    let reach = ix::reach_quorum(&job.job_id, &world.addresses());
+    world.reject(&job, &[reach], &[], EdgerunError::InputUnavailableQuorum);
+}
+
+#[test]
 fn declare_when_assigned_is_rejected() {
     let mut world = World::new();
     let job = world.assigned();
@@ -299,18 +327,20 @@ fn close_with_wrong_rent_recipient_is_rejected() {
     world.env.send_ok(&[ix::finalize_job(&job.job_id, &world.addresses())], &[]);
     let state = world.env.job(&job.job_id);
     world.env.warp_by(world.env.config().job_retention_slots.get());
+    // Every lamport goes to the job's client, the only recipient close_job names: a thief can
+    // neither take its place nor slip in as one more account.
     let thief = Keypair::new();
-    let mut close = ix::close_job(&state);
-    let wallet_index = close.accounts.len() - 5; // worker 0's wallet (after its JobResult)
-    assert_eq!(close.accounts[wallet_index].pubkey, world.workers[0].pubkey());
-    close.accounts[wallet_index] = AccountMeta::new(thief.pubkey(), false);
     let mut watch = world.watch(&job);
     watch.push(thief.pubkey());
-    let result = world.env.send_rejected(std::slice::from_ref(&close), &[], &watch);
-    assert_error(&result, EdgerunError::WrongRentRecipient);
-    // The client must be the job's.
     let mut close = ix::close_job(&state);
+    assert_eq!(close.accounts[1].pubkey, job.client);
     close.accounts[1] = AccountMeta::new(thief.pubkey(), false);
     let result = world.env.send_rejected(&[close], &[], &watch);
     assert_error(&result, EdgerunError::NotJobClient);
+    let mut close = ix::close_job(&state);
+    close.accounts.push(AccountMeta::new(thief.pubkey(), false));
+    let result = world.env.send_rejected(&[close], &[], &watch);
+    assert_error(&result, EdgerunError::WrongRemainingAccounts);
+    world.env.send_ok(&[ix::close_job(&state)], &[]);
+    assert_eq!(world.env.balance(&thief.pubkey()), 0);
 }

@@ -43,8 +43,9 @@ impl JobStatus {
     }
 }
 
-/// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are always
-/// `rent_exempt_minimum + escrow_lamports + rent_reserve_lamports`: the escrow until it is paid
+/// A customer's job and its escrow, PDA `["job", job_id]`. Its lamports are
+/// `rent_exempt_minimum + escrow_lamports + rent_reserve_lamports` (plus whatever a stranger
+/// sends it, which reaches the client at close): the escrow until it is paid
 /// out or refunded, the reserve until it has funded the job's JobResult and OutputAvailability
 /// accounts (whose rent, with the reserve's rest, goes back to the client at `close_job`).
 #[account]
