@@ -64,6 +64,19 @@ pub struct OutputView {
     pub published_slot: u64,
 }
 
+/// How a finalized job's escrow was split (the program's `finalize_job::payout`).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayoutView {
+    /// The escrow as posted.
+    pub escrow_lamports: u64,
+    /// The treasury's fee (`protocol_fee_bps` of the escrow), with the division's remainder.
+    pub fee_lamports: u64,
+    /// What each winner's stake was credited.
+    pub per_winner_lamports: u64,
+    pub winners: Vec<String>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobView {
@@ -91,6 +104,8 @@ pub struct JobView {
     pub replaced_workers: Vec<String>,
     pub winning_output_hash: Option<String>,
     pub output: Option<OutputView>,
+    /// How the escrow was paid out, once the job is finalized.
+    pub payout: Option<PayoutView>,
     /// The cluster's slot when this was read.
     pub slot: u64,
     /// Where the job is and what it waits for, in words.
@@ -208,6 +223,27 @@ impl JobView {
                 da_failed: job.is_da_failed(index),
             })
             .collect();
+        let payout = (job.status() == Ok(JobStatus::Finalized))
+            .then(|| {
+                let winners: Vec<String> = results
+                    .iter()
+                    .enumerate()
+                    .filter(|(index, (_, result))| {
+                        !job.is_da_failed(*index)
+                            && result.as_ref().is_some_and(|result| result.output_hash == job.winning_output_hash)
+                    })
+                    .map(|(_, (worker, _))| worker.to_string())
+                    .collect();
+                let escrow = job.posted_escrow_lamports.get();
+                let split = edgerun::instructions::payout(escrow, job.protocol_fee_bps.get(), winners.len() as u64)?;
+                Some(PayoutView {
+                    escrow_lamports: escrow,
+                    fee_lamports: split.protocol_fee.saturating_add(split.remainder),
+                    per_winner_lamports: split.per_winner,
+                    winners,
+                })
+            })
+            .flatten();
         JobView {
             job_id: hex::encode(job.job_id),
             job: pda::job_address(&job.job_id).to_string(),
@@ -233,6 +269,7 @@ impl JobView {
                 pointer: String::from_utf8_lossy(output.pointer_bytes()).into_owned(),
                 published_slot: output.published_slot.get(),
             }),
+            payout,
             slot,
             next: crate::explain(job, results, output, slot),
         }

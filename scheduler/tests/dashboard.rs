@@ -408,6 +408,23 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
             assert!(stage.contains(" slot "), "{stage} has no slot");
         }
     }
+    // What the escrow became: posted, the treasury's fee, each winner's share (the program's split).
+    let facts = eval(
+        &browser,
+        &format!("Object.fromEntries([...{card}.querySelectorAll('.facts > div')].map(d => [d.querySelector('dt').textContent, d.querySelector('dd').textContent]))"),
+    )
+    .await;
+    let split = edgerun::instructions::payout(support::ESCROW, 200, 3).unwrap();
+    // As the page writes amounts: whole SOL, then the lamports' nine digits without trailing zeros.
+    let sol = |lamports: u64| {
+        let fraction = format!("{:09}", lamports % 1_000_000_000);
+        let fraction = fraction.trim_end_matches('0');
+        let point = if fraction.is_empty() { "" } else { "." };
+        format!("{}{point}{fraction} SOL", lamports / 1_000_000_000)
+    };
+    assert!(facts["Escrow"].as_str().unwrap().ends_with("escrow, paid out"), "{facts}");
+    assert_eq!(facts["Fee to the treasury"], sol(split.protocol_fee + split.remainder), "{facts}");
+    assert_eq!(facts["Paid to each winner"], format!("{} × 3", sol(split.per_winner)), "{facts}");
     let results = eval(
         &browser,
         &format!("[...{card}.querySelectorAll('.committee tbody .result')].map(cell => cell.textContent)"),

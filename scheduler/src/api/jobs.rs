@@ -429,7 +429,10 @@ pub struct JobRow {
     pub job: String,
     pub status: String,
     pub client: String,
+    /// Escrow still held (0 once paid out or refunded).
     pub escrow_lamports: u64,
+    /// The escrow as posted.
+    pub posted_escrow_lamports: u64,
     pub created_slot: u64,
     pub committee_size: u8,
     pub quorum: u8,
@@ -496,6 +499,7 @@ pub async fn list_jobs<B: ChainBackend>(
             status: status_name(&job).to_string(),
             client: job.client.to_string(),
             escrow_lamports: job.escrow_lamports.get(),
+            posted_escrow_lamports: job.posted_escrow_lamports.get(),
             created_slot: job.created_slot.get(),
             committee_size: job.committee_size,
             quorum: job.quorum,

@@ -69,10 +69,10 @@
     );
   }
 
-  /** What a job's escrow is now: once it ended, the chain keeps 0 (paid out or refunded). */
-  function escrowText(status, lamports) {
-    if (lamports === 0 && status === "finalized") return "escrow paid out";
-    if (lamports === 0 && status === "cancelled") return "escrow refunded";
+  /** What a job's escrow is: once it ended, what was posted and where it went. */
+  function escrowText(status, lamports, posted) {
+    if (lamports === 0 && status === "finalized") return `${sol(posted)} escrow, paid out`;
+    if (lamports === 0 && status === "cancelled") return `${sol(posted)} escrow, refunded`;
     return sol(lamports);
   }
 
@@ -206,6 +206,7 @@
     const view = state.views.get(id);
     const status = (view && view.status) || row.status;
     const escrow = view ? view.escrow_lamports : row.escrow_lamports;
+    const posted = view ? view.posted_escrow_lamports : row.posted_escrow_lamports;
     const createdSlot = row.created_slot;
     const next = view && !ENDED.has(status) ? view.next : null;
     // What the chain or the scheduler says blocks the job, as `next` words it.
@@ -218,7 +219,7 @@
       el(
         "span",
         { class: "job-facts" },
-        `${escrowText(status, escrow)} · committee ${row.committee_size}/${row.quorum}`,
+        `${escrowText(status, escrow, posted)} · committee ${row.committee_size}/${row.quorum}`,
         createdSlot !== null && createdSlot !== undefined ? ` · slot ${createdSlot}` : "",
       ),
       next ? el("span", { class: `job-next${stuck ? " stuck" : ""}`, text: next }) : null,
@@ -240,7 +241,12 @@
       el(
         "dl",
         { class: "facts" },
-        fact("Escrow", escrowText(view.status, view.escrow_lamports)),
+        fact("Escrow", escrowText(view.status, view.escrow_lamports, view.posted_escrow_lamports)),
+        view.payout ? fact("Fee to the treasury", sol(view.payout.fee_lamports)) : null,
+        view.payout
+          ? fact("Paid to each winner", `${sol(view.payout.per_winner_lamports)} × ${view.payout.winners.length}`)
+          : null,
+        view.input_unavailable ? fact("Outcome", "the committee could not obtain the input; refunded") : null,
         fact("Client", view.client, true),
         fact("Account", view.job, true),
         fact("Bundle", view.bundle_hash, true),
