@@ -158,8 +158,13 @@ pub async fn run(
         let _ = ready.send(address);
     }
 
-    let state =
-        AppState { engine: Arc::clone(&engine), storage, storage_url: args.storage.clone(), shutdown: cancel.clone() };
+    let state = AppState {
+        engine: Arc::clone(&engine),
+        storage,
+        storage_url: args.storage.clone(),
+        shutdown: cancel.clone(),
+        feeds: Arc::default(),
+    };
     let engine_task = tokio::spawn(Arc::clone(&engine).run(cancel.clone()));
     let server = axum::serve(listener, api::router(state)).with_graceful_shutdown({
         let cancel = cancel.clone();

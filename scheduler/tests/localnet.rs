@@ -565,3 +565,44 @@ async fn a_scheduler_killed_mid_batch_and_restarted_assigns_every_job_once() {
     let log_text = std::fs::read_to_string(&log).unwrap();
     assert!(!log_text.contains("panicked"), "{log_text}");
 }
+
+/// The sample `name{labels}` on a Prometheus page, 0 when absent.
+fn sample(metrics: &str, name: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+        .map_or(0.0, |value| value.trim().parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_viewers_of_a_job_cost_the_cluster_what_one_does() {
+    let network = Network::start(None).await;
+    let (address, cancel, task) = network.scheduler(1).await;
+    let http = reqwest::Client::new();
+    let customer = network.customer().await;
+    // No worker: the job stays posted, and its view is read only when something changes.
+    let job_id = post_job(&network, &customer, 1).await;
+    let metrics =
+        || async { http.get(format!("http://{address}/metrics")).send().await.unwrap().text().await.unwrap() };
+    // The reads a job view takes: the committee's results in one request.
+    let views = |page: &str| sample(page, "edgerun_scheduler_rpc_requests_total{method=\"getMultipleAccounts\"}");
+    let before = views(&metrics().await);
+
+    let mut streams = Vec::new();
+    for _ in 0..200 {
+        let mut stream =
+            http.get(format!("http://{address}/v1/jobs/{}/events", hex::encode(job_id))).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+        // Each viewer gets the job's view at once, from the shared feed.
+        let first = tokio::time::timeout(Duration::from_secs(30), stream.chunk()).await.expect("an event").unwrap();
+        assert!(String::from_utf8_lossy(&first.unwrap()).starts_with("event: job"));
+        streams.push(stream);
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let page = metrics().await;
+    let reads = views(&page) - before;
+    assert!(reads <= 2.0, "200 viewers made the scheduler read the job's view {reads} times");
+    cancel.cancel();
+    drop(streams);
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}

@@ -225,7 +225,11 @@ async fn cases(net: &mut Net, json_guest: Vec<u8>) {
     //    transaction would fail for its fee); funded again, it resumes by itself.
     let poor = net.party("poor", 3 * SOL, Some(SOL)).await;
     let left = net.client.balance(&poor.pubkey()).await.unwrap();
-    let drain = solana_system_interface::instruction::transfer(&poor.pubkey(), &net.customer.pubkey(), left - 15_000);
+    // What is left: the wallet's rent-exempt minimum and one signature's fee, less than a
+    // submission needs.
+    let keep = 890_880 + 5_000;
+    let drain =
+        solana_system_interface::instruction::transfer(&poor.pubkey(), &net.customer.pubkey(), left - 5_000 - keep);
     net.client.send(&poor.keypair, &[], &[drain]).await.expect("drain the wallet");
     assert!(net.client.balance(&poor.pubkey()).await.unwrap() < MIN_FEE_BALANCE_LAMPORTS);
     let mut broke = net.daemon("poor", &poor);

@@ -16,11 +16,19 @@ pub struct ApiError {
     pub message: String,
     pub program_error: Option<String>,
     pub logs: Vec<String>,
+    /// Sent as `Retry-After` (whole seconds).
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), program_error: None, logs: Vec::new() }
+        ApiError { status, code, message: message.into(), program_error: None, logs: Vec::new(), retry_after: None }
+    }
+
+    /// Tells the client when to try again.
+    pub fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -40,6 +48,7 @@ impl ApiError {
                 message: format!("the transaction was refused: {}", failure.reason.name()),
                 program_error: Some(failure.reason.name()),
                 logs: failure.logs,
+                retry_after: None,
             },
             ClientError::Unconfirmed { signature, waited } => Self::new(
                 StatusCode::GATEWAY_TIMEOUT,
@@ -94,7 +103,11 @@ impl IntoResponse for ApiError {
             program_error: self.program_error,
             logs: self.logs,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.as_secs().max(1).into());
+        }
+        response
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/v1/jobs` and `/v1/transactions`: submitting a job (the customer signs), relaying what the
 //! customer signed, a job's view and its live events, and job listings.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use solana_transaction::Transaction;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
+use super::feeds::FeedItem;
 use super::AppState;
 use crate::engine::Engine;
 
@@ -292,15 +294,35 @@ pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &st
 
 /// The job's view with the scheduler's own reason when it could not form a committee.
 pub async fn job_view<B: ChainBackend>(engine: &Engine<B>, job: &Job) -> Result<JobView, ClientError> {
+    job_view_with(engine, job, &mut HashMap::new()).await
+}
+
+/// [`job_view`], looking each stage's block time up once per slot in `block_times`.
+pub async fn job_view_with<B: ChainBackend>(
+    engine: &Engine<B>,
+    job: &Job,
+    block_times: &mut HashMap<u64, Option<i64>>,
+) -> Result<JobView, ClientError> {
     let client = engine.client();
     let results = client.committee_results(job).await?;
     let output = client.output_availability(&job.job_id).await?;
-    let slot = client.slot().await?;
+    // The engine's newest slot (subscription and reconcile): no request per view.
+    let slot = match engine.picture().slot {
+        0 => client.slot().await?,
+        slot => slot,
+    };
     let mut view = JobView::new(job, &results, output.as_ref(), slot);
     // The time of each stage, from its block (a node that does not know leaves it out).
     for stage in &mut view.timeline {
         if let Some(stage_slot) = stage.slot {
-            stage.unix_time = client.block_time(stage_slot).await.ok().flatten();
+            stage.unix_time = match block_times.get(&stage_slot) {
+                Some(known) => *known,
+                None => {
+                    let time = client.block_time(stage_slot).await.ok().flatten();
+                    block_times.insert(stage_slot, time);
+                    time
+                }
+            };
         }
     }
     if matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
@@ -330,83 +352,60 @@ pub async fn get_job<B: ChainBackend>(
 
 // ----- GET /v1/jobs/{id}/events -----
 
-/// Longest pause between two events (the job is re-read then even without a notification).
-const EVENT_REFRESH: Duration = Duration::from_secs(5);
-
 /// Server-sent events: `job` (the job's view) now and at every change, until the job ends or
-/// is closed (`closed`).
+/// is closed (`closed`). Every viewer of a job reads one shared feed ([`super::feeds`]).
 #[utoipa::path(get, path = "/v1/jobs/{id}/events",
     params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
     responses(
         (status = 200, description = "text/event-stream of `job` events (JobView as JSON)", content_type = "text/event-stream"),
         (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
         (status = 404, description = "No such job", body = super::ErrorResponse),
+        (status = 503, description = "Too many event streams open (`too_many_streams`); try again after `Retry-After`", body = super::ErrorResponse),
     ))]
 pub async fn job_events<B: ChainBackend>(
     State(state): State<AppState<B>>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let job = find_job(&state.engine, &id).await?;
-    let job_id = job.job_id;
-    let mut changes = state.engine.changes();
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(16);
-    let engine = std::sync::Arc::clone(&state.engine);
+    let permit = state.feeds.admit().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_streams",
+            format!("{} event streams are open, the most this scheduler serves", super::feeds::MAX_STREAMS),
+        )
+        .with_retry_after(Duration::from_secs(10))
+    })?;
+    let job_id = match state.engine.picture().jobs.iter().find(|(address, job)| {
+        id.parse::<Address>().is_ok_and(|wanted| wanted == *address) || hex::encode(job.job_id) == id
+    }) {
+        // Known to the engine: no request to the cluster for a new viewer.
+        Some((_, job)) => job.job_id,
+        None => find_job(&state.engine, &id).await?.job_id,
+    };
+    let feed = state.feeds.subscribe(&state.engine, job_id, &state.shutdown);
     let shutdown = state.shutdown.clone();
-    tokio::spawn(async move {
-        let mut last = String::new();
-        loop {
-            let (event, ended) = match engine.client().job(&job_id).await {
-                Ok(Some(job)) => match job_view(&engine, &job).await {
-                    Ok(view) => {
-                        let ended = matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled));
-                        let data = serde_json::to_string(&view).unwrap_or_default();
-                        // The slot moves every read; an event is sent when anything else did.
-                        let key = serde_json::to_string(&(&view.status, &view.timeline, &view.committee, &view.next))
-                            .unwrap_or_default();
-                        if key == last {
-                            (None, ended)
-                        } else {
-                            last = key;
-                            (Some(Event::default().event("job").data(data)), ended)
-                        }
-                    }
-                    Err(_) => (None, false),
-                },
-                Ok(None) => (Some(Event::default().event("closed").data(hex::encode(job_id))), true),
-                Err(_) => (None, false),
-            };
-            if let Some(event) = event {
-                if sender.send(event).await.is_err() {
-                    return;
+    let stream = futures::stream::unfold(
+        (feed, permit, shutdown, false),
+        move |(mut feed, permit, shutdown, done)| async move {
+            if done {
+                return None;
+            }
+            loop {
+                let item = feed.borrow_and_update().clone();
+                let event = match &item {
+                    FeedItem::Pending => None,
+                    FeedItem::View { json, ended } => Some((Event::default().event("job").data(json.as_str()), *ended)),
+                    FeedItem::Closed => Some((Event::default().event("closed").data(hex::encode(job_id)), true)),
+                };
+                if let Some((event, last)) = event {
+                    return Some((Ok(event), (feed, permit, shutdown, last)));
+                }
+                tokio::select! {
+                    changed = feed.changed() => if changed.is_err() { return None },
+                    () = shutdown.cancelled() => return None,
                 }
             }
-            if ended {
-                return;
-            }
-            // Wait for a change of this job, the refresh period, or shutdown.
-            let wait = async {
-                loop {
-                    match changes.recv().await {
-                        Ok(change) if change.job_id == job_id => return,
-                        Ok(_) => continue,
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                            std::future::pending::<()>().await;
-                        }
-                    }
-                }
-            };
-            tokio::select! {
-                () = wait => {}
-                () = tokio::time::sleep(EVENT_REFRESH) => {}
-                () = shutdown.cancelled() => return,
-                () = sender.closed() => return,
-            }
-        }
-    });
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|event| (Ok(event), receiver))
-    });
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

@@ -8,6 +8,7 @@
 //! customer signed (Edgerun instructions only), simulating it first.
 
 pub mod error;
+pub mod feeds;
 pub mod jobs;
 pub mod network;
 pub mod output;
@@ -43,6 +44,8 @@ pub struct AppState<B: ChainBackend> {
     pub storage_url: String,
     /// Cancelled at shutdown: ends the event streams, so the server can drain.
     pub shutdown: CancellationToken,
+    /// The job event feeds, one per watched job, shared by its viewers.
+    pub feeds: Arc<feeds::JobFeeds>,
 }
 
 impl<B: ChainBackend> Clone for AppState<B> {
@@ -52,6 +55,7 @@ impl<B: ChainBackend> Clone for AppState<B> {
             storage: self.storage.clone(),
             storage_url: self.storage_url.clone(),
             shutdown: self.shutdown.clone(),
+            feeds: Arc::clone(&self.feeds),
         }
     }
 }

@@ -25,9 +25,10 @@ const RETRY_MAX_DELAY: Duration = Duration::from_secs(30);
 
 /// What the worker's wallet must hold to send its next transactions: a submission (two
 /// signatures: the worker's and the Ed25519 attestation's) and a settlement (one), at the base
-/// fee of 5,000 lamports a signature. Fees are a worker's only running cost: the job's rent
-/// reserve pays for its results and its output record.
-pub const MIN_FEE_BALANCE_LAMPORTS: u64 = 15_000;
+/// fee of 5,000 lamports a signature, above the rent-exempt minimum of a wallet (890,880
+/// lamports), which the runtime never lets a fee payer fall below. Fees are a worker's only
+/// running cost: the job's rent reserve pays for its results and its output record.
+pub const MIN_FEE_BALANCE_LAMPORTS: u64 = 890_880 + 15_000;
 
 /// One job's bookkeeping.
 #[derive(Default)]
