@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::metrics::Metrics;
-use super::step::{committee, Settlement, StepError, Submission, Worker};
+use super::step::{Settlement, StepError, Submission, Worker};
 
 /// Pace of retries (a failed step) and re-checks (waiting for the quorum) of one job.
 const RETRY_MIN_DELAY: Duration = Duration::from_secs(1);
@@ -161,7 +161,7 @@ impl Daemon {
     /// `changed`: the subscription saw it change (worth a look now, even while a retry waits);
     /// the reconcile's listing respects the retry's backoff.
     pub fn consider(self: &Arc<Self>, job: &Job, changed: bool) {
-        if self.is_stopping() || !committee(job).contains(&self.worker.pubkey()) {
+        if self.is_stopping() || !job.committee().contains(&self.worker.pubkey()) {
             return;
         }
         match job.status() {

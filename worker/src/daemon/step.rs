@@ -17,7 +17,7 @@ use ed25519_dalek::SigningKey;
 use edgerun_crank::{CrankAction, JobState};
 use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
 use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
-use edgerun_sdk::edgerun::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, MAX_COMMITTEE_SIZE, OUTPUT_POINTER_LEN};
+use edgerun_sdk::edgerun::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, OUTPUT_POINTER_LEN};
 use edgerun_sdk::edgerun::instructions::winning_hash;
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
@@ -252,7 +252,7 @@ impl<B: ChainBackend> Worker<B> {
     pub async fn execute_and_submit(&self, job: &Job) -> Result<Submission, StepError> {
         let me = self.pubkey();
         let job_hex = hex::encode(job.job_id);
-        let index = committee(job).iter().position(|member| *member == me).ok_or(StepError::NotAMember)?;
+        let index = job.committee().iter().position(|member| *member == me).ok_or(StepError::NotAMember)?;
         if let Some(result) = self.client.job_result(&job.job_id, &me).await? {
             tracing::info!(job = %job_hex, stage = "already-submitted", output_hash = %hex::encode(result.output_hash), "result already on chain");
             return Ok(Submission::AlreadySubmitted { output_hash: result.output_hash });
@@ -573,18 +573,8 @@ fn result_of(state: &JobState, worker: &Address) -> Option<[u8; 32]> {
 
 /// The hash with a quorum among the results that count, as `reach_quorum` judges it.
 fn quorum_hash(state: &JobState) -> Option<[u8; 32]> {
-    let by_slot: Vec<Option<[u8; 32]>> = committee(&state.job).iter().map(|member| result_of(state, member)).collect();
+    let by_slot: Vec<Option<[u8; 32]>> = state.job.committee().iter().map(|member| result_of(state, member)).collect();
     winning_hash(&state.job, &by_slot)
-}
-
-/// The job's committee; none when its count is out of range (no instruction writes such a job,
-/// and `Job::committee` would panic on it).
-pub fn committee(job: &Job) -> &[Address] {
-    if usize::from(job.assigned_count) <= MAX_COMMITTEE_SIZE {
-        job.committee()
-    } else {
-        &[]
-    }
 }
 
 #[cfg(test)]
@@ -596,6 +586,7 @@ mod tests {
     use solana_transaction_error::TransactionError;
 
     use super::*;
+    use edgerun_sdk::edgerun::constants::MAX_COMMITTEE_SIZE;
 
     fn refused_by_program(error: EdgerunError) -> StepError {
         let code = edgerun_sdk::client::edgerun_error_code(error);
@@ -631,13 +622,14 @@ mod tests {
         .is_retryable());
     }
 
-    /// A job whose committee count is out of range has no members (never a panic).
+    /// A job whose committee count is out of range (no instruction writes one) is read without a
+    /// panic: `Job::committee` stops at the array's end.
     #[test]
-    fn a_malformed_committee_has_no_members() {
+    fn a_malformed_committee_is_read_without_a_panic() {
         let mut job = Job::zeroed();
         job.assigned_count = 2;
-        assert_eq!(committee(&job).len(), 2);
-        job.assigned_count = u8::try_from(MAX_COMMITTEE_SIZE + 1).unwrap();
-        assert!(committee(&job).is_empty());
+        assert_eq!(job.committee().len(), 2);
+        job.assigned_count = u8::MAX;
+        assert_eq!(job.committee().len(), MAX_COMMITTEE_SIZE);
     }
 }
