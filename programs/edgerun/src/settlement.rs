@@ -132,6 +132,37 @@ pub fn close_account(account: &mut AccountView, recipient: &mut AccountView) -> 
     Ok(())
 }
 
+/// Ends `job` with a full refund at `slot` (`cancel_expired_job`, `settle_input_unavailable`):
+/// members silent past their own deadline pay the penalty once, every lock is released, the
+/// escrow goes back to the client, and the job is Cancelled. `remaining` is the committee walk
+/// (JobResult, WorkerStake) whose results are `results`. Returns the refund.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub fn end_with_refund(
+    job: &mut Job,
+    job_view: &mut AccountView,
+    client_view: &mut AccountView,
+    results: &[Option<[u8; 32]>],
+    remaining: &mut [AccountView],
+    treasury: &mut TreasuryRef<'_>,
+    slot: u64,
+    program_id: &Address,
+) -> Result<u64> {
+    crate::instructions::penalize_non_submitters::penalize_silent(job, results, remaining, treasury, slot, program_id)?;
+    for index in 0..usize::from(job.assigned_count) {
+        let worker = job.assigned_workers[index];
+        let view = &mut remaining[index * crate::committee::ACCOUNTS_PER_MEMBER + 1];
+        let mut stake = crate::committee::load_worker_stake_mut(view, &worker, program_id)?;
+        release_member(job, index, &mut stake)?;
+    }
+    let refund = job.escrow_lamports.get();
+    move_lamports(job_view, client_view, refund)?;
+    job.escrow_lamports = 0.into();
+    job.set_status(crate::state::JobStatus::Cancelled);
+    job.ended_slot = slot.into();
+    Ok(refund)
+}
+
 /// Space of a zero-copy account of type `T`: discriminator + body.
 pub const fn account_space<T: Discriminator>() -> usize {
     T::DISCRIMINATOR.len() + core::mem::size_of::<T>()

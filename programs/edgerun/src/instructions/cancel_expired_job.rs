@@ -14,12 +14,11 @@
 
 use anchor_lang::prelude::*;
 
-use super::penalize_non_submitters::penalize_silent;
-use crate::committee::{load_worker_stake_mut, read_all_results, ACCOUNTS_PER_MEMBER};
+use crate::committee::read_all_results;
 use crate::constants::{JOB_SEED, TREASURY_SEED};
 use crate::errors::EdgerunError;
 use crate::events::JobCancelled;
-use crate::settlement::{checked_add, current_slot, move_lamports, release_member, TreasuryRef};
+use crate::settlement::{checked_add, current_slot, end_with_refund, TreasuryRef};
 use crate::state::{Job, JobStatus, Treasury};
 
 #[derive(Accounts)]
@@ -51,18 +50,8 @@ pub fn process_cancel_expired_job(ctx: &mut Context<CancelExpiredJob>) -> Result
     let results = read_all_results(job, &remaining, &program_id)?;
 
     let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
-    penalize_silent(job, &results, &mut remaining, &mut treasury, slot, &program_id)?;
-    for index in 0..usize::from(job.assigned_count) {
-        let worker = job.assigned_workers[index];
-        let mut stake = load_worker_stake_mut(&mut remaining[index * ACCOUNTS_PER_MEMBER + 1], &worker, &program_id)?;
-        release_member(job, index, &mut stake)?;
-    }
-
-    let refund = job.escrow_lamports.get();
-    move_lamports(&mut job_view, &mut client_view, refund)?;
-    job.escrow_lamports = 0.into();
-    job.set_status(JobStatus::Cancelled);
-    job.ended_slot = slot.into();
+    let refund =
+        end_with_refund(job, &mut job_view, &mut client_view, &results, &mut remaining, &mut treasury, slot, &program_id)?;
     emit!(JobCancelled { job_id: job.job_id, refund_lamports: refund });
     Ok(())
 }

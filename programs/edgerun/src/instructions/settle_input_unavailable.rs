@@ -19,13 +19,12 @@
 
 use anchor_lang::prelude::*;
 
-use crate::committee::{load_worker_stake_mut, read_all_results, ACCOUNTS_PER_MEMBER};
+use crate::committee::read_all_results;
 use crate::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, JOB_SEED, TREASURY_SEED};
 use crate::errors::EdgerunError;
 use crate::events::{JobCancelled, JobInputUnavailable};
-use crate::instructions::penalize_non_submitters::penalize_silent;
 use crate::instructions::reach_quorum::winning_hash;
-use crate::settlement::{current_slot, move_lamports, release_member, TreasuryRef};
+use crate::settlement::{current_slot, end_with_refund, TreasuryRef};
 use crate::state::{Job, JobStatus, Treasury};
 
 #[derive(Accounts)]
@@ -58,21 +57,11 @@ pub fn process_settle_input_unavailable(ctx: &mut Context<SettleInputUnavailable
     );
 
     let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
-    penalize_silent(job, &results, &mut remaining, &mut treasury, slot, &program_id)?;
-    for index in 0..usize::from(job.assigned_count) {
-        let worker = job.assigned_workers[index];
-        let mut stake = load_worker_stake_mut(&mut remaining[index * ACCOUNTS_PER_MEMBER + 1], &worker, &program_id)?;
-        release_member(job, index, &mut stake)?;
-    }
-
-    let refund = job.escrow_lamports.get();
-    move_lamports(&mut job_view, &mut client_view, refund)?;
+    let refund =
+        end_with_refund(job, &mut job_view, &mut client_view, &results, &mut remaining, &mut treasury, slot, &program_id)?;
     let job_id = job.job_id;
-    job.escrow_lamports = 0.into();
     job.winning_output_hash = INPUT_UNAVAILABLE_OUTPUT_HASH;
     job.quorum_reached_slot = slot.into();
-    job.set_status(JobStatus::Cancelled);
-    job.ended_slot = slot.into();
     emit!(JobInputUnavailable { job_id });
     emit!(JobCancelled { job_id, refund_lamports: refund });
     Ok(())
