@@ -50,8 +50,16 @@ pub fn process_cancel_expired_job(ctx: &mut Context<CancelExpiredJob>) -> Result
     let results = read_all_results(job, &remaining, &program_id)?;
 
     let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
-    let refund =
-        end_with_refund(job, &mut job_view, &mut client_view, &results, &mut remaining, &mut treasury, slot, &program_id)?;
+    let refund = end_with_refund(
+        job,
+        &mut job_view,
+        &mut client_view,
+        &results,
+        &mut remaining,
+        &mut treasury,
+        slot,
+        &program_id,
+    )?;
     emit!(JobCancelled { job_id: job.job_id, refund_lamports: refund });
     Ok(())
 }

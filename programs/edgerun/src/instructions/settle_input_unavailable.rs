@@ -57,8 +57,16 @@ pub fn process_settle_input_unavailable(ctx: &mut Context<SettleInputUnavailable
     );
 
     let mut treasury = TreasuryRef { view: treasury_view, state: &mut ctx.accounts.treasury };
-    let refund =
-        end_with_refund(job, &mut job_view, &mut client_view, &results, &mut remaining, &mut treasury, slot, &program_id)?;
+    let refund = end_with_refund(
+        job,
+        &mut job_view,
+        &mut client_view,
+        &results,
+        &mut remaining,
+        &mut treasury,
+        slot,
+        &program_id,
+    )?;
     let job_id = job.job_id;
     job.winning_output_hash = INPUT_UNAVAILABLE_OUTPUT_HASH;
     job.quorum_reached_slot = slot.into();
