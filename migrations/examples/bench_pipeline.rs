@@ -133,7 +133,8 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     StorageClient::new(&summary.storage_url)?.put_bundle(bytes).await?;
     let customer = Arc::new(Keypair::new());
     let escrow = 50_000_000u64;
-    let needed = (escrow + 10_000_000) * args.jobs as u64 + 1_000_000_000;
+    // Escrow, the rent of the job's accounts (about 16.9M lamports for a committee of 3) and fees.
+    let needed = (escrow + 20_000_000) * args.jobs as u64 + 1_000_000_000;
     let mut funded = 0;
     while funded < needed {
         let chunk = (needed - funded).min(500_000_000_000);
