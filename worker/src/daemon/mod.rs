@@ -15,6 +15,7 @@
 //!   `shutdown_grace` to finish, then it returns.
 //! - `/health` and `/metrics` on `listen` ([`http`], [`metrics`]).
 
+pub mod downloads;
 pub mod http;
 pub mod metrics;
 pub mod service;

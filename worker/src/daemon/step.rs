@@ -28,6 +28,7 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::sync::Semaphore;
 
+use super::downloads::Downloads;
 use crate::error::ErrorCode;
 use crate::job::{execute_job, submission, JobError};
 use crate::report::ExecutionReport;
@@ -63,8 +64,9 @@ pub enum StepError {
     #[error("the storage gateway could not {action}: {source}")]
     Storage {
         action: &'static str,
+        /// Shared: steps of the same bundle share one download, and its failure.
         #[source]
-        source: StorageError,
+        source: Arc<StorageError>,
     },
     #[error(transparent)]
     Job(#[from] JobError),
@@ -182,6 +184,7 @@ pub struct Worker<B> {
     runtime: Arc<Runtime>,
     executions: Arc<Semaphore>,
     concurrency: usize,
+    downloads: Arc<Downloads>,
 }
 
 impl<B> Clone for Worker<B> {
@@ -193,6 +196,7 @@ impl<B> Clone for Worker<B> {
             runtime: Arc::clone(&self.runtime),
             executions: Arc::clone(&self.executions),
             concurrency: self.concurrency,
+            downloads: Arc::clone(&self.downloads),
         }
     }
 }
@@ -220,8 +224,15 @@ impl<B: ChainBackend> Worker<B> {
         concurrency: usize,
     ) -> Result<Self, PointerTooLong> {
         let concurrency = concurrency.max(1);
-        let worker =
-            Worker { client, store, keypair, runtime, executions: Arc::new(Semaphore::new(concurrency)), concurrency };
+        let worker = Worker {
+            client,
+            store,
+            keypair,
+            runtime,
+            executions: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
+            downloads: Arc::default(),
+        };
         let length = worker.output_pointer(&[0; 32]).len();
         if length > OUTPUT_POINTER_LEN {
             return Err(PointerTooLong {
@@ -307,19 +318,16 @@ impl<B: ChainBackend> Worker<B> {
     async fn execute(&self, job: &Job, permit_wait: Duration) -> Result<(ExecutionReport, Duration), StepError> {
         let bundle = match self.get_bundle(job).await {
             Ok(bundle) => Fetched::Bundle(bundle),
-            Err(StorageError::TooLarge { .. }) => Fetched::TooLarge,
+            Err(error) if matches!(*error, StorageError::TooLarge { .. }) => Fetched::TooLarge,
             Err(source) => return Err(StepError::Storage { action: "serve the bundle", source }),
         };
         self.run(job, bundle, permit_wait).await
     }
 
-    /// The job's bundle from the gateway, never more than the network's bundle cap.
-    async fn get_bundle(&self, job: &Job) -> Result<Bytes, StorageError> {
-        self.store
-            .clone()
-            .with_max_download_bytes(MAX_BUNDLE_BYTES as u64)
-            .get_bundle(&ContentHash(job.bundle_hash))
-            .await
+    /// The job's bundle from the gateway, never more than the network's bundle cap, sharing the
+    /// download of the same bundle in flight ([`Downloads`]).
+    async fn get_bundle(&self, job: &Job) -> Result<Bytes, Arc<StorageError>> {
+        self.downloads.bundle(&self.store, job.bundle_hash).await
     }
 
     /// Fetches the job's bundle for committee slot `index`, retrying a failing gateway (down, not
@@ -341,7 +349,8 @@ impl<B: ChainBackend> Worker<B> {
                     tracing::info!(job = %job_hex, stage = "fetched", bundle_hash = %hex::encode(job.bundle_hash), bytes = bundle.len(), "bundle fetched");
                     return Ok(Ok(Fetched::Bundle(bundle)));
                 }
-                Err(StorageError::TooLarge { limit }) => {
+                Err(error) if matches!(*error, StorageError::TooLarge { .. }) => {
+                    let limit = MAX_BUNDLE_BYTES;
                     tracing::warn!(job = %job_hex, stage = "fetched", limit, "the bundle is above the network's cap: its result is the BundleTooLarge error");
                     return Ok(Ok(Fetched::TooLarge));
                 }
@@ -392,18 +401,16 @@ impl<B: ChainBackend> Worker<B> {
         self.store
             .put_output(report.result_bytes())
             .await
-            .map_err(|source| StepError::Storage { action: "store the result", source })?;
+            .map_err(|source| StepError::Storage { action: "store the result", source: Arc::new(source) })?;
         Ok(())
     }
 
     /// Makes sure the gateway serves `output_hash` before it is declared: if it lost it (or this
     /// worker never got to publish it before a crash), run the job again and publish it.
     async fn ensure_published(&self, job: &Job, output_hash: [u8; 32]) -> Result<(), StepError> {
-        let held = self
-            .store
-            .exists(BlobKind::Output, &ContentHash(output_hash))
-            .await
-            .map_err(|source| StepError::Storage { action: "say whether it holds the output", source })?;
+        let held = self.store.exists(BlobKind::Output, &ContentHash(output_hash)).await.map_err(|source| {
+            StepError::Storage { action: "say whether it holds the output", source: Arc::new(source) }
+        })?;
         if held {
             return Ok(());
         }
