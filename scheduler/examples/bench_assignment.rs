@@ -83,6 +83,8 @@ async fn main() -> anyhow::Result<()> {
         jail_cooldown_slots: 9_000,
         no_reassign: false,
         log_format: LogFormat::Text,
+        rate_limit: edgerun_scheduler::api::RateLimit::default().per_second,
+        rate_limit_burst: edgerun_scheduler::api::RateLimit::default().burst,
     };
     let scheduler = tokio::spawn(service::run(args, cancel.clone(), Some(ready)));
     listening.await?;

@@ -64,6 +64,14 @@ pub struct SchedulerArgs {
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Requests a second one client (IP address) may make to the API, sustained.
+    #[arg(long, value_name = "N", default_value_t = api::RateLimit::default().per_second,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+    /// Requests one client may make at once before the sustained rate applies.
+    #[arg(long, value_name = "N", default_value_t = api::RateLimit::default().burst,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,9 +172,12 @@ pub async fn run(
         storage_url: args.storage.clone(),
         shutdown: cancel.clone(),
         feeds: Arc::default(),
+        rate_limit: api::RateLimit { per_second: args.rate_limit, burst: args.rate_limit_burst },
     };
     let engine_task = tokio::spawn(Arc::clone(&engine).run(cancel.clone()));
-    let server = axum::serve(listener, api::router(state)).with_graceful_shutdown({
+    // The peer's address is the rate limits' key.
+    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown({
         let cancel = cancel.clone();
         async move { cancel.cancelled().await }
     });

@@ -606,3 +606,28 @@ async fn two_hundred_viewers_of_a_job_cost_the_cluster_what_one_does() {
     drop(streams);
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_past_its_rate_limit_is_told_when_to_come_back() {
+    let network = Network::start(None).await;
+    let mut args = network.args("127.0.0.1:0", 3);
+    args.rate_limit = 1;
+    args.rate_limit_burst = 5;
+    let (address, cancel, task) = network.start_scheduler(args).await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        let response = http.get(format!("http://{address}/openapi.json")).send().await.unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=60).contains(&wait), "Retry-After {wait}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body["code"], "rate_limited", "{body}");
+        }
+    }
+    assert_eq!(&statuses[..5], [200; 5], "the burst is served: {statuses:?}");
+    assert!(statuses[5..].iter().all(|status| *status == 429), "past the burst: {statuses:?}");
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}

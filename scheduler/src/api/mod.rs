@@ -46,6 +46,24 @@ pub struct AppState<B: ChainBackend> {
     pub shutdown: CancellationToken,
     /// The job event feeds, one per watched job, shared by its viewers.
     pub feeds: Arc<feeds::JobFeeds>,
+    /// Requests per client.
+    pub rate_limit: RateLimit,
+}
+
+/// What one client (IP address) may ask of the API: a stranger's request rate is bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests a second.
+    pub per_second: u32,
+    /// Requests at once before the sustained rate applies (a dashboard's page load, a viewer's
+    /// reconnects).
+    pub burst: u32,
+}
+
+impl Default for RateLimit {
+    fn default() -> Self {
+        RateLimit { per_second: 50, burst: 500 }
+    }
 }
 
 impl<B: ChainBackend> Clone for AppState<B> {
@@ -56,6 +74,7 @@ impl<B: ChainBackend> Clone for AppState<B> {
             storage_url: self.storage_url.clone(),
             shutdown: self.shutdown.clone(),
             feeds: Arc::clone(&self.feeds),
+            rate_limit: self.rate_limit,
         }
     }
 }
@@ -112,8 +131,29 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The whole API, and the dashboard at `/`.
+/// The whole API, and the dashboard at `/`. Served with the peer's address as connect info
+/// (`into_make_service_with_connect_info::<SocketAddr>`): it is the rate limits' key.
 pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
+    // Per client (IP address): past the burst, 429 `rate_limited` with `Retry-After`. The
+    // limiter's memory is pruned every minute until shutdown (quiet clients are forgotten).
+    let RateLimit { per_second, burst } = state.rate_limit;
+    let config = tower_governor::governor::GovernorConfigBuilder::default()
+        .period(Duration::from_nanos(1_000_000_000 / u64::from(per_second.max(1))))
+        .burst_size(burst.max(1))
+        .finish()
+        .expect("a period and a burst above zero");
+    let limiter = Arc::clone(config.limiter());
+    let shutdown = state.shutdown.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => limiter.retain_recent(),
+            }
+        }
+    });
+    let limits = tower_governor::GovernorLayer::new(config).error_handler(rate_limited);
     Router::new()
         .route("/v1/jobs", post(jobs::submit_job::<B>).get(jobs::list_jobs::<B>))
         .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
@@ -129,7 +169,19 @@ pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
         .merge(crate::dashboard::routes())
         .fallback(|| async { ApiError::not_found("no_such_route", "no such route; see /openapi.json") })
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(limits)
         .layer(middleware::from_fn_with_state(state, count_requests::<B>))
+}
+
+/// A client past its limits: 429 `rate_limited`, with when to try again.
+fn rate_limited(error: tower_governor::GovernorError) -> Response {
+    let wait = match &error {
+        tower_governor::GovernorError::TooManyRequests { wait_time, .. } => *wait_time,
+        _ => 1,
+    };
+    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests from this address; slow down")
+        .with_retry_after(Duration::from_secs(wait))
+        .into_response()
 }
 
 /// Counts every answer by route and status.

@@ -97,6 +97,9 @@ impl Network {
             jail_cooldown_slots: 100_000,
             no_reassign,
             log_format: LogFormat::Text,
+            // Every test client is 127.0.0.1: room for the 200-viewer test and page loads.
+            rate_limit: 1_000,
+            rate_limit_burst: 2_000,
         }
     }
 
