@@ -174,16 +174,17 @@ pub fn account_rent<T: Discriminator>() -> Result<u64> {
 }
 
 /// Creates the program-owned account of type `T` at the PDA `target` (its `seeds`, bump
-/// included), its rent paid from `job`'s rent reserve, and writes the discriminator; the caller
-/// fills the body. The system program allocates and assigns the PDA, signed by its seeds, then
+/// included), its rent paid from `job`'s rent reserve, holding the discriminator and `body`. The
+/// system program allocates and assigns the PDA, signed by its seeds, then
 /// the rent moves from the Job account by a direct debit (the program owns it). Lamports someone
 /// sent to the address beforehand count toward the rent (and reach the client at `close_job`).
-pub fn create_from_reserve<T: Discriminator>(
+pub fn create_from_reserve<T: Discriminator + bytemuck::Pod>(
     job: &mut Job,
     job_view: &mut AccountView,
     target: &mut AccountView,
     seeds: &[Seed],
     program_id: &Address,
+    body: &T,
 ) -> Result<()> {
     let space = account_space::<T>();
     let top_up = account_rent::<T>()?.saturating_sub(target.lamports());
@@ -196,7 +197,9 @@ pub fn create_from_reserve<T: Discriminator>(
     move_lamports(job_view, target, top_up)?;
     job.rent_reserve_lamports = reserve.into();
     let mut data = target.try_borrow_mut()?;
-    data[..T::DISCRIMINATOR.len()].copy_from_slice(T::DISCRIMINATOR);
+    let (discriminator, rest) = data.split_at_mut(T::DISCRIMINATOR.len());
+    discriminator.copy_from_slice(T::DISCRIMINATOR);
+    rest.copy_from_slice(bytemuck::bytes_of(body));
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use pinocchio::cpi::Seed;
 use crate::constants::{JOB_RESULT_SEED, JOB_SEED, OUTPUT_POINTER_LEN, OUTPUT_SEED};
 use crate::errors::EdgerunError;
 use crate::events::OutputDeclared;
-use crate::settlement::{account_space, create_from_reserve, current_slot};
+use crate::settlement::{create_from_reserve, current_slot};
 use crate::state::{Job, JobResult, JobStatus, OutputAvailability};
 
 #[derive(Accounts)]
@@ -51,18 +51,11 @@ pub fn process_declare_output(ctx: &mut Context<DeclareOutput>, output_hash: [u8
     let slot = current_slot()?;
     let bump_seed = [bump];
     let seeds = [Seed::from(OUTPUT_SEED), Seed::from(job_id.as_ref()), Seed::from(bump_seed.as_ref())];
-    create_from_reserve::<OutputAvailability>(job, &mut job_view, &mut output_view, &seeds, &program_id)?;
-    {
-        let mut data = output_view.try_borrow_mut()?;
-        let body = &mut data[OutputAvailability::DISCRIMINATOR.len()..account_space::<OutputAvailability>()];
-        let output: &mut OutputAvailability = bytemuck::from_bytes_mut(body);
-        output.job_id = job_id;
-        output.output_hash = output_hash;
-        output.publisher = publisher;
-        output.pointer[..pointer.len()].copy_from_slice(&pointer);
-        output.published_slot = slot.into();
-        output.bump = bump;
-    }
+    let mut padded = [0u8; OUTPUT_POINTER_LEN];
+    padded[..pointer.len()].copy_from_slice(&pointer);
+    let output =
+        OutputAvailability { job_id, output_hash, publisher, pointer: padded, published_slot: slot.into(), bump };
+    create_from_reserve(job, &mut job_view, &mut output_view, &seeds, &program_id, &output)?;
     emit!(OutputDeclared { job_id, output_hash, publisher });
     Ok(())
 }

@@ -21,7 +21,7 @@ use crate::digest::result_digest;
 use crate::ed25519::{verify_attestation, INSTRUCTIONS_SYSVAR_ID};
 use crate::errors::EdgerunError;
 use crate::events::ResultSubmitted;
-use crate::settlement::{account_space, create_from_reserve, current_slot};
+use crate::settlement::{create_from_reserve, current_slot};
 use crate::state::{Job, JobResult, JobStatus};
 
 #[derive(Accounts)]
@@ -74,19 +74,9 @@ pub fn process_submit_result(
         Seed::from(worker.as_ref()),
         Seed::from(bump_seed.as_ref()),
     ];
-    create_from_reserve::<JobResult>(job, &mut job_view, &mut result_view, &seeds, &program_id)?;
+    let result = JobResult { job_id, worker, output_hash, attestation_sig, submitted_slot: slot.into(), bump };
+    create_from_reserve(job, &mut job_view, &mut result_view, &seeds, &program_id, &result)?;
     job.mark_submitted(index);
-    {
-        let mut data = result_view.try_borrow_mut()?;
-        let body = &mut data[JobResult::DISCRIMINATOR.len()..account_space::<JobResult>()];
-        let result: &mut JobResult = bytemuck::from_bytes_mut(body);
-        result.job_id = job_id;
-        result.worker = worker;
-        result.output_hash = output_hash;
-        result.attestation_sig = attestation_sig;
-        result.submitted_slot = slot.into();
-        result.bump = bump;
-    }
     emit!(ResultSubmitted { job_id, worker, output_hash });
     Ok(())
 }
