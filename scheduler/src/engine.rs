@@ -194,6 +194,22 @@ impl<B: ChainBackend> Engine<B> {
         self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
+    /// The newest slot seen (0 before the first reconcile), without copying the picture.
+    pub fn slot(&self) -> u64 {
+        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot
+    }
+
+    /// The job at `address` as the picture has it, if the engine knows it.
+    pub fn known_job(&self, address: &Address) -> Option<Job> {
+        let picture = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        picture.jobs.iter().find(|(known, _)| known == address).map(|(_, job)| *job)
+    }
+
+    /// Every worker's stake as the picture has it.
+    pub fn worker_stakes(&self) -> Vec<(Address, WorkerStake)> {
+        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).workers.clone()
+    }
+
     /// Job changes as they are seen (subscription and reconcile).
     pub fn changes(&self) -> broadcast::Receiver<JobChange> {
         self.changes.subscribe()

@@ -275,12 +275,7 @@ pub async fn relay_transaction<B: ChainBackend>(
 /// The job, by id (64 hex digits) or account address; 404 when it does not exist (or was
 /// closed after its retention window).
 pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &str) -> Result<Job, ApiError> {
-    let address = match parse_hash(reference) {
-        Some(job_id) => pda::job_address(&job_id),
-        None => reference.parse::<Address>().map_err(|_| {
-            ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
-        })?,
-    };
+    let address = job_address_of(reference)?;
     engine
         .client()
         .account::<Job>(&address)
@@ -290,6 +285,16 @@ pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &st
             other => ApiError::chain(other),
         })?
         .ok_or_else(|| ApiError::not_found("job_not_found", format!("no job {reference} (never posted, or closed)")))
+}
+
+/// The account a job reference names: a job id (64 hex digits) or the address itself.
+fn job_address_of(reference: &str) -> Result<Address, ApiError> {
+    match parse_hash(reference) {
+        Some(job_id) => Ok(pda::job_address(&job_id)),
+        None => reference.parse::<Address>().map_err(|_| {
+            ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
+        }),
+    }
 }
 
 /// The job's view with the scheduler's own reason when it could not form a committee.
@@ -307,7 +312,7 @@ pub async fn job_view_with<B: ChainBackend>(
     let results = client.committee_results(job).await?;
     let output = client.output_availability(&job.job_id).await?;
     // The engine's newest slot (subscription and reconcile): no request per view.
-    let slot = match engine.picture().slot {
+    let slot = match engine.slot() {
         0 => client.slot().await?,
         slot => slot,
     };
@@ -374,11 +379,9 @@ pub async fn job_events<B: ChainBackend>(
         )
         .with_retry_after(Duration::from_secs(10))
     })?;
-    let job_id = match state.engine.picture().jobs.iter().find(|(address, job)| {
-        id.parse::<Address>().is_ok_and(|wanted| wanted == *address) || hex::encode(job.job_id) == id
-    }) {
+    let job_id = match state.engine.known_job(&job_address_of(&id)?) {
         // Known to the engine: no request to the cluster for a new viewer.
-        Some((_, job)) => job.job_id,
+        Some(job) => job.job_id,
         None => find_job(&state.engine, &id).await?.job_id,
     };
     let feed = state.feeds.subscribe(&state.engine, job_id, &state.shutdown);

@@ -72,7 +72,7 @@ pub async fn list_workers<B: ChainBackend>(
     let lock = query.lock_lamports.unwrap_or_else(|| state.engine.network().min_worker_stake_lamports.get());
     let survey = state.engine.survey(&crate::eligibility::Seat::lock(lock)).await.map_err(ApiError::chain)?;
     // From the engine's picture: a viewer costs the cluster nothing.
-    let stakes = state.engine.picture().workers;
+    let stakes = state.engine.worker_stakes();
     let workers: Vec<WorkerRow> = survey
         .workers
         .iter()
