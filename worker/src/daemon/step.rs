@@ -16,7 +16,7 @@ use bytes::Bytes;
 use ed25519_dalek::SigningKey;
 use edgerun_crank::{CrankAction, JobState};
 use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
-use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
+use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient, SendReceipt};
 use edgerun_sdk::edgerun::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, OUTPUT_POINTER_LEN};
 use edgerun_sdk::edgerun::instructions::winning_hash;
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
@@ -280,9 +280,7 @@ impl<B: ChainBackend> Worker<B> {
         let bundle = match self.fetch_bundle(job, index).await? {
             Ok(bundle) => bundle,
             Err(reason) => {
-                let key = SigningKey::from_bytes(self.keypair.secret_bytes());
-                let receipt =
-                    self.client.send(&self.keypair, &[], &submission(&key, job, INPUT_UNAVAILABLE_OUTPUT_HASH)).await?;
+                let receipt = self.submit(job, INPUT_UNAVAILABLE_OUTPUT_HASH).await?;
                 tracing::warn!(job = %job_hex, stage = "submitted", reason, signature = %receipt.signature, slot = receipt.slot, "the gateway did not serve the bundle by this member's unavailability point: attested the input unavailable");
                 return Ok(Submission::InputUnavailable { reason, signature: receipt.signature.to_string() });
             }
@@ -307,8 +305,7 @@ impl<B: ChainBackend> Worker<B> {
         self.publish(&report).await?;
         tracing::info!(job = %job_hex, stage = "published", url = %self.output_pointer(&output_hash), "result published");
 
-        let key = SigningKey::from_bytes(self.keypair.secret_bytes());
-        let receipt = self.client.send(&self.keypair, &[], &submission(&key, job, output_hash)).await?;
+        let receipt = self.submit(job, output_hash).await?;
         tracing::info!(job = %job_hex, stage = "submitted", output_hash = %hex::encode(output_hash), signature = %receipt.signature, slot = receipt.slot, "result submitted");
         Ok(Submission::Submitted { output_hash, execution, signature: receipt.signature.to_string() })
     }
@@ -316,18 +313,26 @@ impl<B: ChainBackend> Worker<B> {
     /// Fetches the job's bundle (at most [`MAX_BUNDLE_BYTES`], checked against its hash) and runs
     /// it; waits at most `permit_wait` for an execution slot.
     async fn execute(&self, job: &Job, permit_wait: Duration) -> Result<(ExecutionReport, Duration), StepError> {
-        let bundle = match self.get_bundle(job).await {
-            Ok(bundle) => Fetched::Bundle(bundle),
-            Err(error) if matches!(*error, StorageError::TooLarge { .. }) => Fetched::TooLarge,
-            Err(source) => return Err(StepError::Storage { action: "serve the bundle", source }),
-        };
+        let bundle =
+            self.get_bundle(job).await.map_err(|source| StepError::Storage { action: "serve the bundle", source })?;
         self.run(job, bundle, permit_wait).await
     }
 
-    /// The job's bundle from the gateway, never more than the network's bundle cap, sharing the
-    /// download of the same bundle in flight ([`Downloads`]).
-    async fn get_bundle(&self, job: &Job) -> Result<Bytes, Arc<StorageError>> {
-        self.downloads.bundle(&self.store, job.bundle_hash).await
+    /// The job's bundle from the gateway, never more than the network's bundle cap (a larger one
+    /// is [`Fetched::TooLarge`], not a failure), sharing the download of the same bundle in
+    /// flight ([`Downloads`]).
+    async fn get_bundle(&self, job: &Job) -> Result<Fetched, Arc<StorageError>> {
+        match self.downloads.bundle(&self.store, job.bundle_hash).await {
+            Ok(bundle) => Ok(Fetched::Bundle(bundle)),
+            Err(error) if matches!(*error, StorageError::TooLarge { .. }) => Ok(Fetched::TooLarge),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Signs and sends this worker's attested result `output_hash` for `job`.
+    async fn submit(&self, job: &Job, output_hash: [u8; 32]) -> Result<SendReceipt, StepError> {
+        let key = SigningKey::from_bytes(self.keypair.secret_bytes());
+        Ok(self.client.send(&self.keypair, &[], &submission(&key, job, output_hash)).await?)
     }
 
     /// Fetches the job's bundle for committee slot `index`, retrying a failing gateway (down, not
@@ -345,14 +350,16 @@ impl<B: ChainBackend> Worker<B> {
             .build();
         loop {
             let error = match self.get_bundle(job).await {
-                Ok(bundle) => {
-                    tracing::info!(job = %job_hex, stage = "fetched", bundle_hash = %hex::encode(job.bundle_hash), bytes = bundle.len(), "bundle fetched");
-                    return Ok(Ok(Fetched::Bundle(bundle)));
-                }
-                Err(error) if matches!(*error, StorageError::TooLarge { .. }) => {
-                    let limit = MAX_BUNDLE_BYTES;
-                    tracing::warn!(job = %job_hex, stage = "fetched", limit, "the bundle is above the network's cap: its result is the BundleTooLarge error");
-                    return Ok(Ok(Fetched::TooLarge));
+                Ok(fetched) => {
+                    match &fetched {
+                        Fetched::Bundle(bundle) => {
+                            tracing::info!(job = %job_hex, stage = "fetched", bundle_hash = %hex::encode(job.bundle_hash), bytes = bundle.len(), "bundle fetched")
+                        }
+                        Fetched::TooLarge => {
+                            tracing::warn!(job = %job_hex, stage = "fetched", limit = MAX_BUNDLE_BYTES, "the bundle is above the network's cap: its result is the BundleTooLarge error")
+                        }
+                    }
+                    return Ok(Ok(fetched));
                 }
                 Err(error) => error,
             };
