@@ -163,7 +163,7 @@ async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliErro
     };
     let cancel = CancellationToken::new();
     let metrics = Metrics::new();
-    metrics.count_rpc_requests(context.client.backend().calls().clone());
+    context.client.backend().calls().register(metrics.registry());
     let server = listener.map(|listener| {
         if let Ok(address) = listener.local_addr() {
             tracing::info!(%address, "serving /health and /metrics");

@@ -149,7 +149,7 @@ pub async fn run(
         ws_url: Some(args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url))),
     };
     let metrics = Metrics::new();
-    metrics.count_rpc_requests(client.backend().calls().clone());
+    client.backend().calls().register(metrics.registry());
     let engine = Engine::new(client, storage.clone(), Authorities { randomness, scheduler }, config, metrics).await?;
 
     let listener = tokio::net::TcpListener::bind(args.listen)

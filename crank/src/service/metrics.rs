@@ -97,11 +97,10 @@ impl Metrics {
         self.actions.with_label_values(&[instruction, outcome]).get()
     }
 
-    /// Publishes the chain client's request counts as `rpc_requests_total{method}`.
-    pub fn count_rpc_requests(&self, calls: edgerun_sdk::client::RpcCalls) {
-        self.registry
-            .register(Box::new(edgerun_sdk::client::RpcRequestsMetric::new(calls)))
-            .expect("the RPC counts registered once");
+    /// The registry behind `/metrics`, for collectors kept elsewhere (the chain client's
+    /// `RpcCalls::register`).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     /// The text exposition format.

@@ -77,6 +77,13 @@ impl RpcCalls {
     pub fn total(&self) -> u64 {
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().sum()
     }
+
+    /// Publishes these counts in `registry` as `rpc_requests_total{method}` (prefixed with the
+    /// registry's service name).
+    #[cfg(feature = "metrics")]
+    pub fn register(&self, registry: &prometheus::Registry) {
+        registry.register(Box::new(RpcRequestsMetric::new(self.clone()))).expect("the RPC counts registered once");
+    }
 }
 
 /// [`RpcCalls`] as the Prometheus counter `rpc_requests_total{method}` (the registry's prefix

@@ -203,7 +203,7 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
     })?;
     let worker = Worker::new(client.clone(), store, Arc::clone(&keypair), Arc::new(runtime), concurrency)?;
     let metrics = Metrics::new();
-    metrics.count_rpc_requests(client.backend().calls().clone());
+    client.backend().calls().register(metrics.registry());
     metrics.record_stake(&stake);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
