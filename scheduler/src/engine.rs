@@ -262,19 +262,13 @@ impl<B: ChainBackend> Engine<B> {
     /// has it now, so a survey needs no listing of the workers.
     fn remember_worker(&self, address: Address, stake: WorkerStake) {
         let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match picture.workers.iter_mut().find(|(known, _)| *known == address) {
-            Some((_, known)) => *known = stake,
-            None => picture.workers.push((address, stake)),
-        }
+        upsert(&mut picture.workers, address, stake);
     }
 
     fn remember_job(&self, address: Address, job: &Job) {
         {
             let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            match picture.jobs.iter_mut().find(|(known, _)| *known == address) {
-                Some((_, known)) => *known = *job,
-                None => picture.jobs.push((address, *job)),
-            }
+            upsert(&mut picture.jobs, address, *job);
         }
         if !matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
             self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&job.job_id);
@@ -658,6 +652,14 @@ impl<B: ChainBackend> Engine<B> {
 
     fn rpc_error(&self, operation: &str) {
         self.metrics.rpc_errors.with_label_values(&[operation]).inc();
+    }
+}
+
+/// Replaces the account at `address` in a pictured list, or adds it.
+fn upsert<T>(accounts: &mut Vec<(Address, T)>, address: Address, account: T) {
+    match accounts.iter_mut().find(|(known, _)| *known == address) {
+        Some((_, known)) => *known = account,
+        None => accounts.push((address, account)),
     }
 }
 
