@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use edgerun::state::{JobStatus, Treasury};
 use edgerun_sdk::pda;
 use solana_signer::Signer;
-use support::Launched;
+use support::{Launched, Paused};
 
 const ESCROW: u64 = 50_000_000;
 
@@ -128,20 +128,6 @@ fn a_scheduler_killed_during_a_batch_and_restarted_settles_all_twenty_once() {
     locks_released_nobody_slashed(&network);
 }
 
-/// A guest that counts to 300 million before writing its output: long enough for a liar that
-/// does not run it to answer first.
-const SLOW_GUEST: &str = r#"(module
-  (import "edgerun" "input_len" (func $input_len (result i32)))
-  (import "edgerun" "read_input" (func $read_input (param i32 i32 i32) (result i32)))
-  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
-  (memory (export "memory") 1 1)
-  (func (export "_start") (local $i i32)
-    (loop $spin
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $spin (i32.lt_u (local.get $i) (i32.const 1000000000))))
-    (i32.store (i32.const 0) (local.get $i))
-    (drop (call $write_output (i32.const 0) (i32.const 4)))))"#;
-
 #[test]
 fn a_lying_worker_is_slashed_and_the_honest_pair_is_paid() {
     // Two honest daemons; the third seat goes to a liar played here, which answers at once with
@@ -156,15 +142,11 @@ fn a_lying_worker_is_slashed_and_the_honest_pair_is_paid() {
     ];
     network.block(network.client.send(&liar, &[], &register)).expect("register the liar");
 
-    let bundle = edgerun_sdk::bundle::Bundle {
-        runtime_id: edgerun_worker::runtime_id(),
-        wasm: wat::parse_str(SLOW_GUEST).unwrap(),
-        input: Vec::new(),
-        limits: edgerun_sdk::bundle::Limits { max_memory_bytes: 65_536, max_instructions: 10_000_000_000 },
-        meta: None,
-    };
+    // The honest pair is paused until the liar has answered: without it the race between the
+    // liar's transaction and the pair's quorum decides whether there is anything to slash.
+    let honest = Paused::new(&network, &["worker-0", "worker-1"]);
     let before = treasury(&network);
-    let job_id = network.post_bundle(&bundle, 7, ESCROW);
+    let job_id = network.post_demo_job(7, ESCROW);
     let deadline = Instant::now() + support::PATIENCE;
     let job = loop {
         let job = network.job(&job_id).unwrap();
@@ -178,6 +160,7 @@ fn a_lying_worker_is_slashed_and_the_honest_pair_is_paid() {
     let key = ed25519_dalek::SigningKey::from_bytes(liar.secret_bytes());
     let lie = edgerun_worker::job::submission(&key, &job, [0x66; 32]);
     network.block(network.client.send(&liar, &[], &lie)).expect("the liar answers first");
+    drop(honest);
 
     let job = network.wait_status(&job_id, &[JobStatus::Finalized]);
     assert_ne!(job.winning_output_hash, [0x66; 32]);

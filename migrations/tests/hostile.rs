@@ -15,7 +15,7 @@ use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::{instructions as ix, pda};
 use solana_address::Address;
 use solana_signer::Signer;
-use support::Launched;
+use support::{Launched, Paused};
 
 const ESCROW: u64 = 50_000_000;
 /// The base fee of one signature: a worker's wallet moves only by multiples of it.
@@ -208,37 +208,6 @@ fn customer_posted_garbage_costs_workers_nothing() {
     assert_eq!(job.status(), Ok(JobStatus::Cancelled));
     assert_eq!(job.escrow_lamports.get(), 0);
     assert_eq!(network.balance(&customer), before + ESCROW - SIGNATURE_FEE, "the escrow came back");
-}
-
-/// Pauses named processes of the network (SIGSTOP) until dropped (SIGCONT).
-struct Paused<'a> {
-    network: &'a Launched,
-    names: Vec<&'static str>,
-}
-
-impl<'a> Paused<'a> {
-    fn new(network: &'a Launched, names: &[&'static str]) -> Paused<'a> {
-        for name in names {
-            signal(network, name, libc::SIGSTOP);
-        }
-        Paused { network, names: names.to_vec() }
-    }
-}
-
-impl Drop for Paused<'_> {
-    fn drop(&mut self) {
-        for name in &self.names {
-            signal(self.network, name, libc::SIGCONT);
-        }
-    }
-}
-
-fn signal(network: &Launched, name: &str, signal: libc::c_int) {
-    let pid = network.pid(name);
-    // SAFETY: signalling a process this test's launcher started.
-    unsafe {
-        libc::kill(pid as libc::pid_t, signal);
-    }
 }
 
 /// Lines of `text` without terminal colour codes.

@@ -230,3 +230,34 @@ impl Launched {
         self.block(self.client.balance(address)).unwrap()
     }
 }
+
+/// Pauses named processes of the network (SIGSTOP) until dropped (SIGCONT).
+pub struct Paused<'a> {
+    network: &'a Launched,
+    names: Vec<&'static str>,
+}
+
+impl<'a> Paused<'a> {
+    pub fn new(network: &'a Launched, names: &[&'static str]) -> Paused<'a> {
+        for name in names {
+            signal(network, name, libc::SIGSTOP);
+        }
+        Paused { network, names: names.to_vec() }
+    }
+}
+
+impl Drop for Paused<'_> {
+    fn drop(&mut self) {
+        for name in &self.names {
+            signal(self.network, name, libc::SIGCONT);
+        }
+    }
+}
+
+fn signal(network: &Launched, name: &str, signal: libc::c_int) {
+    let pid = network.pid(name);
+    // SAFETY: signalling a process this test's launcher started.
+    unsafe {
+        libc::kill(pid as libc::pid_t, signal);
+    }
+}
