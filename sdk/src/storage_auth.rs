@@ -21,6 +21,12 @@
 //! <content hash hex>
 //! ```
 //!
+//! A write made for a job (a worker's output, which the gateway accepts only from a member of
+//! that job's committee) also carries `x-edgerun-job-id` (the job id, 64 lowercase hex chars)
+//! and signs it: the message is then `edgerun-storage-write-v2` followed by the same five lines
+//! and the job id hex as a seventh. The domain line differs, so a signature made without a job
+//! can never be presented as one made for a job, or the other way round.
+//!
 //! Every field has a fixed alphabet without `\n` (the path comes from an HTTP request line,
 //! which cannot hold one), so the encoding is unambiguous. The domain line keeps these
 //! signatures from ever being valid for another Edgerun message. The timestamp bounds how long
@@ -39,8 +45,12 @@ pub const HEADER_TIMESTAMP: &str = "x-edgerun-timestamp";
 pub const HEADER_CONTENT_HASH: &str = "x-edgerun-content-hash";
 /// Header holding the Ed25519 signature over [`canonical_message`] (hex).
 pub const HEADER_SIGNATURE: &str = "x-edgerun-signature";
-/// First line of every signed message; bump the version to change the format.
+/// Header holding the job a write is made for (hex), signed with the rest.
+pub const HEADER_JOB_ID: &str = "x-edgerun-job-id";
+/// First line of every signed message without a job; bump the version to change the format.
 pub const SIGNING_DOMAIN: &str = "edgerun-storage-write-v1";
+/// First line of every signed message made for a job (see [`HEADER_JOB_ID`]).
+pub const SIGNING_DOMAIN_FOR_JOB: &str = "edgerun-storage-write-v2";
 /// Clock skew a verifier accepts unless configured otherwise.
 pub const DEFAULT_MAX_CLOCK_SKEW_SECS: u64 = 300;
 
@@ -80,12 +90,29 @@ pub fn canonical_message(
     path: &str,
     content_hash: &[u8; 32],
 ) -> Vec<u8> {
-    format!(
-        "{SIGNING_DOMAIN}\n{}\n{timestamp}\n{}\n{path}\n{}",
+    canonical_message_for(pubkey, timestamp, method, path, content_hash, None)
+}
+
+/// Builds the exact bytes that are signed for a storage write made for `job_id` (`None`: the
+/// same bytes as [`canonical_message`]).
+pub fn canonical_message_for(
+    pubkey: &[u8; 32],
+    timestamp: u64,
+    method: &str,
+    path: &str,
+    content_hash: &[u8; 32],
+    job_id: Option<&[u8; 32]>,
+) -> Vec<u8> {
+    let common = format!(
+        "{}\n{timestamp}\n{}\n{path}\n{}",
         hex::encode(pubkey),
         method.to_ascii_uppercase(),
         hex::encode(content_hash),
-    )
+    );
+    match job_id {
+        None => format!("{SIGNING_DOMAIN}\n{common}"),
+        Some(job_id) => format!("{SIGNING_DOMAIN_FOR_JOB}\n{common}\n{}", hex::encode(job_id)),
+    }
     .into_bytes()
 }
 
@@ -100,32 +127,56 @@ pub struct WriteAuthorization {
     pub pubkey: VerifyingKey,
     pub timestamp: u64,
     pub content_hash: [u8; 32],
+    /// The job the write is made for, when the writer named one (signed with the rest).
+    pub job_id: Option<[u8; 32]>,
     pub signature: Signature,
 }
 
 impl WriteAuthorization {
     /// Client side: signs a write of `content_hash` to `path` with `method` at `timestamp`.
     pub fn sign(key: &SigningKey, timestamp: u64, method: &str, path: &str, content_hash: &[u8; 32]) -> Self {
-        let pubkey = key.verifying_key();
-        let message = canonical_message(pubkey.as_bytes(), timestamp, method, path, content_hash);
-        WriteAuthorization { pubkey, timestamp, content_hash: *content_hash, signature: key.sign(&message) }
+        Self::sign_for(key, timestamp, method, path, content_hash, None)
     }
 
-    /// The four `(header name, value)` pairs to attach to the request.
-    pub fn to_headers(&self) -> [(&'static str, String); 4] {
-        [
+    /// Client side: like [`sign`](Self::sign), for the job `job_id` when given.
+    pub fn sign_for(
+        key: &SigningKey,
+        timestamp: u64,
+        method: &str,
+        path: &str,
+        content_hash: &[u8; 32],
+        job_id: Option<&[u8; 32]>,
+    ) -> Self {
+        let pubkey = key.verifying_key();
+        let message = canonical_message_for(pubkey.as_bytes(), timestamp, method, path, content_hash, job_id);
+        WriteAuthorization {
+            pubkey,
+            timestamp,
+            content_hash: *content_hash,
+            job_id: job_id.copied(),
+            signature: key.sign(&message),
+        }
+    }
+
+    /// The `(header name, value)` pairs to attach to the request: four, five with a job.
+    pub fn to_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
             (HEADER_PUBKEY, hex::encode(self.pubkey.as_bytes())),
             (HEADER_TIMESTAMP, self.timestamp.to_string()),
             (HEADER_CONTENT_HASH, hex::encode(self.content_hash)),
             (HEADER_SIGNATURE, hex::encode(self.signature.to_bytes())),
-        ]
+        ];
+        if let Some(job_id) = &self.job_id {
+            headers.push((HEADER_JOB_ID, hex::encode(job_id)));
+        }
+        headers
     }
 
     /// Server side: reads the headers through `header` (name -> value).
     ///
-    /// Returns `Ok(None)` when none of the four headers is present (an unsigned request, which
-    /// only an open write policy accepts) and an error when some are present but not all, or a
-    /// value is malformed.
+    /// Returns `Ok(None)` when none of the four signature headers is present (an unsigned
+    /// request, which only an open write policy accepts; a job header alone is then ignored) and
+    /// an error when some are present but not all, or a value is malformed.
     pub fn from_headers<'a>(
         header: impl Fn(&'static str) -> Option<&'a str>,
     ) -> Result<Option<Self>, StorageAuthError> {
@@ -156,11 +207,13 @@ impl WriteAuthorization {
         })?;
         let content_hash = decode_hex_array(HEADER_CONTENT_HASH, require(HEADER_CONTENT_HASH, content_hash)?)?;
         let signature_bytes: [u8; 64] = decode_hex_array(HEADER_SIGNATURE, require(HEADER_SIGNATURE, signature)?)?;
+        let job_id = header(HEADER_JOB_ID).map(|text| decode_hex_array(HEADER_JOB_ID, text)).transpose()?;
 
         Ok(Some(WriteAuthorization {
             pubkey,
             timestamp,
             content_hash,
+            job_id,
             signature: Signature::from_bytes(&signature_bytes),
         }))
     }
@@ -181,21 +234,29 @@ impl WriteAuthorization {
         if &self.content_hash != expected_content_hash {
             return Err(StorageAuthError::ContentHashMismatch);
         }
-        let message = canonical_message(self.pubkey.as_bytes(), self.timestamp, method, path, &self.content_hash);
+        let message = canonical_message_for(
+            self.pubkey.as_bytes(),
+            self.timestamp,
+            method,
+            path,
+            &self.content_hash,
+            self.job_id.as_ref(),
+        );
         // verify_strict rejects small-order keys and non-canonical signatures, so one
         // (key, message) pair has exactly one accepted signature.
         self.pubkey.verify_strict(&message, &self.signature).map_err(|_| StorageAuthError::BadSignature)
     }
 }
 
-/// Convenience for clients: the headers for a write signed now.
+/// Convenience for clients: the headers for a write signed now, for `job_id` when given.
 pub fn signed_write_headers(
     key: &SigningKey,
     method: &str,
     path: &str,
     content_hash: &[u8; 32],
-) -> [(&'static str, String); 4] {
-    WriteAuthorization::sign(key, now_unix_secs(), method, path, content_hash).to_headers()
+    job_id: Option<&[u8; 32]>,
+) -> Vec<(&'static str, String)> {
+    WriteAuthorization::sign_for(key, now_unix_secs(), method, path, content_hash, job_id).to_headers()
 }
 
 fn decode_hex_array<const N: usize>(header: &'static str, text: &str) -> Result<[u8; N], StorageAuthError> {
@@ -259,6 +320,46 @@ mod tests {
         let mut other_key = auth.clone();
         other_key.pubkey = key(2).verifying_key();
         assert_eq!(other_key.verify("PUT", PATH, &hash, NOW, 60), Err(StorageAuthError::BadSignature));
+    }
+
+    #[test]
+    fn the_job_is_signed_and_cannot_be_added_removed_or_changed() {
+        let hash = [7u8; 32];
+        let job = [9u8; 32];
+        let message = canonical_message_for(&[1; 32], 42, "PUT", "/output/ab", &[2; 32], Some(&job));
+        let expected = format!(
+            "edgerun-storage-write-v2\n{}\n42\nPUT\n/output/ab\n{}\n{}",
+            "01".repeat(32),
+            "02".repeat(32),
+            "09".repeat(32)
+        );
+        assert_eq!(String::from_utf8(message).unwrap(), expected);
+
+        let auth = WriteAuthorization::sign_for(&key(1), NOW, "PUT", PATH, &hash, Some(&job));
+        let headers = header_map(&auth.to_headers());
+        assert_eq!(headers.get(HEADER_JOB_ID), Some(&"09".repeat(32)));
+        let parsed = parse(&headers).unwrap().unwrap();
+        assert_eq!(parsed.job_id, Some(job));
+        parsed.verify("PUT", PATH, &hash, NOW, 60).unwrap();
+
+        let mut other_job = headers.clone();
+        other_job.insert(HEADER_JOB_ID, "08".repeat(32));
+        let other = parse(&other_job).unwrap().unwrap();
+        assert_eq!(other.verify("PUT", PATH, &hash, NOW, 60), Err(StorageAuthError::BadSignature));
+
+        let mut dropped = headers.clone();
+        dropped.remove(HEADER_JOB_ID);
+        let dropped = parse(&dropped).unwrap().unwrap();
+        assert_eq!(dropped.verify("PUT", PATH, &hash, NOW, 60), Err(StorageAuthError::BadSignature));
+
+        let mut added = header_map(&WriteAuthorization::sign(&key(1), NOW, "PUT", PATH, &hash).to_headers());
+        added.insert(HEADER_JOB_ID, "09".repeat(32));
+        let added = parse(&added).unwrap().unwrap();
+        assert_eq!(added.verify("PUT", PATH, &hash, NOW, 60), Err(StorageAuthError::BadSignature));
+
+        let mut malformed = headers;
+        malformed.insert(HEADER_JOB_ID, "XY".repeat(32));
+        assert_eq!(parse(&malformed).unwrap_err().code(), "auth_malformed_header");
     }
 
     #[test]

@@ -89,6 +89,15 @@ impl StorageClient {
         self.put(BlobKind::Output, bytes.into()).await
     }
 
+    /// Stores the output of the job `job_id`, naming the job in the signed request: a gateway
+    /// with the `chain` write policy accepts an output only from a member of that job's
+    /// committee, for that job (what a worker publishes).
+    pub async fn put_job_output(&self, job_id: &[u8; 32], bytes: impl Into<Bytes>) -> Result<PutResponse, StorageError> {
+        let bytes = bytes.into();
+        let hash = ContentHash::of(&bytes);
+        self.put_body_for(BlobKind::Output, &hash, Some(job_id), reqwest::Body::from(bytes)).await
+    }
+
     /// Stores `bytes` under their BLAKE3 hash.
     pub async fn put(&self, kind: BlobKind, bytes: Bytes) -> Result<PutResponse, StorageError> {
         let hash = ContentHash::of(&bytes);
@@ -104,9 +113,21 @@ impl StorageClient {
         hash: &ContentHash,
         body: reqwest::Body,
     ) -> Result<PutResponse, StorageError> {
+        self.put_body_for(kind, hash, None, body).await
+    }
+
+    /// [`put_body`](Self::put_body) made for the job `job_id` when given (signed with the rest;
+    /// an unsigned client sends no job).
+    pub async fn put_body_for(
+        &self,
+        kind: BlobKind,
+        hash: &ContentHash,
+        job_id: Option<&[u8; 32]>,
+        body: reqwest::Body,
+    ) -> Result<PutResponse, StorageError> {
         let mut request = self.http.put(self.object_url(kind, hash)).body(body);
         if let Some(key) = &self.signer {
-            for (name, value) in signed_write_headers(key, "PUT", &format!("/{kind}/{hash}"), &hash.0) {
+            for (name, value) in signed_write_headers(key, "PUT", &format!("/{kind}/{hash}"), &hash.0, job_id) {
                 request = request.header(name, value);
             }
         }

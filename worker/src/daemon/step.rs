@@ -302,7 +302,7 @@ impl<B: ChainBackend> Worker<B> {
             millis = elapsed.as_millis() as u64,
             "executed"
         );
-        self.publish(&report).await?;
+        self.publish(&job.job_id, &report).await?;
         tracing::info!(job = %job_hex, stage = "published", url = %self.output_pointer(&output_hash), "result published");
 
         let receipt = self.submit(job, output_hash).await?;
@@ -404,9 +404,11 @@ impl<B: ChainBackend> Worker<B> {
         Ok(run.await.map_err(|error| StepError::ExecutionTask(error.to_string()))??)
     }
 
-    async fn publish(&self, report: &ExecutionReport) -> Result<(), StepError> {
+    /// Publishes the result bytes of `job_id`, naming the job in the signed write: a gateway
+    /// with the `chain` write policy takes an output only from a member of that job.
+    async fn publish(&self, job_id: &[u8; 32], report: &ExecutionReport) -> Result<(), StepError> {
         self.store
-            .put_output(report.result_bytes())
+            .put_job_output(job_id, report.result_bytes())
             .await
             .map_err(|source| StepError::Storage { action: "store the result", source: Arc::new(source) })?;
         Ok(())
@@ -429,7 +431,7 @@ impl<B: ChainBackend> Worker<B> {
                 rerun: hex::encode(report.output_hash()),
             });
         }
-        self.publish(&report).await
+        self.publish(&job.job_id, &report).await
     }
 
     /// The second step: when this worker's result won (or has a quorum no one recorded yet),
