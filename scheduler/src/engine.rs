@@ -242,6 +242,8 @@ impl<B: ChainBackend> Engine<B> {
                             _ => {}
                         }
                     }
+                    // Only with `Snapshot::Signal`, which this subscription does not ask for.
+                    Some(AccountUpdate::Resync { .. }) => {}
                     None => break,
                 },
             }

@@ -298,6 +298,8 @@ impl<B: ChainBackend> Service<B> {
                     self.update_gauges();
                 }
             }
+            // Only with `Snapshot::Signal`, which this subscription does not ask for.
+            AccountUpdate::Resync { .. } => {}
         }
     }
 

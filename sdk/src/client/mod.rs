@@ -11,6 +11,9 @@
 //!   simulation fails is never sent; its error comes back by name ([`TransactionFailure`]).
 //! - [`subscribe`](EdgerunClient::subscribe) streams decoded account updates over the websocket,
 //!   falling back to polling while the socket is down.
+//! - [`ChainIndex`] keeps the live jobs, the workers and the config current from one
+//!   subscription, loading with filtered queries only at start and when the subscription
+//!   re-subscribes: what the services read instead of listing the chain.
 //! - Events are read from the logs of every confirmed transaction ([`crate::events`]).
 //! - Deployment: [`initialize_config`](EdgerunClient::initialize_config) (idempotent, with the
 //!   parameters of [`crate::config_params`]), the program's
@@ -22,6 +25,7 @@ mod admin;
 mod backend;
 mod failure;
 pub mod filters;
+mod index;
 mod rpc;
 mod subscribe;
 #[cfg(feature = "litesvm")]
@@ -50,10 +54,11 @@ pub use backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, 
 pub use failure::{
     edgerun_error_code, edgerun_error_from_code, FailureReason, TransactionFailure, EDGERUN_ERROR_OFFSET,
 };
+pub use index::{ChainIndex, IndexConfig, IndexEvent, LIVE_STATUSES};
 #[cfg(feature = "metrics")]
 pub use rpc::RpcRequestsMetric;
 pub use rpc::{RpcBackend, RpcCalls, RpcConfig};
-pub use subscribe::{AccountUpdate, EdgerunAccount, Subscription, SubscriptionConfig, UpdateSource};
+pub use subscribe::{AccountUpdate, EdgerunAccount, Snapshot, Subscription, SubscriptionConfig, UpdateSource};
 #[cfg(feature = "litesvm")]
 pub use svm::LiteSvmBackend;
 

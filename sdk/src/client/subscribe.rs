@@ -13,6 +13,12 @@
 //! Updates are deduplicated by content (BLAKE3 of the data per address), so a poll repeats
 //! nothing the socket already delivered; an account that disappears from a poll, or arrives on
 //! the socket empty or owned by another program, is reported [`AccountUpdate::Closed`].
+//!
+//! With [`Snapshot::Signal`] the subscription lists nothing itself: where it would take a
+//! snapshot or poll, it sends [`AccountUpdate::Resync`] and leaves the reading to its receiver,
+//! which knows what it keeps (the [`super::ChainIndex`] reads only live jobs, with filtered
+//! queries, instead of every account of the program). It then keeps no per-account memory either,
+//! so it costs nothing per account that ever existed.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -92,7 +98,7 @@ pub enum UpdateSource {
     Poll,
 }
 
-/// One change of one Edgerun account.
+/// One change of one Edgerun account, or (with [`Snapshot::Signal`]) the cue to re-read.
 #[derive(Debug, Clone)]
 pub enum AccountUpdate {
     Changed {
@@ -106,18 +112,28 @@ pub enum AccountUpdate {
         address: Address,
         source: UpdateSource,
     },
+    /// Only with [`Snapshot::Signal`]: the subscription has just subscribed (`Websocket`:
+    /// everything from now on is notified, what changed before is not) or polls while the socket
+    /// is down (`Poll`, every `poll_interval`): the receiver re-reads what it keeps.
+    Resync {
+        source: UpdateSource,
+    },
 }
 
 impl AccountUpdate {
-    pub fn address(&self) -> &Address {
+    /// The account changed or closed; `None` for a [`AccountUpdate::Resync`].
+    pub fn address(&self) -> Option<&Address> {
         match self {
-            AccountUpdate::Changed { address, .. } | AccountUpdate::Closed { address, .. } => address,
+            AccountUpdate::Changed { address, .. } | AccountUpdate::Closed { address, .. } => Some(address),
+            AccountUpdate::Resync { .. } => None,
         }
     }
 
     pub fn source(&self) -> UpdateSource {
         match self {
-            AccountUpdate::Changed { source, .. } | AccountUpdate::Closed { source, .. } => *source,
+            AccountUpdate::Changed { source, .. }
+            | AccountUpdate::Closed { source, .. }
+            | AccountUpdate::Resync { source } => *source,
         }
     }
 
@@ -128,9 +144,20 @@ impl AccountUpdate {
                 EdgerunAccount::Job(job) => Some(job),
                 _ => None,
             },
-            AccountUpdate::Closed { .. } => None,
+            AccountUpdate::Closed { .. } | AccountUpdate::Resync { .. } => None,
         }
     }
+}
+
+/// How a subscription covers what changed while it was not subscribed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Snapshot {
+    /// It lists every account passing its filters (`getProgramAccounts`) once subscribed and at
+    /// every poll, and reports what differs from what it reported before.
+    #[default]
+    Full,
+    /// It sends [`AccountUpdate::Resync`] instead, and the receiver reads what it needs.
+    Signal,
 }
 
 /// What to watch and how.
@@ -150,6 +177,7 @@ pub struct SubscriptionConfig {
     pub connect_timeout: Duration,
     /// Updates buffered before the subscription waits for the receiver.
     pub channel_capacity: usize,
+    pub snapshot: Snapshot,
 }
 
 impl Default for SubscriptionConfig {
@@ -163,6 +191,7 @@ impl Default for SubscriptionConfig {
             reconnect_max_delay: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             channel_capacity: 1024,
+            snapshot: Snapshot::Full,
         }
     }
 }
@@ -189,8 +218,20 @@ impl<B: ChainBackend> EdgerunClient<B> {
     /// tokio runtime.
     pub fn subscribe(&self, config: SubscriptionConfig, cancel: CancellationToken) -> Subscription {
         let (sender, updates) = mpsc::channel(config.channel_capacity.max(1));
+        Subscription { updates, task: self.subscribe_into(config, sender, cancel) }
+    }
+
+    /// [`subscribe`](Self::subscribe), sending into a channel the caller owns (several
+    /// subscriptions may feed one receiver). The task ends when `cancel` is cancelled or the
+    /// receiver is dropped.
+    pub(crate) fn subscribe_into(
+        &self,
+        config: SubscriptionConfig,
+        sender: mpsc::Sender<AccountUpdate>,
+        cancel: CancellationToken,
+    ) -> JoinHandle<()> {
         let watcher = Watcher { client: self.clone(), config, sender, cancel, seen: HashMap::new() };
-        Subscription { updates, task: tokio::spawn(watcher.run()) }
+        tokio::spawn(watcher.run())
     }
 }
 
@@ -276,7 +317,7 @@ impl<B: ChainBackend> Watcher<B> {
                 None => return self.stop_or_failed("subscribing timed out"),
             };
         // Subscribed: whatever changes from now on is notified; the snapshot covers the rest.
-        if !self.poll_once().await {
+        if !self.poll_once(UpdateSource::Websocket).await {
             return SessionEnd::Stop;
         }
         let end = loop {
@@ -328,7 +369,7 @@ impl<B: ChainBackend> Watcher<B> {
     /// Polls every `poll_interval` until `until` (forever when `None`). False: stop.
     async fn poll_until(&mut self, until: Option<tokio::time::Instant>) -> bool {
         loop {
-            if !self.poll_once().await {
+            if !self.poll_once(UpdateSource::Poll).await {
                 return false;
             }
             let next = tokio::time::Instant::now() + self.config.poll_interval;
@@ -342,10 +383,14 @@ impl<B: ChainBackend> Watcher<B> {
         }
     }
 
-    /// One `getProgramAccounts`: reports what changed and what disappeared. False: stop.
-    async fn poll_once(&mut self) -> bool {
+    /// One `getProgramAccounts`: reports what changed and what disappeared (with
+    /// [`Snapshot::Signal`]: sends [`AccountUpdate::Resync`] instead). False: stop.
+    async fn poll_once(&mut self, source: UpdateSource) -> bool {
         if self.cancel.is_cancelled() {
             return false;
+        }
+        if self.config.snapshot == Snapshot::Signal {
+            return self.send(AccountUpdate::Resync { source }).await;
         }
         let backend = self.client.backend();
         let listing = tokio::select! {
@@ -378,6 +423,22 @@ impl<B: ChainBackend> Watcher<B> {
 
     /// Reports `account` unless it is what was last reported. False: stop.
     async fn report(&mut self, address: Address, account: &Account, slot: Option<u64>, source: UpdateSource) -> bool {
+        if self.config.snapshot == Snapshot::Signal {
+            // No memory of what was reported: the receiver compares with what it keeps.
+            if account.data.is_empty() || account.owner != edgerun::ID {
+                return self.send(AccountUpdate::Closed { address, source }).await;
+            }
+            return match EdgerunAccount::decode(&address, &account.owner, &account.data) {
+                Ok(Some(decoded)) => {
+                    self.send(AccountUpdate::Changed { address, account: Box::new(decoded), slot, source }).await
+                }
+                Ok(None) => true,
+                Err(error) => {
+                    tracing::warn!(%error, "skipping an Edgerun account that does not decode");
+                    true
+                }
+            };
+        }
         if account.data.is_empty() || account.owner != edgerun::ID {
             if self.seen.remove(&address).is_some() {
                 return self.send(AccountUpdate::Closed { address, source }).await;
