@@ -56,8 +56,9 @@ pub struct RunArgs {
     /// Milliseconds between two reads of the slot (how late after a deadline an action may go).
     #[arg(long, value_name = "MS", default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..))]
     pub slot_interval_ms: u64,
-    /// Seconds between two listings of every job (a safety net under the account subscription).
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds between two reads of the fee payer's balance and two safety re-loads of the live
+    /// jobs (filtered by status; the account subscription keeps them current in between).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
     pub reconcile_secs: u64,
     /// Poll the accounts instead of subscribing over the websocket.
     #[arg(long)]

@@ -4,12 +4,16 @@
 //! Two things make a job's next step valid: a change of its accounts (a result lands, an output is
 //! declared, someone else cranks it) and the clock (a deadline or a window passes). So the service
 //!
-//! - watches Edgerun accounts ([`EdgerunClient::subscribe`]: websocket, polling while it is down)
-//!   and takes a turn on a job whenever its Job, one of its results or its output changes;
+//! - follows the jobs some crank instruction accepts through the sdk's [`ChainIndex`] (loaded with
+//!   filtered queries at start and when its subscription re-subscribes, then kept current by the
+//!   program subscription: no listing in the steady state, so a job costs the same however many
+//!   have ended) and takes a turn on a job whenever its Job, one of its results or its output
+//!   changes, and on every job the index (re)loads;
 //! - reads the slot every `slot_interval` and takes a turn on each job whose next change by the
 //!   clock ([`JobState::next_change`]) has come, so a job costs no reads while it only waits;
-//! - lists every job again every `reconcile_interval`, a safety net under the subscription, and
-//!   drops the ones that left (closed, or a status no crank instruction accepts).
+//! - drops a job as soon as the index says it left (closed, or a status no crank instruction
+//!   accepts); every `reconcile_interval` reads the fee payer's balance, and the index re-loads
+//!   its live jobs as a safety net.
 //!
 //! A turn reads the job afresh and is the pass's own ([`crate::run`]): the candidates in order,
 //! each simulated by the client first, nothing sent that the program refuses, the job re-read
@@ -29,20 +33,18 @@
 pub mod http;
 pub mod metrics;
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use edgerun::errors::EdgerunError;
 use edgerun::state::Job;
-use edgerun_sdk::client::{
-    AccountUpdate, ChainBackend, EdgerunAccount, EdgerunClient, SubscriptionConfig, UpdateSource,
-};
-use edgerun_sdk::pda;
+use edgerun_sdk::client::{ChainBackend, ChainIndex, EdgerunClient, IndexConfig, IndexEvent, SubscriptionConfig};
 use serde::Serialize;
 use solana_address::Address;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -61,7 +63,9 @@ pub struct ServiceConfig {
     /// Pause between two reads of the slot: an action is sent at most this long after the slot
     /// it becomes valid in starts.
     pub slot_interval: Duration,
-    /// Pause between two listings of every job.
+    /// Pause between two reads of the fee payer's balance, and between two safety re-loads of
+    /// the live jobs by the index (filtered by status; the subscription keeps it current in
+    /// between).
     pub reconcile_interval: Duration,
     /// Pause between two polls of the accounts while the websocket is down.
     pub poll_interval: Duration,
@@ -75,7 +79,7 @@ impl Default for ServiceConfig {
             ws_url: None,
             concurrency: 4,
             slot_interval: Duration::from_millis(400),
-            reconcile_interval: Duration::from_secs(30),
+            reconcile_interval: Duration::from_secs(600),
             poll_interval: SubscriptionConfig::default().poll_interval,
             shutdown_grace: Duration::from_secs(10),
         }
@@ -162,6 +166,7 @@ struct TurnDone {
 
 struct Service<B: ChainBackend> {
     client: EdgerunClient<B>,
+    index: Arc<ChainIndex>,
     payer: Arc<Keypair>,
     config: ServiceConfig,
     metrics: Metrics,
@@ -182,15 +187,27 @@ pub async fn run<B: ChainBackend>(
     metrics: Metrics,
     cancel: CancellationToken,
 ) -> ServiceReport {
-    let subscription_config = SubscriptionConfig {
-        ws_url: config.ws_url.clone(),
-        poll_interval: config.poll_interval,
-        ..SubscriptionConfig::default()
+    let index_config = IndexConfig {
+        subscription: SubscriptionConfig {
+            ws_url: config.ws_url.clone(),
+            poll_interval: config.poll_interval,
+            ..SubscriptionConfig::default()
+        },
+        // Ended jobs too: the crank closes them once their retention has passed.
+        job_statuses: crankable_statuses(),
+        member: None,
+        resync_interval: Some(config.reconcile_interval),
+        ..IndexConfig::default()
     };
     let watching = cancel.child_token();
-    let mut subscription = client.subscribe(subscription_config, watching.clone());
+    let index = tokio::select! {
+        index = ChainIndex::start(client.clone(), index_config, watching.clone()) => index,
+        () = cancel.cancelled() => return ServiceReport::default(),
+    };
+    let mut events = index.events();
     let mut service = Service {
         client,
+        index: Arc::clone(&index),
         payer,
         config,
         metrics,
@@ -210,17 +227,19 @@ pub async fn run<B: ChainBackend>(
     slot_ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reconciles = tokio::time::interval(service.config.reconcile_interval);
     reconciles.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut updates_open = true;
+    service.follow_index();
+    let mut events_open = true;
     loop {
         service.dispatch();
         tokio::select! {
             _ = cancel.cancelled() => break,
-            update = subscription.updates.recv(), if updates_open => match update {
-                Some(update) => service.on_update(update),
-                None => {
-                    // Only after cancellation; the ticks and the reconcile keep the service going.
-                    tracing::warn!("the account subscription ended; following jobs by reconcile and slot only");
-                    updates_open = false;
+            event = events.recv(), if events_open => match event {
+                Ok(event) => service.on_event(event),
+                // Missed some: the index's picture has them all.
+                Err(RecvError::Lagged(_)) => service.follow_index(),
+                Err(RecvError::Closed) => {
+                    tracing::warn!("the chain index stopped; following jobs by slot only");
+                    events_open = false;
                 }
             },
             // The reads below may wait on a slow node (the client retries): a stop cuts them short.
@@ -230,7 +249,7 @@ pub async fn run<B: ChainBackend>(
             },
             _ = reconciles.tick() => tokio::select! {
                 _ = cancel.cancelled() => break,
-                _ = service.reconcile() => {}
+                _ = service.read_balance() => {}
             },
             Some(joined) = service.turns.join_next(), if !service.turns.is_empty() => match joined {
                 Ok(done) => service.on_turn(done),
@@ -240,7 +259,7 @@ pub async fn run<B: ChainBackend>(
     }
     watching.cancel();
     service.shutdown().await;
-    subscription.join().await;
+    index.join().await;
     tracing::info!(
         sent = service.report.sent,
         refused = service.report.refused,
@@ -273,34 +292,47 @@ impl<B: ChainBackend> Service<B> {
         self.update_gauges();
     }
 
-    fn on_update(&mut self, update: AccountUpdate) {
-        let source = match update.source() {
-            UpdateSource::Websocket => "websocket",
-            UpdateSource::Poll => "poll",
+    fn on_event(&mut self, event: IndexEvent) {
+        // A job from a load carries no slot; one from a notification does.
+        let source = match &event {
+            IndexEvent::Job { slot: None, .. } | IndexEvent::Resynced => "load",
+            _ => "subscription",
         };
         self.metrics.account_updates.with_label_values(&[source]).inc();
-        match update {
-            AccountUpdate::Changed { address, account, .. } => match *account {
-                EdgerunAccount::Job(job) => {
-                    if crankable(&job) || self.jobs.contains_key(&address) {
-                        self.note(address, job.job_id);
-                    }
+        match event {
+            IndexEvent::Job { address, job, .. } => self.note(address, job.job_id),
+            IndexEvent::JobActivity { job } => {
+                let job_id = self.jobs.get(&job).map(|tracked| tracked.job_id).or_else(|| {
+                    self.index.job(&job).map(|known| known.job_id)
+                });
+                if let Some(job_id) = job_id {
+                    self.note(job, job_id);
                 }
-                EdgerunAccount::JobResult(result) => self.note(pda::job_address(&result.job_id), result.job_id),
-                EdgerunAccount::OutputAvailability(output) => {
-                    self.note(pda::job_address(&output.job_id), output.job_id)
-                }
-                EdgerunAccount::GlobalConfig(_) | EdgerunAccount::Treasury(_) | EdgerunAccount::WorkerStake(_) => {}
-            },
-            AccountUpdate::Closed { address, .. } => {
+            }
+            // Closed, or in a status no crank instruction accepts: nothing left to do on it.
+            IndexEvent::JobLeft { address, .. } => {
                 if self.jobs.get(&address).is_some_and(|tracked| !tracked.pending) {
                     self.jobs.remove(&address);
                     self.update_gauges();
                 }
             }
-            // Only with `Snapshot::Signal`, which this subscription does not ask for.
-            AccountUpdate::Resync { .. } => {}
+            IndexEvent::Resynced => self.follow_index(),
+            IndexEvent::Worker { .. } | IndexEvent::WorkerClosed { .. } | IndexEvent::Config(_) => {}
         }
+    }
+
+    /// Follows every job the index keeps that the service does not yet, and drops the ones the
+    /// index no longer keeps (at start, after a re-load, after missed events).
+    fn follow_index(&mut self) {
+        let kept = self.index.jobs();
+        for (address, job) in &kept {
+            if !self.jobs.contains_key(address) {
+                self.note(*address, job.job_id);
+            }
+        }
+        let kept: std::collections::HashSet<Address> = kept.into_iter().map(|(address, _)| address).collect();
+        self.jobs.retain(|address, tracked| tracked.pending || kept.contains(address));
+        self.update_gauges();
     }
 
     async fn on_slot_tick(&mut self) {
@@ -326,28 +358,8 @@ impl<B: ChainBackend> Service<B> {
         }
     }
 
-    /// Lists every job a crank instruction accepts: follows the new ones, drops the ones gone.
-    async fn reconcile(&mut self) {
-        let mut listed: HashSet<Address> = HashSet::new();
-        for status in crankable_statuses() {
-            match self.client.jobs_by_status(status).await {
-                Ok(jobs) => {
-                    for (address, job) in jobs {
-                        listed.insert(address);
-                        if !self.jobs.contains_key(&address) {
-                            self.note(address, job.job_id);
-                        }
-                    }
-                }
-                Err(error) => {
-                    self.metrics.rpc_errors.with_label_values(&["getProgramAccounts"]).inc();
-                    tracing::warn!(%error, "cannot list the jobs; the next reconcile will");
-                    return;
-                }
-            }
-        }
-        self.jobs.retain(|address, tracked| tracked.pending || listed.contains(address));
-        self.update_gauges();
+    /// Reads the fee payer's balance (a metric, and a warning when it is empty).
+    async fn read_balance(&mut self) {
         match self.client.balance(&self.payer.pubkey()).await {
             Ok(balance) => {
                 self.metrics.payer_balance_lamports.set(i64::try_from(balance).unwrap_or(i64::MAX));
