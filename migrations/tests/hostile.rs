@@ -23,7 +23,7 @@ const SIGNATURE_FEE: u64 = 5_000;
 /// Most a worker may spend in fees on one job it sat on: a submission (2 signatures) and a few
 /// settlement attempts. Far below the rent of one JobResult, which workers no longer pay.
 const FEES_PER_JOB: u64 = 50_000;
-/// The scheduler's `--reconcile-interval-ms` default.
+/// The scheduler's `--reconcile-interval` default.
 const RECONCILE: Duration = Duration::from_secs(2);
 
 /// Posts a job straight to the program, as the network's customer, with whatever the customer

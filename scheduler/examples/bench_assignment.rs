@@ -78,7 +78,7 @@ async fn main() -> anyhow::Result<()> {
         storage: storage.base_url().to_string(),
         listen: "127.0.0.1:0".parse()?,
         concurrency: 16,
-        reconcile_interval_ms: 2_000,
+        reconcile_interval: edgerun_service::flags::HumanDuration(std::time::Duration::from_secs(2)),
         jail_max_failures: 3,
         jail_cooldown_slots: 9_000,
         no_reassign: false,

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = SchedulerArgs::parse();
-    service::init_logging(args.log_format);
+    edgerun_service::logging::init(args.log_format);
     let cancel = CancellationToken::new();
-    edgerun_sdk::shutdown::cancel_on_shutdown_signal(cancel.clone());
+    edgerun_service::shutdown::cancel_on_shutdown_signal(cancel.clone());
     match service::run(args, cancel, None).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,7 +1,8 @@
 //! The scheduler's Prometheus metrics, served at `/metrics`. One registry per process (tests
 //! build their own), handed to the engine and the API.
 
-use prometheus::{Encoder, Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::core::Collector;
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts, Registry};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -24,7 +25,7 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry = Registry::new_custom(Some("edgerun_scheduler".into()), None).expect("a valid prefix");
+        let registry = edgerun_service::metrics::registry("edgerun_scheduler");
         let jobs = IntGaugeVec::new(Opts::new("jobs", "Jobs on chain by stage"), &["stage"]).expect("valid metric");
         let assignment_slots = Histogram::with_opts(
             HistogramOpts::new("assignment_slots", "Slots from post_job to assignment")
@@ -55,16 +56,17 @@ impl Metrics {
         for verdict in ["passed", "refused"] {
             bundle_checks.with_label_values(&[verdict]);
         }
-        for collector in [
-            Box::new(jobs.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(bundle_checks.clone()),
-            Box::new(assignment_slots.clone()),
-            Box::new(rpc_errors.clone()),
-            Box::new(transactions.clone()),
-            Box::new(http_requests.clone()),
-        ] {
-            registry.register(collector).expect("each metric registered once");
-        }
+        edgerun_service::metrics::register(
+            &registry,
+            [
+                Box::new(jobs.clone()) as Box<dyn Collector>,
+                Box::new(bundle_checks.clone()),
+                Box::new(assignment_slots.clone()),
+                Box::new(rpc_errors.clone()),
+                Box::new(transactions.clone()),
+                Box::new(http_requests.clone()),
+            ],
+        );
         Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests, bundle_checks }
     }
 
@@ -86,14 +88,6 @@ impl Metrics {
     /// `RpcCalls::register`).
     pub fn registry(&self) -> &Registry {
         &self.registry
-    }
-
-    /// The text exposition format.
-    pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        // Encoding into a Vec cannot fail for well-formed metrics.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
-        String::from_utf8(buffer).unwrap_or_default()
     }
 }
 

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Parser;
 use ed25519_dalek::SigningKey;
@@ -18,6 +17,8 @@ use crate::api::{self, AppState};
 use crate::eligibility::JailPolicy;
 use crate::engine::{Authorities, Engine, EngineConfig};
 use crate::metrics::Metrics;
+use edgerun_service::flags::HumanDuration;
+use edgerun_service::http::HttpLimits;
 
 /// Edgerun scheduler: seeds and assigns committees to posted jobs, replaces silent workers, and
 /// serves the job-submission API (never holding a customer's key or funds).
@@ -49,9 +50,10 @@ pub struct SchedulerArgs {
     /// Jobs handled at once.
     #[arg(long, default_value_t = EngineConfig::default().concurrency)]
     pub concurrency: usize,
-    /// Milliseconds between two full reconciles with the chain.
-    #[arg(long, value_name = "MS", default_value_t = EngineConfig::default().reconcile_interval.as_millis() as u64)]
-    pub reconcile_interval_ms: u64,
+    /// Time between two reconciles with the chain, with its unit (`2s`, `500ms`); the account
+    /// subscription brings changes sooner.
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(EngineConfig::default().reconcile_interval))]
+    pub reconcile_interval: HumanDuration,
     /// Failures among the jobs on chain at which a worker is jailed (0: never).
     #[arg(long, default_value_t = JailPolicy::default().max_recent_failures)]
     pub jail_max_failures: u32,
@@ -62,7 +64,7 @@ pub struct SchedulerArgs {
     #[arg(long)]
     pub no_reassign: bool,
     /// Log format on stderr.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, value_enum, default_value_t)]
     pub log_format: LogFormat,
     /// Requests a second one client (IP address) may make to the API, sustained.
     #[arg(long, value_name = "N", default_value_t = api::RateLimit::default().per_second,
@@ -74,11 +76,7 @@ pub struct SchedulerArgs {
     pub rate_limit_burst: u32,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use edgerun_service::logging::LogFormat;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -90,17 +88,6 @@ pub enum ServiceError {
     Listen { address: SocketAddr, error: std::io::Error },
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
-}
-
-/// Sets up logging once for the process.
-pub fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
 }
 
 fn read_key(path: &std::path::Path, what: &str) -> Result<Keypair, ServiceError> {
@@ -143,7 +130,7 @@ pub async fn run(
     let client = EdgerunClient::new(backend, ClientConfig::default());
     let config = EngineConfig {
         concurrency: args.concurrency.max(1),
-        reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
+        reconcile_interval: args.reconcile_interval.into(),
         jail: JailPolicy { max_recent_failures: args.jail_max_failures, cooldown_slots: args.jail_cooldown_slots },
         reassign: !args.no_reassign,
         ws_url: Some(args.ws_url.clone().unwrap_or_else(|| RpcBackend::websocket_url(&args.url))),
@@ -173,15 +160,11 @@ pub async fn run(
         shutdown: cancel.clone(),
         feeds: Arc::default(),
         rate_limit: api::RateLimit { per_second: args.rate_limit, burst: args.rate_limit_burst },
+        health: Arc::default(),
     };
     let engine_task = tokio::spawn(Arc::clone(&engine).run(cancel.clone()));
-    // The peer's address is the rate limits' key.
-    let app = api::router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown({
-        let cancel = cancel.clone();
-        async move { cancel.cancelled().await }
-    });
-    let served = server.await;
+    let served =
+        edgerun_service::http::serve(listener, api::router(state), HttpLimits::default(), cancel.clone()).await;
     cancel.cancel();
     let _ = engine_task.await;
     tracing::info!("scheduler stopped");

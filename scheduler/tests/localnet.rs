@@ -512,7 +512,7 @@ fn spawn_scheduler(network: &Network, log: &std::path::Path) -> ChildGuard {
     let child = Command::new(env!("CARGO_BIN_EXE_edgerun-scheduler"))
         .args(["--url", &args.url, "--ws-url", args.ws_url.as_deref().unwrap()])
         .args(["--keypair", args.keypair.as_ref().unwrap().to_str().unwrap()])
-        .args(["--storage", &args.storage, "--listen", "127.0.0.1:0", "--reconcile-interval-ms", "500"])
+        .args(["--storage", &args.storage, "--listen", "127.0.0.1:0", "--reconcile-interval", "500ms"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

@@ -23,6 +23,31 @@ pub fn display(duration: Duration) -> String {
     humantime::format_duration(duration).to_string()
 }
 
+/// A duration flag: read by [`duration`], shown by [`display`], so a default in code appears in
+/// `--help` as it would be typed (`#[arg(long, default_value_t = HumanDuration(...))]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HumanDuration(pub Duration);
+
+impl std::str::FromStr for HumanDuration {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        duration(text).map(HumanDuration)
+    }
+}
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&display(self.0))
+    }
+}
+
+impl From<HumanDuration> for Duration {
+    fn from(value: HumanDuration) -> Duration {
+        value.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,6 +61,14 @@ mod tests {
         assert!(duration("0s").unwrap_err().contains("more than zero"));
         assert!(duration("soon").unwrap_err().contains("not a duration"));
         assert!(duration("").is_err());
+    }
+
+    #[test]
+    fn a_flag_reads_back_what_it_shows() {
+        let flag: HumanDuration = "2s".parse().unwrap();
+        assert_eq!(flag, HumanDuration(Duration::from_secs(2)));
+        assert_eq!(flag.to_string().parse::<HumanDuration>(), Ok(flag));
+        assert!("2".parse::<HumanDuration>().is_err());
     }
 
     #[test]

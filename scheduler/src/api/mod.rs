@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,11 +26,11 @@ use axum::{Json, Router};
 use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
 use edgerun_sdk::client::ChainBackend;
 use edgerun_sdk::storage::StorageClient;
-use serde::Serialize;
 use tokio_util::sync::CancellationToken;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
 use crate::engine::Engine;
+use edgerun_service::health::Health;
 
 pub use edgerun_sdk::scheduler_api::ErrorResponse;
 pub use error::ApiError;
@@ -48,6 +48,8 @@ pub struct AppState<B: ChainBackend> {
     pub feeds: Arc<feeds::JobFeeds>,
     /// Requests per client.
     pub rate_limit: RateLimit,
+    /// `/health`'s shared probe.
+    pub health: Arc<HealthProbe>,
 }
 
 /// What one client (IP address) may ask of the API: a stranger's request rate is bounded.
@@ -75,6 +77,7 @@ impl<B: ChainBackend> Clone for AppState<B> {
             shutdown: self.shutdown.clone(),
             feeds: Arc::clone(&self.feeds),
             rate_limit: self.rate_limit,
+            health: Arc::clone(&self.health),
         }
     }
 }
@@ -121,7 +124,7 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         network::StatusCount,
         network::TreasuryReport,
         network::WorkersSummary,
-        HealthReport,
+        Health,
     ))
 )]
 pub struct ApiDoc;
@@ -131,8 +134,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
-/// The whole API, and the dashboard at `/`. Served with the peer's address as connect info
-/// (`into_make_service_with_connect_info::<SocketAddr>`): it is the rate limits' key.
+/// The whole API, and the dashboard at `/`. Served by [`edgerun_service::http::serve`], which
+/// gives handlers the peer's address as connect info: it is the rate limits' key.
 pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
     // Per client (IP address): past the burst, 429 `rate_limited` with `Retry-After`. The
     // limiter's memory is pruned every minute until shutdown (quiet clients are forgotten).
@@ -195,34 +198,55 @@ async fn count_requests<B: ChainBackend>(State(state): State<AppState<B>>, reque
     response
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HealthReport {
-    /// `ok` when both the cluster and the gateway answer, else `degraded`.
-    pub status: &'static str,
-    pub chain: bool,
-    /// The cluster's slot, when it answered.
-    pub slot: Option<u64>,
-    pub gateway: bool,
-}
-
 /// Longest a health probe waits for the cluster or the gateway.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// 200 only when the cluster and the gateway both answer.
+/// How long one probe's answer serves every `/health` request: a stranger polling `/health`
+/// costs the cluster and the gateway at most one request each per this period.
+const HEALTH_TTL: Duration = Duration::from_secs(2);
+
+/// The last probe of the cluster and the gateway, shared by every caller for [`HEALTH_TTL`];
+/// callers arriving during a probe wait for it instead of starting their own.
+#[derive(Default)]
+pub struct HealthProbe {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Health)>>,
+}
+
+impl HealthProbe {
+    async fn get<B: ChainBackend>(&self, state: &AppState<B>) -> Health {
+        let mut last = self.last.lock().await;
+        if let Some((at, health)) = &*last {
+            if at.elapsed() < HEALTH_TTL {
+                return health.clone();
+            }
+        }
+        let slot = tokio::time::timeout(HEALTH_TIMEOUT, state.engine.client().backend().slot())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let gateway = state.storage.health(HEALTH_TIMEOUT).await.is_ok();
+        let health = match (slot, gateway) {
+            (Some(_), true) => Health::ok(),
+            (None, true) => Health::unhealthy("degraded", "the cluster does not answer; check --url and the RPC node"),
+            (Some(_), false) => Health::unhealthy("degraded", "the storage gateway does not answer; check --storage"),
+            (None, false) => Health::unhealthy("degraded", "neither the cluster nor the storage gateway answers"),
+        };
+        let health = health.with("chain", slot.is_some()).with("slot", slot).with("gateway", gateway);
+        *last = Some((std::time::Instant::now(), health.clone()));
+        health
+    }
+}
+
+/// 200 only when the cluster and the gateway both answer (probed at most every 2 s; the body
+/// says which does not). Fields besides `status` and `message`: `chain`, `slot`, `gateway`.
 #[utoipa::path(get, path = "/health", responses(
-    (status = 200, description = "The cluster and the gateway answer", body = HealthReport),
-    (status = 503, description = "One of them does not", body = HealthReport),
+    (status = 200, description = "The cluster and the gateway answer", body = Health),
+    (status = 503, description = "One of them does not", body = Health),
 ))]
 pub async fn health<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
-    let slot =
-        tokio::time::timeout(HEALTH_TIMEOUT, state.engine.client().backend().slot()).await.ok().and_then(Result::ok);
-    let gateway = state.storage.health(HEALTH_TIMEOUT).await.is_ok();
-    let healthy = slot.is_some() && gateway;
-    let report = HealthReport { status: if healthy { "ok" } else { "degraded" }, chain: slot.is_some(), slot, gateway };
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(report)).into_response()
+    state.health.get(&state).await.into_response()
 }
 
 async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.engine.metrics().render()).into_response()
+    edgerun_service::health::metrics_response(state.engine.metrics().registry())
 }

@@ -92,7 +92,7 @@ impl Network {
             storage: self.storage.base_url().to_string(),
             listen: listen.parse().unwrap(),
             concurrency: 8,
-            reconcile_interval_ms: 500,
+            reconcile_interval: edgerun_service::flags::HumanDuration(std::time::Duration::from_millis(500)),
             jail_max_failures,
             jail_cooldown_slots: 100_000,
             no_reassign,
