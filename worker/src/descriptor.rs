@@ -7,8 +7,10 @@
 //! accidental.
 
 use crate::limits::{
-    CALL_DEPTH_BUDGET, FRAME_BASE_COST, HOST_BYTES_PER_FUEL, HOST_CALL_BASE_FUEL, MAX_FRAME_COST, MAX_OUTPUT_BYTES,
-    MAX_TABLE_ELEMENTS,
+    CALL_DEPTH_BUDGET, FRAME_BASE_COST, HOST_BYTES_PER_FUEL, HOST_CALL_BASE_FUEL, MAX_BR_TABLE_TARGETS,
+    MAX_CONTROL_POINTS_SQUARED, MAX_DATA_SEGMENTS, MAX_ELEMENT_ITEMS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS,
+    MAX_FRAME_COST, MAX_FUNCTIONS, MAX_FUNCTION_BODY_BYTES, MAX_FUNCTION_CONTROL_POINTS, MAX_GLOBALS, MAX_IMPORTS,
+    MAX_MODULE_BYTES, MAX_MODULE_CONTROL_POINTS, MAX_MODULE_LOCALS, MAX_OUTPUT_BYTES, MAX_TABLE_ELEMENTS, MAX_TYPES,
 };
 
 /// Exact wasmtime version the runtime is built on (checked against Cargo.lock in tests).
@@ -27,6 +29,7 @@ pub const RUNTIME_DESCRIPTOR: &str = concat!(
     "start=start section run by host after instantiation, before _start, same fuel\n",
     "output=at most 16777216 bytes, written once; output_hash=blake3(output)\n",
     "error=blake3(\"edgerun-error-v1\" || code u32 LE || fuel_used u64 LE)\n",
+    "caps=module<=4194304 bytes, checked first (215); per module, each section's count checked from its header: functions<=32768, types<=4096, imports<=16, exports<=1024, globals<=1024, data segments<=1024, element segments<=1024, element items<=65536, declared locals<=1048576, control points<=262144, sum over functions of control points squared<=268435456 (216); per function: body<=524288 bytes, control points<=16384, br_table targets<=16384 (217); control point=block,loop,if,br_if,br_table,call,call_indirect; first violation in byte order wins\n",
     "job=bundle runtime_id and limits must equal the job's posted ones, else error 103 with fuel 0\n",
 );
 
@@ -45,6 +48,21 @@ const _: () = {
     assert!(MAX_TABLE_ELEMENTS == 65_536);
     assert!(HOST_CALL_BASE_FUEL == 8);
     assert!(HOST_BYTES_PER_FUEL == 16);
+    assert!(MAX_MODULE_BYTES == 4_194_304);
+    assert!(MAX_FUNCTIONS == 32_768);
+    assert!(MAX_TYPES == 4_096);
+    assert!(MAX_IMPORTS == 16);
+    assert!(MAX_EXPORTS == 1_024);
+    assert!(MAX_GLOBALS == 1_024);
+    assert!(MAX_DATA_SEGMENTS == 1_024);
+    assert!(MAX_ELEMENT_SEGMENTS == 1_024);
+    assert!(MAX_ELEMENT_ITEMS == 65_536);
+    assert!(MAX_MODULE_LOCALS == 1_048_576);
+    assert!(MAX_MODULE_CONTROL_POINTS == 262_144);
+    assert!(MAX_CONTROL_POINTS_SQUARED == 268_435_456);
+    assert!(MAX_FUNCTION_BODY_BYTES == 524_288);
+    assert!(MAX_FUNCTION_CONTROL_POINTS == 16_384);
+    assert!(MAX_BR_TABLE_TARGETS == 16_384);
 };
 
 #[cfg(test)]
@@ -68,7 +86,7 @@ mod tests {
     fn runtime_id_is_pinned() {
         // Any change to the descriptor changes the id, and with it which workers judge which jobs.
         // Update this value only together with a deliberate runtime version bump.
-        assert_eq!(hex::encode(runtime_id()), "2fddbedaab427f6a3515c5b03937f098709c323a3e0014c8aa07989ce73cb97f");
+        assert_eq!(hex::encode(runtime_id()), "0c7482152ca1814e38704de3f479da7a5e683e2c25d636322d5c5b9382205560");
     }
 
     #[test]

@@ -55,6 +55,13 @@ pub enum ErrorCode {
     FunctionFrameTooLarge = 213,
     /// An export uses the name reserved for the runtime's own instrumentation.
     ReservedExportName = 214,
+    /// The wasm module is larger than `MAX_MODULE_BYTES` (checked before it is parsed).
+    ModuleTooLarge = 215,
+    /// A module-wide count is above its cap: functions, types, imports, exports, globals, data
+    /// or element segments, element items, locals, control points or their squares (`limits`).
+    ModuleTooComplex = 216,
+    /// One function is above a cap: body bytes, control points, or a `br_table`'s targets.
+    FunctionTooLarge = 217,
 
     /// All fuel (`max_instructions`) was consumed.
     OutOfFuel = 300,
@@ -88,7 +95,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in numeric order (documentation, tests, CLI listings).
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 36] = [
         ErrorCode::BundleMalformed,
         ErrorCode::BundleUnsupportedVersion,
         ErrorCode::BundleTooLarge,
@@ -108,6 +115,9 @@ impl ErrorCode {
         ErrorCode::TableTooLarge,
         ErrorCode::FunctionFrameTooLarge,
         ErrorCode::ReservedExportName,
+        ErrorCode::ModuleTooLarge,
+        ErrorCode::ModuleTooComplex,
+        ErrorCode::FunctionTooLarge,
         ErrorCode::OutOfFuel,
         ErrorCode::CallDepthExceeded,
         ErrorCode::MemoryOutOfBounds,

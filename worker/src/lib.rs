@@ -31,4 +31,4 @@ pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
 pub use edgerun_sdk::bundle::{Bundle, Limits};
 pub use error::{error_record, parse_error_record, ErrorCode};
 pub use report::{ExecutionReport, Outcome, ReportSummary};
-pub use runtime::{Runtime, RuntimeConfig, RuntimeError};
+pub use runtime::{ModuleCacheStats, Runtime, RuntimeConfig, RuntimeError};

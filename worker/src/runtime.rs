@@ -1,7 +1,7 @@
 //! The engine, the compiled-module cache and one execution.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use edgerun_sdk::bundle::{Bundle, BundleError, Limits};
 use wasmtime::{
@@ -40,6 +40,9 @@ pub struct RuntimeConfig {
     pub concurrent_executions: u32,
     /// How many compiled modules are kept.
     pub module_cache_entries: usize,
+    /// How many bytes of compiled modules are kept (see [`ModuleCacheStats::bytes`]); the least
+    /// recently used are evicted first. A module larger than this is compiled for each use.
+    pub module_cache_bytes: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -49,6 +52,8 @@ impl Default for RuntimeConfig {
             max_wasm_stack: DEFAULT_MAX_WASM_STACK,
             concurrent_executions: 16,
             module_cache_entries: 256,
+            // A module at the caps compiles to tens of MiB; the demo guests to a few hundred KiB.
+            module_cache_bytes: 256 << 20,
         }
     }
 }
@@ -86,11 +91,116 @@ struct CompiledModule {
 /// validation, not one per job.
 type CacheEntry = Result<Arc<CompiledModule>, ErrorCode>;
 
-/// Bounded map from `blake3(wasm)` to compiled module, evicting the oldest insert.
+/// Bytes charged for an entry on top of its compiled image: the key, the map slots and the
+/// `ModuleInfo`/`InstancePre` bookkeeping. A rejected module costs this alone, so a flood of
+/// distinct hostile modules is bounded by the entry cap and the byte cap both.
+const CACHE_ENTRY_OVERHEAD_BYTES: usize = 1024;
+
+/// What the module cache holds (`Runtime::module_cache_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ModuleCacheStats {
+    /// Modules cached, compiled or rejected.
+    pub entries: usize,
+    /// Bytes charged for them: each compiled module's image (its machine code, metadata and data
+    /// segments, as wasmtime maps them), the wasm's own length for wasmtime's per-module
+    /// tables, and [`CACHE_ENTRY_OVERHEAD_BYTES`] per entry.
+    pub bytes: usize,
+    /// Modules evicted since the runtime started.
+    pub evictions: u64,
+    /// Modules compiled (or rejected) since the runtime started: cache misses.
+    pub compilations: u64,
+}
+
+struct Cached {
+    entry: CacheEntry,
+    bytes: usize,
+    /// Position in `ModuleCache::recency`.
+    used: u64,
+}
+
+/// Map from `blake3(wasm)` to compiled module, bounded in entries and in bytes, evicting the
+/// least recently used.
 struct ModuleCache {
-    capacity: usize,
-    entries: HashMap<[u8; 32], CacheEntry>,
-    order: VecDeque<[u8; 32]>,
+    max_entries: usize,
+    max_bytes: usize,
+    entries: HashMap<[u8; 32], Cached>,
+    /// Use counter → key, oldest first.
+    recency: BTreeMap<u64, [u8; 32]>,
+    clock: u64,
+    bytes: usize,
+    evictions: u64,
+    compilations: u64,
+    /// Hashes being compiled right now: a second job with the same wasm waits for the first
+    /// compile instead of doing the same work (and holding the same memory) beside it.
+    compiling: HashSet<[u8; 32]>,
+}
+
+impl ModuleCache {
+    fn new(max_entries: usize, max_bytes: usize) -> Self {
+        ModuleCache {
+            max_entries: max_entries.max(1),
+            max_bytes,
+            entries: HashMap::new(),
+            recency: BTreeMap::new(),
+            clock: 0,
+            bytes: 0,
+            evictions: 0,
+            compilations: 0,
+            compiling: HashSet::new(),
+        }
+    }
+
+    /// The entry for `key`, now the most recently used.
+    fn get(&mut self, key: &[u8; 32]) -> Option<CacheEntry> {
+        let cached = self.entries.get_mut(key)?;
+        self.recency.remove(&cached.used);
+        self.clock += 1;
+        cached.used = self.clock;
+        self.recency.insert(self.clock, *key);
+        Some(cached.entry.clone())
+    }
+
+    /// Keeps `entry`, evicting the least recently used until both caps hold. An entry larger
+    /// than the whole byte cap is not kept (it would evict everything and still not fit).
+    fn insert(&mut self, key: [u8; 32], entry: CacheEntry, bytes: usize) {
+        if bytes > self.max_bytes || self.entries.contains_key(&key) {
+            return;
+        }
+        while self.entries.len() >= self.max_entries || self.bytes + bytes > self.max_bytes {
+            let Some((_, oldest)) = self.recency.pop_first() else { break };
+            if let Some(evicted) = self.entries.remove(&oldest) {
+                self.bytes -= evicted.bytes;
+                self.evictions += 1;
+            }
+        }
+        self.clock += 1;
+        self.recency.insert(self.clock, key);
+        self.entries.insert(key, Cached { entry, bytes, used: self.clock });
+        self.bytes += bytes;
+    }
+
+    fn stats(&self) -> ModuleCacheStats {
+        ModuleCacheStats {
+            entries: self.entries.len(),
+            bytes: self.bytes,
+            evictions: self.evictions,
+            compilations: self.compilations,
+        }
+    }
+}
+
+/// Removes a hash from `compiling` and wakes the jobs waiting for it, however the compile ended
+/// (a result, an engine error or a panic), so no waiter is left waiting for nothing.
+struct CompilingGuard<'a> {
+    runtime: &'a Runtime,
+    key: [u8; 32],
+}
+
+impl Drop for CompilingGuard<'_> {
+    fn drop(&mut self) {
+        self.runtime.lock_cache().compiling.remove(&self.key);
+        self.runtime.compiled_signal.notify_all();
+    }
 }
 
 /// The deterministic runtime. Cheap to share (`&self` everywhere); executions on different
@@ -99,6 +209,8 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     cache: Mutex<ModuleCache>,
+    /// Signalled when a compile ends (see `ModuleCache::compiling`).
+    compiled_signal: Condvar,
     config: RuntimeConfig,
 }
 
@@ -138,12 +250,8 @@ impl Runtime {
         let engine = Engine::new(&engine_config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         host::add_to_linker(&mut linker).map_err(engine_error)?;
-        let cache = Mutex::new(ModuleCache {
-            capacity: config.module_cache_entries.max(1),
-            entries: HashMap::new(),
-            order: VecDeque::new(),
-        });
-        Ok(Runtime { engine, linker, cache, config })
+        let cache = Mutex::new(ModuleCache::new(config.module_cache_entries, config.module_cache_bytes));
+        Ok(Runtime { engine, linker, cache, compiled_signal: Condvar::new(), config })
     }
 
     /// The settings this runtime was built with.
@@ -153,7 +261,18 @@ impl Runtime {
 
     /// Number of modules (compiled or rejected) currently cached.
     pub fn cached_modules(&self) -> usize {
-        self.cache.lock().expect("cache lock").entries.len()
+        self.lock_cache().entries.len()
+    }
+
+    /// What the module cache holds and has done (for `/metrics` and tests).
+    pub fn module_cache_stats(&self) -> ModuleCacheStats {
+        self.lock_cache().stats()
+    }
+
+    /// The cache's state stays consistent at every await-free step, so a panic elsewhere while
+    /// it was held leaves nothing half-done: keep using it rather than poison every later job.
+    fn lock_cache(&self) -> MutexGuard<'_, ModuleCache> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs a bundle exactly as a worker does. Undecodable bundles are results (every worker
@@ -207,7 +326,7 @@ impl Runtime {
             Ok(instance) => instance,
             // Data or element segments that do not fit trap here, before any code ran.
             Err(error) => {
-                return classify_failure(&mut store, None, error, limits).map(|code| ExecutionReport::failure(code, 0))
+                return classify_failure(&mut store, None, error, limits).map(|code| ExecutionReport::failure(code, 0));
             }
         };
         let mut run = || -> wasmtime::Result<()> {
@@ -234,21 +353,33 @@ impl Runtime {
     /// deterministic rejection of the module.
     fn compiled(&self, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
         let key = *blake3::hash(wasm).as_bytes();
-        if let Some(entry) = self.cache.lock().expect("cache lock").entries.get(&key) {
-            return Ok(entry.clone());
+        let mut cache = self.lock_cache();
+        loop {
+            if let Some(entry) = cache.get(&key) {
+                return Ok(entry);
+            }
+            if !cache.compiling.contains(&key) {
+                break;
+            }
+            // Another job compiles the same wasm: wait for its result. If it could not be
+            // cached (too large, or an engine error), the loop compiles it here.
+            cache = self.compiled_signal.wait(cache).unwrap_or_else(PoisonError::into_inner);
         }
+        cache.compiling.insert(key);
+        cache.compilations += 1;
+        drop(cache);
+        let _guard = CompilingGuard { runtime: self, key };
         // Compile outside the lock: compilation is the slow part and other jobs must not wait.
         let entry = self.compile(wasm)?;
-        let mut cache = self.cache.lock().expect("cache lock");
-        if !cache.entries.contains_key(&key) {
-            if cache.entries.len() >= cache.capacity {
-                if let Some(oldest) = cache.order.pop_front() {
-                    cache.entries.remove(&oldest);
+        let bytes = CACHE_ENTRY_OVERHEAD_BYTES
+            + match &entry {
+                Ok(module) => {
+                    let image = module.pre.module().image_range();
+                    (image.end as usize - image.start as usize) + wasm.len()
                 }
-            }
-            cache.order.push_back(key);
-            cache.entries.insert(key, entry.clone());
-        }
+                Err(_) => 0,
+            };
+        self.lock_cache().insert(key, entry.clone(), bytes);
         Ok(entry)
     }
 

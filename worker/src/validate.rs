@@ -14,6 +14,13 @@
 //!   MVP fuel model we pin, and passive segments add nothing a guest needs);
 //! - reference types (table.grow/fill, multiple tables, typed select): tables stay fixed size;
 //! - tail calls (they bypass the call-depth accounting), memory64, multi-memory, exceptions, GC.
+//!
+//! Cost caps (`limits`, "Static caps"): what validation and compilation may cost is bounded
+//! by sizes and counts alone, so a refusal is a result every worker shares. The module's size is
+//! checked before anything is parsed; each section's count is checked from its header, before
+//! its entries are read; a function's size before its body is read, and its control points and
+//! locals as they are read. A hostile module is refused after reading at most the bytes that
+//! break a cap.
 
 use std::collections::HashMap;
 
@@ -23,7 +30,12 @@ use wasmparser::{
 };
 
 use crate::error::ErrorCode;
-use crate::limits::{FRAME_BASE_COST, MAX_FRAME_COST, MAX_TABLE_ELEMENTS, RESERVED_EXPORT_PREFIX, WASM_PAGE_BYTES};
+use crate::limits::{
+    FRAME_BASE_COST, MAX_BR_TABLE_TARGETS, MAX_CONTROL_POINTS_SQUARED, MAX_DATA_SEGMENTS, MAX_ELEMENT_ITEMS,
+    MAX_ELEMENT_SEGMENTS, MAX_EXPORTS, MAX_FRAME_COST, MAX_FUNCTIONS, MAX_FUNCTION_BODY_BYTES,
+    MAX_FUNCTION_CONTROL_POINTS, MAX_GLOBALS, MAX_IMPORTS, MAX_MODULE_BYTES, MAX_MODULE_CONTROL_POINTS,
+    MAX_MODULE_LOCALS, MAX_TABLE_ELEMENTS, MAX_TYPES, RESERVED_EXPORT_PREFIX, WASM_PAGE_BYTES,
+};
 
 /// The feature set given to wasmparser's validator (and mirrored in the engine config).
 pub fn allowed_features() -> WasmFeatures {
@@ -97,6 +109,9 @@ impl ModuleInfo {
 /// Validates a module against the guest contract. Job-independent; combine with
 /// [`ModuleInfo::check_memory_cap`] for a given job.
 pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
+    if wasm.len() > MAX_MODULE_BYTES {
+        return Err(ErrorCode::ModuleTooLarge);
+    }
     let mut validator = Validator::new_with_features(allowed_features());
     let mut info = ModuleInfo {
         types: Vec::new(),
@@ -112,6 +127,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
     let mut start_export: Option<u32> = None;
     let mut allocations = FuncValidatorAllocations::default();
     let invalid = |_| ErrorCode::WasmInvalid;
+    let mut costs = CompileCosts::default();
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|_| ErrorCode::WasmMalformed)?;
@@ -121,6 +137,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 return Err(ErrorCode::WasmInvalid);
             }
             Payload::TypeSection(reader) => {
+                cap(reader.count(), MAX_TYPES)?;
                 for group in reader.clone() {
                     let group = group.map_err(|_| ErrorCode::WasmMalformed)?;
                     for sub_type in group.into_types() {
@@ -135,6 +152,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 }
             }
             Payload::ImportSection(reader) => {
+                cap(reader.count(), MAX_IMPORTS)?;
                 for group in reader.clone() {
                     let Imports::Single(_, import) = group.map_err(|_| ErrorCode::WasmMalformed)? else {
                         // The compact import encoding is a post-MVP proposal.
@@ -162,6 +180,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 }
             }
             Payload::FunctionSection(reader) => {
+                cap(reader.count(), MAX_FUNCTIONS)?;
                 for type_index in reader.clone() {
                     info.function_types.push(type_index.map_err(|_| ErrorCode::WasmMalformed)?);
                 }
@@ -194,6 +213,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 }
             }
             Payload::GlobalSection(reader) => {
+                cap(reader.count(), MAX_GLOBALS)?;
                 for global in reader.clone() {
                     let global = global.map_err(|_| ErrorCode::WasmMalformed)?;
                     check_value_type(global.ty.content_type)?;
@@ -207,6 +227,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 }
             }
             Payload::ExportSection(reader) => {
+                cap(reader.count(), MAX_EXPORTS)?;
                 for export in reader.clone() {
                     let export = export.map_err(|_| ErrorCode::WasmMalformed)?;
                     if export.name.starts_with(RESERVED_EXPORT_PREFIX) {
@@ -220,7 +241,26 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 }
             }
             Payload::StartSection { func, .. } => info.start_function = Some(*func),
+            Payload::ElementSection(reader) => {
+                cap(reader.count(), MAX_ELEMENT_SEGMENTS)?;
+                let mut items = 0u64;
+                for element in reader.clone() {
+                    let element = element.map_err(|_| ErrorCode::WasmMalformed)?;
+                    items += u64::from(match element.items {
+                        wasmparser::ElementItems::Functions(functions) => functions.count(),
+                        wasmparser::ElementItems::Expressions(_, expressions) => expressions.count(),
+                    });
+                    if items > MAX_ELEMENT_ITEMS {
+                        return Err(ErrorCode::ModuleTooComplex);
+                    }
+                }
+            }
+            Payload::DataCountSection { count, .. } => cap(*count, MAX_DATA_SEGMENTS)?,
+            Payload::DataSection(reader) => cap(reader.count(), MAX_DATA_SEGMENTS)?,
             Payload::CodeSectionEntry(body) => {
+                if body.range().len() > MAX_FUNCTION_BODY_BYTES {
+                    return Err(ErrorCode::FunctionTooLarge);
+                }
                 let func = validator.code_section_entry(body).map_err(invalid)?;
                 let mut func = func.into_validator(std::mem::take(&mut allocations));
                 let defined = info.frame_costs.len();
@@ -236,6 +276,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                     let position = locals_reader.original_position();
                     let (count, ty) = locals_reader.read().map_err(|_| ErrorCode::WasmMalformed)?;
                     check_value_type(ty)?;
+                    costs.add_locals(count)?;
                     func.define_locals(position, count, ty).map_err(invalid)?;
                     locals += u64::from(count);
                 }
@@ -246,6 +287,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                     let position = ops.original_position();
                     let op = ops.read().map_err(|_| ErrorCode::WasmMalformed)?;
                     check_operator(wasm, position, &op)?;
+                    costs.add_operator(&op)?;
                     func.op(position, &op).map_err(invalid)?;
                     max_height = max_height.max(u64::from(func.operand_stack_height()));
                 }
@@ -255,6 +297,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                     return Err(ErrorCode::WasmMalformed);
                 }
                 allocations = func.into_allocations();
+                costs.end_function()?;
 
                 let cost = u64::from(FRAME_BASE_COST) + params + locals + max_height;
                 if cost > u64::from(MAX_FRAME_COST) {
@@ -280,6 +323,74 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
     Ok(info)
 }
 
+/// `ModuleTooComplex` when a section declares more entries than its cap.
+fn cap(count: u32, max: u32) -> Result<(), ErrorCode> {
+    if count > max {
+        return Err(ErrorCode::ModuleTooComplex);
+    }
+    Ok(())
+}
+
+/// The counts that bound compile cost (see `limits`), checked as the code is read so that a
+/// module breaking one is refused at the operator that breaks it.
+#[derive(Default)]
+struct CompileCosts {
+    /// Locals declared so far, over all functions.
+    module_locals: u64,
+    /// Control points so far, over all functions.
+    module_control_points: u64,
+    /// Control points of the function being read.
+    function_control_points: u64,
+    /// Sum of (control points)² of the functions read so far.
+    control_points_squared: u64,
+}
+
+impl CompileCosts {
+    fn add_locals(&mut self, count: u32) -> Result<(), ErrorCode> {
+        self.module_locals += u64::from(count);
+        if self.module_locals > MAX_MODULE_LOCALS {
+            return Err(ErrorCode::ModuleTooComplex);
+        }
+        Ok(())
+    }
+
+    fn add_operator(&mut self, op: &Operator) -> Result<(), ErrorCode> {
+        match op {
+            Operator::BrTable { targets } if targets.len() > MAX_BR_TABLE_TARGETS => {
+                return Err(ErrorCode::FunctionTooLarge);
+            }
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. } => {}
+            _ => return Ok(()),
+        }
+        self.function_control_points += 1;
+        self.module_control_points += 1;
+        if self.function_control_points > MAX_FUNCTION_CONTROL_POINTS {
+            return Err(ErrorCode::FunctionTooLarge);
+        }
+        if self.module_control_points > MAX_MODULE_CONTROL_POINTS {
+            return Err(ErrorCode::ModuleTooComplex);
+        }
+        Ok(())
+    }
+
+    /// Adds the finished function's square (at most `MAX_FUNCTION_CONTROL_POINTS`², no overflow:
+    /// the sum stays below that cap plus one square).
+    fn end_function(&mut self) -> Result<(), ErrorCode> {
+        let points = std::mem::take(&mut self.function_control_points);
+        self.control_points_squared += points * points;
+        if self.control_points_squared > MAX_CONTROL_POINTS_SQUARED {
+            return Err(ErrorCode::ModuleTooComplex);
+        }
+        Ok(())
+    }
+}
+
 /// Value types allowed anywhere: i32 and i64 only.
 fn check_value_type(ty: ValType) -> Result<(), ErrorCode> {
     match ty {
@@ -301,7 +412,7 @@ fn check_operator(wasm: &[u8], position: usize, op: &Operator) -> Result<(), Err
         0xFD => return Err(ErrorCode::SimdUsed),
         0xFE => return Err(ErrorCode::ThreadsUsed),
         0x2A | 0x2B | 0x38 | 0x39 | 0x43 | 0x44 | 0x5B..=0x66 | 0x8B..=0xA6 | 0xA8..=0xAB | 0xAE..=0xBF => {
-            return Err(ErrorCode::FloatUsed)
+            return Err(ErrorCode::FloatUsed);
         }
         _ => {}
     }

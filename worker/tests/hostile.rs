@@ -3,8 +3,15 @@
 mod common;
 
 use common::*;
-use edgerun_worker::limits::{MAX_OUTPUT_BYTES, MAX_TABLE_ELEMENTS};
-use edgerun_worker::{error_record, ErrorCode, Limits};
+use std::time::{Duration, Instant};
+
+use edgerun_worker::limits::{
+    MAX_BR_TABLE_TARGETS, MAX_DATA_SEGMENTS, MAX_ELEMENT_ITEMS, MAX_ELEMENT_SEGMENTS, MAX_EXPORTS, MAX_FUNCTIONS,
+    MAX_FUNCTION_BODY_BYTES, MAX_FUNCTION_CONTROL_POINTS, MAX_GLOBALS, MAX_IMPORTS, MAX_MODULE_BYTES,
+    MAX_MODULE_CONTROL_POINTS, MAX_MODULE_LOCALS, MAX_OUTPUT_BYTES, MAX_TABLE_ELEMENTS, MAX_TYPES,
+};
+use edgerun_worker::validate::validate_module;
+use edgerun_worker::{error_record, runtime_id, Bundle, ErrorCode, Limits};
 
 #[test]
 fn well_behaved_guest_returns_its_output() {
@@ -126,7 +133,10 @@ fn only_the_three_edgerun_imports_are_allowed() {
 #[test]
 fn output_must_be_written_exactly_once_and_within_the_cap() {
     expect_error(&run_wat(&guest("", ""), b"", LIMITS), ErrorCode::NoOutput);
-    let twice = guest("(drop (call $write_output (i32.const 0) (i32.const 1))) (drop (call $write_output (i32.const 0) (i32.const 1)))", "");
+    let twice = guest(
+        "(drop (call $write_output (i32.const 0) (i32.const 1))) (drop (call $write_output (i32.const 0) (i32.const 1)))",
+        "",
+    );
     expect_error(&run_wat(&twice, b"", LIMITS), ErrorCode::OutputWrittenTwice);
     let too_large =
         guest(&format!("(drop (call $write_output (i32.const 0) (i32.const {})))", MAX_OUTPUT_BYTES + 1), "");
@@ -236,4 +246,219 @@ fn truncated_and_garbage_bytes_are_malformed() {
     expect_error(&runtime.execute(&header_then_garbage, b"", LIMITS).unwrap(), ErrorCode::WasmMalformed);
     let component = wat::parse_str("(component)").unwrap();
     expect_error(&runtime.execute(&component, b"", LIMITS).unwrap(), ErrorCode::WasmInvalid);
+}
+
+// ---- Cost caps: what one module may make validation and compilation cost (limits.rs). Each
+// case is refused with its code, the same on every worker, before anything expensive runs.
+
+/// Refusals by a cap must not cost more than reading the module: far below the seconds the
+/// same modules take to compile (measured in limits.rs). Generous for a loaded CI machine.
+const QUICK: Duration = Duration::from_secs(3);
+
+/// Runs `module` on a fresh runtime and checks the code and that the refusal was quick.
+fn expect_quick_refusal(module: &[u8], code: ErrorCode) {
+    let runtime = runtime();
+    let started = Instant::now();
+    let report = runtime.execute(module, b"", LIMITS).expect("a refusal is a result");
+    expect_error(&report, code);
+    assert_eq!(report.fuel_used, 0);
+    assert!(started.elapsed() < QUICK, "{code:?} took {:?}", started.elapsed());
+}
+
+/// A body of `calls` direct calls of function 1 (a defined function, so each call is
+/// instrumented with the depth check), no locals.
+fn calls_body(calls: usize) -> Vec<u8> {
+    let mut body = vec![0u8];
+    for _ in 0..calls {
+        body.extend_from_slice(&[0x10, 0x01]);
+    }
+    body
+}
+
+/// `custom` section of `len` payload bytes (name "pad"), to reach a module size exactly.
+fn custom_section(len: usize) -> Vec<u8> {
+    let mut payload = b"\x03pad".to_vec();
+    payload.resize(len, 0);
+    let mut out = Vec::new();
+    section(&mut out, 0, None, &payload);
+    out
+}
+
+#[test]
+fn a_module_above_the_size_cap_is_refused_before_parsing() {
+    let output = guest("(drop (call $write_output (i32.const 0) (i32.const 0)))", "");
+    let small = wasm(&output);
+    // Padded with a custom section to exactly the cap: runs.
+    let pad = |total: usize| {
+        let mut module = small.clone();
+        // The payload length that, with the section id and its LEB128 length, fills `total`.
+        let mut len = total - small.len() - 1;
+        loop {
+            let mut probe = Vec::new();
+            leb(&mut probe, len as u32);
+            if small.len() + 1 + probe.len() + len == total {
+                break;
+            }
+            len -= 1;
+        }
+        module.extend_from_slice(&custom_section(len));
+        assert_eq!(module.len(), total);
+        module
+    };
+    let at_cap = pad(MAX_MODULE_BYTES);
+    assert_eq!(runtime().execute(&at_cap, b"", LIMITS).unwrap().output(), Some(&b""[..]));
+    // One byte more: refused with its own code, even when the rest is garbage that would not
+    // parse (the size decides first), and through a bundle like a worker runs it.
+    let above = pad(MAX_MODULE_BYTES + 1);
+    expect_quick_refusal(&above, ErrorCode::ModuleTooLarge);
+    let mut garbage = vec![0xFFu8; MAX_MODULE_BYTES + 1];
+    garbage[..8].copy_from_slice(b"\0asm\x01\0\0\0");
+    expect_quick_refusal(&garbage, ErrorCode::ModuleTooLarge);
+    let bundle = Bundle { runtime_id: runtime_id(), wasm: above, input: vec![], limits: LIMITS, meta: None };
+    let report = runtime().execute_bundle(&bundle.encode().unwrap()).unwrap();
+    expect_error(&report, ErrorCode::ModuleTooLarge);
+    assert_eq!(report.output_hash(), *blake3::hash(&error_record(ErrorCode::ModuleTooLarge, 0)).as_bytes());
+}
+
+#[test]
+fn too_many_functions_are_refused_from_the_section_header() {
+    // 100k empty functions compile in about 4 s; refused before one body is read.
+    let bodies = vec![vec![0u8]; 100_000];
+    expect_quick_refusal(&binary_guest(&bodies, &[], &[]), ErrorCode::ModuleTooComplex);
+    let at_cap = binary_guest(&vec![vec![0u8]; MAX_FUNCTIONS as usize], &[], &[]);
+    assert!(validate_module(&at_cap).is_ok());
+    let above = binary_guest(&vec![vec![0u8]; MAX_FUNCTIONS as usize + 1], &[], &[]);
+    assert_eq!(validate_module(&above).err(), Some(ErrorCode::ModuleTooComplex));
+}
+
+#[test]
+fn a_giant_function_body_is_refused_before_it_is_read() {
+    // `nop`s: cheap to compile per byte, but cranelift's memory grows with the function.
+    let mut body = vec![0u8];
+    body.resize(MAX_FUNCTION_BODY_BYTES, 0x01);
+    // The entry is the body plus its `end`: one byte above the cap.
+    expect_quick_refusal(&binary_guest(&[body.clone()], &[], &[]), ErrorCode::FunctionTooLarge);
+    body.pop();
+    assert!(validate_module(&binary_guest(&[body], &[], &[])).is_ok());
+}
+
+#[test]
+fn control_points_are_capped_per_function_and_per_module() {
+    // 16,385 instrumented calls in one function: over 4 s of compile (quadratic in the
+    // function's blocks); refused at the call that breaks the cap.
+    let one_over = binary_guest(&[calls_body(MAX_FUNCTION_CONTROL_POINTS as usize + 1), vec![0]], &[], &[]);
+    expect_quick_refusal(&one_over, ErrorCode::FunctionTooLarge);
+    let at_cap = binary_guest(&[calls_body(MAX_FUNCTION_CONTROL_POINTS as usize), vec![0]], &[], &[]);
+    assert!(validate_module(&at_cap).is_ok());
+    // Two such functions: the sum of squares is over its cap (twice the quadratic work).
+    let doubled = binary_guest(
+        &[calls_body(MAX_FUNCTION_CONTROL_POINTS as usize), calls_body(MAX_FUNCTION_CONTROL_POINTS as usize)],
+        &[],
+        &[],
+    );
+    expect_quick_refusal(&doubled, ErrorCode::ModuleTooComplex);
+    // Spread thin, the squares stay small but the total breaks its own cap (513 × 512 calls
+    // take about a minute to compile).
+    let per_function = 512usize;
+    let functions = MAX_MODULE_CONTROL_POINTS as usize / per_function + 1;
+    let mut bodies = vec![calls_body(per_function); functions];
+    bodies.insert(1, vec![0]);
+    expect_quick_refusal(&binary_guest(&bodies, &[], &[]), ErrorCode::ModuleTooComplex);
+    bodies.truncate(functions); // one function fewer: exactly at the cap
+    assert!(validate_module(&binary_guest(&bodies, &[], &[])).is_ok());
+    // Nested blocks count like calls (196k nested blocks take 90 s).
+    let depth = MAX_FUNCTION_CONTROL_POINTS as usize + 1;
+    let mut nested = vec![0u8];
+    for _ in 0..depth {
+        nested.extend_from_slice(&[0x02, 0x40]);
+    }
+    nested.resize(nested.len() + depth, 0x0B);
+    expect_quick_refusal(&binary_guest(&[nested], &[], &[]), ErrorCode::FunctionTooLarge);
+}
+
+#[test]
+fn a_br_table_above_the_cap_is_a_result_not_an_engine_failure() {
+    // wasmtime refuses more than 65,520 targets as an implementation limit: without the cap a
+    // worker would have no result for this module at all.
+    let table = |targets: u32| {
+        let mut body = vec![0u8, 0x02, 0x40, 0x41, 0x00, 0x0E];
+        leb(&mut body, targets);
+        body.resize(body.len() + targets as usize + 1, 0x00);
+        body.push(0x0B);
+        binary_guest(&[body], &[], &[])
+    };
+    expect_quick_refusal(&table(70_000), ErrorCode::FunctionTooLarge);
+    expect_quick_refusal(&table(MAX_BR_TABLE_TARGETS + 1), ErrorCode::FunctionTooLarge);
+    assert!(validate_module(&table(MAX_BR_TABLE_TARGETS)).is_ok());
+}
+
+#[test]
+fn locals_are_capped_over_the_whole_module() {
+    // 16,000 locals cost 3 bytes to declare and one compiler variable each.
+    let mut body = vec![1u8];
+    leb(&mut body, 16_000);
+    body.push(0x7F);
+    let functions = (MAX_MODULE_LOCALS / 16_000 + 1) as usize;
+    expect_quick_refusal(&binary_guest(&vec![body.clone(); functions], &[], &[]), ErrorCode::ModuleTooComplex);
+    assert!(validate_module(&binary_guest(&vec![body; functions - 1], &[], &[])).is_ok());
+}
+
+#[test]
+fn section_counts_are_capped() {
+    let repeat = |item: &str, n: u32| item.repeat(n as usize);
+    let imports = |n| {
+        format!(
+            r#"(module {} (memory (export "memory") 1 1) (func (export "_start")))"#,
+            repeat(r#"(import "edgerun" "input_len" (func (result i32)))"#, n)
+        )
+    };
+    let types = |n| guest("", &repeat("(type (func (param i32)))", n));
+    let exports =
+        |n| guest("", &(0..n).map(|i| format!("(global (export \"g{i}\") i32 (i32.const 0))")).collect::<String>());
+    let globals = |n| guest("", &repeat("(global i32 (i32.const 0))", n));
+    let data = |n| guest("", &repeat(r#"(data (i32.const 0) "x")"#, n));
+    let elements = |n| guest("", &format!("(table 1 funcref) (func $f) {}", repeat("(elem (i32.const 0) $f)", n)));
+    let items = |n: u64| {
+        let half = "$f ".repeat(n as usize / 2);
+        let rest = "$f ".repeat(n as usize - n as usize / 2);
+        guest(
+            "",
+            &format!(
+                "(table {MAX_TABLE_ELEMENTS} funcref) (func $f) (elem (i32.const 0) {half}) (elem (i32.const 0) {rest})"
+            ),
+        )
+    };
+    // The guest wrapper brings 3 imports, 4 types, 2 exports and 1 function of its own.
+    let cases: Vec<(&str, String, String)> = vec![
+        ("imports", imports(MAX_IMPORTS), imports(MAX_IMPORTS + 1)),
+        ("types", types(MAX_TYPES - 4), types(MAX_TYPES - 3)),
+        ("exports", exports(MAX_EXPORTS - 2), exports(MAX_EXPORTS - 1)),
+        ("globals", globals(MAX_GLOBALS), globals(MAX_GLOBALS + 1)),
+        ("data segments", data(MAX_DATA_SEGMENTS), data(MAX_DATA_SEGMENTS + 1)),
+        ("element segments", elements(MAX_ELEMENT_SEGMENTS), elements(MAX_ELEMENT_SEGMENTS + 1)),
+        ("element items", items(MAX_ELEMENT_ITEMS), items(MAX_ELEMENT_ITEMS + 1)),
+    ];
+    for (what, at_cap, above) in cases {
+        let at_cap = validate_module(&wasm(&at_cap));
+        assert!(at_cap.is_ok(), "{what} at the cap: {:?}", at_cap.err());
+        assert_eq!(validate_module(&wasm(&above)).err(), Some(ErrorCode::ModuleTooComplex), "{what} above the cap");
+        expect_quick_refusal(&wasm(&above), ErrorCode::ModuleTooComplex);
+    }
+}
+
+#[test]
+fn the_first_broken_rule_in_byte_order_decides_the_code() {
+    let too_many = binary_guest(&vec![vec![0u8]; MAX_FUNCTIONS as usize + 1], &[], &[]);
+    // `binary_guest` starts with its type section: id 1, size 4, count 1, `() -> ()`.
+    assert_eq!(too_many[8..14], [1, 4, 1, 0x60, 0, 0]);
+    // A float in a type, before the function section: FloatUsed wins over the count.
+    let mut float_first = too_many[..8].to_vec();
+    section(&mut float_first, 1, Some(2), &[0x60, 0, 0, 0x60, 1, 0x7D, 0]);
+    float_first.extend_from_slice(&too_many[14..]);
+    expect_quick_refusal(&float_first, ErrorCode::FloatUsed);
+    // A float in the bodies, after the function section's count: the count wins.
+    let float_body = vec![0u8, 0x43, 0, 0, 0, 0, 0x1A]; // f32.const 0; drop
+    let float_bodies = binary_guest(&vec![float_body.clone(); MAX_FUNCTIONS as usize + 1], &[], &[]);
+    expect_quick_refusal(&float_bodies, ErrorCode::ModuleTooComplex);
+    expect_quick_refusal(&binary_guest(&[float_body], &[], &[]), ErrorCode::FloatUsed);
 }

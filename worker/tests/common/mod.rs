@@ -60,3 +60,60 @@ pub fn read_guest(name: &str) -> Vec<u8> {
     std::fs::read(&path)
         .unwrap_or_else(|e| panic!("missing guest {path} ({e}); build the guests first: scripts/build-guests.sh"))
 }
+
+/// Unsigned LEB128, for modules built byte by byte (sizes and counts WAT text would make slow).
+pub fn leb(out: &mut Vec<u8>, mut value: u32) {
+    loop {
+        let byte = (value & 0x7F) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// One section: id, byte length, then `count` (when given) and the entries.
+pub fn section(out: &mut Vec<u8>, id: u8, count: Option<u32>, entries: &[u8]) {
+    let mut data = Vec::with_capacity(entries.len() + 5);
+    if let Some(count) = count {
+        leb(&mut data, count);
+    }
+    data.extend_from_slice(entries);
+    out.push(id);
+    leb(out, data.len() as u32);
+    out.extend_from_slice(&data);
+}
+
+/// A function body (locals declarations + instructions, without the final `end`), as a code
+/// section entry: its size, then the bytes, then `end`.
+pub fn code_entry(out: &mut Vec<u8>, locals_and_code: &[u8]) {
+    leb(out, locals_and_code.len() as u32 + 1);
+    out.extend_from_slice(locals_and_code);
+    out.push(0x0B);
+}
+
+/// A guest in binary form with one type `() -> ()`, no imports, a `1 16` memory exported as
+/// `memory`, and `bodies` as its defined functions (function 0 is `_start`). `before_code` and
+/// `after_code` are extra sections (already encoded) placed around the code section, in the
+/// order the binary format requires.
+pub fn binary_guest(bodies: &[Vec<u8>], before_code: &[u8], after_code: &[u8]) -> Vec<u8> {
+    let mut module = b"\0asm\x01\0\0\0".to_vec();
+    section(&mut module, 1, Some(1), &[0x60, 0, 0]);
+    let functions = vec![0u8; bodies.len()];
+    section(&mut module, 3, Some(bodies.len() as u32), &functions);
+    section(&mut module, 5, Some(1), &[0x01, 1, 16]);
+    let mut exports = Vec::new();
+    exports.extend_from_slice(b"\x06memory\x02\x00");
+    exports.extend_from_slice(b"\x06_start\x00\x00");
+    section(&mut module, 7, Some(2), &exports);
+    module.extend_from_slice(before_code);
+    let mut code = Vec::new();
+    for body in bodies {
+        code_entry(&mut code, body);
+    }
+    section(&mut module, 10, Some(bodies.len() as u32), &code);
+    module.extend_from_slice(after_code);
+    module
+}
