@@ -5,11 +5,12 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use edgerun_crank::service::{self, Metrics, ServiceConfig, ServiceReport};
 use edgerun_crank::{AttemptOutcome, CrankAction, CrankError, OncePolicy, OnceReport};
+use edgerun_service::flags::HumanDuration;
+use edgerun_service::logging::LogFormat;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -53,13 +54,17 @@ pub struct RunArgs {
     /// Serve /health and Prometheus /metrics on this address (e.g. 127.0.0.1:9102).
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
-    /// Milliseconds between two reads of the slot (how late after a deadline an action may go).
-    #[arg(long, value_name = "MS", default_value_t = 400, value_parser = clap::value_parser!(u64).range(1..))]
-    pub slot_interval_ms: u64,
-    /// Seconds between two reads of the fee payer's balance and two safety re-loads of the live
-    /// jobs (filtered by status; the account subscription keeps them current in between).
-    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..))]
-    pub reconcile_secs: u64,
+    /// Time between two reads of the slot, with its unit (how late after a deadline an action may
+    /// go).
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(ServiceConfig::default().slot_interval))]
+    pub slot_interval: HumanDuration,
+    /// Time between two reads of the fee payer's balance and two safety re-loads of the live jobs
+    /// (filtered by status; the account subscription keeps them current in between).
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(ServiceConfig::default().reconcile_interval))]
+    pub reconcile_interval: HumanDuration,
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: LogFormat,
     /// Poll the accounts instead of subscribing over the websocket.
     #[arg(long)]
     pub no_websocket: bool,
@@ -176,17 +181,12 @@ async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliErro
             }
         })
     });
-    let stop = cancel.clone();
-    tokio::spawn(async move {
-        service::shutdown_signal().await;
-        tracing::info!("stopping: finishing the running turns");
-        stop.cancel();
-    });
+    edgerun_service::shutdown::cancel_on_shutdown_signal(cancel.clone());
     let config = ServiceConfig {
         ws_url: (!args.no_websocket).then(|| context.settings.ws_url.clone()),
         concurrency: args.concurrency,
-        slot_interval: Duration::from_millis(args.slot_interval_ms),
-        reconcile_interval: Duration::from_secs(args.reconcile_secs),
+        slot_interval: args.slot_interval.into(),
+        reconcile_interval: args.reconcile_interval.into(),
         ..ServiceConfig::default()
     };
     let report = service::run(context.client.clone(), payer, config, metrics, cancel.clone()).await;

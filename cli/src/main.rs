@@ -11,17 +11,17 @@ use edgerun_cli::{Cli, Command};
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let format = cli.global.output;
-    // A service logs what it does; a one-shot command only its errors (the report says the rest).
-    let service = matches!(cli.command, Command::Crank(CrankCommand::Run(_)));
-    let filter = match (cli.global.verbose, service) {
-        (true, _) => "info,edgerun_sdk=debug",
-        (false, true) => "info",
-        (false, false) => "error",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
-        .with_writer(std::io::stderr)
-        .init();
+    // A service logs what it does, like every Edgerun service; a one-shot command only its
+    // errors (the report says the rest).
+    if let Command::Crank(CrankCommand::Run(run)) = &cli.command {
+        edgerun_service::logging::init(run.log_format);
+    } else {
+        let filter = if cli.global.verbose { "info,edgerun_sdk=debug" } else { "error" };
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     match edgerun_cli::run(cli).await {
         Ok(output) => {
             print_stdout(&output.render(format));

@@ -34,7 +34,16 @@ impl Crank {
         let log = network.dir.path().join(format!("{name}.log"));
         let mut command = network.command(Some(payer), &["crank", "run"]);
         command
-            .args(["--listen", &listen.to_string(), "--slot-interval-ms", "100", "--reconcile-secs", "3", "-o", "json"])
+            .args([
+                "--listen",
+                &listen.to_string(),
+                "--slot-interval",
+                "100ms",
+                "--reconcile-interval",
+                "3s",
+                "-o",
+                "json",
+            ])
             .stdout(Stdio::piped())
             .stderr(File::create(&log).expect("log file"));
         let child = command.spawn().expect("spawn edgerun crank run");

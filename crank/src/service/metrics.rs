@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::core::Collector;
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
 /// Handles to every metric; cloning shares them.
 #[derive(Clone)]
@@ -34,7 +35,7 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry = Registry::new_custom(Some("edgerun_crank".into()), None).expect("a valid prefix");
+        let registry = edgerun_service::metrics::registry("edgerun_crank");
         let actions = IntCounterVec::new(
             Opts::new("actions_total", "Crank transactions by instruction and outcome"),
             &["instruction", "outcome"],
@@ -54,18 +55,19 @@ impl Metrics {
         let rpc_errors =
             IntCounterVec::new(Opts::new("rpc_errors_total", "Chain reads failed after retries"), &["operation"])
                 .expect("valid metric");
-        for collector in [
-            Box::new(actions.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(jobs_watched.clone()),
-            Box::new(jobs_pending.clone()),
-            Box::new(slot.clone()),
-            Box::new(slot_reads.clone()),
-            Box::new(payer_balance_lamports.clone()),
-            Box::new(account_updates.clone()),
-            Box::new(rpc_errors.clone()),
-        ] {
-            registry.register(collector).expect("each metric registered once");
-        }
+        edgerun_service::metrics::register(
+            &registry,
+            [
+                Box::new(actions.clone()) as Box<dyn Collector>,
+                Box::new(jobs_watched.clone()),
+                Box::new(jobs_pending.clone()),
+                Box::new(slot.clone()),
+                Box::new(slot_reads.clone()),
+                Box::new(payer_balance_lamports.clone()),
+                Box::new(account_updates.clone()),
+                Box::new(rpc_errors.clone()),
+            ],
+        );
         Metrics {
             registry,
             actions,
@@ -101,14 +103,6 @@ impl Metrics {
     /// `RpcCalls::register`).
     pub fn registry(&self) -> &Registry {
         &self.registry
-    }
-
-    /// The text exposition format.
-    pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        // Encoding into a Vec cannot fail for well-formed metrics.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
-        String::from_utf8(buffer).unwrap_or_default()
     }
 }
 
