@@ -1,7 +1,6 @@
 //! Command line and environment configuration.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
@@ -34,39 +33,96 @@ pub struct Cli {
     #[arg(long = "store-option", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub store_options: Vec<(String, String)>,
 
-    /// Who may write: `open` (unsigned writes accepted; signatures, if sent, must verify),
-    /// `allowlist:FILE` (signed by a key listed in FILE, hex or base58, one per line), or
-    /// `workers-and-quota` (outputs signed by a registered worker, read from the chain with
-    /// --worker-rpc or from a --worker-keys file; bundles signed by any key within
-    /// --bundle-quota-bytes per --bundle-quota-window-secs).
+    /// Who may write: `open` (unsigned writes accepted; signatures, if sent, must verify; for
+    /// local networks), `allowlist:FILE` (signed by a key listed in FILE, hex or base58, one per
+    /// line), or `chain` (production, needs --rpc): bundles signed by a key with an open job on
+    /// chain or holding what posting one costs, within per-key quotas (and, for keys without a
+    /// job, one shared quota); outputs signed by a committee member of the job named in the
+    /// signed x-edgerun-job-id header, for that job. Refusals: 401 signature_required, 403
+    /// writer_not_vouched / job_not_found / not_a_member, 400 job_required, 409 output_mismatch,
+    /// 429 quota_exceeded / shared_quota_exceeded / chain_busy (with Retry-After), 503
+    /// chain_unavailable.
     #[arg(long, env = "EDGERUN_STORAGE_WRITE_POLICY", default_value = "open")]
     pub write_policy: WritePolicySpec,
 
-    /// Worker key file for `workers-and-quota` (same format as an allowlist file).
-    #[arg(long, env = "EDGERUN_STORAGE_WORKER_KEYS", conflicts_with = "worker_rpc")]
-    pub worker_keys: Option<PathBuf>,
+    /// Cluster JSON-RPC URL: what the `chain` policy asks, and the jobs retention keeps blobs
+    /// for.
+    #[arg(long, env = "EDGERUN_STORAGE_RPC", alias = "worker-rpc")]
+    pub rpc: Option<String>,
 
-    /// Cluster JSON-RPC URL for `workers-and-quota`: a writer of outputs must have an active
-    /// WorkerStake account on that cluster (the production setting).
-    #[arg(long, env = "EDGERUN_STORAGE_WORKER_RPC")]
-    pub worker_rpc: Option<String>,
+    /// How long a key found vouched for (open job or funded) is trusted before it is read again
+    /// (keys found unvouched are read again after 5 s).
+    #[arg(long, default_value_t = 60)]
+    pub vouched_cache_secs: u64,
 
-    /// How long a key found registered on chain is trusted before it is read again (keys not
-    /// found are re-read after 5 s).
-    #[arg(long, default_value_t = 300)]
-    pub worker_cache_secs: u64,
+    /// Chain lookups (of writers and jobs not in the cache) per second, for all clients together;
+    /// past it writes get 429 chain_busy.
+    #[arg(long, default_value_t = 20)]
+    pub chain_lookups_per_sec: u32,
 
-    /// How often the worker key file is re-read.
-    #[arg(long, default_value_t = 30)]
-    pub worker_keys_refresh_secs: u64,
+    /// Chain lookups allowed at once before the rate applies.
+    #[arg(long, default_value_t = 100)]
+    pub chain_lookup_burst: u32,
 
-    /// Bundle bytes one key may store per quota window (`workers-and-quota`).
+    /// Bundle bytes one key may store per quota window (`chain`).
     #[arg(long, default_value_t = 1024 * MIB)]
     pub bundle_quota_bytes: u64,
 
-    /// Length of a bundle quota window.
-    #[arg(long, default_value_t = 3600)]
-    pub bundle_quota_window_secs: u64,
+    /// Bundles one key may store per quota window (`chain`).
+    #[arg(long, default_value_t = 1000)]
+    pub bundle_quota_objects: u64,
+
+    /// Bundle bytes all keys without an open job may store together per window (`chain`): what
+    /// any number of fresh funded keys can add.
+    #[arg(long, default_value_t = 4096 * MIB)]
+    pub shared_bundle_quota_bytes: u64,
+
+    /// Bundles all keys without an open job may store together per window (`chain`).
+    #[arg(long, default_value_t = 10_000)]
+    pub shared_bundle_quota_objects: u64,
+
+    /// Output bytes one key may store per quota window (`chain`).
+    #[arg(long, default_value_t = 4096 * MIB)]
+    pub output_quota_bytes: u64,
+
+    /// Outputs one key may store per quota window (`chain`).
+    #[arg(long, default_value_t = 10_000)]
+    pub output_quota_objects: u64,
+
+    /// Length of a quota window.
+    #[arg(long, alias = "bundle-quota-window-secs", default_value_t = 3600)]
+    pub quota_window_secs: u64,
+
+    /// How long an object found absent is answered 404 from memory (a PUT here forgets it).
+    #[arg(long, default_value_t = 2000)]
+    pub negative_cache_ms: u64,
+
+    /// Store lookups that find nothing, per second and client address; past it, GET/HEAD of
+    /// uncached objects get 429 lookup_rate_limited with Retry-After. 0 with a burst of 0: off.
+    #[arg(long, default_value_t = 50)]
+    pub negative_lookups_per_sec: u32,
+
+    /// Lookups that find nothing allowed at once per client before the rate applies.
+    #[arg(long, default_value_t = 500)]
+    pub negative_lookup_burst: u32,
+
+    /// With --rpc: blobs no job on chain wants any more (bundles no Job names, outputs of closed
+    /// jobs) are deleted this long after the gateway first saw them unwanted and after their
+    /// last write.
+    #[arg(long, default_value_t = 86_400)]
+    pub retention_grace_secs: u64,
+
+    /// Time between two retention ticks.
+    #[arg(long, default_value_t = 60)]
+    pub retention_sweep_secs: u64,
+
+    /// Blobs checked per retention tick (each one or two chain reads).
+    #[arg(long, default_value_t = 100)]
+    pub retention_batch: usize,
+
+    /// Keep every blob, even with --rpc.
+    #[arg(long)]
+    pub no_retention: bool,
 
     /// Largest bundle accepted, in bytes (larger PUTs get 413).
     #[arg(long, default_value_t = 256 * MIB)]
@@ -125,7 +181,8 @@ mod tests {
         assert_eq!(cli.log_format, LogFormat::Json);
 
         assert!(Cli::try_parse_from(["gw", "--write-policy", "nope"]).is_err());
-        assert!(Cli::try_parse_from(["gw", "--worker-keys", "k", "--worker-rpc", "http://127.0.0.1:8899"]).is_err());
+        let cli = Cli::try_parse_from(["gw", "--write-policy", "chain", "--rpc", "http://127.0.0.1:8899"]).unwrap();
+        assert_eq!((cli.write_policy, cli.rpc.as_deref()), (WritePolicySpec::Chain, Some("http://127.0.0.1:8899")));
         assert!(Cli::try_parse_from(["gw", "--store-option", "novalue"]).is_err());
     }
 }

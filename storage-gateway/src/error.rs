@@ -16,11 +16,19 @@ pub struct ApiError {
     pub message: String,
     /// For 416 answers: the object size, sent as `Content-Range: bytes */size`.
     pub unsatisfiable_range_of: Option<u64>,
+    /// For 429 answers: seconds to wait, sent as `Retry-After`.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), unsatisfiable_range_of: None }
+        ApiError { status, code, message: message.into(), unsatisfiable_range_of: None, retry_after_secs: None }
+    }
+
+    /// The same error, telling the client to retry after `secs` seconds.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
     }
 
     pub fn malformed_hash() -> Self {
@@ -79,6 +87,9 @@ impl IntoResponse for ApiError {
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
                 response.headers_mut().insert(header::CONTENT_RANGE, value);
             }
+        }
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         // Lets the metrics layer count rejects by reason without parsing bodies.
         response.extensions_mut().insert(RejectCode(self.code));

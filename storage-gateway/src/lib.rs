@@ -4,15 +4,20 @@
 //! reader can verify what it gets (see `edgerun_sdk::storage::StorageClient`).
 
 pub mod blob;
+pub mod bounded;
+pub mod chain;
 pub mod chain_registry;
 pub mod config;
 pub mod error;
+pub mod lookups;
 pub mod metrics;
 pub mod policy;
+pub mod retention;
 pub mod routes;
 pub mod store;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,10 +27,10 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::chain_registry::{CachePolicy, ChainWorkerRegistry};
+use crate::chain::ChainView;
 use crate::config::Cli;
 use crate::metrics::Metrics;
-use crate::policy::{read_key_file, FileWorkerRegistry, QuotaLedger, WorkerRegistry, WritePolicy, WritePolicySpec};
+use crate::policy::{read_key_file, WritePolicy};
 use crate::routes::{AppState, Limits};
 use crate::store::BlobStore;
 
@@ -36,44 +41,45 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Opens the store and loads the write policy named on the command line. Must run inside
-    /// a tokio runtime (it starts the background tasks).
+    /// Opens the store and loads the write policy named on the command line; the chain (for the
+    /// `chain` policy and retention) is the cluster at `--rpc`. Must run inside a tokio runtime
+    /// (it starts the background tasks).
     pub async fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
+        let chain = cli.rpc.as_deref().map(chain::rpc_chain);
+        Self::from_cli_with_chain(cli, chain).await
+    }
+
+    /// [`from_cli`](Self::from_cli) over a given chain (tests: LiteSVM), `None` without one.
+    pub async fn from_cli_with_chain(cli: &Cli, chain: Option<Arc<dyn ChainView>>) -> anyhow::Result<Self> {
         let store =
             BlobStore::open(&cli.store, &cli.store_options).with_context(|| format!("opening store {}", cli.store))?;
         let mut background = Vec::new();
 
         let policy = match &cli.write_policy {
-            WritePolicySpec::Open => WritePolicy::Open,
-            WritePolicySpec::Allowlist(path) => WritePolicy::Allowlist(read_key_file(path)?),
-            WritePolicySpec::WorkersAndQuota => {
-                let workers: Arc<dyn WorkerRegistry> = match (&cli.worker_rpc, &cli.worker_keys) {
-                    (Some(rpc_url), _) => Arc::new(ChainWorkerRegistry::new(
-                        rpc_url,
-                        CachePolicy {
-                            registered: Duration::from_secs(cli.worker_cache_secs),
-                            ..CachePolicy::default()
-                        },
-                    )),
-                    (None, Some(path)) => {
-                        let registry = FileWorkerRegistry::load(path)?;
-                        let refresh = Duration::from_secs(cli.worker_keys_refresh_secs.max(1));
-                        background.push(registry.spawn_refresh(refresh));
-                        registry
-                    }
-                    (None, None) => anyhow::bail!(
-                        "--write-policy workers-and-quota needs --worker-rpc URL (workers registered on chain) \
-                         or --worker-keys FILE"
-                    ),
+            policy::WritePolicySpec::Open => WritePolicy::Open,
+            policy::WritePolicySpec::Allowlist(path) => WritePolicy::Allowlist(read_key_file(path)?),
+            policy::WritePolicySpec::Chain => {
+                let Some(chain) = &chain else {
+                    anyhow::bail!("--write-policy chain needs --rpc URL (the cluster that vouches for writers)");
                 };
-                WritePolicy::WorkersAndQuota {
-                    workers,
-                    bundle_quota: QuotaLedger::new(
-                        cli.bundle_quota_bytes,
-                        Duration::from_secs(cli.bundle_quota_window_secs.max(1)),
-                    ),
-                }
+                policy::chain_policy(cli, Arc::clone(chain))
             }
+        };
+        let retention = match &chain {
+            Some(chain) if !cli.no_retention => {
+                let retention = Arc::new(retention::Retention::new(
+                    store.clone(),
+                    Arc::clone(chain),
+                    retention::RetentionSettings {
+                        grace: Duration::from_secs(cli.retention_grace_secs),
+                        batch: cli.retention_batch.max(1),
+                        interval: Duration::from_secs(cli.retention_sweep_secs.max(1)),
+                    },
+                ));
+                background.push(retention.spawn());
+                Some(retention)
+            }
+            _ => None,
         };
 
         background.push(spawn_upload_sweeper(store.clone(), Duration::from_secs(cli.stale_upload_secs)));
@@ -87,6 +93,12 @@ impl Gateway {
                 max_clock_skew_secs: cli.max_clock_skew_secs,
             },
             metrics: Arc::new(Metrics::new()),
+            lookups: lookups::NegativeLookups::new(lookups::LookupSettings {
+                negative_ttl: Duration::from_millis(cli.negative_cache_ms),
+                misses_per_sec: cli.negative_lookups_per_sec,
+                miss_burst: cli.negative_lookup_burst,
+            }),
+            retention,
         });
         Ok(Gateway { state, background })
     }
@@ -108,7 +120,9 @@ impl Gateway {
                 tracing::warn!(%error, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router()).with_graceful_shutdown(shutdown).await
+        // The peer address keys each client's budget of lookups that find nothing.
+        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await
     }
 }
 

@@ -5,12 +5,13 @@
 //! - `GET` / `HEAD` of the same paths: the object, immutable, with `Range` support.
 //! - `GET /health`, `GET /metrics`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
@@ -20,8 +21,10 @@ use serde::Serialize;
 
 use crate::blob::{BlobKind, ContentHash};
 use crate::error::ApiError;
+use crate::lookups::{NegativeLookups, Precheck, UNKNOWN_CLIENT};
 use crate::metrics::{track_requests, Metrics};
-use crate::policy::{quota_exceeded, WritePolicy};
+use crate::policy::{WritePolicy, WriteRequest};
+use crate::retention::Retention;
 use crate::store::{BlobStore, PutError};
 
 /// Objects never change under their name, so any cache may keep them forever.
@@ -50,6 +53,15 @@ pub struct AppState {
     pub policy: WritePolicy,
     pub limits: Limits,
     pub metrics: Arc<Metrics>,
+    /// Absent objects remembered, and each client's budget of lookups that find nothing.
+    pub lookups: NegativeLookups,
+    /// Retention of blobs by the jobs on chain (with a chain to ask).
+    pub retention: Option<Arc<Retention>>,
+}
+
+/// The peer's address when the server records it (`ConnectInfo`), else one shared key.
+fn client_of(extensions: &Extensions) -> IpAddr {
+    extensions.get::<ConnectInfo<SocketAddr>>().map_or(UNKNOWN_CLIENT, |info| info.0.ip())
 }
 
 pub use edgerun_sdk::storage::PutResponse;
@@ -70,11 +82,16 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 fn blob_routes(kind: BlobKind) -> MethodRouter<Arc<AppState>> {
-    get(move |State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap| async move {
-        read_blob(&state, kind, &name, &headers).await
-    })
-    .head(move |State(state): State<Arc<AppState>>, Path(name): Path<String>| async move {
-        head_blob(&state, kind, &name).await
+    get(
+        move |State(state): State<Arc<AppState>>,
+              Path(name): Path<String>,
+              extensions: Extensions,
+              headers: HeaderMap| async move {
+            read_blob(&state, kind, &name, client_of(&extensions), &headers).await
+        },
+    )
+    .head(move |State(state): State<Arc<AppState>>, Path(name): Path<String>, extensions: Extensions| async move {
+        head_blob(&state, kind, &name, client_of(&extensions)).await
     })
     .put(
         move |State(state): State<Arc<AppState>>, Path(name): Path<String>, headers: HeaderMap, body: Body| async move {
@@ -99,34 +116,51 @@ fn object_headers(hash: &ContentHash, content_length: u64) -> HeaderMap {
     headers
 }
 
-async fn head_blob(state: &AppState, kind: BlobKind, name: &str) -> Result<Response, ApiError> {
+/// Looks the object up unless it is known absent or the client's budget of lookups that find
+/// nothing is spent; a miss is remembered and charged.
+async fn size_of(state: &AppState, kind: BlobKind, hash: &ContentHash, client: IpAddr) -> Result<u64, ApiError> {
+    if state.lookups.precheck(client, kind, hash)? == Precheck::KnownAbsent {
+        return Err(ApiError::not_found());
+    }
+    match state.store.size_of(kind, hash).await.map_err(ApiError::store)? {
+        Some(size) => Ok(size),
+        None => {
+            state.lookups.missed(client, kind, hash);
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+async fn head_blob(state: &AppState, kind: BlobKind, name: &str, client: IpAddr) -> Result<Response, ApiError> {
     let hash = parse_name(name)?;
-    let size = state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.ok_or_else(ApiError::not_found)?;
+    let size = size_of(state, kind, &hash, client).await?;
     Ok((object_headers(&hash, size), Body::empty()).into_response())
 }
 
-async fn read_blob(state: &AppState, kind: BlobKind, name: &str, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn read_blob(
+    state: &AppState,
+    kind: BlobKind,
+    name: &str,
+    client: IpAddr,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let hash = parse_name(name)?;
 
     if if_none_match_hits(headers, &hash) {
         // The ETag is the content hash, so a matching tag is fresh if the object exists.
-        let size = state.store.size_of(kind, &hash).await.map_err(ApiError::store)?;
-        if size.is_some() {
-            let mut response = StatusCode::NOT_MODIFIED.into_response();
-            let mut object = object_headers(&hash, 0);
-            object.remove(header::CONTENT_LENGTH);
-            response.headers_mut().extend(object);
-            return Ok(response);
-        }
-        return Err(ApiError::not_found());
+        size_of(state, kind, &hash, client).await?;
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        let mut object = object_headers(&hash, 0);
+        object.remove(header::CONTENT_LENGTH);
+        response.headers_mut().extend(object);
+        return Ok(response);
     }
 
     let range_header = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
     let range = match range_header {
         None => None,
         Some(text) => {
-            let size =
-                state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.ok_or_else(ApiError::not_found)?;
+            let size = size_of(state, kind, &hash, client).await?;
             match parse_range(text, size) {
                 RangeRequest::Whole => None,
                 RangeRequest::Part(range) => Some(range),
@@ -135,7 +169,16 @@ async fn read_blob(state: &AppState, kind: BlobKind, name: &str, headers: &Heade
         }
     };
     let partial = range.is_some();
-    let read = state.store.read(kind, &hash, range).await.map_err(ApiError::store)?.ok_or_else(ApiError::not_found)?;
+    if range.is_none() && state.lookups.precheck(client, kind, &hash)? == Precheck::KnownAbsent {
+        return Err(ApiError::not_found());
+    }
+    let read = match state.store.read(kind, &hash, range).await.map_err(ApiError::store)? {
+        Some(read) => read,
+        None => {
+            state.lookups.missed(client, kind, &hash);
+            return Err(ApiError::not_found());
+        }
+    };
 
     let mut headers = object_headers(&hash, read.range.end - read.range.start);
     let status = if partial {
@@ -242,8 +285,28 @@ async fn write_blob(
     }
 
     let already_stored =
-        state.policy.charges_quota(kind) && state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.is_some();
-    let grant = state.policy.authorize(writer.as_ref(), kind, declared_len, cap, already_stored).await?;
+        state.policy.charges_quota() && state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.is_some();
+    let job = authorization.as_ref().and_then(|auth| auth.job_id);
+    let request = WriteRequest {
+        writer: writer.as_ref(),
+        job: job.as_ref(),
+        kind,
+        hash: &hash,
+        declared_len,
+        cap,
+        already_stored,
+    };
+    let grant = state.policy.authorize(request).await?;
+
+    // The job a blob is kept for: the one the policy checked, or (open and allowlist policies)
+    // the one a verified signature names.
+    let retained_for = grant.job.or(job);
+    if let Some(retention) = &state.retention {
+        if let Err(error) = retention.before_write(kind, &hash, retained_for.as_ref(), now_unix_secs()).await {
+            state.policy.settle(grant, None);
+            return Err(ApiError::store(error));
+        }
+    }
 
     let metrics = Arc::clone(&state.metrics);
     let body = body.into_data_stream().inspect(move |chunk| {
@@ -252,15 +315,17 @@ async fn write_blob(
         }
     });
     let max_bytes = grant.max_bytes;
+    let quota_bound = grant.quota_bound();
     let outcome = state.store.put_verified(kind, &hash, body, max_bytes).await;
     let stored = match &outcome {
-        Ok(outcome) if outcome.created => outcome.size,
-        _ => 0,
+        Ok(outcome) if outcome.created => Some(outcome.size),
+        _ => None,
     };
     state.policy.settle(grant, stored);
 
     match outcome {
         Ok(outcome) => {
+            state.lookups.stored(kind, &hash);
             if outcome.created {
                 state.metrics.object_created(kind);
                 tracing::info!(%kind, %hash, size = outcome.size, writer = writer.map(hex::encode), "stored");
@@ -278,12 +343,20 @@ async fn write_blob(
             }
             Ok(response)
         }
-        // The body outgrew the quota reservation rather than the kind's size cap.
-        Err(PutError::TooLarge { limit }) if limit < cap => Err(match &state.policy {
-            WritePolicy::WorkersAndQuota { bundle_quota, .. } => quota_exceeded(bundle_quota.bytes_per_window()),
-            _ => PutError::TooLarge { limit }.into(),
-        }),
-        Err(e) => Err(e.into()),
+        Err(error) => {
+            if let Some(retention) = &state.retention {
+                retention.after_failed_write(kind, &hash).await;
+            }
+            Err(match error {
+                // The body outgrew the quota reservation rather than the kind's size cap.
+                PutError::TooLarge { limit } if quota_bound && limit < cap => ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota_exceeded",
+                    format!("the body outgrew the {limit} bytes left of the writer's quota"),
+                ),
+                error => error.into(),
+            })
+        }
     }
 }
 

@@ -41,6 +41,8 @@ pub const PART_SIZE: usize = 8 * 1024 * 1024;
 /// `(MAX_PARTS_IN_FLIGHT + 1) * PART_SIZE` per upload.
 const MAX_PARTS_IN_FLIGHT: usize = 2;
 const UPLOADS_PREFIX: &str = "uploads";
+/// Where the retention records of published blobs live (`retention/<kind>/<hh>/<hash>`).
+const RETENTION_PREFIX: &str = "retention";
 /// Read size when streaming a local file.
 const FILE_READ_CHUNK: u64 = 1024 * 1024;
 
@@ -162,6 +164,79 @@ impl BlobStore {
     pub fn final_path(kind: BlobKind, hash: &ContentHash) -> Path {
         let hex = hash.to_hex();
         Path::from(format!("{kind}/{}/{hex}", &hex[..2]))
+    }
+
+    /// The key of the retention record of a published blob.
+    pub fn record_path(kind: BlobKind, hash: &ContentHash) -> Path {
+        let hex = hash.to_hex();
+        Path::from(format!("{RETENTION_PREFIX}/{kind}/{}/{hex}", &hex[..2]))
+    }
+
+    /// The retention record of a blob, if one was written.
+    pub async fn read_record(&self, kind: BlobKind, hash: &ContentHash) -> Result<Option<Bytes>, object_store::Error> {
+        match self.inner.get(&Self::record_path(kind, hash)).await {
+            Ok(result) => Ok(Some(result.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Writes (or replaces) the retention record of a blob.
+    pub async fn write_record(
+        &self,
+        kind: BlobKind,
+        hash: &ContentHash,
+        record: Bytes,
+    ) -> Result<(), object_store::Error> {
+        self.inner.put(&Self::record_path(kind, hash), PutPayload::from(record)).await.map(|_| ())
+    }
+
+    /// Deletes the retention record of a blob (absent is fine).
+    pub async fn delete_record(&self, kind: BlobKind, hash: &ContentHash) -> Result<(), object_store::Error> {
+        match self.inner.delete(&Self::record_path(kind, hash)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes a published blob (absent is fine).
+    pub async fn delete_published(&self, kind: BlobKind, hash: &ContentHash) -> Result<(), object_store::Error> {
+        match self.inner.delete(&Self::final_path(kind, hash)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Up to `limit` published blobs of `kind` in the fan-out folder `shard` (0..=255) whose
+    /// hash comes after `after`, in hash order, with their last-modified time (unix seconds).
+    /// Backends do not all list in order (local folders do not), so the listing is read whole
+    /// and only the `limit` smallest are kept: memory stays bounded by `limit`.
+    pub async fn list_published(
+        &self,
+        kind: BlobKind,
+        shard: u8,
+        after: Option<&ContentHash>,
+        limit: usize,
+    ) -> Result<Vec<(ContentHash, u64)>, object_store::Error> {
+        let prefix = Path::from(format!("{kind}/{shard:02x}"));
+        let mut listing = match after {
+            Some(after) => self.inner.list_with_offset(Some(&prefix), &Self::final_path(kind, after)),
+            None => self.inner.list(Some(&prefix)),
+        };
+        let mut smallest: std::collections::BinaryHeap<(ContentHash, u64)> = std::collections::BinaryHeap::new();
+        while let Some(meta) = listing.try_next().await? {
+            let Some(name) = meta.location.filename() else { continue };
+            let Ok(hash) = name.parse::<ContentHash>() else { continue };
+            if after.is_some_and(|after| hash <= *after) {
+                continue;
+            }
+            let modified = u64::try_from(meta.last_modified.timestamp()).unwrap_or(0);
+            smallest.push((hash, modified));
+            if smallest.len() > limit {
+                smallest.pop();
+            }
+        }
+        Ok(smallest.into_sorted_vec())
     }
 
     fn upload_path(kind: BlobKind, hash: &ContentHash) -> Path {

@@ -108,55 +108,6 @@ async fn allowlist_policy() {
 }
 
 #[tokio::test]
-async fn workers_and_quota_policy() {
-    let keys_dir = tempfile::tempdir().unwrap();
-    let worker = key(1);
-    let file = write_key_file(&keys_dir, "workers", &[hex::encode(worker.verifying_key().as_bytes())]);
-    let gateway = TestGateway::start(&[
-        "--write-policy",
-        "workers-and-quota",
-        "--worker-keys",
-        &file,
-        "--bundle-quota-bytes",
-        "100",
-    ])
-    .await;
-    let now = now_unix_secs();
-    let client = key(2);
-
-    // Outputs only from registered workers.
-    assert_eq!(signed_put(&gateway, "output", b"result", Some((&worker, now, ""))).await.status(), StatusCode::CREATED);
-    expect_error(signed_put(&gateway, "output", b"forged", Some((&client, now, ""))).await, 403, "not_a_worker").await;
-    expect_error(signed_put(&gateway, "output", b"anon", None).await, 401, "signature_required").await;
-
-    // Bundles from any signing key, within its quota.
-    let sixty = data(60, 1);
-    let forty = data(40, 2);
-    expect_error(signed_put(&gateway, "bundle", &sixty, None).await, 401, "signature_required").await;
-    assert_eq!(signed_put(&gateway, "bundle", &sixty, Some((&client, now, ""))).await.status(), StatusCode::CREATED);
-    // Re-storing an existing bundle costs no quota.
-    assert_eq!(signed_put(&gateway, "bundle", &sixty, Some((&client, now, ""))).await.status(), StatusCode::OK);
-    // A refused body costs no quota either.
-    let mut request =
-        reqwest::Client::new().put(gateway.url(&format!("/bundle/{}", hash_hex(b"claimed")))).body(forty.clone());
-    let claimed = blake3::hash(b"claimed");
-    let path = format!("/bundle/{}", claimed.to_hex());
-    for (name, value) in WriteAuthorization::sign(&client, now, "PUT", &path, claimed.as_bytes()).to_headers() {
-        request = request.header(name, value);
-    }
-    expect_error(request.send().await.unwrap(), 422, "hash_mismatch").await;
-
-    assert_eq!(signed_put(&gateway, "bundle", &forty, Some((&client, now, ""))).await.status(), StatusCode::CREATED);
-    expect_error(signed_put(&gateway, "bundle", &data(1, 3), Some((&client, now, ""))).await, 429, "quota_exceeded")
-        .await;
-    // Another key has its own quota.
-    assert_eq!(
-        signed_put(&gateway, "bundle", &data(1, 3), Some((&key(4), now, ""))).await.status(),
-        StatusCode::CREATED
-    );
-}
-
-#[tokio::test]
 async fn client_round_trip_signed_writes_and_verified_reads() {
     let keys_dir = tempfile::tempdir().unwrap();
     let writer = key(7);

@@ -32,6 +32,17 @@ pub fn job_client(client: &Address) -> Memcmp {
     Memcmp::new(data_offset::<Job>(offset_of!(Job, client)), client.to_bytes())
 }
 
+/// Jobs that run the bundle `bundle_hash` (the gateway's retention asks whether a stored bundle
+/// is still wanted).
+pub fn job_bundle_hash(bundle_hash: &[u8; 32]) -> Memcmp {
+    Memcmp::new(data_offset::<Job>(offset_of!(Job, bundle_hash)), bundle_hash.to_vec())
+}
+
+/// Jobs whose winning output is `output_hash`.
+pub fn job_winning_output(output_hash: &[u8; 32]) -> Memcmp {
+    Memcmp::new(data_offset::<Job>(offset_of!(Job, winning_output_hash)), output_hash.to_vec())
+}
+
 /// Jobs with `worker` in committee slot `slot` (`0..MAX_COMMITTEE_SIZE`). A slot at or beyond
 /// the job's `assigned_count` is not a committee member: check `Job::committee_index` on what
 /// comes back.
@@ -56,6 +67,8 @@ mod tests {
         job.client = client;
         job.assigned_workers[2] = worker;
         job.assigned_count = 3;
+        job.bundle_hash = [8; 32];
+        job.winning_output_hash = [9; 32];
         let mut data = Job::DISCRIMINATOR.to_vec();
         data.extend_from_slice(anchor_lang::bytemuck::bytes_of(&job));
         let decoded = Job::try_deserialize(&mut data.as_slice()).expect("decode the job");
@@ -68,5 +81,7 @@ mod tests {
         assert!(!job_client(&worker).matches(&data));
         assert!(job_assigned_worker(2, &worker).matches(&data));
         assert!(!job_assigned_worker(1, &worker).matches(&data));
+        assert!(job_bundle_hash(&[8; 32]).matches(&data) && !job_bundle_hash(&[9; 32]).matches(&data));
+        assert!(job_winning_output(&[9; 32]).matches(&data) && !job_winning_output(&[8; 32]).matches(&data));
     }
 }

@@ -92,7 +92,11 @@ impl StorageClient {
     /// Stores the output of the job `job_id`, naming the job in the signed request: a gateway
     /// with the `chain` write policy accepts an output only from a member of that job's
     /// committee, for that job (what a worker publishes).
-    pub async fn put_job_output(&self, job_id: &[u8; 32], bytes: impl Into<Bytes>) -> Result<PutResponse, StorageError> {
+    pub async fn put_job_output(
+        &self,
+        job_id: &[u8; 32],
+        bytes: impl Into<Bytes>,
+    ) -> Result<PutResponse, StorageError> {
         let bytes = bytes.into();
         let hash = ContentHash::of(&bytes);
         self.put_body_for(BlobKind::Output, &hash, Some(job_id), reqwest::Body::from(bytes)).await

@@ -41,7 +41,7 @@ impl fmt::Display for BlobKind {
 }
 
 /// A BLAKE3-256 hash, written as exactly 64 lowercase hex characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ContentHash(pub [u8; 32]);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

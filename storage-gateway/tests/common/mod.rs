@@ -2,32 +2,42 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use edgerun_storage_gateway::chain::ChainView;
 use edgerun_storage_gateway::config::Cli;
 use edgerun_storage_gateway::error::ErrorBody;
+use edgerun_storage_gateway::routes::AppState;
 use edgerun_storage_gateway::Gateway;
 
 pub struct TestGateway {
     pub base: String,
     pub dir: tempfile::TempDir,
+    pub state: Arc<AppState>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl TestGateway {
     /// Starts a gateway over a fresh temporary folder with the extra command-line `args`.
     pub async fn start(args: &[&str]) -> Self {
+        Self::start_with_chain(args, None).await
+    }
+
+    /// Starts a gateway that asks `chain` (instead of an RPC node) what it vouches for.
+    pub async fn start_with_chain(args: &[&str], chain: Option<Arc<dyn ChainView>>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().to_str().unwrap().to_string();
         let mut argv = vec!["edgerun-storage-gateway", "--listen", "127.0.0.1:0", "--store", &store];
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).unwrap();
-        let gateway = Gateway::from_cli(&cli).await.unwrap();
+        let gateway = Gateway::from_cli_with_chain(&cli, chain).await.unwrap();
+        let state = Arc::clone(&gateway.state);
         let listener = tokio::net::TcpListener::bind(cli.listen).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = tokio::spawn(gateway.serve(listener, std::future::pending()));
-        TestGateway { base, dir, server }
+        TestGateway { base, dir, state, server }
     }
 
     pub fn url(&self, path: &str) -> String {
