@@ -12,9 +12,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::client::RpcBackend;
+use edgerun_service::flags::HumanDuration;
+use edgerun_service::logging::LogFormat;
 use edgerun_worker::daemon::{self, DaemonConfig};
 use edgerun_worker::limits::WASM32_MAX_MEMORY_BYTES;
 use edgerun_worker::{runtime_id, Runtime, RuntimeConfig, RUNTIME_DESCRIPTOR};
@@ -59,24 +61,19 @@ struct RunArgs {
     /// Address of /health and /metrics (port 0: any free port, printed on stdout).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9464")]
     listen: SocketAddr,
-    /// Seconds between two reconciles with the chain (the subscription brings changes sooner).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-    reconcile_interval: u64,
-    /// Seconds in-flight jobs get to finish after SIGINT/SIGTERM.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    shutdown_grace: u64,
+    /// Time between two reconciles with the chain, with its unit (`10s`); the subscription
+    /// brings changes sooner.
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(Duration::from_secs(10)))]
+    reconcile_interval: HumanDuration,
+    /// Time in-flight jobs get to finish after SIGINT/SIGTERM, with its unit (`30s`).
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(Duration::from_secs(30)))]
+    shutdown_grace: HumanDuration,
     /// Largest job memory this worker accepts, in bytes (jobs asking more are not run).
     #[arg(long, value_name = "N", default_value_t = RuntimeConfig::default().max_memory_bytes)]
     max_memory_bytes: u64,
     /// Log format on stderr.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, value_enum, default_value_t)]
     log_format: LogFormat,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Args)]
@@ -160,13 +157,7 @@ impl JobFiles {
 /// `run`: exit 0 after a graceful stop; otherwise `DaemonError::exit_code` (1 refused, 2 usage,
 /// 3 chain unreachable).
 fn run_daemon(args: RunArgs) -> ExitCode {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match args.log_format {
-        LogFormat::Json => logs.json().init(),
-        LogFormat::Text => logs.init(),
-    }
+    edgerun_service::logging::init(args.log_format);
     let fail = |message: String, code: u8| {
         eprintln!("edgerun-worker: {message}");
         ExitCode::from(code)
@@ -194,8 +185,8 @@ fn run_daemon(args: RunArgs) -> ExitCode {
         storage_url: args.storage,
         concurrency,
         listen: args.listen,
-        reconcile_interval: Duration::from_secs(args.reconcile_interval),
-        shutdown_grace: Duration::from_secs(args.shutdown_grace),
+        reconcile_interval: args.reconcile_interval.into(),
+        shutdown_grace: args.shutdown_grace.into(),
         max_memory_bytes: args.max_memory_bytes.min(WASM32_MAX_MEMORY_BYTES),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -204,7 +195,7 @@ fn run_daemon(args: RunArgs) -> ExitCode {
     };
     let cancel = CancellationToken::new();
     let outcome = runtime.block_on(async {
-        edgerun_sdk::shutdown::cancel_on_shutdown_signal(cancel.clone());
+        edgerun_service::shutdown::cancel_on_shutdown_signal(cancel.clone());
         daemon::run(config, cancel).await
     });
     // An execution abandoned at the end of the grace period may still hold a blocking thread:

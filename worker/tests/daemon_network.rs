@@ -397,8 +397,8 @@ impl Net {
             .arg(&party.file)
             .args(["--url", self.localnet().rpc_url(), "--ws-url", self.localnet().ws_url()])
             .args(["--storage", &self.storage_url])
-            .args(["--listen", "127.0.0.1:0", "--concurrency", "1", "--reconcile-interval", "2"])
-            .args(["--shutdown-grace", "20", "--log-format", "json"])
+            .args(["--listen", "127.0.0.1:0", "--concurrency", "1", "--reconcile-interval", "2s"])
+            .args(["--shutdown-grace", "20s", "--log-format", "json"])
             .env("RUST_LOG", "info")
             .env_remove("EDGERUN_WS_URL");
         DaemonProcess::spawn(name, command)

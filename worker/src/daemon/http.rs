@@ -1,60 +1,47 @@
-//! `/health` and `/metrics` on the daemon's local port.
+//! `/health` and `/metrics` on the daemon's local port, in the contract every Edgerun service
+//! answers ([`edgerun_service::health`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+use axum::Router;
+use edgerun_service::health::{ops_router, Health};
 
 use super::service::Daemon;
 
 pub fn router(daemon: Arc<Daemon>) -> Router {
-    Router::new().route("/health", get(health)).route("/metrics", get(metrics)).with_state(daemon)
+    let registry = daemon.metrics().registry().clone();
+    ops_router(registry, move || std::future::ready(health(&daemon)))
 }
 
-/// `GET /health`: 200 while the worker keeps up with the chain (a reconcile succeeded within
-/// three reconcile intervals) and its wallet can pay the next fees, 503 otherwise; the body says
-/// which.
-#[derive(Serialize)]
-struct Health {
-    /// `ok`; `stale`: the chain could not be read for a while (the daemon keeps trying);
-    /// `wallet_empty`: the wallet cannot pay the next fees (nothing is sent until it is funded).
-    status: &'static str,
-    /// The wallet's balance at the last reconcile.
-    wallet_lamports: Option<u64>,
-    worker: String,
-    /// Seconds since the last successful reconcile (`null` before the first).
-    last_reconcile_seconds_ago: Option<f64>,
-    jobs_in_flight: i64,
-    stopping: bool,
-}
-
-async fn health(State(daemon): State<Arc<Daemon>>) -> impl IntoResponse {
+/// `ok` while the worker keeps up with the chain (a reconcile succeeded within three reconcile
+/// intervals plus 5 s) and its wallet can pay the next fees; otherwise 503 with `status`
+/// `starting` (no reconcile yet), `stale` (the chain could not be read for a while; the daemon
+/// keeps trying) or `wallet_empty` (nothing is sent until it is funded). Figures: `worker`,
+/// `wallet_lamports`, `last_reconcile_seconds_ago`, `jobs_in_flight`, `stopping`.
+pub fn health(daemon: &Daemon) -> Health {
     let since = daemon.since_last_reconcile();
     let stale_after = daemon.reconcile_interval() * 3 + Duration::from_secs(5);
-    let fresh = since.is_some_and(|since| since <= stale_after);
-    let short = daemon.wallet_short();
-    let ok = fresh && short.is_none();
-    let body = Health {
-        status: match (fresh, short) {
-            (false, _) => "stale",
-            (true, Some(_)) => "wallet_empty",
-            (true, None) => "ok",
-        },
-        wallet_lamports: daemon.wallet_lamports(),
-        worker: daemon.worker().pubkey().to_string(),
-        last_reconcile_seconds_ago: since.map(|since| since.as_secs_f64()),
-        jobs_in_flight: daemon.metrics().jobs_in_flight.get(),
-        stopping: daemon.is_stopping(),
+    let worker = daemon.worker().pubkey();
+    let health = match (since, daemon.wallet_short()) {
+        (None, _) => Health::unhealthy("starting", "the first reconcile with the chain has not succeeded yet"),
+        (Some(since), _) if since > stale_after => Health::unhealthy(
+            "stale",
+            format!("the chain was last read {}s ago; is the RPC node reachable?", since.as_secs()),
+        ),
+        (Some(_), Some(balance)) => Health::unhealthy(
+            "wallet_empty",
+            format!(
+                "the wallet holds {balance} lamports, too few for the next fees; fund it: \
+                 `solana transfer {worker} 0.01 --allow-unfunded-recipient`"
+            ),
+        ),
+        (Some(_), None) => Health::ok(),
     };
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
-}
-
-/// `GET /metrics`: the Prometheus text format.
-async fn metrics(State(daemon): State<Arc<Daemon>>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], daemon.metrics().render())
+    health
+        .with("worker", worker.to_string())
+        .with("wallet_lamports", daemon.wallet_lamports())
+        .with("last_reconcile_seconds_ago", since.map(|since| since.as_secs_f64()))
+        .with("jobs_in_flight", daemon.metrics().jobs_in_flight.get())
+        .with("stopping", daemon.is_stopping())
 }

@@ -7,9 +7,7 @@
 //! and is the one that counts for money; the counters explain what this process is doing.
 
 use edgerun_sdk::edgerun::state::WorkerStake;
-use prometheus::{
-    Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -45,7 +43,7 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let registry = Registry::new_custom(Some("edgerun_worker".into()), None).expect("a valid prefix");
+        let registry = edgerun_service::metrics::registry("edgerun_worker");
         let jobs_run = IntCounterVec::new(Opts::new("jobs_run_total", "Executions finished, by result"), &["result"])
             .expect("valid");
         let fuel_used = IntCounter::new("fuel_used_total", "Fuel used by executions").expect("valid");
@@ -77,22 +75,23 @@ impl Metrics {
             "1 while the wallet cannot pay the next transactions' fees (the daemon sends nothing)",
         )
         .expect("valid");
-        for collector in [
-            Box::new(jobs_run.clone()) as Box<dyn prometheus::core::Collector>,
-            Box::new(fuel_used.clone()),
-            Box::new(execution_seconds.clone()),
-            Box::new(jobs_submitted.clone()),
-            Box::new(jobs_skipped.clone()),
-            Box::new(settlements.clone()),
-            Box::new(jobs_in_flight.clone()),
-            Box::new(chain_jobs.clone()),
-            Box::new(chain_lamports.clone()),
-            Box::new(reconciled_slot.clone()),
-            Box::new(wallet_lamports.clone()),
-            Box::new(wallet_short.clone()),
-        ] {
-            registry.register(collector).expect("each metric registered once");
-        }
+        edgerun_service::metrics::register(
+            &registry,
+            [
+                Box::new(jobs_run.clone()) as Box<dyn prometheus::core::Collector>,
+                Box::new(fuel_used.clone()),
+                Box::new(execution_seconds.clone()),
+                Box::new(jobs_submitted.clone()),
+                Box::new(jobs_skipped.clone()),
+                Box::new(settlements.clone()),
+                Box::new(jobs_in_flight.clone()),
+                Box::new(chain_jobs.clone()),
+                Box::new(chain_lamports.clone()),
+                Box::new(reconciled_slot.clone()),
+                Box::new(wallet_lamports.clone()),
+                Box::new(wallet_short.clone()),
+            ],
+        );
         // Labels known in advance are shown at zero from the start.
         for result in ["output", "error", "input_unavailable"] {
             jobs_run.with_label_values(&[result]);
@@ -143,14 +142,6 @@ impl Metrics {
     /// `RpcCalls::register`).
     pub fn registry(&self) -> &Registry {
         &self.registry
-    }
-
-    /// The text exposition format.
-    pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        // Encoding into a Vec cannot fail for well-formed metrics.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
-        String::from_utf8(buffer).unwrap_or_default()
     }
 }
 
