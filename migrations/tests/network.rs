@@ -66,6 +66,26 @@ fn neither_sigint_nor_sigkill_of_the_launcher_leaves_a_process() {
                 });
                 assert!(metrics.contains("# TYPE"), "{name}: {metrics}");
             }
+            // Once started, no service lists the program's accounts: the chain indexes follow
+            // the subscription (a listing would come with every reconcile, every 2 to 30 s).
+            for service in services.iter().filter(|service| service[0] != "gateway") {
+                let (name, url) = (service[0].as_str().unwrap(), service[1].as_str().unwrap());
+                let listings = || {
+                    let body = eventually_get(url, "/metrics", |_| true);
+                    counter(&body, "rpc_requests_total{method=\"getProgramAccounts\"}")
+                };
+                let deadline = Instant::now() + Duration::from_secs(30);
+                let mut before = listings();
+                loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    let after = listings();
+                    if after == before {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "{name} keeps listing the program's accounts: {after}");
+                    before = after;
+                }
+            }
         }
         let launcher = guard.0.as_mut().unwrap();
         // SAFETY: signalling our own child process.
@@ -85,6 +105,17 @@ fn neither_sigint_nor_sigkill_of_the_launcher_leaves_a_process() {
         }
         wait_gone(&processes);
     }
+}
+
+/// The value of the counter whose name ends with `suffix` (labels included), 0 when absent.
+fn counter(metrics: &str, suffix: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.split_once(' '))
+        .find(|(name, _)| name.ends_with(suffix))
+        .and_then(|(_, value)| value.trim().parse::<f64>().ok())
+        .map_or(0, |value| value as u64)
 }
 
 /// `GET path` on `base` (plain HTTP on loopback) until `ready` accepts the body; at most 30 s.

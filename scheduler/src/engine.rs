@@ -8,11 +8,17 @@
 //! scheduler killed at any moment finds, at its next start, exactly the jobs still waiting, and
 //! a job it had already assigned is simply no longer waiting.
 //!
-//! How it reacts within a slot: the program-account subscription (websocket, polling while the
-//! socket is down) hands every changed job to [`Engine::on_job`]; a periodic reconcile over
-//! `getProgramAccounts` catches anything missed and is where deadlines are noticed (a slot
-//! passing changes no account). Jobs are handled concurrently, at most `concurrency` at once,
-//! one task per job: a slow RPC call for one job does not hold the others.
+//! How it reacts within a slot: the sdk's [`ChainIndex`] keeps the live jobs and every worker's
+//! stake (loaded with filtered queries at start and when its subscription re-subscribes, then
+//! kept current by the program subscription) and hands every changed job to [`Engine::on_job`].
+//! A periodic pass over the index in memory ([`Engine::reconcile`], no request but the slot) is
+//! where deadlines are noticed (a slot passing changes no account). No listing in the steady
+//! state: the cost of a job does not grow with the number of jobs that ended. Jobs are handled
+//! concurrently, at most `concurrency` at once, one task per job: a slow RPC call for one job does
+//! not hold the others.
+//!
+//! Jailing reads failures (silent, replaced, no output) from each job as it changes, kept for
+//! the jail's cooldown: an ended job leaves the index, its failures stay until they are old.
 //!
 //! Two jobs assigned at the same time must not both count on the same free stake: the engine
 //! reserves each chosen member's lock in memory until its assignment is confirmed or refused,
@@ -25,13 +31,14 @@ use std::time::Duration;
 use edgerun::constants::MAX_REASSIGNMENTS;
 use edgerun::state::{GlobalConfig, Job, JobStatus, WorkerStake};
 use edgerun_sdk::client::{
-    AccountUpdate, ChainBackend, ClientError, EdgerunAccount, EdgerunClient, SubscriptionConfig,
+    ChainBackend, ChainIndex, ClientError, EdgerunClient, IndexConfig, IndexEvent, SubscriptionConfig, LIVE_STATUSES,
 };
 use edgerun_sdk::storage::StorageClient;
 use edgerun_sdk::{instructions as ix, selection};
 use solana_address::Address;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -45,7 +52,8 @@ use crate::metrics::Metrics;
 pub struct EngineConfig {
     /// Jobs handled at once.
     pub concurrency: usize,
-    /// Pause between two reconciles (a full read of the jobs and workers).
+    /// Pause between two passes over the index's live jobs (deadlines, jobs whose task failed);
+    /// no listing: the index's subscription keeps them current.
     pub reconcile_interval: Duration,
     pub jail: JailPolicy,
     /// Replace silent members (`reassign_missing`) once their own deadline has passed.
@@ -92,7 +100,8 @@ pub struct JobChange {
     pub job: Option<Box<Job>>,
 }
 
-/// What the last reconcile saw; the API answers from it where a fresh read is not needed.
+/// What the engine sees: the index's live jobs and workers, and what the engine derived; the
+/// API answers from it where a fresh read is not needed.
 #[derive(Clone, Default)]
 pub struct Picture {
     pub slot: u64,
@@ -101,11 +110,21 @@ pub struct Picture {
     pub failures: HashMap<Address, Vec<Failure>>,
     /// Why each waiting job has no committee yet, by job id.
     pub stuck: HashMap<[u8; 32], String>,
-    /// Whether the last reconcile reached the chain.
+    /// Whether the index is loaded and the last read of the slot reached the chain.
     pub chain_ok: bool,
 }
 
-/// A committee's members and its job's instruction budget, until the picture shows the job.
+/// What the engine keeps beside the index.
+#[derive(Default)]
+struct Derived {
+    slot: u64,
+    /// Each job's failures by worker (from its latest state), until the jail's cooldown passed.
+    failures: HashMap<[u8; 32], HashMap<Address, Vec<Failure>>>,
+    stuck: HashMap<[u8; 32], String>,
+    chain_ok: bool,
+}
+
+/// A committee's members and its job's instruction budget, until the index shows the job.
 type ReservedWork = (Vec<Address>, u64);
 
 pub struct Engine<B: ChainBackend> {
@@ -115,11 +134,19 @@ pub struct Engine<B: ChainBackend> {
     randomness: Option<Keypair>,
     scheduler: Option<Keypair>,
     metrics: Metrics,
-    picture: RwLock<Picture>,
+    /// The live jobs, the workers' stakes and the slot, kept current by one subscription.
+    index: Arc<ChainIndex>,
+    /// Stops the index when the engine stops.
+    index_cancel: CancellationToken,
+    derived: RwLock<Derived>,
     /// Jobs a task is working on (one task per job at a time).
     busy: Mutex<HashSet<[u8; 32]>>,
     /// Lamports of stake promised to assignments not yet confirmed, by worker.
     reserved: Mutex<HashMap<Address, u64>>,
+    /// Locks of confirmed assignments the index's stake may not show yet, by worker: the
+    /// worker's `locked_stake` in the index when the lock was taken, and the lock. Counted
+    /// while the index still shows that `locked_stake` (its update carries the lock).
+    landed: Mutex<HashMap<Address, Vec<(u64, u64)>>>,
     /// Work given to committees whose job the picture does not show assigned yet, by job:
     /// the members and the job's instruction budget. Dropped when the job's update arrives.
     reserved_work: Mutex<HashMap<[u8; 32], ReservedWork>>,
@@ -153,6 +180,18 @@ impl<B: ChainBackend> Engine<B> {
             });
         }
         let (changes, _) = broadcast::channel(1024);
+        let index_cancel = CancellationToken::new();
+        let index = ChainIndex::start(
+            client.clone(),
+            IndexConfig {
+                subscription: SubscriptionConfig { ws_url: config.ws_url.clone(), ..SubscriptionConfig::default() },
+                job_statuses: LIVE_STATUSES.to_vec(),
+                member: None,
+                ..IndexConfig::default()
+            },
+            index_cancel.clone(),
+        )
+        .await;
         Ok(Arc::new(Engine {
             client,
             permits: Semaphore::new(config.concurrency.max(1)),
@@ -161,9 +200,12 @@ impl<B: ChainBackend> Engine<B> {
             randomness,
             scheduler,
             metrics,
-            picture: RwLock::new(Picture::default()),
+            index,
+            index_cancel,
+            derived: RwLock::new(Derived::default()),
             busy: Mutex::new(HashSet::new()),
             reserved: Mutex::new(HashMap::new()),
+            landed: Mutex::new(HashMap::new()),
             reserved_work: Mutex::new(HashMap::new()),
             first_slot: Mutex::new(None),
             changes,
@@ -189,68 +231,107 @@ impl<B: ChainBackend> Engine<B> {
         &self.network
     }
 
-    /// What the last reconcile saw.
+    /// The chain index the engine reads (live jobs, workers, slot).
+    pub fn index(&self) -> &Arc<ChainIndex> {
+        &self.index
+    }
+
+    fn derived(&self) -> std::sync::RwLockReadGuard<'_, Derived> {
+        self.derived.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn derived_mut(&self) -> std::sync::RwLockWriteGuard<'_, Derived> {
+        self.derived.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// What the engine sees now (a copy of the index's live jobs and workers).
     pub fn picture(&self) -> Picture {
-        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        let derived = self.derived();
+        Picture {
+            slot: derived.slot.max(self.index.slot()),
+            jobs: self.index.jobs(),
+            workers: self.index.workers(),
+            failures: merged_failures(&derived.failures),
+            stuck: derived.stuck.clone(),
+            chain_ok: derived.chain_ok && self.index.is_synced(),
+        }
     }
 
-    /// The newest slot seen (0 before the first reconcile), without copying the picture.
+    /// The newest slot seen (0 before any), without copying the picture.
     pub fn slot(&self) -> u64 {
-        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot
+        self.derived().slot.max(self.index.slot())
     }
 
-    /// The job at `address` as the picture has it, if the engine knows it.
+    /// The live job at `address`, if the index keeps it.
     pub fn known_job(&self, address: &Address) -> Option<Job> {
-        let picture = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        picture.jobs.iter().find(|(known, _)| known == address).map(|(_, job)| *job)
+        self.index.job(address)
     }
 
-    /// Every worker's stake as the picture has it.
+    /// Every worker's stake as the index has it.
     pub fn worker_stakes(&self) -> Vec<(Address, WorkerStake)> {
-        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).workers.clone()
+        self.index.workers()
     }
 
-    /// Job changes as they are seen (subscription and reconcile).
+    /// Job changes as they are seen (the index's events).
     pub fn changes(&self) -> broadcast::Receiver<JobChange> {
         self.changes.subscribe()
     }
 
-    /// Runs until `cancel`: one reconcile at once (everything already waiting), then the
-    /// subscription and a reconcile every `reconcile_interval`; then waits for the job tasks.
+    /// Runs until `cancel`: one pass at once over every live job (everything already waiting),
+    /// then the index's changes and a pass every `reconcile_interval`; then waits for the job
+    /// tasks and stops the index.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let mut subscription = self.client.subscribe(
-            SubscriptionConfig { ws_url: self.config.ws_url.clone(), ..SubscriptionConfig::default() },
-            cancel.clone(),
-        );
+        let mut events = self.index.events();
+        for (address, job) in self.index.jobs() {
+            self.record_failures(&job);
+            self.remember_job(address, &job);
+        }
         let mut ticker = tokio::time::interval(self.config.reconcile_interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = cancel.cancelled() => break,
                 _ = ticker.tick() => self.reconcile().await,
-                update = subscription.updates.recv() => match update {
-                    Some(AccountUpdate::Closed { address, .. }) => self.on_closed(&address),
-                    Some(AccountUpdate::Changed { address, account, slot, .. }) => {
-                        self.observe_slot(slot);
-                        match *account {
-                            EdgerunAccount::Job(job) => {
-                                let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(Box::new(job)) });
-                                self.remember_job(address, &job);
-                                self.on_job(&job);
-                            }
-                            EdgerunAccount::WorkerStake(stake) => self.remember_worker(address, stake),
-                            _ => {}
-                        }
-                    }
-                    // Only with `Snapshot::Signal`, which this subscription does not ask for.
-                    Some(AccountUpdate::Resync { .. }) => {}
-                    None => break,
+                event = events.recv() => match event {
+                    Ok(event) => self.on_event(event),
+                    // Missed some: the index has them all; the pass reads it.
+                    Err(RecvError::Lagged(_)) => self.reconcile().await,
+                    Err(RecvError::Closed) => break,
                 },
             }
         }
         self.tasks.close();
         self.tasks.wait().await;
-        subscription.join().await;
+        self.index_cancel.cancel();
+        self.index.join().await;
+    }
+
+    fn on_event(self: &Arc<Self>, event: IndexEvent) {
+        match event {
+            IndexEvent::Job { address, job, slot } => {
+                self.observe_slot(slot);
+                let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(job.clone()) });
+                self.record_failures(&job);
+                self.remember_job(address, &job);
+                self.on_job(&job);
+            }
+            IndexEvent::JobLeft { job_id, last, .. } => {
+                if let Some(job) = &last {
+                    self.record_failures(job);
+                }
+                self.forget_job(&job_id);
+                let _ = self.changes.send(JobChange { job_id, job: last });
+            }
+            IndexEvent::Worker { stake, .. } => {
+                // The index's stake is fresh: a lock that landed before it is in it.
+                self.landed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|worker, locks| {
+                    locks.retain(|(base, _)| *worker != stake.worker || *base == stake.locked_stake.get());
+                    !locks.is_empty()
+                });
+            }
+            IndexEvent::Resynced => self.observe_slot(Some(self.index.slot())),
+            IndexEvent::JobActivity { .. } | IndexEvent::WorkerClosed { .. } | IndexEvent::Config(_) => {}
+        }
     }
 
     /// A job seen changed: start its task if it needs the scheduler.
@@ -260,32 +341,44 @@ impl<B: ChainBackend> Engine<B> {
         }
     }
 
-    /// The picture follows the subscription between reconciles: a worker's stake as the chain
-    /// has it now, so a survey needs no listing of the workers.
-    fn remember_worker(&self, address: Address, stake: WorkerStake) {
-        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        upsert(&mut picture.workers, address, stake);
-    }
-
-    fn remember_job(&self, address: Address, job: &Job) {
-        {
-            let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            upsert(&mut picture.jobs, address, *job);
-        }
+    /// A job the index shows: once it has a committee, the work reserved for it is in the index.
+    fn remember_job(&self, _address: Address, job: &Job) {
         if !matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)) {
             self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&job.job_id);
         }
     }
 
+    /// A job that left the index (ended or closed): nothing of it is waiting any more.
+    fn forget_job(&self, job_id: &[u8; 32]) {
+        self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(job_id);
+        self.derived_mut().stuck.remove(job_id);
+    }
+
+    /// Keeps the failures `job` shows now (replacing what an earlier state of it showed).
+    fn record_failures(&self, job: &Job) {
+        let address = edgerun_sdk::pda::job_address(&job.job_id);
+        let by_worker = if usize::from(job.assigned_count) <= edgerun::constants::MAX_COMMITTEE_SIZE {
+            recent_failures(&[(address, *job)], &HashMap::new())
+        } else {
+            HashMap::new()
+        };
+        let mut derived = self.derived_mut();
+        if by_worker.is_empty() {
+            derived.failures.remove(&job.job_id);
+        } else {
+            derived.failures.insert(job.job_id, by_worker);
+        }
+    }
+
     /// The newest slot seen (a notification's, or the reconcile's).
     fn observe_slot(&self, slot: Option<u64>) {
-        if let Some(slot) = slot {
+        if let Some(slot) = slot.filter(|slot| *slot > 0) {
             self.first_slot
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .get_or_insert((slot, std::time::Instant::now()));
-            let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            picture.slot = picture.slot.max(slot);
+            let mut derived = self.derived_mut();
+            derived.slot = derived.slot.max(slot);
         }
     }
 
@@ -293,19 +386,11 @@ impl<B: ChainBackend> Engine<B> {
     /// until 20 slots passed), within 10 ms and 2 s: what turns a window of slots into seconds.
     pub fn slot_duration(&self) -> Duration {
         let first = *self.first_slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let slot = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot;
+        let slot = self.slot();
         match first {
             Some((start, at)) if slot >= start + 20 => (at.elapsed() / u32::try_from(slot - start).unwrap_or(u32::MAX))
                 .clamp(Duration::from_millis(10), Duration::from_secs(2)),
             _ => Duration::from_millis(400),
-        }
-    }
-
-    fn on_closed(&self, address: &Address) {
-        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(index) = picture.jobs.iter().position(|(known, _)| known == address) {
-            let (_, job) = picture.jobs.remove(index);
-            let _ = self.changes.send(JobChange { job_id: job.job_id, job: None });
         }
     }
 
@@ -327,57 +412,51 @@ impl<B: ChainBackend> Engine<B> {
         {
             return false;
         }
-        let slot = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).slot;
+        let slot = self.slot();
         (0..job.committee().len()).any(|index| job.is_da_failed(index) || job.member_deadline(index) < slot)
     }
 
-    /// Reads every job and worker, refreshes the picture and the metrics, and starts a task for
-    /// every job that needs the scheduler.
+    /// One pass over the index's live jobs (memory, no listing): reads the slot, refreshes the
+    /// metrics, drops what belongs to jobs no longer waiting, forgets failures past the jail's
+    /// cooldown, and starts a task for every job that needs the scheduler (deadlines passing
+    /// change no account, so this is where they are noticed).
     pub async fn reconcile(self: &Arc<Self>) {
-        let read = async {
-            let slot = self.client.slot().await?;
-            let jobs = self.client.jobs().await?;
-            let workers = self.client.workers().await?;
-            Ok::<_, ClientError>((slot, jobs, workers))
-        };
-        let (slot, jobs, workers) = match read.await {
-            Ok(read) => read,
+        match self.client.slot().await {
+            Ok(slot) => {
+                self.observe_slot(Some(slot));
+                self.derived_mut().chain_ok = true;
+            }
             Err(error) => {
                 self.metrics.rpc_errors.with_label_values(&["reconcile"]).inc();
-                tracing::warn!(%error, "reconcile: cannot read the chain; retrying at the next tick");
-                self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner()).chain_ok = false;
-                return;
+                tracing::warn!(%error, "reconcile: cannot read the slot; retrying at the next tick");
+                self.derived_mut().chain_ok = false;
             }
-        };
-        self.observe_slot(Some(slot));
-        let failures = recent_failures(&jobs, &HashMap::new());
-        self.metrics.observe_jobs(&jobs);
-        let waiting: Vec<Job> = jobs.iter().map(|(_, job)| *job).collect();
-        {
-            let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let live: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
-            picture.stuck.retain(|job_id, _| live.contains(job_id));
-            let waiting: HashSet<[u8; 32]> = jobs
-                .iter()
-                .filter(|(_, job)| matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)))
-                .map(|(_, job)| job.job_id)
-                .collect();
-            self.bundles.retain(|job_id| waiting.contains(job_id));
-            picture.slot = picture.slot.max(slot);
-            self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).retain(|job_id, _| {
-                jobs.iter().any(|(_, job)| {
-                    job.job_id == *job_id && matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded))
-                })
-            });
-            picture.jobs = jobs;
-            picture.workers = workers;
-            picture.failures = failures;
-            picture.chain_ok = true;
         }
-        for job in waiting {
-            if self.needs_assignment(&job) || (self.config.reassign && self.needs_reassignment_check(&job)) {
-                self.spawn(job.job_id);
-            }
+        let jobs = self.index.jobs();
+        self.metrics.observe_jobs(&jobs);
+        let live: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
+        let waiting: HashSet<[u8; 32]> = jobs
+            .iter()
+            .filter(|(_, job)| matches!(job.status(), Ok(JobStatus::Posted | JobStatus::Seeded)))
+            .map(|(_, job)| job.job_id)
+            .collect();
+        self.bundles.retain(|job_id| waiting.contains(job_id));
+        self.reserved_work
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|job_id, _| waiting.contains(job_id));
+        {
+            let slot = self.slot();
+            let cooldown = self.config.jail.cooldown_slots;
+            let mut derived = self.derived_mut();
+            derived.stuck.retain(|job_id, _| live.contains(job_id));
+            derived.failures.retain(|job_id, by_worker| {
+                live.contains(job_id)
+                    || by_worker.values().flatten().any(|failure| failure.slot.saturating_add(cooldown) >= slot)
+            });
+        }
+        for (_, job) in jobs {
+            self.on_job(&job);
         }
     }
 
@@ -568,16 +647,15 @@ impl<B: ChainBackend> Engine<B> {
         Ok(())
     }
 
-    /// Every registered worker judged for a lock of `lock`: the stakes as the picture has them
-    /// (the reconcile's listing, kept current by the subscription and by this engine's own
-    /// confirmed assignments) less what assignments in flight have promised, and jailing from
-    /// the last reconcile. No request to the cluster: the cost of an assignment does not grow
+    /// Every registered worker judged for a lock of `lock`: the stakes as the index has them
+    /// (kept current by its subscription), less what this engine's assignments in flight and
+    /// confirmed-but-not-yet-seen have locked, and jailing from the failures recorded. No request to the cluster: the cost of an assignment does not grow
     /// with the number of workers or jobs. A stale view costs at most a refused simulation.
     pub async fn survey(&self, seat: &Seat) -> Result<Survey, ClientError> {
-        let (slot, mut workers, failures, mut open) = {
-            let picture = self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-            (picture.slot, picture.workers.clone(), picture.failures.clone(), open_work(&picture.jobs))
-        };
+        let slot = self.slot();
+        let mut workers = self.index.workers();
+        let failures = merged_failures(&self.derived().failures);
+        let mut open = open_work(&self.index.jobs_in(JobStatus::Assigned));
         for (members, instructions) in
             self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values()
         {
@@ -589,10 +667,15 @@ impl<B: ChainBackend> Engine<B> {
         }
         {
             let reserved = self.reserved.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let landed = self.landed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             for (_, stake) in &mut workers {
-                if let Some(promised) = reserved.get(&stake.worker) {
-                    stake.locked_stake = stake.locked_stake.get().saturating_add(*promised).into();
-                }
+                let seen = stake.locked_stake.get();
+                let not_seen_yet: u64 = landed
+                    .get(&stake.worker)
+                    .map(|locks| locks.iter().filter(|(base, _)| *base == seen).map(|(_, lock)| *lock).sum())
+                    .unwrap_or(0);
+                let promised = reserved.get(&stake.worker).copied().unwrap_or(0);
+                stake.locked_stake = seen.saturating_add(promised).saturating_add(not_seen_yet).into();
             }
         }
         Ok(Survey::new(&workers, &failures, &open, &self.config.jail, seat, slot))
@@ -619,11 +702,13 @@ impl<B: ChainBackend> Engine<B> {
         }
     }
 
-    /// Adds a confirmed assignment's lock to the pictured stake of each of `workers`.
+    /// Counts a confirmed assignment's lock on each of `workers` until the index shows their
+    /// stake changed (the update that carries it).
     fn lock_in_picture(&self, workers: &[Address], lock: u64) {
-        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for (_, stake) in picture.workers.iter_mut().filter(|(_, stake)| workers.contains(&stake.worker)) {
-            stake.locked_stake = stake.locked_stake.get().saturating_add(lock).into();
+        let mut landed = self.landed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for worker in workers {
+            let Some(stake) = self.index.worker(worker) else { continue };
+            landed.entry(*worker).or_default().push((stake.locked_stake.get(), lock));
         }
     }
 
@@ -640,16 +725,16 @@ impl<B: ChainBackend> Engine<B> {
     }
 
     fn set_stuck(&self, job_id: &[u8; 32], reason: Option<String>) {
-        let mut picture = self.picture.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut derived = self.derived_mut();
         match reason {
-            Some(reason) => picture.stuck.insert(*job_id, reason),
-            None => picture.stuck.remove(job_id),
+            Some(reason) => derived.stuck.insert(*job_id, reason),
+            None => derived.stuck.remove(job_id),
         };
     }
 
     /// Why `job_id` has no committee yet, when the scheduler could not form one.
     pub fn stuck_reason(&self, job_id: &[u8; 32]) -> Option<String> {
-        self.picture.read().unwrap_or_else(|poisoned| poisoned.into_inner()).stuck.get(job_id).cloned()
+        self.derived().stuck.get(job_id).cloned()
     }
 
     fn rpc_error(&self, operation: &str) {
@@ -657,12 +742,15 @@ impl<B: ChainBackend> Engine<B> {
     }
 }
 
-/// Replaces the account at `address` in a pictured list, or adds it.
-fn upsert<T>(accounts: &mut Vec<(Address, T)>, address: Address, account: T) {
-    match accounts.iter_mut().find(|(known, _)| *known == address) {
-        Some((_, known)) => *known = account,
-        None => accounts.push((address, account)),
+/// Every worker's failures over every job recorded.
+fn merged_failures(by_job: &HashMap<[u8; 32], HashMap<Address, Vec<Failure>>>) -> HashMap<Address, Vec<Failure>> {
+    let mut merged: HashMap<Address, Vec<Failure>> = HashMap::new();
+    for by_worker in by_job.values() {
+        for (worker, failures) in by_worker {
+            merged.entry(*worker).or_default().extend_from_slice(failures);
+        }
     }
+    merged
 }
 
 /// Members `reassign_missing` may replace at `slot`: silent past their own deadline, or winners

@@ -160,7 +160,8 @@ pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> R
     let treasury = chain.treasury().await.map_err(ApiError::chain)?;
     let treasury_address = pda::treasury_address();
     let treasury_balance = chain.balance(&treasury_address).await.map_err(ApiError::chain)?;
-    let stakes = chain.workers().await.map_err(ApiError::chain)?;
+    // From the engine's chain index: a viewer costs the cluster no listing of the workers.
+    let stakes = engine.worker_stakes();
     let survey = engine
         .survey(&crate::eligibility::Seat::lock(engine.network().min_worker_stake_lamports.get()))
         .await

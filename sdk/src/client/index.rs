@@ -93,7 +93,7 @@ pub enum IndexEvent {
     Job { address: Address, job: Box<Job>, slot: Option<u64> },
     /// A job left the index: `last` is its final state when it moved to a status not kept (it
     /// ended), `None` when its account was closed.
-    JobLeft { address: Address, last: Option<Box<Job>> },
+    JobLeft { address: Address, job_id: [u8; 32], last: Option<Box<Job>> },
     /// A JobResult or the OutputAvailability of the kept job at `job` changed.
     JobActivity { job: Address },
     /// A worker's stake account changed or appeared (`address`: the stake account).
@@ -114,7 +114,9 @@ impl std::fmt::Debug for IndexEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             IndexEvent::Job { address, slot, .. } => write!(f, "Job({address}, slot {slot:?})"),
-            IndexEvent::JobLeft { address, last } => write!(f, "JobLeft({address}, ended: {})", last.is_some()),
+            IndexEvent::JobLeft { address, last, .. } => {
+                write!(f, "JobLeft({address}, ended: {})", last.is_some())
+            }
             IndexEvent::JobActivity { job } => write!(f, "JobActivity({job})"),
             IndexEvent::Worker { address, .. } => write!(f, "Worker({address})"),
             IndexEvent::WorkerClosed { address } => write!(f, "WorkerClosed({address})"),
@@ -338,10 +340,11 @@ impl ChainIndex {
                                 _ => Some(IndexEvent::Job { address, job: Box::new(job), slot }),
                             }
                         } else {
-                            state
-                                .jobs
-                                .remove(&address)
-                                .map(|_| IndexEvent::JobLeft { address, last: Some(Box::new(job)) })
+                            state.jobs.remove(&address).map(|_| IndexEvent::JobLeft {
+                                address,
+                                job_id: job.job_id,
+                                last: Some(Box::new(job)),
+                            })
                         }
                     }
                     EdgerunAccount::WorkerStake(stake) if self.keeps_workers() => {
@@ -371,8 +374,8 @@ impl ChainIndex {
             }
             AccountUpdate::Closed { address, .. } => {
                 let mut state = self.write();
-                if state.jobs.remove(&address).is_some() {
-                    Some(IndexEvent::JobLeft { address, last: None })
+                if let Some(known) = state.jobs.remove(&address) {
+                    Some(IndexEvent::JobLeft { address, job_id: known.job_id, last: None })
                 } else if state.workers.remove(&address).is_some() {
                     Some(IndexEvent::WorkerClosed { address })
                 } else {
@@ -434,15 +437,21 @@ impl ChainIndex {
     /// final state of those that ended, `None` for the closed ones.
     async fn replace<B: ChainBackend>(&self, client: &EdgerunClient<B>, loaded: Loaded) {
         let Loaded { slot, config, workers, mut jobs } = loaded;
-        let vanished: Vec<Address> = {
+        let vanished: Vec<(Address, [u8; 32])> = {
             let state = self.read();
-            state.jobs.keys().filter(|address| !jobs.contains_key(*address)).copied().collect()
+            state
+                .jobs
+                .iter()
+                .filter(|(address, _)| !jobs.contains_key(*address))
+                .map(|(address, job)| (*address, job.job_id))
+                .collect()
         };
-        let mut left: Vec<(Address, Option<Job>)> = Vec::new();
+        let mut left: Vec<(Address, [u8; 32], Option<Job>)> = Vec::new();
         for chunk in vanished.chunks(MULTIPLE_ACCOUNTS_CHUNK) {
-            match client.backend().get_multiple_accounts(chunk).await {
+            let addresses: Vec<Address> = chunk.iter().map(|(address, _)| *address).collect();
+            match client.backend().get_multiple_accounts(&addresses).await {
                 Ok(accounts) => {
-                    for (address, account) in chunk.iter().zip(accounts) {
+                    for ((address, job_id), account) in chunk.iter().zip(accounts) {
                         let job = account.and_then(|account| {
                             decode_account::<Job>(address, &account.owner, &account.data).ok().flatten()
                         });
@@ -451,14 +460,14 @@ impl ChainIndex {
                             Some(job) if self.keeps(&job) => {
                                 jobs.insert(*address, job);
                             }
-                            other => left.push((*address, other)),
+                            other => left.push((*address, *job_id, other)),
                         }
                     }
                 }
                 Err(error) => {
                     // Gone from the live listing either way; its final state is unknown.
                     tracing::warn!(%error, "cannot read the final state of jobs that left the index");
-                    left.extend(chunk.iter().map(|address| (*address, None)));
+                    left.extend(chunk.iter().map(|(address, job_id)| (*address, *job_id, None)));
                 }
             }
         }
@@ -495,8 +504,8 @@ impl ChainIndex {
                     events.push(IndexEvent::Job { address: *address, job: Box::new(*job), slot: None });
                 }
             }
-            for (address, last) in left {
-                events.push(IndexEvent::JobLeft { address, last: last.map(Box::new) });
+            for (address, job_id, last) in left {
+                events.push(IndexEvent::JobLeft { address, job_id, last: last.map(Box::new) });
             }
             state.jobs = jobs;
             state.synced = true;

@@ -3,10 +3,13 @@
 //!
 //! - Start: the key must be registered with at least the config's `min_worker_stake` (else it
 //!   refuses, naming the `edgerun worker ...` command that fixes it).
-//! - Learning of jobs: one websocket subscription per committee slot, filtered by the node on
-//!   "this worker is in slot i" (so only this worker's jobs travel, and each change of one of
-//!   them arrives within a slot; polling while the socket is down), plus a periodic reconcile
-//!   with `jobs_by_worker` that catches anything missed.
+//! - Learning of jobs: the sdk's [`ChainIndex`] of this worker's live jobs (assigned or awaiting
+//!   DA): loaded at start with filtered queries (status and "this worker is in committee slot
+//!   i"), then kept current by one websocket subscription per committee slot, filtered by the
+//!   node the same way (only this worker's jobs travel; a change arrives within a slot). No
+//!   listing in the steady state: the index re-loads only when a subscription re-subscribes or
+//!   polls while its socket is down. The periodic reconcile goes over the index in memory and
+//!   reads the wallet and the stake.
 //! - Each job: [`step::Worker::execute_and_submit`] then [`step::Worker::settle`], the same code
 //!   the demo and the tests run. Failures that may pass (gateway or node down, runtime busy) are
 //!   retried with backoff until the deadline; the others are logged and left.
@@ -28,15 +31,15 @@ use std::time::Duration;
 use ed25519_dalek::SigningKey;
 use edgerun_sdk::amount::{format_sol, sol};
 use edgerun_sdk::client::{
-    filters, ClientConfig, ClientError, EdgerunClient, RpcBackend, RpcConfig, Subscription, SubscriptionConfig,
+    ChainIndex, ClientConfig, ClientError, EdgerunClient, IndexConfig, IndexEvent, RpcBackend, RpcConfig,
+    SubscriptionConfig,
 };
-use edgerun_sdk::edgerun::constants::MAX_COMMITTEE_SIZE;
-use edgerun_sdk::edgerun::state::{WorkerStake, WORKER_STATUS_ACTIVE};
+use edgerun_sdk::edgerun::state::{JobStatus, WorkerStake, WORKER_STATUS_ACTIVE};
 use edgerun_sdk::storage::{StorageClient, StorageError};
 use solana_address::Address;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use tokio::sync::mpsc;
+use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
 use crate::runtime::{Runtime, RuntimeConfig, RuntimeError};
@@ -223,33 +226,31 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
     // A fixed stdout line, apart from the logs (stderr), so scripts and tests learn the port.
     println!("edgerun-worker listening on http://{address}");
 
-    let (daemon, mut woken) = Daemon::new(worker, metrics, cancel.clone(), config.reconcile_interval);
+    let index = ChainIndex::start(
+        client.clone(),
+        IndexConfig {
+            subscription: SubscriptionConfig { ws_url: Some(config.ws_url.clone()), ..SubscriptionConfig::default() },
+            // The statuses a member has work in: running and submitting, then declaring the output.
+            job_statuses: vec![JobStatus::Assigned, JobStatus::AwaitingDa],
+            member: Some(me),
+            ..IndexConfig::default()
+        },
+        cancel.child_token(),
+    )
+    .await;
+    let mut events = index.events();
+    let (daemon, mut woken) =
+        Daemon::new(worker, Arc::clone(&index), metrics, cancel.clone(), config.reconcile_interval);
     let server = {
         let router = http::router(Arc::clone(&daemon));
         let stop = cancel.clone();
         tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await {
+            let limits = edgerun_service::http::HttpLimits::default();
+            if let Err(error) = edgerun_service::http::serve(listener, router, limits, stop).await {
                 tracing::error!(%error, "the /health and /metrics server stopped");
             }
         })
     };
-
-    // One subscription per committee slot; each forwards this worker's job updates.
-    let (updates, mut jobs) = mpsc::channel(1024);
-    let forwarders: Vec<_> = (0..MAX_COMMITTEE_SIZE)
-        .map(|slot| {
-            let subscription = client.subscribe(
-                SubscriptionConfig {
-                    ws_url: Some(config.ws_url.clone()),
-                    filters: vec![filters::job_assigned_worker(slot, &me)],
-                    ..SubscriptionConfig::default()
-                },
-                cancel.child_token(),
-            );
-            tokio::spawn(forward(subscription, updates.clone()))
-        })
-        .collect();
-    drop(updates);
 
     let reconciler = {
         let (daemon, stop, interval) = (Arc::clone(&daemon), cancel.clone(), config.reconcile_interval);
@@ -265,16 +266,26 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
         })
     };
 
+    daemon.follow_index();
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
-            Some(job) = jobs.recv() => daemon.consider(&job, true),
+            event = events.recv() => match event {
+                Ok(IndexEvent::Job { job, .. }) => daemon.consider(&job, true),
+                // Ended: its final state tells the bookkeeping to let it go.
+                Ok(IndexEvent::JobLeft { last: Some(job), .. }) => daemon.consider(&job, true),
+                Ok(IndexEvent::JobLeft { address, last: None, .. }) => daemon.forget(&address),
+                Ok(IndexEvent::Resynced) | Err(RecvError::Lagged(_)) => daemon.follow_index(),
+                Ok(_) => {}
+                // The index stops with the same token.
+                Err(RecvError::Closed) => break,
+            },
             Some(job_id) = woken.recv() => daemon.woken(job_id),
         }
     }
 
-    // Nothing is taken any more: the subscriptions and timers stop on the same token.
-    drop(jobs);
+    // Nothing is taken any more: the index and timers stop on the same token.
+    drop(events);
     drop(woken);
     let in_flight = daemon.running();
     tracing::info!(
@@ -287,22 +298,8 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
         tracing::warn!(abandoned = daemon.running(), "in-flight jobs did not finish within the grace period; abandoning them (a restart resumes them from the chain)");
     }
     let _ = reconciler.await;
-    for forwarder in forwarders {
-        let _ = forwarder.await;
-    }
+    index.join().await;
     let _ = server.await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Forwards the jobs a subscription reports until it stops.
-async fn forward(mut subscription: Subscription, to: mpsc::Sender<edgerun_sdk::edgerun::state::Job>) {
-    while let Some(update) = subscription.updates.recv().await {
-        if let Some(job) = update.job() {
-            if to.send(*job).await.is_err() {
-                break;
-            }
-        }
-    }
-    subscription.join().await;
 }

@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
-use edgerun_sdk::client::RpcBackend;
+use edgerun_sdk::client::{ChainIndex, RpcBackend};
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
+use edgerun_sdk::pda;
+use solana_address::Address;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -57,6 +59,8 @@ enum Next {
 
 pub struct Daemon {
     worker: Worker<RpcBackend>,
+    /// This worker's live jobs, kept current by the chain index's subscription.
+    index: Arc<ChainIndex>,
     metrics: Metrics,
     tracker: TaskTracker,
     cancel: CancellationToken,
@@ -72,6 +76,7 @@ pub struct Daemon {
 impl Daemon {
     pub fn new(
         worker: Worker<RpcBackend>,
+        index: Arc<ChainIndex>,
         metrics: Metrics,
         cancel: CancellationToken,
         reconcile_interval: Duration,
@@ -79,6 +84,7 @@ impl Daemon {
         let (wake, woken) = mpsc::unbounded_channel();
         let daemon = Daemon {
             worker,
+            index,
             metrics,
             tracker: TaskTracker::new(),
             cancel,
@@ -159,7 +165,7 @@ impl Daemon {
 
     /// A job the chain reported: start a task if this worker has something to do on it.
     /// `changed`: the subscription saw it change (worth a look now, even while a retry waits);
-    /// the reconcile's listing respects the retry's backoff.
+    /// the reconcile's pass over the index respects the retry's backoff.
     pub fn consider(self: &Arc<Self>, job: &Job, changed: bool) {
         if self.is_stopping() || !job.committee().contains(&self.worker.pubkey()) {
             return;
@@ -369,30 +375,18 @@ impl Daemon {
         }
     }
 
-    /// Lists every job whose committee has this worker and considers each (what the
-    /// subscription may have missed), refreshes the worker's record, and forgets jobs that left
-    /// the chain.
+    /// Considers every live job of this worker the index keeps (the index, not a listing: its
+    /// subscription keeps it current, so this costs the chain nothing), forgets jobs that left
+    /// it, and reads the worker's wallet, stake and slot.
     pub async fn reconcile(self: &Arc<Self>) {
         let me = self.worker.pubkey();
         let client = self.worker.client();
-        let (jobs, stake, slot, balance) =
-            tokio::join!(client.jobs_by_worker(&me), client.worker_stake(&me), client.slot(), client.balance(&me));
+        let (stake, slot, balance) = tokio::join!(client.worker_stake(&me), client.slot(), client.balance(&me));
         match balance {
             Ok(balance) => self.record_wallet(balance),
             Err(error) => tracing::warn!(%error, "reconcile: cannot read this worker's wallet balance"),
         }
-        let jobs = match jobs {
-            Ok(jobs) => jobs,
-            Err(error) => {
-                tracing::warn!(%error, "reconcile: cannot list this worker's jobs; trying again next time");
-                return;
-            }
-        };
-        let listed: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
-        self.entries().retain(|job_id, entry| entry.running || listed.contains(job_id));
-        for (_, job) in &jobs {
-            self.consider(job, false);
-        }
+        self.follow_index();
         match stake {
             Ok(Some(stake)) => self.metrics.record_stake(&stake),
             Ok(None) => tracing::error!(worker = %me, "reconcile: this worker's stake account is gone"),
@@ -402,7 +396,24 @@ impl Daemon {
             self.metrics.reconciled_slot.set(i64::try_from(slot).unwrap_or(i64::MAX));
         }
         *self.last_reconcile.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
-        tracing::debug!(jobs = jobs.len(), "reconciled");
+        tracing::debug!(jobs = self.index.job_count(), "reconciled");
+    }
+
+    /// Considers every job the index keeps, respecting retry backoffs, and forgets the ones it
+    /// does not keep any more (at each reconcile, after the index re-loaded, after missed events).
+    pub fn follow_index(self: &Arc<Self>) {
+        let jobs = self.index.jobs();
+        let kept: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
+        self.entries().retain(|job_id, entry| entry.running || kept.contains(job_id));
+        for (_, job) in &jobs {
+            self.consider(job, false);
+        }
+    }
+
+    /// The job at `address` left the index closed (no final state): forgotten unless a task
+    /// runs on it (which then reads that it is gone).
+    pub fn forget(&self, address: &Address) {
+        self.entries().retain(|job_id, entry| entry.running || pda::job_address(job_id) != *address);
     }
 
     /// Jobs whose task is running.
