@@ -2,17 +2,13 @@
 
 use std::net::SocketAddr;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
 use crate::policy::WritePolicySpec;
 
 const MIB: u64 = 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+pub use edgerun_service::logging::LogFormat;
 
 /// Content-addressed, write-once, verified storage for Edgerun bundles and outputs.
 #[derive(Debug, Clone, Parser)]

@@ -17,15 +17,15 @@ pub mod routes;
 pub mod store;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use axum::Router;
+use edgerun_service::http::HttpLimits;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::chain::ChainView;
 use crate::config::Cli;
@@ -113,16 +113,17 @@ impl Gateway {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Without TCP_NODELAY a streamed body's first chunk, written after the response head,
-        // waits on Nagle's algorithm and the peer's delayed ACK (~40 ms per small GET).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::warn!(%error, "cannot set TCP_NODELAY");
-            }
+        // The shared server gives handlers the peer's address (it keys each client's budget of
+        // lookups that find nothing), sets TCP_NODELAY, and bounds every connection's cost.
+        let cancel = CancellationToken::new();
+        let on_shutdown = cancel.clone();
+        let watcher = tokio::spawn(async move {
+            shutdown.await;
+            on_shutdown.cancel();
         });
-        // The peer address keys each client's budget of lookups that find nothing.
-        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, service).with_graceful_shutdown(shutdown).await
+        let served = edgerun_service::http::serve(listener, self.router(), HttpLimits::default(), cancel).await;
+        watcher.abort();
+        served
     }
 }
 

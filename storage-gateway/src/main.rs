@@ -1,18 +1,30 @@
 //! `edgerun-storage-gateway`: see `--help`.
 
+use anyhow::Context;
 use clap::Parser;
-use edgerun_storage_gateway::config::{Cli, LogFormat};
+use edgerun_storage_gateway::config::Cli;
 use edgerun_storage_gateway::policy::WritePolicySpec;
 use edgerun_storage_gateway::Gateway;
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    edgerun_service::logging::init(cli.log_format);
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "edgerun-storage-gateway cannot run");
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let gateway = Gateway::from_cli(&cli).await?;
-    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    let listener = tokio::net::TcpListener::bind(cli.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}; pick a free address for --listen", cli.listen))?;
     let address = listener.local_addr()?;
     if cli.write_policy == WritePolicySpec::Open && !address.ip().is_loopback() {
         tracing::warn!(%address, "write policy `open` accepts unsigned writes from anyone who can reach this address");
@@ -22,33 +34,7 @@ async fn main() -> anyhow::Result<()> {
     // the port when started with port 0.
     println!("edgerun-storage-gateway listening on http://{address}");
 
-    gateway.serve(listener, shutdown_signal()).await?;
+    gateway.serve(listener, edgerun_service::shutdown::shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
-    }
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => return interrupt.await.unwrap_or(()),
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    interrupt.await.unwrap_or(());
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 use crate::blob::BlobKind;
 use crate::error::RejectCode;
@@ -78,11 +78,9 @@ impl Metrics {
         self.objects_created.with_label_values(&[kind.as_str()]).inc();
     }
 
-    /// The Prometheus text exposition of every metric.
-    pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding into memory cannot fail");
-        String::from_utf8(out).expect("text exposition is UTF-8")
+    /// The registry behind `/metrics`.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 }
 

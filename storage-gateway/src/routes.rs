@@ -17,7 +17,7 @@ use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
 use edgerun_sdk::storage_auth::{now_unix_secs, WriteAuthorization};
 use futures::{StreamExt, TryStreamExt};
-use serde::Serialize;
+use edgerun_service::health::Health;
 
 use crate::blob::{BlobKind, ContentHash};
 use crate::error::ApiError;
@@ -360,20 +360,21 @@ async fn write_blob(
     }
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    write_policy: &'static str,
+/// Healthy when the backing store answers a metadata lookup; otherwise 503 `store_unavailable`
+/// ([`edgerun_service::health`]'s contract). Figure: `write_policy`.
+async fn health(State(state): State<Arc<AppState>>) -> Health {
+    let health = match state.store.size_of(BlobKind::Bundle, &ContentHash([0; 32])).await {
+        Ok(_) => Health::ok(),
+        Err(error) => Health::unhealthy(
+            "store_unavailable",
+            format!("the object store does not answer ({error}); check --store and its credentials"),
+        ),
+    };
+    health.with("write_policy", state.policy.name())
 }
 
-/// Healthy when the backing store answers a metadata lookup.
-async fn health(State(state): State<Arc<AppState>>) -> Result<Json<Health>, ApiError> {
-    state.store.size_of(BlobKind::Bundle, &ContentHash([0; 32])).await.map_err(ApiError::store)?;
-    Ok(Json(Health { status: "ok", write_policy: state.policy.name() }))
-}
-
-async fn render_metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
+    edgerun_service::health::metrics_response(state.metrics.registry())
 }
 
 #[cfg(test)]
