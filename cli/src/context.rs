@@ -106,30 +106,21 @@ pub fn parse_job_id(text: &str) -> Option<[u8; 32]> {
     hex::decode(text).ok()?.try_into().ok()
 }
 
-/// A Solana JSON keypair file.
+/// A Solana JSON keypair file (read by the sdk's one rule), with what to do when it is unusable.
 pub fn read_keypair(path: &std::path::Path) -> Result<Keypair, CliError> {
-    if let Err(error @ edgerun_sdk::keys::KeyFileError::WorldAccessible { .. }) = edgerun_sdk::keys::check_private(path)
-    {
-        return Err(CliError::usage(error.to_string())
-            .with_hint(format!("`chmod 600 {}`, then run the command again", path.display())));
-    }
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(error) => {
-            return Err(CliError::usage(format!("cannot read the keypair file {}: {error}", path.display())).with_hint(
-                format!("create one with `solana-keygen new -o {}`, or pass --keypair FILE", path.display()),
-            ))
-        }
-    };
-    let bytes: Vec<u8> = serde_json::from_str(&text).map_err(|_| {
-        CliError::usage(format!("{} is not a keypair file (a JSON array of 64 numbers)", path.display()))
-            .with_hint("pass a file written by `solana-keygen new`")
-    })?;
-    let bytes: [u8; 64] = bytes.try_into().map_err(|bytes: Vec<u8>| {
-        CliError::usage(format!("{} holds {} bytes, a keypair has 64", path.display(), bytes.len()))
-    })?;
-    Keypair::try_from(bytes.as_slice()).map_err(|error| {
-        CliError::usage(format!("{} is not a valid keypair: {error}", path.display()))
-            .with_hint("pass a file written by `solana-keygen new`")
+    use edgerun_sdk::keys::KeyFileError;
+    edgerun_sdk::keys::read_keypair(path).map_err(|error| {
+        let hint = match &error {
+            KeyFileError::WorldAccessible { .. } => {
+                format!("`chmod 600 {}`, then run the command again", path.display())
+            }
+            KeyFileError::Unreadable { .. } => {
+                format!("create one with `solana-keygen new -o {}`, or pass --keypair FILE", path.display())
+            }
+            KeyFileError::NotAKeypair { .. } | KeyFileError::Unwritable { .. } => {
+                "pass a file written by `solana-keygen new`".to_string()
+            }
+        };
+        CliError::usage(error.to_string()).with_hint(hint)
     })
 }

@@ -12,8 +12,11 @@ use solana_keypair::Keypair;
 /// Why a keypair file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
-    #[error("cannot read keypair file {path}: {reason}")]
+    #[error("cannot read the keypair file {path}: {reason}")]
     Unreadable { path: PathBuf, reason: String },
+    /// The file is there but holds no keypair (`reason` says what it holds instead).
+    #[error("{path} {reason}")]
+    NotAKeypair { path: PathBuf, reason: String },
     #[error(
         "keypair file {path} is readable or writable by every user of this machine (mode {mode:03o}): anyone \
          here can take its funds; restrict it with `chmod 600 {path}`"
@@ -27,8 +30,15 @@ pub enum KeyFileError {
 /// the machine may read or write.
 pub fn read_keypair(path: &Path) -> Result<Keypair, KeyFileError> {
     check_private(path)?;
-    solana_keypair::read_keypair_file(path)
-        .map_err(|error| KeyFileError::Unreadable { path: path.to_path_buf(), reason: error.to_string() })
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| KeyFileError::Unreadable { path: path.to_path_buf(), reason: error.to_string() })?;
+    let not_a_keypair = |reason: String| KeyFileError::NotAKeypair { path: path.to_path_buf(), reason };
+    let bytes: Vec<u8> = serde_json::from_str(&text)
+        .map_err(|_| not_a_keypair("is not a keypair file (a JSON array of 64 numbers)".into()))?;
+    let bytes: [u8; 64] = bytes
+        .try_into()
+        .map_err(|bytes: Vec<u8>| not_a_keypair(format!("holds {} bytes, a keypair has 64", bytes.len())))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|error| not_a_keypair(format!("is not a valid keypair: {error}")))
 }
 
 /// Refuses a keypair file that every user of the machine may read or write.
