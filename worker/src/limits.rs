@@ -65,8 +65,8 @@ pub const DEPTH_EXCEEDED_SENTINEL: i32 = -1;
 
 /// Largest wasm module (bytes), checked before anything is parsed (`ModuleTooLarge`). The Rust
 /// guests in `guests/` are 4 to 18 KiB; a release build of a Rust program with serde and a few
-/// crates is well under 2 MiB. Plain code compiles at about 2.5 µs a byte, so a module at the
-/// cap costs about 10 s of compile on one slow core, once per wasm hash (the module cache).
+/// crates is well under 2 MiB. Within all the caps below, the costliest module found compiles
+/// in about 8 s, once per wasm hash (the module cache).
 pub const MAX_MODULE_BYTES: usize = 4 * 1024 * 1024;
 /// Largest function body (bytes, locals declarations included; `FunctionTooLarge`). Cranelift's
 /// memory while compiling one function grows with its size, and functions compile in parallel,

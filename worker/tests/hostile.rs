@@ -462,3 +462,17 @@ fn the_first_broken_rule_in_byte_order_decides_the_code() {
     expect_quick_refusal(&float_bodies, ErrorCode::ModuleTooComplex);
     expect_quick_refusal(&binary_guest(&[float_body], &[], &[]), ErrorCode::FloatUsed);
 }
+
+#[test]
+fn the_costliest_module_within_the_caps_is_accepted_and_compiles_in_bounded_time() {
+    // 512 functions of 512 instrumented calls: every module-wide control point used, a quarter
+    // of the squares. The costliest shape found (about 8 s on a 2-core machine); the bound is
+    // generous, but a compile that turned pathological again would break it.
+    let mut bodies = vec![calls_body(512); MAX_MODULE_CONTROL_POINTS as usize / 512];
+    bodies.insert(1, vec![0]);
+    let module = binary_guest(&bodies, &[], &[]);
+    let started = Instant::now();
+    let report = runtime().execute(&module, b"", Limits { max_instructions: 10, ..LIMITS }).unwrap();
+    expect_error(&report, ErrorCode::OutOfFuel);
+    assert!(started.elapsed() < Duration::from_secs(120), "compiled in {:?}", started.elapsed());
+}
