@@ -56,11 +56,14 @@ impl Default for RegistrySettings {
     }
 }
 
+/// A job as one member sees it, by (job id, member); `None`: the job is not on chain.
+type JobAnswers = TtlCache<([u8; 32], PublicKey), Option<JobForMember>>;
+
 pub struct ChainRegistry {
     chain: Arc<dyn ChainView>,
     settings: RegistrySettings,
     standings: Mutex<TtlCache<PublicKey, Standing>>,
-    jobs: Mutex<TtlCache<([u8; 32], PublicKey), Option<JobForMember>>>,
+    jobs: Mutex<JobAnswers>,
     cost: Mutex<TtlCache<(), u64>>,
     lookups: Mutex<TokenBucket>,
 }
