@@ -189,6 +189,48 @@ impl ModuleCache {
     }
 }
 
+/// [`ModuleCacheStats`] as Prometheus metrics (see [`Runtime::register_metrics`]).
+struct ModuleCacheMetrics {
+    cache: Arc<Mutex<ModuleCache>>,
+    bytes: prometheus::IntGauge,
+    entries: prometheus::IntGauge,
+    evictions: prometheus::IntCounter,
+    compilations: prometheus::IntCounter,
+}
+
+impl ModuleCacheMetrics {
+    fn new(cache: Arc<Mutex<ModuleCache>>) -> prometheus::Result<Self> {
+        Ok(ModuleCacheMetrics {
+            cache,
+            bytes: prometheus::IntGauge::new("module_cache_bytes", "Bytes charged to the compiled-module cache")?,
+            entries: prometheus::IntGauge::new("module_cache_entries", "Modules in the cache, compiled or rejected")?,
+            evictions: prometheus::IntCounter::new(
+                "module_cache_evictions_total",
+                "Modules evicted from the cache (least recently used first)",
+            )?,
+            compilations: prometheus::IntCounter::new(
+                "module_compilations_total",
+                "Modules validated and compiled (cache misses)",
+            )?,
+        })
+    }
+}
+
+impl prometheus::core::Collector for ModuleCacheMetrics {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        [self.bytes.desc(), self.entries.desc(), self.evictions.desc(), self.compilations.desc()].concat()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        let stats = self.cache.lock().unwrap_or_else(PoisonError::into_inner).stats();
+        self.bytes.set(i64::try_from(stats.bytes).unwrap_or(i64::MAX));
+        self.entries.set(i64::try_from(stats.entries).unwrap_or(i64::MAX));
+        self.evictions.inc_by(stats.evictions.saturating_sub(self.evictions.get()));
+        self.compilations.inc_by(stats.compilations.saturating_sub(self.compilations.get()));
+        [self.bytes.collect(), self.entries.collect(), self.evictions.collect(), self.compilations.collect()].concat()
+    }
+}
+
 /// Removes a hash from `compiling` and wakes the jobs waiting for it, however the compile ended
 /// (a result, an engine error or a panic), so no waiter is left waiting for nothing.
 struct CompilingGuard<'a> {
@@ -208,7 +250,8 @@ impl Drop for CompilingGuard<'_> {
 pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
-    cache: Mutex<ModuleCache>,
+    /// Shared with the `/metrics` collector ([`Runtime::register_metrics`]).
+    cache: Arc<Mutex<ModuleCache>>,
     /// Signalled when a compile ends (see `ModuleCache::compiling`).
     compiled_signal: Condvar,
     config: RuntimeConfig,
@@ -250,7 +293,7 @@ impl Runtime {
         let engine = Engine::new(&engine_config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         host::add_to_linker(&mut linker).map_err(engine_error)?;
-        let cache = Mutex::new(ModuleCache::new(config.module_cache_entries, config.module_cache_bytes));
+        let cache = Arc::new(Mutex::new(ModuleCache::new(config.module_cache_entries, config.module_cache_bytes)));
         Ok(Runtime { engine, linker, cache, compiled_signal: Condvar::new(), config })
     }
 
@@ -267,6 +310,13 @@ impl Runtime {
     /// What the module cache holds and has done (for `/metrics` and tests).
     pub fn module_cache_stats(&self) -> ModuleCacheStats {
         self.lock_cache().stats()
+    }
+
+    /// Adds the module cache to `registry`, read at each scrape: `module_cache_bytes` and
+    /// `module_cache_entries` (gauges), `module_cache_evictions_total` and
+    /// `module_compilations_total` (counters), under the registry's prefix.
+    pub fn register_metrics(&self, registry: &prometheus::Registry) -> prometheus::Result<()> {
+        registry.register(Box::new(ModuleCacheMetrics::new(Arc::clone(&self.cache))?))
     }
 
     /// The cache's state stays consistent at every await-free step, so a panic elsewhere while

@@ -131,3 +131,26 @@ fn concurrent_jobs_with_the_same_wasm_share_one_compile() {
     }
     assert_eq!(runtime.module_cache_stats().compilations, 1);
 }
+
+#[test]
+fn the_module_cache_is_reported_as_metrics() {
+    let runtime = Runtime::new(RuntimeConfig { concurrent_executions: 1, ..RuntimeConfig::default() }).unwrap();
+    let registry = prometheus::Registry::new();
+    runtime.register_metrics(&registry).unwrap();
+    run_numbered(&runtime, 5);
+    run_numbered(&runtime, 5);
+    let value = |name: &str| {
+        let family = registry.gather().into_iter().find(|family| family.name() == name).expect(name);
+        let metric = &family.get_metric()[0];
+        if name.ends_with("_total") {
+            metric.get_counter().get_value()
+        } else {
+            metric.get_gauge().get_value()
+        }
+    };
+    let stats = runtime.module_cache_stats();
+    assert_eq!(value("module_cache_bytes"), stats.bytes as f64);
+    assert_eq!(value("module_cache_entries"), 1.0);
+    assert_eq!(value("module_compilations_total"), 1.0);
+    assert_eq!(value("module_cache_evictions_total"), 0.0);
+}

@@ -204,9 +204,13 @@ pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), 
         concurrent_executions: u32::try_from(concurrency).unwrap_or(u32::MAX),
         ..RuntimeConfig::default()
     })?;
-    let worker = Worker::new(client.clone(), store, Arc::clone(&keypair), Arc::new(runtime), concurrency)?;
+    let runtime = Arc::new(runtime);
+    let worker = Worker::new(client.clone(), store, Arc::clone(&keypair), Arc::clone(&runtime), concurrency)?;
     let metrics = Metrics::new();
     client.backend().calls().register(metrics.registry());
+    if let Err(error) = runtime.register_metrics(metrics.registry()) {
+        tracing::warn!(%error, "the module cache is not in /metrics");
+    }
     metrics.record_stake(&stake);
 
     let listener = tokio::net::TcpListener::bind(config.listen)
