@@ -553,12 +553,13 @@ impl<B: ChainBackend> Engine<B> {
             _ => "assign_workers",
         };
 
+        let seen = self.locked_as_seen(&committee);
         self.reserve(&committee, lock, true);
         self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
         let sent = self.client.send(payer, &signers, &instructions).await;
         if sent.is_ok() {
             // Confirmed: the picture holds the locks until the subscription brings the accounts.
-            self.lock_in_picture(&committee, lock);
+            self.lock_in_picture(&seen, lock);
         } else {
             self.reserve_work(&job.job_id, &committee, 0, false);
         }
@@ -617,13 +618,14 @@ impl<B: ChainBackend> Engine<B> {
                 tracing::info!(job = %hex::encode(job.job_id), %worker, "silent member: no eligible replacement");
                 break;
             };
+            let seen = self.locked_as_seen(&[replacement]);
             self.reserve(&[replacement], lock, true);
             let sent = self
                 .client
                 .send(scheduler, &[], &[ix::reassign_missing(&scheduler.pubkey(), &job.job_id, &worker, &replacement)])
                 .await;
             if sent.is_ok() {
-                self.lock_in_picture(&[replacement], lock);
+                self.lock_in_picture(&seen, lock);
             }
             self.reserve(&[replacement], lock, false);
             match sent {
@@ -702,13 +704,20 @@ impl<B: ChainBackend> Engine<B> {
         }
     }
 
-    /// Counts a confirmed assignment's lock on each of `workers` until the index shows their
-    /// stake changed (the update that carries it).
-    fn lock_in_picture(&self, workers: &[Address], lock: u64) {
+    /// Each of `workers` with its `locked_stake` as the index shows it now (before a lock is
+    /// sent: the update that carries the lock then differs from it, whenever it arrives).
+    fn locked_as_seen(&self, workers: &[Address]) -> Vec<(Address, u64)> {
+        workers.iter().filter_map(|worker| Some((*worker, self.index.worker(worker)?.locked_stake.get()))).collect()
+    }
+
+    /// Counts a confirmed assignment's lock on each worker of `seen` while the index still shows
+    /// the `locked_stake` seen before it was sent (the update that carries it changes that).
+    fn lock_in_picture(&self, seen: &[(Address, u64)], lock: u64) {
         let mut landed = self.landed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        for worker in workers {
-            let Some(stake) = self.index.worker(worker) else { continue };
-            landed.entry(*worker).or_default().push((stake.locked_stake.get(), lock));
+        for (worker, locked) in seen {
+            if self.index.worker(worker).is_some_and(|stake| stake.locked_stake.get() == *locked) {
+                landed.entry(*worker).or_default().push((*locked, lock));
+            }
         }
     }
 
