@@ -302,9 +302,11 @@ impl<B: ChainBackend> Service<B> {
         match event {
             IndexEvent::Job { address, job, .. } => self.note(address, job.job_id),
             IndexEvent::JobActivity { job } => {
-                let job_id = self.jobs.get(&job).map(|tracked| tracked.job_id).or_else(|| {
-                    self.index.job(&job).map(|known| known.job_id)
-                });
+                let job_id = self
+                    .jobs
+                    .get(&job)
+                    .map(|tracked| tracked.job_id)
+                    .or_else(|| self.index.job(&job).map(|known| known.job_id));
                 if let Some(job_id) = job_id {
                     self.note(job, job_id);
                 }

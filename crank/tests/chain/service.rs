@@ -132,7 +132,8 @@ async fn each_step_is_sent_at_the_first_slot_it_becomes_valid() {
 
     let (status, health) = http_get(address, "/health").await;
     assert_eq!(status, 200, "{health}");
-    assert!(health.starts_with("ok: slot 1211"), "{health}");
+    let health: serde_json::Value = serde_json::from_str(&health).expect("/health is JSON");
+    assert_eq!((&health["status"], &health["slot"]), (&serde_json::json!("ok"), &serde_json::json!(1211)), "{health}");
     let (status, metrics) = http_get(address, "/metrics").await;
     assert_eq!(status, 200);
     for line in [
