@@ -51,6 +51,9 @@ use crate::pda;
 pub const LIVE_STATUSES: [JobStatus; 5] =
     [JobStatus::Posted, JobStatus::Seeded, JobStatus::Assigned, JobStatus::QuorumReached, JobStatus::AwaitingDa];
 
+/// How long a Resync waits for the other subscriptions' before the index loads once for all.
+const RESYNC_COALESCE: Duration = Duration::from_millis(50);
+
 /// Accounts listed per `getMultipleAccounts` when reading the final state of jobs that left.
 const MULTIPLE_ACCOUNTS_CHUNK: usize = 100;
 
@@ -161,6 +164,7 @@ impl ChainIndex {
     ) -> Arc<ChainIndex> {
         let (sender, mut updates) = mpsc::channel(config.subscription.channel_capacity.max(1));
         let subscriptions = subscription_configs(&config);
+        let subscription_count = subscriptions.len();
         let watching = cancel.child_token();
         let watchers: Vec<JoinHandle<()>> = subscriptions
             .into_iter()
@@ -175,15 +179,20 @@ impl ChainIndex {
             revision: watch::Sender::new(0),
             task: Mutex::new(None),
         });
-        // The first load waits for the subscription to be in place (its first Resync, at once
-        // while polling); what it brings before that is applied first.
+        // The first load waits for every subscription to be in place (its first Resync, at once
+        // while polling); what they bring before that is applied first.
         let first_wait = index.config.subscription.connect_timeout + index.config.subscription.poll_interval;
         let waited = tokio::time::timeout(first_wait, async {
+            let mut in_place = 0usize;
             while let Some(update) = updates.recv().await {
                 if matches!(update, AccountUpdate::Resync { .. }) {
-                    return true;
+                    in_place += 1;
+                    if in_place >= subscription_count {
+                        return true;
+                    }
+                } else {
+                    index.apply(update);
                 }
-                index.apply(update);
             }
             false
         })
@@ -573,7 +582,12 @@ impl<B: ChainBackend> Follower<B> {
             let load = tokio::select! {
                 () = self.cancel.cancelled() => break,
                 update = self.updates.recv() => match update {
-                    Some(AccountUpdate::Resync { .. }) => true,
+                    Some(AccountUpdate::Resync { .. }) => {
+                        if self.watchers.len() > 1 {
+                            self.absorb_resyncs().await;
+                        }
+                        true
+                    }
                     Some(update) => {
                         self.index.apply(update);
                         false
@@ -596,6 +610,20 @@ impl<B: ChainBackend> Follower<B> {
         for watcher in self.watchers {
             if let Err(error) = watcher.await {
                 tracing::error!(%error, "a subscription of the chain index failed");
+            }
+        }
+    }
+}
+
+impl<B> Follower<B> {
+    /// After a Resync, the ones the other subscriptions send right behind it (a member index has
+    /// one per committee slot, all re-subscribing or polling at about the same time): one load
+    /// then covers them all. Other updates arriving meanwhile are applied in order.
+    async fn absorb_resyncs(&mut self) {
+        let until = tokio::time::Instant::now() + RESYNC_COALESCE;
+        while let Ok(Some(update)) = tokio::time::timeout_at(until, self.updates.recv()).await {
+            if !matches!(update, AccountUpdate::Resync { .. }) {
+                self.index.apply(update);
             }
         }
     }
