@@ -83,7 +83,7 @@ async fn lifecycle(localnet: &Localnet, elf: &[u8]) {
         assert_eq!(stake(&client, &worker.pubkey()).await.total_stake.get(), STAKE);
     }
 
-    outputs_only_from_workers_registered_on_chain(localnet.rpc_url(), &workers[0], &client_wallet).await;
+    gateway_writes_vouched_for_by_this_cluster(localnet.rpc_url(), &workers[0], &client_wallet).await;
 
     // post_job
     let nonce = 1u64;
@@ -193,32 +193,37 @@ async fn demo_job_end_to_end(client: &Client, scheduler: &Keypair, randomness: &
     storage.shutdown().await;
 }
 
-/// The storage gateway's production write policy against this cluster: a registered worker may
-/// store an output, any other key is refused with `not_a_worker`, and nothing of it is stored.
-async fn outputs_only_from_workers_registered_on_chain(rpc_url: &str, worker: &Keypair, outsider: &Keypair) {
+/// The storage gateway's production write policy (`chain`) against this cluster over JSON-RPC
+/// (the rules themselves are tested on LiteSVM in `storage-gateway/tests/chain_policy.rs`): a
+/// funded customer may store a bundle, a fresh key may not; an output must name a job on chain.
+async fn gateway_writes_vouched_for_by_this_cluster(rpc_url: &str, worker: &Keypair, customer: &Keypair) {
     use edgerun_migrations::local_storage::LocalStorage;
     use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 
     let folder = tempfile::tempdir().unwrap();
-    let flags = ["--write-policy", "workers-and-quota", "--worker-rpc", rpc_url];
+    let flags = ["--write-policy", "chain", "--rpc", rpc_url];
     let storage =
-        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).await.expect("gateway with the chain registry");
+        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).await.expect("gateway over the chain");
     let client_of = |key: &Keypair| {
         StorageClient::new(storage.base_url()).unwrap().with_signer(SigningKey::from_bytes(key.secret_bytes()))
     };
-    let output = b"an output only a registered worker may publish".to_vec();
-    let hash = ContentHash::of(&output);
-    match client_of(outsider).put_output(output.clone()).await {
-        Err(StorageError::Rejected { status, code, .. }) => {
-            assert_eq!((status.as_u16(), code.as_str()), (403, "not_a_worker"))
-        }
-        other => panic!("an unregistered key stored an output: {other:?}"),
-    }
-    assert!(!client_of(outsider).exists(BlobKind::Output, &hash).await.unwrap());
+    let refused =
+        |result: Result<edgerun_sdk::storage::PutResponse, StorageError>, status: u16, code: &str| match result {
+            Err(StorageError::Rejected { status: actual, code: actual_code, .. }) => {
+                assert_eq!((actual.as_u16(), actual_code.as_str()), (status, code))
+            }
+            other => panic!("expected {status} {code}, got {other:?}"),
+        };
 
-    let worker_client = client_of(worker);
-    worker_client.put_output(output.clone()).await.expect("a registered worker stores its output");
-    assert_eq!(worker_client.get_output(&hash).await.unwrap(), output);
+    let bundle = b"a bundle only a key the chain vouches for may store".to_vec();
+    refused(client_of(&Keypair::new()).put_bundle(bundle.clone()).await, 403, "writer_not_vouched");
+    assert!(!client_of(customer).exists(BlobKind::Bundle, &ContentHash::of(&bundle)).await.unwrap());
+    assert!(client_of(customer).put_bundle(bundle.clone()).await.expect("a funded customer stores a bundle").created);
+
+    let output = b"an output only a member of its job may publish".to_vec();
+    refused(client_of(worker).put_output(output.clone()).await, 400, "job_required");
+    refused(client_of(worker).put_job_output(&[7; 32], output.clone()).await, 403, "job_not_found");
+    assert!(!client_of(worker).exists(BlobKind::Output, &ContentHash::of(&output)).await.unwrap());
     storage.shutdown().await;
 }
 

@@ -120,14 +120,19 @@ pub fn rent_exempt_minimum(rent_sysvar: &[u8], data_len: usize) -> Option<u64> {
     }
 }
 
-async fn rent_of<B: ChainBackend>(client: &EdgerunClient<B>, data_len: usize) -> Result<u64, ChainError> {
+/// The Rent sysvar's data, read once per computation of a cost.
+async fn rent_sysvar<B: ChainBackend>(client: &EdgerunClient<B>) -> Result<Vec<u8>, ChainError> {
     let sysvar = client
         .backend()
         .get_account(&RENT_SYSVAR)
         .await
         .map_err(|error| ChainError(format!("reading the rent sysvar: {error}")))?
         .ok_or_else(|| ChainError("the cluster has no rent sysvar".into()))?;
-    rent_exempt_minimum(&sysvar.data, data_len).ok_or_else(|| ChainError("the rent sysvar does not decode".into()))
+    Ok(sysvar.data)
+}
+
+fn rent_of(sysvar: &[u8], data_len: usize) -> Result<u64, ChainError> {
+    rent_exempt_minimum(sysvar, data_len).ok_or_else(|| ChainError("the rent sysvar does not decode".into()))
 }
 
 impl<B: ChainBackend> ChainView for EdgerunClient<B> {
@@ -144,9 +149,10 @@ impl<B: ChainBackend> ChainView for EdgerunClient<B> {
             let config = self.global_config().await?;
             let escrow = config.min_escrow_lamports.get();
             let (committee_size, _) = config.committee_for_escrow(escrow);
-            let job = rent_of(self, account_space::<Job>()).await?;
-            let result = rent_of(self, account_space::<JobResult>()).await?;
-            let output = rent_of(self, account_space::<OutputAvailability>()).await?;
+            let sysvar = rent_sysvar(self).await?;
+            let job = rent_of(&sysvar, account_space::<Job>())?;
+            let result = rent_of(&sysvar, account_space::<JobResult>())?;
+            let output = rent_of(&sysvar, account_space::<OutputAvailability>())?;
             result
                 .checked_mul(u64::from(committee_size))
                 .and_then(|reserve| reserve.checked_add(output))

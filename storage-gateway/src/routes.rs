@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
 use axum::{middleware, Json, Router};
 use edgerun_sdk::storage_auth::{now_unix_secs, WriteAuthorization};
-use futures::{StreamExt, TryStreamExt};
 use edgerun_service::health::Health;
+use futures::{StreamExt, TryStreamExt};
 
 use crate::blob::{BlobKind, ContentHash};
 use crate::error::ApiError;
@@ -284,8 +284,10 @@ async fn write_blob(
         return Err(PutError::TooLarge { limit: cap }.into());
     }
 
-    let already_stored =
-        state.policy.charges_quota() && state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.is_some();
+    // Only a signed write can pass a policy that charges quota: an unsigned one costs no lookup.
+    let already_stored = state.policy.charges_quota()
+        && writer.is_some()
+        && state.store.size_of(kind, &hash).await.map_err(ApiError::store)?.is_some();
     let job = authorization.as_ref().and_then(|auth| auth.job_id);
     let request = WriteRequest {
         writer: writer.as_ref(),
