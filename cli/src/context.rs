@@ -77,17 +77,11 @@ impl Context {
     /// The job `reference` names: its 64-hex-digit id, or its account address.
     pub async fn find_job(&self, reference: &str) -> Result<Job, CliError> {
         let reference = reference.trim();
-        let job = match parse_job_id(reference) {
-            Some(job_id) => self.client.job(&job_id).await,
-            None => match reference.parse::<Address>() {
-                Ok(address) => self.client.account::<Job>(&address).await,
-                Err(_) => {
-                    return Err(CliError::usage(format!("`{reference}` is not a job id or a job address"))
-                        .with_hint("a job id is 64 hex digits, as printed by `edgerun job submit`"))
-                }
-            },
-        }
-        .map_err(|error| self.chain(error))?;
+        let address = edgerun_sdk::submission::parse_job_reference(reference).map_err(|error| {
+            CliError::usage(error.to_string())
+                .with_hint("a job id is 64 hex digits, as printed by `edgerun job submit`")
+        })?;
+        let job = self.client.account::<Job>(&address).await.map_err(|error| self.chain(error))?;
         job.ok_or_else(|| self.find_job_error(reference))
     }
 
@@ -96,14 +90,6 @@ impl Context {
         CliError::not_found("job_not_found", format!("no job {reference} on {}", self.settings.rpc_url))
             .with_hint("check the id and --url; `edgerun job list --mine` lists yours (closed jobs are gone)")
     }
-}
-
-/// A job id: 64 hex digits.
-pub fn parse_job_id(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    hex::decode(text).ok()?.try_into().ok()
 }
 
 /// A Solana JSON keypair file (read by the sdk's one rule), with what to do when it is unusable.

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::scheduler_api::SchedulerApi;
 use edgerun_sdk::storage::ContentHash;
+use edgerun_sdk::submission::{self, Refusal};
 use edgerun_worker::parse_error_record;
 use serde::Serialize;
 
@@ -144,45 +144,10 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
     let limits = built.bundle.limits;
 
     // Everything the program would refuse for this network is said before anything is stored.
-    if config.paused.get() {
-        return Err(crate::error::refused(edgerun::errors::EdgerunError::ProtocolPaused));
-    }
-    if config.allowed_runtime_root != [0u8; 32] {
-        return Err(CliError::failed(
-            "runtime_restricted",
-            "this network only accepts jobs for listed runtimes, with a proof this CLI cannot build yet",
-        )
-        .with_hint("ask the network admin for the runtime proof of this runtime"));
-    }
-    if limits.max_instructions > config.max_instructions.get()
-        || limits.max_memory_bytes > config.max_memory_bytes.get()
-    {
-        return Err(CliError::usage(format!(
-            "the job's limits ({} instructions, {} bytes of memory) exceed this network's ({} instructions, {} bytes)",
-            limits.max_instructions,
-            limits.max_memory_bytes,
-            config.max_instructions.get(),
-            config.max_memory_bytes.get()
-        ))
-        .with_hint("lower --max-instructions / --max-memory-bytes (and the module's declared memory maximum)"));
-    }
-    let min_escrow = config.min_escrow_lamports.get();
-    if args.escrow < min_escrow {
-        return Err(CliError::usage(format!(
-            "an escrow of {} is below this network's minimum of {}",
-            sol(args.escrow),
-            sol(min_escrow)
-        ))
-        .with_hint(format!("pass --escrow {} or more", crate::amount::format_sol(min_escrow))));
-    }
+    submission::check_network(&config, &limits, args.escrow).map_err(refusal)?;
+    let cost = context.client.posting_cost(&config, args.escrow).await.map_err(|error| context.chain(error))?;
     let balance = context.client.balance(&me).await.map_err(|error| context.chain(error))?;
-    if balance < args.escrow {
-        return Err(CliError::failed(
-            "insufficient_balance",
-            format!("{me} has {}, less than the escrow of {}", sol(balance), sol(args.escrow)),
-        )
-        .with_hint("fund the keypair (plus ~0.01 SOL for the job account's rent and fees) or lower --escrow"));
-    }
+    submission::check_balance(balance, cost).map_err(refusal)?;
 
     let posted = match &args.api {
         Some(api_url) => post_through_api(context, api_url, &built, args.escrow).await?,
@@ -220,6 +185,26 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
     Output::of(&report)
 }
 
+/// A submission the network or the wallet refuses, with what to do about it.
+fn refusal(refusal: Refusal) -> CliError {
+    let message = refusal.to_string();
+    match refusal {
+        Refusal::ProtocolPaused => crate::error::refused(edgerun::errors::EdgerunError::ProtocolPaused),
+        Refusal::RuntimeRestricted => CliError::failed(refusal.code(), message)
+            .with_hint("ask the network admin for the runtime proof of this runtime (this CLI cannot build one yet)"),
+        Refusal::LimitsExceedNetwork { .. } => CliError::usage(message)
+            .with_hint("lower --max-instructions / --max-memory-bytes (and the module's declared memory maximum)"),
+        Refusal::EscrowBelowMinimum { minimum, .. } => {
+            CliError::usage(message).with_hint(format!("pass --escrow {} or more", crate::amount::format_sol(minimum)))
+        }
+        Refusal::InsufficientBalance { needed, .. } => CliError::failed(refusal.code(), message).with_hint(format!(
+            "fund the keypair with at least {} (all but the escrow's payout comes back when the job is closed), \
+             or lower --escrow",
+            sol(needed)
+        )),
+    }
+}
+
 /// A job on chain, however it was posted.
 struct Posted {
     job_id: [u8; 32],
@@ -244,19 +229,15 @@ async fn post_directly(context: &Context, built: &bundle::BuiltBundle, escrow: u
         )
         .with_hint("the gateway is faulty; nothing was posted on chain; try another with --storage"));
     }
-    let nonce = nonce();
-    let job_id = edgerun::digest::job_id(me.as_array(), &built.hash, nonce);
-    let limits = built.bundle.limits;
-    let post = PostJobArgs {
-        job_id,
-        nonce,
-        bundle_hash: built.hash,
-        runtime_id: built.bundle.runtime_id,
-        escrow_lamports: escrow,
-        max_memory_bytes: limits.max_memory_bytes,
-        max_instructions: limits.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+    let post = submission::post_job_args(
+        &me,
+        built.hash,
+        built.bundle.runtime_id,
+        built.bundle.limits,
+        escrow,
+        submission::fresh_nonce(),
+    );
+    let job_id = post.job_id;
     let receipt =
         context.client.send(customer, &[], &[ix::post_job(&me, post)]).await.map_err(|error| context.chain(error))?;
     Ok(Posted {
@@ -280,7 +261,7 @@ async fn post_through_api(
         .submit(context.keypair()?, &built.bytes, built.bundle.runtime_id, built.bundle.limits, escrow)
         .await
         .map_err(|error| crate::error::scheduler_api(error, api_url))?;
-    let job_id = crate::context::parse_job_id(&submitted.job.job_id)
+    let job_id = edgerun_sdk::submission::parse_hash(&submitted.job.job_id)
         .ok_or_else(|| CliError::failed("api_tampered", "the scheduler answered a malformed job id"))?;
     Ok(Posted {
         job_id,
@@ -288,14 +269,6 @@ async fn post_through_api(
         signature: submitted.relay.signature,
         slot: submitted.relay.slot,
     })
-}
-
-/// A fresh nonce: nanoseconds since the epoch (two jobs of one customer with the same bundle
-/// differ by it; the program refuses a job id that exists).
-fn nonce() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
 }
 
 // ----- status -----

@@ -20,6 +20,7 @@ pub mod selection;
 pub mod shutdown;
 pub mod storage;
 pub mod storage_auth;
+pub mod submission;
 
 pub use edgerun;
 pub use edgerun::digest::{job_id, result_digest};

@@ -87,7 +87,7 @@ where
     F: Future<Output = Health> + Send + 'static,
 {
     Router::new()
-        .route("/health", get(move || health()))
+        .route("/health", get(health))
         .route("/metrics", get(move || std::future::ready(metrics_response(&registry))))
 }
 

@@ -10,7 +10,6 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{Job, JobStatus};
 use edgerun_crank::view::{status_label, status_name, JobView};
 use edgerun_sdk::bundle::{bundle_hash, Bundle};
@@ -59,7 +58,7 @@ pub async fn submit_job<B: ChainBackend>(
             (bytes, true)
         }
         (None, Some(hash)) => {
-            let hash = parse_hash(hash)
+            let hash = edgerun_sdk::submission::parse_hash(hash)
                 .ok_or_else(|| ApiError::bad_request("invalid_bundle_hash", "`bundle_hash` must be 64 hex digits"))?;
             let bytes = state.storage.get_bundle(&ContentHash(hash)).await.map_err(ApiError::storage)?;
             (bytes.to_vec(), false)
@@ -100,18 +99,16 @@ pub async fn submit_job<B: ChainBackend>(
         false
     };
 
-    let nonce = request.nonce.unwrap_or_else(now_nanos);
-    let job_id = edgerun::digest::job_id(client.as_array(), &hash, nonce);
-    let args = PostJobArgs {
-        job_id,
+    let nonce = request.nonce.unwrap_or_else(edgerun_sdk::submission::fresh_nonce);
+    let args = edgerun_sdk::submission::post_job_args(
+        &client,
+        hash,
+        bundle.runtime_id,
+        limits,
+        request.escrow_lamports,
         nonce,
-        bundle_hash: hash,
-        runtime_id: bundle.runtime_id,
-        escrow_lamports: request.escrow_lamports,
-        max_memory_bytes: limits.max_memory_bytes,
-        max_instructions: limits.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+    );
+    let job_id = args.job_id;
     let client_chain = state.engine.client();
     let blockhash = client_chain
         .backend()
@@ -165,63 +162,21 @@ async fn check_job<B: ChainBackend>(
         unprocessable("guest_contract", format!("the module's declared memory exceeds the job's limit: {code}"))
     })?;
     let config = engine.client().global_config().await.map_err(ApiError::chain)?;
-    if config.paused.get() {
-        return Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "protocol_paused",
-            "the network is paused",
-        ));
-    }
-    if config.allowed_runtime_root != [0u8; 32] {
-        return Err(unprocessable(
-            "runtime_restricted",
-            "this network only accepts jobs with a runtime proof, which this API does not build".into(),
-        ));
-    }
-    if bundle.limits.max_instructions > config.max_instructions.get()
-        || bundle.limits.max_memory_bytes > config.max_memory_bytes.get()
-    {
-        return Err(unprocessable(
-            "limits_exceed_network",
-            format!(
-                "the bundle's limits ({} instructions, {} bytes) exceed this network's ({} instructions, {} bytes)",
-                bundle.limits.max_instructions,
-                bundle.limits.max_memory_bytes,
-                config.max_instructions.get(),
-                config.max_memory_bytes.get()
-            ),
-        ));
-    }
-    if escrow < config.min_escrow_lamports.get() {
-        return Err(unprocessable(
-            "escrow_below_minimum",
-            format!(
-                "an escrow of {escrow} lamports is below this network's minimum of {}",
-                config.min_escrow_lamports.get()
-            ),
-        ));
-    }
+    edgerun_sdk::submission::check_network(&config, &bundle.limits, escrow).map_err(refusal)?;
+    let cost = engine.client().posting_cost(&config, escrow).await.map_err(ApiError::chain)?;
     let balance = engine.client().balance(client).await.map_err(ApiError::chain)?;
-    if balance < escrow {
-        return Err(unprocessable(
-            "insufficient_balance",
-            format!("{client} has {balance} lamports, less than the escrow of {escrow} (plus the job account's rent and fees)"),
-        ));
-    }
+    edgerun_sdk::submission::check_balance(balance, cost).map_err(refusal)?;
     Ok(())
 }
 
-fn now_nanos() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX))
-}
-
-fn parse_hash(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    hex::decode(text).ok()?.try_into().ok()
+/// A submission the network or the wallet refuses: 503 while the network is paused (it may
+/// resume), 422 otherwise; the code is the sdk's.
+fn refusal(refusal: edgerun_sdk::submission::Refusal) -> ApiError {
+    let status = match refusal {
+        edgerun_sdk::submission::Refusal::ProtocolPaused => axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        _ => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    ApiError::new(status, refusal.code(), refusal.to_string())
 }
 
 // ----- POST /v1/transactions -----
@@ -289,12 +244,9 @@ pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &st
 
 /// The account a job reference names: a job id (64 hex digits) or the address itself.
 fn job_address_of(reference: &str) -> Result<Address, ApiError> {
-    match parse_hash(reference) {
-        Some(job_id) => Ok(pda::job_address(&job_id)),
-        None => reference.parse::<Address>().map_err(|_| {
-            ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
-        }),
-    }
+    edgerun_sdk::submission::parse_job_reference(reference).map_err(|_| {
+        ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
+    })
 }
 
 /// The job's view with the scheduler's own reason when it could not form a committee.

@@ -295,6 +295,18 @@ impl<B: ChainBackend> EdgerunClient<B> {
         self.account(&address).await?.ok_or(ClientError::NotFound { kind: "config", address })
     }
 
+    /// What posting a job of `escrow` takes from the customer on this cluster
+    /// ([`crate::submission::posting_cost`]), with the rent of the cluster's Rent sysvar.
+    pub async fn posting_cost(&self, config: &GlobalConfig, escrow: u64) -> Result<u64, ClientError> {
+        let address = crate::submission::RENT_SYSVAR;
+        let sysvar = self
+            .read("getAccountInfo", || self.backend.get_account(&address))
+            .await?
+            .ok_or(ClientError::NotFound { kind: "rent sysvar", address })?;
+        crate::submission::posting_cost(config, escrow, |len| crate::submission::rent_exempt_minimum(&sysvar.data, len))
+            .ok_or_else(|| ClientError::Node(format!("the rent sysvar {address} does not give a rent for a job")))
+    }
+
     pub async fn treasury(&self) -> Result<Treasury, ClientError> {
         let address = pda::treasury_address();
         self.account(&address).await?.ok_or(ClientError::NotFound { kind: "treasury", address })
