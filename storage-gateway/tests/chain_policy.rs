@@ -156,6 +156,21 @@ async fn bundles_only_from_keys_with_a_job_or_the_price_of_one() {
 }
 
 #[tokio::test]
+async fn strangers_cost_the_chain_a_bounded_number_of_lookups() {
+    let world = World::new();
+    let flags = ["--write-policy", "chain", "--chain-lookups-per-sec", "0", "--chain-lookup-burst", "2"];
+    let gateway = TestGateway::start_with_chain(&flags, Some(world.chain())).await;
+    let (first, second) = (world.actor(0), world.actor(0));
+    assert_refused(client_of(&gateway, &first).put_bundle(data(10, 1)).await, 403, "writer_not_vouched");
+    assert_refused(client_of(&gateway, &second).put_bundle(data(10, 2)).await, 403, "writer_not_vouched");
+    // The budget is spent: a third stranger gets no lookup, the ones seen are answered from memory.
+    let third = client_of(&gateway, &world.actor(0));
+    assert_refused(third.put_bundle(data(10, 3)).await, 429, "chain_busy");
+    assert_refused(third.put_job_output(&[1; 32], data(10, 4)).await, 429, "chain_busy");
+    assert_refused(client_of(&gateway, &first).put_bundle(data(10, 5)).await, 403, "writer_not_vouched");
+}
+
+#[tokio::test]
 async fn quotas_are_not_reset_by_another_request_or_a_fresh_key() {
     let world = World::new();
     let flags = ["--write-policy", "chain", "--bundle-quota-bytes", "100", "--shared-bundle-quota-bytes", "150"];
