@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use edgerun_guest::validate::validate_module;
+use edgerun_guest::{runtime_id, ErrorCode};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
-use edgerun_worker::validate::validate_module;
-use edgerun_worker::{runtime_id, ErrorCode};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -83,7 +83,7 @@ pub fn build(
         None => Vec::new(),
     };
     let module = validate_module(&wasm).map_err(|code| guest_contract_error(&source.wasm, code))?;
-    let declared_memory = module.memory_max_pages.saturating_mul(edgerun_worker::limits::WASM_PAGE_BYTES);
+    let declared_memory = module.memory_max_pages.saturating_mul(edgerun_guest::limits::WASM_PAGE_BYTES);
     let limits = Limits {
         max_memory_bytes: source.max_memory_bytes.unwrap_or(declared_memory),
         max_instructions: source.max_instructions.unwrap_or(default_max_instructions),

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use edgerun::state::{Job, JobStatus};
+use edgerun_guest::parse_error_record;
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::scheduler_api::SchedulerApi;
 use edgerun_sdk::storage::ContentHash;
 use edgerun_sdk::submission::{self, Refusal};
-use edgerun_worker::parse_error_record;
 use serde::Serialize;
 
 use crate::amount::{parse_sol, sol};

@@ -2,7 +2,7 @@
 //!
 //! Used by the worker daemon and by `edgerun-worker exec` (the customer's local dry run), so both
 //! run bundles through exactly the same code. Flow of one job:
-//! 1. [`validate`]: the guest contract (no floats/SIMD/threads, only the three `edgerun`
+//! 1. [`validate`] (from `edgerun-guest`): the guest contract (no floats/SIMD/threads, only the three `edgerun`
 //!    imports, `_start` and a bounded `memory` exported, ...), each violation with its own
 //!    [`ErrorCode`];
 //! 2. [`instrument`]: the deterministic call-depth rule and host-run start function;
@@ -17,15 +17,15 @@
 //! run too).
 
 pub mod daemon;
-pub mod descriptor;
-pub mod error;
 pub mod host;
 pub mod instrument;
 pub mod job;
-pub mod limits;
 pub mod report;
 pub mod runtime;
-pub mod validate;
+
+// The guest contract lives in `edgerun-guest` (no engine), shared with the CLI and the scheduler;
+// re-exported so the worker's own paths read as before.
+pub use edgerun_guest::{descriptor, error, limits, validate};
 
 pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
 pub use edgerun_sdk::bundle::{Bundle, Limits};
