@@ -210,7 +210,7 @@ impl<B: ChainBackend> Engine<B> {
             first_slot: Mutex::new(None),
             changes,
             tasks: TaskTracker::new(),
-            bundles: BundleChecks::new(storage, edgerun_worker::runtime_id()),
+            bundles: BundleChecks::new(storage, edgerun_guest::runtime_id()),
         }))
     }
 
