@@ -16,8 +16,6 @@ pub mod pda;
 #[cfg(feature = "scheduler-client")]
 pub mod scheduler_api;
 pub mod selection;
-#[cfg(feature = "client")]
-pub mod shutdown;
 pub mod storage;
 pub mod storage_auth;
 pub mod submission;

@@ -269,8 +269,6 @@ pub async fn run<B: ChainBackend>(
     service.report
 }
 
-pub use edgerun_sdk::shutdown::shutdown_signal;
-
 impl<B: ChainBackend> Service<B> {
     /// Follows the job at `address` and takes a turn on it as soon as possible.
     fn note(&mut self, address: Address, job_id: [u8; 32]) {
