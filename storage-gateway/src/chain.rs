@@ -11,16 +11,11 @@ use std::time::Duration;
 use edgerun_sdk::client::{
     filters, ChainBackend, ClientConfig, ClientError, EdgerunClient, RetryPolicy, RpcBackend, RpcConfig,
 };
-use edgerun_sdk::edgerun::settlement::account_space;
-use edgerun_sdk::edgerun::state::{Job, JobResult, JobStatus, OutputAvailability};
+use edgerun_sdk::edgerun::state::{Job, JobResult, JobStatus};
+use edgerun_sdk::submission::{self, RENT_SYSVAR};
 use edgerun_sdk::{accounts, pda};
 use futures::future::BoxFuture;
 use solana_address::Address;
-
-/// The Rent sysvar's address (`SysvarRent111111111111111111111111111111111`).
-pub const RENT_SYSVAR: Address = Address::from_str_const("SysvarRent111111111111111111111111111111111");
-/// Bytes an account costs beyond its data in the rent formula (`solana_rent`).
-const ACCOUNT_STORAGE_OVERHEAD: u64 = 128;
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("chain unavailable: {0}")]
@@ -100,26 +95,6 @@ fn is_open(job: &Job) -> bool {
     )
 }
 
-/// Rent-exempt minimum of `data_len` bytes under the Rent sysvar's data (`lamports_per_byte`
-/// u64, `exemption_threshold` f64, `burn_percent` u8, little endian), as the runtime computes
-/// it. `None` for data that is not a Rent sysvar or a value that overflows.
-pub fn rent_exempt_minimum(rent_sysvar: &[u8], data_len: usize) -> Option<u64> {
-    let lamports_per_byte = u64::from_le_bytes(rent_sysvar.get(..8)?.try_into().ok()?);
-    let threshold = f64::from_le_bytes(rent_sysvar.get(8..16)?.try_into().ok()?);
-    let base = ACCOUNT_STORAGE_OVERHEAD.checked_add(u64::try_from(data_len).ok()?)?.checked_mul(lamports_per_byte)?;
-    // The two thresholds clusters use (1.0 since SIMD-0194, 2.0 before) are exact in integers.
-    if threshold == 1.0 {
-        Some(base)
-    } else if threshold == 2.0 {
-        base.checked_mul(2)
-    } else if threshold.is_finite() && threshold >= 0.0 {
-        let value = base as f64 * threshold;
-        (value < u64::MAX as f64).then_some(value as u64)
-    } else {
-        None
-    }
-}
-
 /// The Rent sysvar's data, read once per computation of a cost.
 async fn rent_sysvar<B: ChainBackend>(client: &EdgerunClient<B>) -> Result<Vec<u8>, ChainError> {
     let sysvar = client
@@ -129,10 +104,6 @@ async fn rent_sysvar<B: ChainBackend>(client: &EdgerunClient<B>) -> Result<Vec<u
         .map_err(|error| ChainError(format!("reading the rent sysvar: {error}")))?
         .ok_or_else(|| ChainError("the cluster has no rent sysvar".into()))?;
     Ok(sysvar.data)
-}
-
-fn rent_of(sysvar: &[u8], data_len: usize) -> Result<u64, ChainError> {
-    rent_exempt_minimum(sysvar, data_len).ok_or_else(|| ChainError("the rent sysvar does not decode".into()))
 }
 
 impl<B: ChainBackend> ChainView for EdgerunClient<B> {
@@ -147,18 +118,13 @@ impl<B: ChainBackend> ChainView for EdgerunClient<B> {
     fn posting_cost(&self) -> BoxFuture<'_, Result<u64, ChainError>> {
         Box::pin(async move {
             let config = self.global_config().await?;
-            let escrow = config.min_escrow_lamports.get();
-            let (committee_size, _) = config.committee_for_escrow(escrow);
             let sysvar = rent_sysvar(self).await?;
-            let job = rent_of(&sysvar, account_space::<Job>())?;
-            let result = rent_of(&sysvar, account_space::<JobResult>())?;
-            let output = rent_of(&sysvar, account_space::<OutputAvailability>())?;
-            result
-                .checked_mul(u64::from(committee_size))
-                .and_then(|reserve| reserve.checked_add(output))
-                .and_then(|reserve| reserve.checked_add(job))
-                .and_then(|total| total.checked_add(escrow))
-                .ok_or_else(|| ChainError("the cost of a job overflows".into()))
+            // The sdk's one definition of what `post_job` takes (the CLI and the scheduler's API
+            // check balances with it too), for the cheapest escrow the config accepts.
+            submission::posting_cost(&config, config.min_escrow_lamports.get(), |len| {
+                submission::rent_exempt_minimum(&sysvar, len)
+            })
+            .ok_or_else(|| ChainError("the rent sysvar does not decode, or the cost of a job overflows".into()))
         })
     }
 
@@ -224,29 +190,5 @@ impl<B: ChainBackend> ChainView for EdgerunClient<B> {
         Box::pin(async move {
             Ok(!self.program_accounts::<Job>(&[filters::job_winning_output(output_hash)]).await?.is_empty())
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sysvar(lamports_per_byte: u64, threshold: f64) -> Vec<u8> {
-        let mut data = lamports_per_byte.to_le_bytes().to_vec();
-        data.extend_from_slice(&threshold.to_le_bytes());
-        data.push(50);
-        data
-    }
-
-    #[test]
-    fn rent_follows_the_runtime_formula() {
-        // Before SIMD-0194: 3480 lamports per byte-year, two years.
-        assert_eq!(rent_exempt_minimum(&sysvar(3480, 2.0), 0), Some(890_880));
-        assert_eq!(rent_exempt_minimum(&sysvar(6960, 1.0), 0), Some(890_880));
-        assert_eq!(rent_exempt_minimum(&sysvar(3480, 2.0), 165), Some(2_039_280));
-        assert_eq!(rent_exempt_minimum(&sysvar(3480, 1.5), 0), Some(668_160));
-        assert_eq!(rent_exempt_minimum(&sysvar(u64::MAX, 2.0), 1), None);
-        assert_eq!(rent_exempt_minimum(&sysvar(1, f64::NAN), 1), None);
-        assert_eq!(rent_exempt_minimum(&[0; 4], 1), None);
     }
 }
