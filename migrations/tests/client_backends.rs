@@ -664,7 +664,7 @@ async fn transport_failures_are_retried<B: ChainBackend>(world: &World<B>) {
 async fn wait_for_update(updates: &mut tokio::sync::mpsc::Receiver<AccountUpdate>, address: &Address) -> AccountUpdate {
     let found = tokio::time::timeout(WAIT, async {
         while let Some(update) = updates.recv().await {
-            if update.address() == address {
+            if update.address() == Some(address) {
                 return Some(update);
             }
         }
