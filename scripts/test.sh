@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Edgerun test from a clean clone on a fresh Debian machine: builds the SBF program and
-# the wasm guests with the cached toolchain (scripts/sbf-toolchain.sh), checks formatting and that
+# the wasm guests with the cached toolchain (scripts/sbf-toolchain.sh), checks formatting, lints and that
 # idl/edgerun.json is the program's IDL, installs Chromium for the dashboard's browser test when
 # missing, then runs the whole workspace's tests (program tests load the real
 # target/deploy/edgerun.so into LiteSVM).
@@ -13,6 +13,9 @@ step "toolchain";      bash scripts/sbf-toolchain.sh >/dev/null
 step "program (.so)";  bash scripts/build-program.sh
 step "wasm guests";    bash scripts/build-guests.sh
 step "format";         cargo fmt --all -- --check
+# The workspace's lints ([workspace.lints] in Cargo.toml) and clippy's, as errors. A check build:
+# it shares no artifacts with the test build below, and costs a clean clone ~10 minutes of CI's 45.
+step "lints";          CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The committed IDL must be what the program generates (host build of the program crate only).
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
 # The dashboard's browser test drives Debian's headless Chromium through chromedriver.
