@@ -8,12 +8,14 @@
 //! scheduler killed at any moment finds, at its next start, exactly the jobs still waiting, and
 //! a job it had already assigned is simply no longer waiting.
 //!
-//! How it reacts within a slot: the sdk's [`ChainIndex`] keeps the live jobs and every worker's
+//! How it reacts within a slot: the sdk's [`ChainIndex`] keeps the jobs on chain (the live ones,
+//! and the ended ones until they are closed: what the API answers from) and every worker's
 //! stake (loaded with filtered queries at start and when its subscription re-subscribes, then
 //! kept current by the program subscription) and hands every changed job to [`Engine::on_job`].
 //! A periodic pass over the index in memory ([`Engine::reconcile`], no request but the slot) is
 //! where deadlines are noticed (a slot passing changes no account). No listing in the steady
-//! state: the cost of a job does not grow with the number of jobs that ended. Jobs are handled
+//! state: the engine acts on live jobs only ([`is_live`]), so the cost of a job does not grow with
+//! the number of jobs that ended (kept in memory until `close_job`, for the API). Jobs are handled
 //! concurrently, at most `concurrency` at once, one task per job: a slow RPC call for one job does
 //! not hold the others.
 //!
@@ -185,7 +187,10 @@ impl<B: ChainBackend> Engine<B> {
             client.clone(),
             IndexConfig {
                 subscription: SubscriptionConfig { ws_url: config.ws_url.clone(), ..SubscriptionConfig::default() },
-                job_statuses: LIVE_STATUSES.to_vec(),
+                // Ended jobs too, until closed (bounded by the job rate times the retention
+                // window): the API lists them and counts them from memory, with no listing per
+                // request. The engine itself acts on live statuses only.
+                job_statuses: JobStatus::ALL.to_vec(),
                 member: None,
                 ..IndexConfig::default()
             },
@@ -231,7 +236,8 @@ impl<B: ChainBackend> Engine<B> {
         &self.network
     }
 
-    /// The chain index the engine reads (live jobs, workers, slot).
+    /// The chain index the engine reads: every job on chain (live, and ended until closed),
+    /// the workers, the config, the slot. What the API answers from.
     pub fn index(&self) -> &Arc<ChainIndex> {
         &self.index
     }
@@ -244,7 +250,7 @@ impl<B: ChainBackend> Engine<B> {
         self.derived.write().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// What the engine sees now (a copy of the index's live jobs and workers).
+    /// What the engine sees now (a copy of the index's jobs, ended ones included, and workers).
     pub fn picture(&self) -> Picture {
         let derived = self.derived();
         Picture {
@@ -262,7 +268,7 @@ impl<B: ChainBackend> Engine<B> {
         self.derived().slot.max(self.index.slot())
     }
 
-    /// The live job at `address`, if the index keeps it.
+    /// The job at `address`, if the index keeps it (live, or ended and not closed yet).
     pub fn known_job(&self, address: &Address) -> Option<Job> {
         self.index.job(address)
     }
@@ -313,7 +319,12 @@ impl<B: ChainBackend> Engine<B> {
                 let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(job.clone()) });
                 self.record_failures(&job);
                 self.remember_job(address, &job);
-                self.on_job(&job);
+                if is_live(&job) {
+                    self.on_job(&job);
+                } else {
+                    // Ended: kept by the index for the API, nothing waits on it any more.
+                    self.forget_job(&job.job_id);
+                }
             }
             IndexEvent::JobLeft { job_id, last, .. } => {
                 if let Some(job) = &last {
@@ -432,8 +443,10 @@ impl<B: ChainBackend> Engine<B> {
                 self.derived_mut().chain_ok = false;
             }
         }
-        let jobs = self.index.jobs();
+        let mut jobs = self.index.jobs();
         self.metrics.observe_jobs(&jobs);
+        // The index keeps ended jobs for the API; the engine's work is over the live ones.
+        jobs.retain(|(_, job)| is_live(job));
         let live: HashSet<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
         let waiting: HashSet<[u8; 32]> = jobs
             .iter()
@@ -749,6 +762,12 @@ impl<B: ChainBackend> Engine<B> {
     fn rpc_error(&self, operation: &str) {
         self.metrics.rpc_errors.with_label_values(&[operation]).inc();
     }
+}
+
+/// Whether `job` is in a status the engine (or a worker, or the crank) still has work on; the
+/// index also keeps ended jobs until they are closed, for the API.
+pub fn is_live(job: &Job) -> bool {
+    job.status().is_ok_and(|status| LIVE_STATUSES.contains(&status))
 }
 
 /// Every worker's failures over every job recorded.

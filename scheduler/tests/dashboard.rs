@@ -374,18 +374,19 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/{}/output", "cd".repeat(32))).await;
     assert_eq!((status, answer["code"].as_str().unwrap()), (404, "job_not_found"));
 
-    // The network's report, as the network page reads it.
-    let (status, report) = get_json(&http, &format!("{base}/v1/network")).await;
-    assert_eq!(status, 200, "{report}");
+    // The network's report, as the network page reads it: from the scheduler's index (as its
+    // subscription brings the endings) and a treasury read shared for 2 s.
+    let treasury = network.client.treasury().await.unwrap();
+    let report = network_report_when(&http, &base, |report| {
+        finalized_count(report) == 2 && report["treasury"]["fees_collected_lamports"] == treasury.fees_collected.get()
+    })
+    .await;
     assert_eq!(report["jobs_total"], 2);
-    let finalized_count =
-        report["jobs_by_status"].as_array().unwrap().iter().find(|entry| entry["status"] == "finalized").unwrap();
-    assert_eq!(finalized_count["count"], 2);
+    assert_eq!(finalized_count(&report), 2, "{report}");
     assert_eq!(report["finalized_per_minute"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).sum::<u64>(), 2);
     assert_eq!(report["rpc"]["ok"], true);
     assert_eq!(report["gateway"]["ok"], true);
     assert_eq!(report["workers"]["registered"], 3);
-    let treasury = network.client.treasury().await.unwrap();
     assert_eq!(report["treasury"]["fees_collected_lamports"], treasury.fees_collected.get());
     for job_id in [&text_job, &binary_job] {
         wait_for(&browser, &format!("{}.dataset.status === 'finalized'", job_card(job_id)), "a finalized job").await;
@@ -561,6 +562,113 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     if std::env::var_os("EDGERUN_UPDATE_SCREENSHOT").is_some() {
         std::fs::copy(screenshot_dir().join("jobs.png"), docs).unwrap();
     }
+
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), scheduler).await.expect("graceful stop in time").unwrap();
+}
+
+/// The count of finalized jobs in a `/v1/network` report.
+fn finalized_count(report: &Value) -> u64 {
+    report["jobs_by_status"]
+        .as_array()
+        .and_then(|counts| counts.iter().find(|entry| entry["status"] == "finalized"))
+        .and_then(|entry| entry["count"].as_u64())
+        .unwrap_or(0)
+}
+
+/// `/v1/network` once `ready` holds for it (bounded: the last report after [`PATIENCE`]).
+async fn network_report_when(http: &reqwest::Client, base: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let (status, report) = get_json(http, &format!("{base}/v1/network")).await;
+        assert_eq!(status, 200, "{report}");
+        if ready(&report) || Instant::now() >= deadline {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The count a Prometheus counter of `/metrics` shows for `labels` (0 when absent).
+async fn counter(http: &reqwest::Client, base: &str, name: &str, labels: &str) -> u64 {
+    let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    text.lines()
+        .find(|line| line.starts_with(name) && line.contains(labels))
+        .and_then(|line| line.rsplit(' ').next())
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Issue 16 item 3 / issue 20 item 2: the API answers reads from the engine's picture of the
+/// chain. However many times job lists and the network report are asked for, the scheduler
+/// lists nothing (`getProgramAccounts`), and the answers still show every job, the finalized
+/// one included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn job_lists_and_the_network_report_cost_the_cluster_no_listing() {
+    let network = Network::start(None).await;
+    let workers = vec![network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
+    let (address, cancel, scheduler) = network.scheduler(3).await;
+    let base = format!("http://{address}");
+    let http = reqwest::Client::new();
+    let customer = Keypair::new();
+    network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
+
+    // One job run to finalized, one left waiting for its committee's results.
+    let finalized = network.post_bundle(&customer, bundle(TEXT_OUTPUT.as_bytes()), 1).await;
+    network.wait_assigned(&finalized).await;
+    let output_hash = execute_and_submit(&network, &finalized, &workers).await;
+    settle(&network, &finalized, &workers, output_hash, &customer).await;
+    let assigned = network.post_bundle(&customer, bundle(BINARY_OUTPUT), 2).await;
+    network.wait_assigned(&assigned).await;
+    // The index has both as the chain does (its subscription brought them).
+    network_report_when(&http, &base, |report| finalized_count(report) == 1 && report["jobs_total"] == 2).await;
+
+    let listings = || counter(&http, &base, "edgerun_scheduler_rpc_requests_total", "method=\"getProgramAccounts\"");
+    let before = listings().await;
+    let paths = [
+        "/v1/jobs".to_string(),
+        "/v1/jobs?status=finalized".to_string(),
+        "/v1/jobs?status=assigned&limit=5".to_string(),
+        format!("/v1/jobs?client={}", customer.pubkey()),
+        format!("/v1/jobs?worker={}", workers[0].pubkey()),
+        "/v1/network".to_string(),
+    ];
+    let mut answers = std::collections::HashMap::new();
+    for _ in 0..50 {
+        for path in &paths {
+            let (status, answer) = get_json(&http, &format!("{base}{path}")).await;
+            assert_eq!(status, 200, "{path}: {answer}");
+            answers.insert(path.clone(), answer);
+        }
+    }
+    let after = listings().await;
+    assert_eq!(after, before, "{} requests made the scheduler list the program's accounts", 50 * paths.len());
+
+    let listed = |path: &str| -> Vec<(String, String)> {
+        answers[path]["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| (row["job_id"].as_str().unwrap().to_string(), row["status"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let (finalized_hex, assigned_hex) = (hex::encode(finalized), hex::encode(assigned));
+    let both = [(assigned_hex.clone(), "assigned".to_string()), (finalized_hex.clone(), "finalized".to_string())];
+    // Newest first.
+    assert_eq!(listed("/v1/jobs"), both);
+    assert_eq!(answers["/v1/jobs"]["total"], 2);
+    assert_eq!(listed(&paths[3]), both);
+    assert_eq!(listed(&paths[4]), both, "every worker sits on both committees of 3");
+    assert_eq!(listed("/v1/jobs?status=finalized"), [(finalized_hex.clone(), "finalized".to_string())]);
+    assert_eq!(listed("/v1/jobs?status=assigned&limit=5"), [(assigned_hex, "assigned".to_string())]);
+    let report = &answers["/v1/network"];
+    assert_eq!(report["jobs_total"], 2, "{report}");
+    assert_eq!(finalized_count(report), 1, "{report}");
+    assert_eq!(report["finalized_per_minute"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).sum::<u64>(), 1);
+    assert_eq!(report["workers"]["registered"], 3);
+    // A stranger's unknown worker is a bad filter, not a listing.
+    let (status, answer) = get_json(&http, &format!("{base}/v1/jobs?worker=nope")).await;
+    assert_eq!((status, answer["code"].as_str().unwrap()), (400, "invalid_worker"));
 
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(30), scheduler).await.expect("graceful stop in time").unwrap();

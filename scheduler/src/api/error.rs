@@ -9,7 +9,7 @@ use edgerun_sdk::client::ClientError;
 pub use edgerun_sdk::scheduler_api::ErrorResponse;
 use edgerun_sdk::storage::StorageError;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,

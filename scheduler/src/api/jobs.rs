@@ -228,9 +228,14 @@ pub async fn relay_transaction<B: ChainBackend>(
 // ----- GET /v1/jobs/{id} -----
 
 /// The job, by id (64 hex digits) or account address; 404 when it does not exist (or was
-/// closed after its retention window).
+/// closed after its retention window). From the engine's index (every job on chain, ended ones
+/// until closed); read by address only when the index does not have it (not loaded yet, or a
+/// job it has not heard of yet).
 pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &str) -> Result<Job, ApiError> {
     let address = job_address_of(reference)?;
+    if let Some(job) = engine.known_job(&address) {
+        return Ok(job);
+    }
     engine
         .client()
         .account::<Job>(&address)
@@ -240,6 +245,20 @@ pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &st
             other => ApiError::chain(other),
         })?
         .ok_or_else(|| ApiError::not_found("job_not_found", format!("no job {reference} (never posted, or closed)")))
+}
+
+/// 503 `not_loaded` until the engine's index has read the chain once (an empty picture is not
+/// an empty network).
+pub(super) fn not_loaded<B: ChainBackend>(engine: &Engine<B>) -> Result<(), ApiError> {
+    if engine.index().loads() == 0 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "not_loaded",
+            "the scheduler has not read the chain yet; try again shortly",
+        )
+        .with_retry_after(Duration::from_secs(2)));
+    }
+    Ok(())
 }
 
 /// The account a job reference names: a job id (64 hex digits) or the address itself.
@@ -371,6 +390,8 @@ pub async fn job_events<B: ChainBackend>(
 pub struct ListQuery {
     /// Only jobs of this customer (base58).
     pub client: Option<String>,
+    /// Only jobs whose committee has this worker (base58).
+    pub worker: Option<String>,
     /// Only jobs in this status: posted, seeded, assigned, awaiting_da, finalized, cancelled.
     pub status: Option<String>,
     /// At most this many, newest first (default 100, at most 1000).
@@ -400,10 +421,12 @@ pub struct JobList {
     pub total: usize,
 }
 
-/// Jobs on chain, newest first.
+/// Jobs on chain (live, and ended until closed after their retention window), newest first.
+/// Answered from the scheduler's index in memory: a request costs the cluster nothing.
 #[utoipa::path(get, path = "/v1/jobs", params(ListQuery), responses(
     (status = 200, description = "The jobs", body = JobList),
     (status = 400, description = "Bad filter", body = super::ErrorResponse),
+    (status = 503, description = "The scheduler has not read the chain yet (`not_loaded`)", body = super::ErrorResponse),
 ))]
 pub async fn list_jobs<B: ChainBackend>(
     State(state): State<AppState<B>>,
@@ -425,23 +448,22 @@ pub async fn list_jobs<B: ChainBackend>(
         }
         None => None,
     };
-    let client_filter = match &query.client {
-        Some(text) => Some(
-            text.parse::<Address>()
-                .map_err(|_| ApiError::bad_request("invalid_client", "`client` is not a base58 public key"))?,
-        ),
-        None => None,
+    let key = |text: &Option<String>, code: &'static str, message: &'static str| match text {
+        Some(text) => text.parse::<Address>().map(Some).map_err(|_| ApiError::bad_request(code, message)),
+        None => Ok(None),
     };
-    let chain = state.engine.client();
-    let mut jobs = match (client_filter, status) {
-        (Some(client), _) => chain.jobs_by_client(&client).await,
-        (None, Some(status)) => chain.jobs_by_status(status).await,
-        (None, None) => chain.jobs().await,
-    }
-    .map_err(ApiError::chain)?;
-    if let Some(status) = status {
-        jobs.retain(|(_, job)| job.status() == Ok(status));
-    }
+    let client_filter = key(&query.client, "invalid_client", "`client` is not a base58 public key")?;
+    let worker_filter = key(&query.worker, "invalid_worker", "`worker` is not a base58 public key")?;
+    not_loaded(&state.engine)?;
+    // The engine's index: every job on chain, ended ones until closed, kept current by its
+    // subscription. No listing per request.
+    let mut jobs = state.engine.index().jobs_where(|job| {
+        status.is_none_or(|status| job.status() == Ok(status))
+            && client_filter.is_none_or(|client| job.client == client)
+            && worker_filter.is_none_or(|worker| {
+                job.assigned_workers.get(..usize::from(job.assigned_count)).unwrap_or_default().contains(&worker)
+            })
+    });
     jobs.sort_by_key(|(_, job)| std::cmp::Reverse((job.created_slot.get(), job.job_id)));
     let total = jobs.len();
     let jobs = jobs
@@ -457,7 +479,13 @@ pub async fn list_jobs<B: ChainBackend>(
             created_slot: job.created_slot.get(),
             committee_size: job.committee_size,
             quorum: job.quorum,
-            committee: job.committee().iter().map(ToString::to_string).collect(),
+            committee: job
+                .assigned_workers
+                .get(..usize::from(job.assigned_count))
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         })
         .collect();
     Ok(Json(JobList { jobs, total }))

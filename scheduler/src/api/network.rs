@@ -25,22 +25,115 @@ use super::jobs::job_view;
 use super::AppState;
 use crate::engine::JobChange;
 
-/// What these routes read: the API's state and the scheduler's own measure of the slot time.
+/// What these routes read: the API's state, the scheduler's own measure of the slot time, and
+/// the last probe of the cluster, the gateway and the treasury (shared by every caller).
 pub struct NetworkState<B: ChainBackend> {
     app: AppState<B>,
     clock: Arc<SlotClock>,
+    probe: Arc<NetworkProbe>,
 }
 
 impl<B: ChainBackend> Clone for NetworkState<B> {
     fn clone(&self) -> Self {
-        NetworkState { app: self.app.clone(), clock: Arc::clone(&self.clock) }
+        NetworkState { app: self.app.clone(), clock: Arc::clone(&self.clock), probe: Arc::clone(&self.probe) }
     }
+}
+
+/// How long one probe of the cluster, the gateway and the treasury serves every `/v1/network`
+/// request: a stranger polling it costs the cluster at most one slot, treasury and balance read
+/// (and the gateway one health check) per this period, whatever the number of callers.
+pub const PROBE_TTL: Duration = Duration::from_secs(2);
+
+/// What one probe read.
+#[derive(Clone)]
+struct Probed {
+    slot: u64,
+    rpc_latency_ms: u64,
+    ms_per_slot: f64,
+    measured: bool,
+    gateway: Arc<ServiceHealth>,
+    treasury: TreasuryTotals,
+}
+
+#[derive(Clone, Copy)]
+struct TreasuryTotals {
+    fees: u64,
+    slashes: u64,
+    penalties: u64,
+    withdrawn: u64,
+    balance: u64,
+}
+
+/// The last probe, shared for [`PROBE_TTL`]; callers arriving during a probe wait for it
+/// instead of starting their own. A failed probe is shared too (its error answered again).
+#[derive(Default)]
+pub struct NetworkProbe {
+    last: tokio::sync::Mutex<Option<(Instant, Result<Probed, ApiError>)>>,
+}
+
+impl NetworkProbe {
+    async fn get<B: ChainBackend>(&self, state: &NetworkState<B>) -> Result<Probed, ApiError> {
+        let mut last = self.last.lock().await;
+        if let Some((at, probed)) = &*last {
+            if at.elapsed() < PROBE_TTL {
+                return probed.clone();
+            }
+        }
+        let probed = probe(state).await;
+        *last = Some((Instant::now(), probed.clone()));
+        probed
+    }
+}
+
+/// Reads the slot (the RPC's health and latency), the gateway's health and the treasury.
+async fn probe<B: ChainBackend>(state: &NetworkState<B>) -> Result<Probed, ApiError> {
+    let chain = state.app.engine.client();
+    let started = Instant::now();
+    let slot = tokio::time::timeout(PROBE_TIMEOUT, chain.slot()).await;
+    let rpc_latency_ms = elapsed_ms(started);
+    let slot = match slot {
+        Ok(Ok(slot)) => slot,
+        Ok(Err(error)) => return Err(ApiError::chain(error)),
+        Err(_) => {
+            return Err(ApiError::chain(ClientError::Transport {
+                attempts: 1,
+                message: format!("no slot within {}s", PROBE_TIMEOUT.as_secs()),
+            }))
+        }
+    };
+    let (ms_per_slot, measured) = state.clock.observe(Instant::now(), slot);
+
+    let started = Instant::now();
+    let gateway = state.app.storage.health(PROBE_TIMEOUT).await;
+    let gateway = ServiceHealth {
+        ok: gateway.is_ok(),
+        url: Some(state.app.storage_url.clone()),
+        latency_ms: elapsed_ms(started),
+        error: gateway.err().map(|error| error.to_string()),
+    };
+
+    let treasury = chain.treasury().await.map_err(ApiError::chain)?;
+    let balance = chain.balance(&pda::treasury_address()).await.map_err(ApiError::chain)?;
+    Ok(Probed {
+        slot,
+        rpc_latency_ms,
+        ms_per_slot,
+        measured,
+        gateway: Arc::new(gateway),
+        treasury: TreasuryTotals {
+            fees: treasury.fees_collected.get(),
+            slashes: treasury.slashes_collected.get(),
+            penalties: treasury.penalties_collected.get(),
+            withdrawn: treasury.withdrawn.get(),
+            balance,
+        },
+    })
 }
 
 /// `/v1/network` and `/v1/events`, with their own state (the slot clock lives as long as the
 /// server).
 pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
-    let state = NetworkState { app, clock: Arc::new(SlotClock::default()) };
+    let state = NetworkState { app, clock: Arc::new(SlotClock::default()), probe: Arc::new(NetworkProbe::default()) };
     Router::new().route("/v1/network", get(network::<B>)).route("/v1/events", get(events::<B>)).with_state(state)
 }
 
@@ -57,11 +150,12 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NetworkReport {
-    /// The cluster's slot when this was read.
+    /// The newest slot the scheduler saw (its index's, or the last probe's).
     pub slot: u64,
     pub rpc: ServiceHealth,
     pub gateway: ServiceHealth,
-    /// Jobs on chain (ended jobs stay until closed after their retention window).
+    /// Jobs on chain (ended jobs stay until closed after their retention window), as the
+    /// scheduler's index has them.
     pub jobs_total: usize,
     /// Jobs on chain in each status, every status listed, in the order a job moves.
     pub jobs_by_status: Vec<StatusCount>,
@@ -76,7 +170,7 @@ pub struct NetworkReport {
     pub workers: WorkersSummary,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServiceHealth {
     pub ok: bool,
     /// Where it is (the gateway's URL; the RPC's is not published).
@@ -123,70 +217,48 @@ pub struct WorkersSummary {
     pub penalized_lamports: u64,
 }
 
-/// The network at a glance.
+/// The network at a glance: jobs and workers from the scheduler's index in memory; the
+/// cluster's slot, the gateway's health and the treasury from one probe shared by every caller
+/// for 2 s. A request costs the cluster no listing.
 #[utoipa::path(get, path = "/v1/network", responses(
     (status = 200, description = "The network", body = NetworkReport),
-    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer, or the scheduler has not read it yet (`not_loaded`)", body = super::ErrorResponse),
 ))]
 pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> Result<Json<NetworkReport>, ApiError> {
     let engine = &state.app.engine;
-    let chain = engine.client();
+    super::jobs::not_loaded(engine)?;
+    let probed = state.probe.get(&state).await?;
+    let slot = probed.slot.max(engine.slot());
 
-    let started = Instant::now();
-    let slot = tokio::time::timeout(PROBE_TIMEOUT, chain.slot()).await;
-    let rpc_latency = elapsed_ms(started);
-    let slot = match slot {
-        Ok(Ok(slot)) => slot,
-        Ok(Err(error)) => return Err(ApiError::chain(error)),
-        Err(_) => {
-            return Err(ApiError::chain(ClientError::Transport {
-                attempts: 1,
-                message: format!("no slot within {}s", PROBE_TIMEOUT.as_secs()),
-            }))
-        }
-    };
-    let (ms_per_slot, measured) = state.clock.observe(Instant::now(), slot);
-
-    let started = Instant::now();
-    let gateway = state.app.storage.health(PROBE_TIMEOUT).await;
-    let gateway = ServiceHealth {
-        ok: gateway.is_ok(),
-        url: Some(state.app.storage_url.clone()),
-        latency_ms: elapsed_ms(started),
-        error: gateway.err().map(|error| error.to_string()),
-    };
-
-    let jobs = chain.jobs().await.map_err(ApiError::chain)?;
-    let treasury = chain.treasury().await.map_err(ApiError::chain)?;
-    let treasury_address = pda::treasury_address();
-    let treasury_balance = chain.balance(&treasury_address).await.map_err(ApiError::chain)?;
-    // From the engine's chain index: a viewer costs the cluster no listing of the workers.
+    // From the engine's chain index (every job until closed, every worker): no listing.
+    let jobs = engine.index().jobs();
     let stakes = engine.worker_stakes();
     let survey = engine
         .survey(&crate::eligibility::Seat::lock(engine.network().min_worker_stake_lamports.get()))
         .await
         .map_err(ApiError::chain)?;
 
-    let slots_per_minute = 60_000.0 / ms_per_slot;
+    let slots_per_minute = 60_000.0 / probed.ms_per_slot;
     let sum = |value: fn(&edgerun::state::WorkerStake) -> u64| {
         stakes.iter().map(|(_, stake)| value(stake)).fold(0u64, u64::saturating_add)
     };
+    let treasury = probed.treasury;
     Ok(Json(NetworkReport {
         slot,
-        rpc: ServiceHealth { ok: true, url: None, latency_ms: rpc_latency, error: None },
-        gateway,
+        rpc: ServiceHealth { ok: true, url: None, latency_ms: probed.rpc_latency_ms, error: None },
+        gateway: ServiceHealth::clone(&probed.gateway),
         jobs_total: jobs.len(),
         jobs_by_status: jobs_by_status(jobs.iter().map(|(_, job)| job)),
         finalized_per_minute: finalized_per_minute(jobs.iter().map(|(_, job)| job), slot, slots_per_minute),
-        ms_per_slot,
-        ms_per_slot_measured: measured,
+        ms_per_slot: probed.ms_per_slot,
+        ms_per_slot_measured: probed.measured,
         treasury: TreasuryReport {
-            address: treasury_address.to_string(),
-            fees_collected_lamports: treasury.fees_collected.get(),
-            slashes_collected_lamports: treasury.slashes_collected.get(),
-            penalties_collected_lamports: treasury.penalties_collected.get(),
-            withdrawn_lamports: treasury.withdrawn.get(),
-            balance_lamports: treasury_balance,
+            address: pda::treasury_address().to_string(),
+            fees_collected_lamports: treasury.fees,
+            slashes_collected_lamports: treasury.slashes,
+            penalties_collected_lamports: treasury.penalties,
+            withdrawn_lamports: treasury.withdrawn,
+            balance_lamports: treasury.balance,
         },
         workers: WorkersSummary {
             registered: stakes.len(),
@@ -302,7 +374,6 @@ pub async fn events<B: ChainBackend>(
     let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
     let engine = Arc::clone(&state.app.engine);
     let shutdown = state.app.shutdown.clone();
-    let clock = Arc::clone(&state.clock);
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -310,11 +381,11 @@ pub async fn events<B: ChainBackend>(
             let first = tokio::select! {
                 change = changes.recv() => change,
                 _ = ticker.tick() => {
-                    if let Ok(Ok(slot)) = tokio::time::timeout(PROBE_TIMEOUT, engine.client().slot()).await {
-                        clock.observe(Instant::now(), slot);
-                        if sender.send(Event::default().event("slot").data(slot.to_string())).await.is_err() {
-                            return;
-                        }
+                    // The engine's newest slot (its index and its reconcile): no request per
+                    // stream.
+                    let slot = engine.slot();
+                    if slot > 0 && sender.send(Event::default().event("slot").data(slot.to_string())).await.is_err() {
+                        return;
                     }
                     continue;
                 }
