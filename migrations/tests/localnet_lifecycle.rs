@@ -224,6 +224,15 @@ async fn gateway_writes_vouched_for_by_this_cluster(rpc_url: &str, worker: &Keyp
     refused(client_of(worker).put_output(output.clone()).await, 400, "job_required");
     refused(client_of(worker).put_job_output(&[7; 32], output.clone()).await, 403, "job_not_found");
     assert!(!client_of(worker).exists(BlobKind::Output, &ContentHash::of(&output)).await.unwrap());
+
+    // Like every service that reads the chain, the gateway counts its RPC calls by method.
+    let metrics = reqwest::get(format!("{}/metrics", storage.base_url())).await.unwrap().text().await.unwrap();
+    let reads: f64 = metrics
+        .lines()
+        .filter(|line| line.starts_with("edgerun_storage_rpc_requests_total{"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum();
+    assert!(reads > 0.0, "no edgerun_storage_rpc_requests_total in:\n{metrics}");
     storage.shutdown().await;
 }
 

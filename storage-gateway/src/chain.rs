@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use edgerun_sdk::client::{
-    filters, ChainBackend, ClientConfig, ClientError, EdgerunClient, RetryPolicy, RpcBackend, RpcConfig,
+    filters, ChainBackend, ClientConfig, ClientError, EdgerunClient, RetryPolicy, RpcBackend, RpcCalls, RpcConfig,
 };
 use edgerun_sdk::edgerun::state::{Job, JobResult, JobStatus};
 use edgerun_sdk::submission::{self, RENT_SYSVAR};
@@ -69,8 +69,8 @@ pub trait ChainView: Send + Sync + 'static {
 }
 
 /// The chain at the JSON-RPC node `url`: reads at `confirmed`, 10 s per request, one quick
-/// retry (a write waits on these answers).
-pub fn rpc_chain(url: &str) -> Arc<dyn ChainView> {
+/// retry (a write waits on these answers); with the count of its requests by method.
+pub fn rpc_chain(url: &str) -> (Arc<dyn ChainView>, RpcCalls) {
     let backend = RpcBackend::new(url, RpcConfig { request_timeout: Duration::from_secs(10), ..RpcConfig::default() });
     let config = ClientConfig {
         retry: RetryPolicy {
@@ -80,7 +80,8 @@ pub fn rpc_chain(url: &str) -> Arc<dyn ChainView> {
         },
         ..ClientConfig::default()
     };
-    Arc::new(EdgerunClient::new(backend, config))
+    let calls = backend.calls().clone();
+    (Arc::new(EdgerunClient::new(backend, config)), calls)
 }
 
 /// The statuses of a job that still holds the customer's escrow.

@@ -45,8 +45,13 @@ impl Gateway {
     /// `chain` policy and retention) is the cluster at `--rpc`. Must run inside a tokio runtime
     /// (it starts the background tasks).
     pub async fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let chain = cli.rpc.as_deref().map(chain::rpc_chain);
-        Self::from_cli_with_chain(cli, chain).await
+        let (chain, calls) = cli.rpc.as_deref().map(chain::rpc_chain).unzip();
+        let gateway = Self::from_cli_with_chain(cli, chain).await?;
+        if let Some(calls) = calls {
+            // `edgerun_storage_rpc_requests_total{method}`, like every service that reads the chain.
+            calls.register(gateway.state.metrics.registry());
+        }
+        Ok(gateway)
     }
 
     /// [`from_cli`](Self::from_cli) over a given chain (tests: LiteSVM), `None` without one.

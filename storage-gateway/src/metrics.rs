@@ -25,40 +25,29 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry = Registry::new();
+        // Names below are prefixed `edgerun_storage_` by the registry.
+        let registry = edgerun_service::metrics::registry("edgerun_storage");
         let requests = IntCounterVec::new(
-            Opts::new("edgerun_storage_requests_total", "HTTP requests by route, method and status"),
+            Opts::new("requests_total", "HTTP requests by route, method and status"),
             &["route", "method", "status"],
         )
         .expect("valid metric");
         let request_seconds = HistogramVec::new(
-            HistogramOpts::new(
-                "edgerun_storage_request_duration_seconds",
-                "Time to produce the response head, by route and method",
-            ),
+            HistogramOpts::new("request_duration_seconds", "Time to produce the response head, by route and method"),
             &["route", "method"],
         )
         .expect("valid metric");
-        let bytes_received = IntCounterVec::new(
-            Opts::new("edgerun_storage_bytes_received_total", "Request body bytes read, by blob kind"),
-            &["kind"],
-        )
-        .expect("valid metric");
-        let bytes_sent = IntCounterVec::new(
-            Opts::new("edgerun_storage_bytes_sent_total", "Response body bytes sent, by blob kind"),
-            &["kind"],
-        )
-        .expect("valid metric");
-        let rejects = IntCounterVec::new(
-            Opts::new("edgerun_storage_rejects_total", "Error responses by reason code"),
-            &["reason"],
-        )
-        .expect("valid metric");
-        let objects_created = IntCounterVec::new(
-            Opts::new("edgerun_storage_objects_created_total", "New objects stored, by blob kind"),
-            &["kind"],
-        )
-        .expect("valid metric");
+        let bytes_received =
+            IntCounterVec::new(Opts::new("bytes_received_total", "Request body bytes read, by blob kind"), &["kind"])
+                .expect("valid metric");
+        let bytes_sent =
+            IntCounterVec::new(Opts::new("bytes_sent_total", "Response body bytes sent, by blob kind"), &["kind"])
+                .expect("valid metric");
+        let rejects = IntCounterVec::new(Opts::new("rejects_total", "Error responses by reason code"), &["reason"])
+            .expect("valid metric");
+        let objects_created =
+            IntCounterVec::new(Opts::new("objects_created_total", "New objects stored, by blob kind"), &["kind"])
+                .expect("valid metric");
         for collector in [&requests, &bytes_received, &bytes_sent, &rejects, &objects_created] {
             registry.register(Box::new(collector.clone())).expect("unique metric");
         }
