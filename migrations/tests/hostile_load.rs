@@ -158,12 +158,18 @@ struct Hostile {
     head: Vec<u8>,
     body: Arc<Vec<u8>>,
     patience: Duration,
+    /// Held by the server until one of its timeouts: sent beside the flood, not in its slots.
+    slow: bool,
+}
+
+/// The rounds that also send the slow kinds: a few, early (each holds a connection up to 30 s).
+fn is_slow_round(round: u64) -> bool {
+    round % 20 == 0 && round <= 100
 }
 
 fn request(name: &'static str, to: SocketAddr, method: &str, path: &str, headers: &str, body: Vec<u8>) -> Hostile {
-    let head =
-        format!("{method} {path} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n{headers}\r\n").into_bytes();
-    Hostile { name, to, head, body: Arc::new(body), patience: Duration::from_secs(20) }
+    let head = format!("{method} {path} HTTP/1.1\r\nHost: {to}\r\nConnection: close\r\n{headers}\r\n").into_bytes();
+    Hostile { name, to, head, body: Arc::new(body), patience: Duration::from_secs(20), slow: false }
 }
 
 /// A JSON body request.
@@ -210,17 +216,22 @@ fn menu(api: SocketAddr, gateway: SocketAddr, round: u64) -> Vec<Hostile> {
         json("api: relay, not a transaction", api, "/v1/transactions", br#"{"transaction":"AAAA"}"#.to_vec()),
         // A relay body far above the route's 4 KiB: refused after 4 KiB, never buffered whole.
         json("api: relay, 2 MiB body", api, "/v1/transactions", vec![b' '; 2 << 20]),
-        // Bodies announced beyond every limit (1 TiB) and never sent: refused by their length.
-        request("api: submit, 1 TiB announced", api, "POST", "/v1/jobs", &huge, Vec::new()),
-        request("api: relay, 1 TiB announced", api, "POST", "/v1/transactions", &huge, Vec::new()),
         // A request head beyond the servers' 16 KiB.
-        request("api: 32 KiB header", api, "GET", "/v1/network", &format!("X-Junk: {}\r\n", "a".repeat(32 << 10)), Vec::new()),
+        request(
+            "api: 32 KiB header",
+            api,
+            "GET",
+            "/v1/network",
+            &format!("X-Junk: {}\r\n", "a".repeat(32 << 10)),
+            Vec::new(),
+        ),
         Hostile {
             name: "api: not HTTP",
             to: api,
             head: b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n".to_vec(),
             body: Arc::new(Vec::new()),
             patience: Duration::from_secs(20),
+            slow: false,
         },
         // Storage gateway.
         request("gateway: bad hash", gateway, "GET", "/bundle/not-a-hash", "", Vec::new()),
@@ -245,11 +256,29 @@ fn menu(api: SocketAddr, gateway: SocketAddr, round: u64) -> Vec<Hostile> {
             "Authorization: Edgerun nonsense\r\nX-Edgerun-Signature: zz\r\nContent-Length: 3\r\n",
             b"abc".to_vec(),
         ),
-        request("gateway: 32 KiB header", gateway, "GET", "/health", &format!("X-Junk: {}\r\n", "a".repeat(32 << 10)), Vec::new()),
+        request(
+            "gateway: 32 KiB header",
+            gateway,
+            "GET",
+            "/health",
+            &format!("X-Junk: {}\r\n", "a".repeat(32 << 10)),
+            Vec::new(),
+        ),
     ];
     // Once in a while, a request head that never ends and a body that stops halfway: the servers'
     // header and body timeouts (10 s and 30 s) must end them. Without them they hang forever.
-    if round % 10 == 0 {
+    if is_slow_round(round) {
+        // Bodies announced beyond every limit (1 TiB) and never sent: the scheduler does not
+        // refuse them by their length (the gateway does, at once) but its body timeout (30 s)
+        // ends them.
+        for (name, path) in
+            [("api: submit, 1 TiB announced", "/v1/jobs"), ("api: relay, 1 TiB announced", "/v1/transactions")]
+        {
+            let mut announced = request(name, api, "POST", path, &huge, Vec::new());
+            announced.patience = Duration::from_secs(45);
+            announced.slow = true;
+            list.push(announced);
+        }
         for (name, to) in [("api: head never ends", api), ("gateway: head never ends", gateway)] {
             list.push(Hostile {
                 name,
@@ -257,11 +286,14 @@ fn menu(api: SocketAddr, gateway: SocketAddr, round: u64) -> Vec<Hostile> {
                 head: b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ".to_vec(),
                 body: Arc::new(Vec::new()),
                 patience: Duration::from_secs(25),
+                slow: true,
             });
         }
         let stalled = "Content-Type: application/json\r\nContent-Length: 1000\r\n";
-        let mut body_stall = request("api: body stops halfway", api, "POST", "/v1/transactions", stalled, b"{\"tr".to_vec());
+        let mut body_stall =
+            request("api: body stops halfway", api, "POST", "/v1/transactions", stalled, b"{\"tr".to_vec());
         body_stall.patience = Duration::from_secs(45);
+        body_stall.slow = true;
         list.push(body_stall);
         let mut gateway_stall = request(
             "gateway: body stops halfway",
@@ -272,6 +304,7 @@ fn menu(api: SocketAddr, gateway: SocketAddr, round: u64) -> Vec<Hostile> {
             vec![1; 100],
         );
         gateway_stall.patience = Duration::from_secs(45);
+        gateway_stall.slow = true;
         list.push(gateway_stall);
     }
     list
@@ -289,7 +322,7 @@ async fn flood(api: SocketAddr, gateway: SocketAddr, until: Instant, rounds: u64
             break;
         }
         for hostile in menu(api, gateway, round) {
-            let permit = Arc::clone(&permits).acquire_owned().await.unwrap();
+            let permit = if hostile.slow { None } else { Some(Arc::clone(&permits).acquire_owned().await.unwrap()) };
             let tally = Arc::clone(&tally);
             tasks.spawn(async move {
                 let answer = exchange(FLOOD, hostile.to, &hostile.head, &hostile.body, hostile.patience).await;
@@ -398,9 +431,9 @@ fn phase(
     for job_id in &jobs {
         network.wait_status(job_id, &[JobStatus::Finalized]);
     }
-    let rest = (started + window).checked_duration_since(Instant::now()).unwrap_or_else(|| {
-        panic!("the phase's jobs took longer than its window of {window:?}: lengthen it")
-    });
+    let rest = (started + window)
+        .checked_duration_since(Instant::now())
+        .unwrap_or_else(|| panic!("the phase's jobs took longer than its window of {window:?}: lengthen it"));
     std::thread::sleep(rest);
     let after = network.block(rpc_calls(&http, &api_url));
     stop.cancel();
@@ -435,7 +468,14 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
     let names = ["validator", "gateway", "scheduler", "worker-0", "worker-1", "worker-2", "crank"];
     let memory_before: Vec<(u64, u64)> = names.iter().map(|name| memory(network.pid(name))).collect();
     let tally: Tally = Arc::default();
-    let flooding = network.runtime.spawn(flood(api, gateway, Instant::now() + window - Duration::from_secs(5), 400, 16, Arc::clone(&tally)));
+    let flooding = network.runtime.spawn(flood(
+        api,
+        gateway,
+        Instant::now() + window - Duration::from_secs(5),
+        400,
+        16,
+        Arc::clone(&tally),
+    ));
     let hostile = phase(&network, &long, &[20, 21, 22], 50, 50, window);
     network.block(flooding).unwrap();
     let memory_after: Vec<(u64, u64)> = names.iter().map(|name| memory(network.pid(name))).collect();
@@ -451,7 +491,10 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
     for (path, viewed) in &hostile.viewed {
         assert_eq!(viewed.status, Some(200), "{path}: {viewed:?}");
         if path.ends_with("/events") && path.starts_with("/v1/jobs/") {
-            assert!(viewed.job_events >= 1 && viewed.ended, "{path}: the stream did not follow the job to its end: {viewed:?}");
+            assert!(
+                viewed.job_events >= 1 && viewed.ended,
+                "{path}: the stream did not follow the job to its end: {viewed:?}"
+            );
         }
     }
     assert_eq!(hostile.viewed.len(), 200);
@@ -475,7 +518,10 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
     assert!(failures.is_empty(), "answers that are not a refusal:\n{}\nall answers:\n{report}", failures.join("\n"));
     // The limiter was reached (the flood sends some 400 requests a second from one address, the
     // limit is 50 a second after a burst of 500), and each 429 says when to come back.
-    let limited = tally.iter().filter(|((name, answer), _)| name.starts_with("api:") && matches!(answer, Answer::Status(429, _))).count();
+    let limited = tally
+        .iter()
+        .filter(|((name, answer), _)| name.starts_with("api:") && matches!(answer, Answer::Status(429, _)))
+        .count();
     assert!(limited > 0, "the scheduler never rate limited the flood:\n{report}");
     for ((name, answer), _) in &tally {
         if let Answer::Status(429, retry_after) = answer {
@@ -485,7 +531,9 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
 
     // Memory: the flood's bodies are refused before they are held, streams cost little.
     let mut grown = Vec::new();
-    for ((name, (rss_before, peak_before)), (rss_after, peak_after)) in names.iter().zip(&memory_before).zip(&memory_after) {
+    for ((name, (rss_before, peak_before)), (rss_after, peak_after)) in
+        names.iter().zip(&memory_before).zip(&memory_after)
+    {
         grown.push(format!(
             "{name}: rss {} -> {} MiB, peak {} -> {} MiB",
             rss_before >> 10,
@@ -495,7 +543,9 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
         ));
     }
     eprintln!("memory:\n  {}", grown.join("\n  "));
-    for ((name, (rss_before, peak_before)), (rss_after, peak_after)) in names.iter().zip(&memory_before).zip(&memory_after) {
+    for ((name, (rss_before, peak_before)), (rss_after, peak_after)) in
+        names.iter().zip(&memory_before).zip(&memory_after)
+    {
         // KiB. The validator holds the chain (it grows with every slot and transaction, flood or
         // not); the others must not hold the flood.
         let bound = if *name == "validator" { 512 << 10 } else { 64 << 10 };
@@ -514,8 +564,11 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
     let bound = quiet_total + quiet_total / 10 + 20;
     assert!(
         hostile_total <= bound,
-        "the scheduler sent {hostile_total} RPC requests in the hostile window, {quiet_total} in the quiet one \
-         (bound {bound}):\n  quiet   {:?}\n  hostile {:?}",
+        "the scheduler's RPC load grew with the viewers and the flood (issue 20 item 2): {hostile_total} RPC \
+         requests in the hostile window, {quiet_total} in the quiet one (bound {bound}). Known causes: each \
+         `/v1/events` viewer builds every job view itself (getMultipleAccounts, getAccountInfo, getBlockTime per \
+         change per viewer), and `GET /v1/jobs/{{id}}[/events|/output]` of an unknown id reads the chain per \
+         request.\n  quiet   {:?}\n  hostile {:?}",
         quiet.rpc,
         hostile.rpc
     );
@@ -637,8 +690,13 @@ fn long_job(seconds: f64) -> (Bundle, u64) {
     let fuel = iterations as u64 * SPIN_FUEL;
     // The loop and a little room for the output's host call.
     let limits = Limits { max_memory_bytes: 64 * 1024, max_instructions: fuel + fuel / 10 };
-    let bundle =
-        Bundle { runtime_id: edgerun_worker::runtime_id(), wasm: spin_guest(iterations), input: Vec::new(), limits, meta: None };
+    let bundle = Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: spin_guest(iterations),
+        input: Vec::new(),
+        limits,
+        meta: None,
+    };
     let (report, took) = run_here(&bundle.wasm, limits);
     assert!(matches!(report.outcome, edgerun_worker::Outcome::Output(_)), "the long guest runs: {:?}", report.outcome);
     assert!(report.fuel_used * 10 >= limits.max_instructions * 8, "it burns most of its cap: {}", report.fuel_used);
@@ -689,10 +747,8 @@ fn a_burst_of_long_jobs_beyond_declared_capacity_costs_no_worker_anything() {
     eprintln!("declared {declared} instructions a second");
     // A job no worker could finish in its window at the declared speed: it must wait, never be
     // assigned.
-    let too_long = Bundle {
-        limits: Limits { max_instructions: (declared * 20).min(50_000_000_000), ..limits },
-        ..long.clone()
-    };
+    let too_long =
+        Bundle { limits: Limits { max_instructions: (declared * 20).min(50_000_000_000), ..limits }, ..long.clone() };
 
     // Each worker declares its capacity on chain: one execution at a time, `declared`
     // instructions a second.
@@ -756,7 +812,10 @@ fn a_burst_of_long_jobs_beyond_declared_capacity_costs_no_worker_anything() {
                     .iter()
                     .filter(|(_, job)| job.status() == Ok(JobStatus::Assigned))
                     .filter(|(_, job)| {
-                        job.committee().iter().enumerate().any(|(index, member)| member == worker && !job.has_submitted(index))
+                        job.committee()
+                            .iter()
+                            .enumerate()
+                            .any(|(index, member)| member == worker && !job.has_submitted(index))
                     })
                     .map(|(_, job)| {
                         format!(
@@ -810,6 +869,16 @@ fn a_burst_of_long_jobs_beyond_declared_capacity_costs_no_worker_anything() {
     );
     let job = network.job(&too_slow).unwrap();
     assert_eq!(job.status(), Ok(JobStatus::Posted), "a job no worker can finish in time was assigned");
+    // With the workers idle again, its reason is their speed (the scheduler retries it every
+    // reconcile, 2 s).
+    let url = format!("{api_url}/v1/jobs/{}", hex::encode(too_slow));
+    let idle = Instant::now() + Duration::from_secs(20);
+    while !too_slow_reason.contains("too slow") && Instant::now() < idle {
+        std::thread::sleep(Duration::from_millis(500));
+        let view: serde_json::Value =
+            network.block(async { http.get(&url).send().await?.json().await }).unwrap_or_default();
+        too_slow_reason = view["next"].as_str().unwrap_or_default().to_string();
+    }
     assert!(
         too_slow_reason.starts_with("not assigned: ") && too_slow_reason.contains("too slow"),
         "the job no worker can finish in time: {too_slow_reason:?}"
