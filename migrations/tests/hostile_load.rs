@@ -164,7 +164,7 @@ struct Hostile {
 
 /// The rounds that also send the slow kinds: a few, early (each holds a connection up to 30 s).
 fn is_slow_round(round: u64) -> bool {
-    round % 20 == 0 && round <= 100
+    round.is_multiple_of(20) && round <= 100
 }
 
 fn request(name: &'static str, to: SocketAddr, method: &str, path: &str, headers: &str, body: Vec<u8>) -> Hostile {
@@ -523,7 +523,7 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
         .filter(|((name, answer), _)| name.starts_with("api:") && matches!(answer, Answer::Status(429, _)))
         .count();
     assert!(limited > 0, "the scheduler never rate limited the flood:\n{report}");
-    for ((name, answer), _) in &tally {
+    for (name, answer) in tally.keys() {
         if let Answer::Status(429, retry_after) = answer {
             assert!(retry_after, "{name}: 429 without Retry-After");
         }
@@ -855,7 +855,7 @@ fn a_burst_of_long_jobs_beyond_declared_capacity_costs_no_worker_anything() {
         if burst.iter().all(|job_id| status(job_id) == Some(JobStatus::Finalized)) {
             break;
         }
-        let statuses: Vec<_> = burst.iter().map(|job_id| status(job_id)).collect();
+        let statuses: Vec<_> = burst.iter().map(status).collect();
         assert!(Instant::now() < deadline, "the burst did not finish: {statuses:?}");
         std::thread::sleep(Duration::from_millis(250));
     }
