@@ -602,6 +602,16 @@ async fn two_hundred_viewers_of_a_job_cost_the_cluster_what_one_does() {
     let page = metrics().await;
     let reads = views(&page) - before;
     assert!(reads <= 2.0, "200 viewers made the scheduler read the job's view {reads} times");
+    // The job did not change: a viewer is sent nothing more than keep-alive comments (a stream
+    // that resent the view it already sent would flood every viewer).
+    for stream in streams.iter_mut().take(3) {
+        let mut resent = 0;
+        while let Ok(Ok(Some(chunk))) = tokio::time::timeout(Duration::from_millis(500), stream.chunk()).await {
+            resent += String::from_utf8_lossy(&chunk).matches("event: job").count();
+            assert!(resent < 5, "an unchanged job's view was sent again and again");
+        }
+        assert_eq!(resent, 0, "an unchanged job's view was sent again");
+    }
     cancel.cancel();
     drop(streams);
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();

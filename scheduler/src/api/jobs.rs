@@ -357,13 +357,23 @@ pub async fn job_events<B: ChainBackend>(
     };
     let feed = state.feeds.subscribe(&state.engine, job_id, &state.shutdown);
     let shutdown = state.shutdown.clone();
+    // Each view is sent once: the first as it stands, each next one only after the feed changed
+    // (re-reading the current value without waiting would resend it in a tight loop).
     let stream = futures::stream::unfold(
-        (feed, permit, shutdown, false),
-        move |(mut feed, permit, shutdown, done)| async move {
+        (feed, permit, shutdown, false, true),
+        move |(mut feed, permit, shutdown, done, first)| async move {
             if done {
                 return None;
             }
+            let mut wait = !first;
             loop {
+                if wait {
+                    tokio::select! {
+                        changed = feed.changed() => if changed.is_err() { return None },
+                        () = shutdown.cancelled() => return None,
+                    }
+                }
+                wait = true;
                 let item = feed.borrow_and_update().clone();
                 let event = match &item {
                     FeedItem::Pending => None,
@@ -371,11 +381,7 @@ pub async fn job_events<B: ChainBackend>(
                     FeedItem::Closed => Some((Event::default().event("closed").data(hex::encode(job_id)), true)),
                 };
                 if let Some((event, last)) = event {
-                    return Some((Ok(event), (feed, permit, shutdown, last)));
-                }
-                tokio::select! {
-                    changed = feed.changed() => if changed.is_err() { return None },
-                    () = shutdown.cancelled() => return None,
+                    return Some((Ok(event), (feed, permit, shutdown, last, false)));
                 }
             }
         },
