@@ -152,6 +152,8 @@ pub struct Engine<B: ChainBackend> {
     /// Work given to committees whose job the picture does not show assigned yet, by job:
     /// the members and the job's instruction budget. Dropped when the job's update arrives.
     reserved_work: Mutex<HashMap<[u8; 32], ReservedWork>>,
+    /// Held from an assignment's survey to its reservation (see `assign`).
+    choosing: Mutex<()>,
     /// The first slot the engine saw and when, to measure the cluster's slot time.
     first_slot: Mutex<Option<(u64, std::time::Instant)>>,
     permits: Semaphore,
@@ -212,6 +214,7 @@ impl<B: ChainBackend> Engine<B> {
             reserved: Mutex::new(HashMap::new()),
             landed: Mutex::new(HashMap::new()),
             reserved_work: Mutex::new(HashMap::new()),
+            choosing: Mutex::new(()),
             first_slot: Mutex::new(None),
             changes,
             tasks: TaskTracker::new(),
@@ -528,29 +531,44 @@ impl<B: ChainBackend> Engine<B> {
         let size = usize::from(job.committee_size);
         let lock = job.required_lock.get();
         let seat = self.seat(job);
-        let (committee, shortfall) = match &self.scheduler {
-            Some(_) => {
-                let survey = self.survey(&seat).await?;
-                let eligible = survey.eligible();
-                let committee = selection::select_committee(&seed, &job.job_id, &eligible, size);
-                (committee, survey.shortfall(size))
+        // Survey and reservation under one lock, with no await in between: two assignments
+        // running at once on the runtime's threads would otherwise both see a worker free and
+        // give it more than its declared capacity (the program does not check capacity).
+        let (committee, seen) = {
+            let _choosing = self.choosing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let (committee, shortfall) = match &self.scheduler {
+                Some(_) => {
+                    let survey = self.survey_now(&seat);
+                    let eligible = survey.eligible();
+                    let committee = selection::select_committee(&seed, &job.job_id, &eligible, size);
+                    (committee, survey.shortfall(size))
+                }
+                None => (Vec::new(), None),
+            };
+            if let Some(reason) = shortfall {
+                self.set_stuck(&job.job_id, Some(reason.clone()));
+                tracing::info!(job = %job_hex, %reason, "not assigned");
+                return Ok(());
             }
-            None => (Vec::new(), None),
+            self.set_stuck(&job.job_id, None);
+            let can_send = if posted { self.randomness.is_some() } else { self.scheduler.is_some() };
+            if !can_send {
+                return Ok(());
+            }
+            let seen = self.locked_as_seen(&committee);
+            self.reserve(&committee, lock, true);
+            self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
+            (committee, seen)
         };
-        if let Some(reason) = shortfall {
-            self.set_stuck(&job.job_id, Some(reason.clone()));
-            tracing::info!(job = %job_hex, %reason, "not assigned");
-            return Ok(());
-        }
-        self.set_stuck(&job.job_id, None);
 
         let mut instructions = Vec::new();
         let mut payer: Option<&Keypair> = None;
         let mut signers: Vec<&Keypair> = Vec::new();
         if posted {
-            let Some(randomness) = &self.randomness else { return Ok(()) };
-            instructions.push(ix::set_job_seed(&randomness.pubkey(), &job.job_id, seed));
-            payer = Some(randomness);
+            if let Some(randomness) = &self.randomness {
+                instructions.push(ix::set_job_seed(&randomness.pubkey(), &job.job_id, seed));
+                payer = Some(randomness);
+            }
         }
         if let Some(scheduler) = &self.scheduler {
             instructions.push(ix::assign_workers(&scheduler.pubkey(), &job.job_id, &committee));
@@ -559,16 +577,18 @@ impl<B: ChainBackend> Engine<B> {
                 None => payer = Some(scheduler),
             }
         }
-        let Some(payer) = payer else { return Ok(()) };
         let name = match (posted, self.scheduler.is_some()) {
             (true, true) => "set_job_seed+assign_workers",
             (true, false) => "set_job_seed",
             _ => "assign_workers",
         };
+        let Some(payer) = payer else {
+            // Unreachable after `can_send`; released all the same.
+            self.reserve_work(&job.job_id, &committee, 0, false);
+            self.reserve(&committee, lock, false);
+            return Ok(());
+        };
 
-        let seen = self.locked_as_seen(&committee);
-        self.reserve(&committee, lock, true);
-        self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
         let sent = self.client.send(payer, &signers, &instructions).await;
         if sent.is_ok() {
             // Confirmed: the picture holds the locks until the subscription brings the accounts.
@@ -667,6 +687,11 @@ impl<B: ChainBackend> Engine<B> {
     /// confirmed-but-not-yet-seen have locked, and jailing from the failures recorded. No request to the cluster: the cost of an assignment does not grow
     /// with the number of workers or jobs. A stale view costs at most a refused simulation.
     pub async fn survey(&self, seat: &Seat) -> Result<Survey, ClientError> {
+        Ok(self.survey_now(seat))
+    }
+
+    /// [`survey`](Self::survey), synchronously (it reads memory only).
+    fn survey_now(&self, seat: &Seat) -> Survey {
         let slot = self.slot();
         let mut workers = self.index.workers();
         let failures = merged_failures(&self.derived().failures);
@@ -693,7 +718,7 @@ impl<B: ChainBackend> Engine<B> {
                 stake.locked_stake = seen.saturating_add(promised).saturating_add(not_seen_yet).into();
             }
         }
-        Ok(Survey::new(&workers, &failures, &open, &self.config.jail, seat, slot))
+        Survey::new(&workers, &failures, &open, &self.config.jail, seat, slot)
     }
 
     /// What a seat on `job` asks: its lock, and its instruction budget within the seconds a

@@ -612,6 +612,27 @@ async fn two_hundred_viewers_of_a_job_cost_the_cluster_what_one_does() {
         }
         assert_eq!(resent, 0, "an unchanged job's view was sent again");
     }
+
+    // 50 viewers of every job's changes share one feed: a new job is viewed once for all.
+    let mut watchers = Vec::new();
+    for _ in 0..50 {
+        let stream = http.get(format!("http://{address}/v1/events")).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+        watchers.push(stream);
+    }
+    let before = views(&metrics().await);
+    let second = post_job(&network, &customer, 2).await;
+    for watcher in watchers.iter_mut() {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let mut seen = String::new();
+        while !seen.contains(&hex::encode(second)) {
+            let chunk = tokio::time::timeout_at(deadline, watcher.chunk()).await.expect("the new job's event");
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap().expect("an open stream")));
+        }
+    }
+    let reads = views(&metrics().await) - before;
+    assert!(reads <= 3.0, "50 viewers of /v1/events made the scheduler read the new job's view {reads} times");
+    drop(watchers);
     cancel.cancel();
     drop(streams);
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();

@@ -236,6 +236,12 @@ pub(super) async fn find_job<B: ChainBackend>(engine: &Engine<B>, reference: &st
     if let Some(job) = engine.known_job(&address) {
         return Ok(job);
     }
+    // The engine's index keeps every job account on chain, whatever its status: once it is in
+    // step with the chain, a job it does not know does not exist (or was posted within the last
+    // slot), and a stranger's made-up ids cost the cluster nothing.
+    if engine.index().is_synced() {
+        return Err(ApiError::not_found("job_not_found", format!("no job {reference} (never posted, or closed)")));
+    }
     engine
         .client()
         .account::<Job>(&address)

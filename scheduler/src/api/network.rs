@@ -31,11 +31,17 @@ pub struct NetworkState<B: ChainBackend> {
     app: AppState<B>,
     clock: Arc<SlotClock>,
     probe: Arc<NetworkProbe>,
+    feed: Arc<NetworkFeed>,
 }
 
 impl<B: ChainBackend> Clone for NetworkState<B> {
     fn clone(&self) -> Self {
-        NetworkState { app: self.app.clone(), clock: Arc::clone(&self.clock), probe: Arc::clone(&self.probe) }
+        NetworkState {
+            app: self.app.clone(),
+            clock: Arc::clone(&self.clock),
+            probe: Arc::clone(&self.probe),
+            feed: Arc::clone(&self.feed),
+        }
     }
 }
 
@@ -133,7 +139,12 @@ async fn probe<B: ChainBackend>(state: &NetworkState<B>) -> Result<Probed, ApiEr
 /// `/v1/network` and `/v1/events`, with their own state (the slot clock lives as long as the
 /// server).
 pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
-    let state = NetworkState { app, clock: Arc::new(SlotClock::default()), probe: Arc::new(NetworkProbe::default()) };
+    let state = NetworkState {
+        app,
+        clock: Arc::new(SlotClock::default()),
+        probe: Arc::new(NetworkProbe::default()),
+        feed: Arc::new(NetworkFeed::default()),
+    };
     Router::new().route("/v1/network", get(network::<B>)).route("/v1/events", get(events::<B>)).with_state(state)
 }
 
@@ -365,88 +376,138 @@ const TICK: Duration = Duration::from_secs(5);
 /// at every change, `closed` (its id) when its account is closed, `resync` when changes were
 /// missed (re-read the list), `slot` (the cluster's slot) every few seconds. Ends at shutdown.
 #[utoipa::path(get, path = "/v1/events", responses(
-    (status = 200, description = "text/event-stream of `job` (JobView as JSON), `closed`, `resync` and `slot` events", content_type = "text/event-stream"),
+    (status = 200, description = "text/event-stream of `job` (JobView as JSON), `closed`, `resync` and `slot` events, one feed shared by every viewer", content_type = "text/event-stream"),
+    (status = 503, description = "`too_many_streams`: the scheduler's cap on open event streams is reached; retry after `Retry-After`", body = super::ErrorResponse),
 ))]
 pub async fn events<B: ChainBackend>(
     State(state): State<NetworkState<B>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let mut changes = state.app.engine.changes();
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Event>(64);
-    let engine = Arc::clone(&state.app.engine);
-    let shutdown = state.app.shutdown.clone();
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(TICK);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let first = tokio::select! {
-                change = changes.recv() => change,
-                _ = ticker.tick() => {
-                    // The engine's newest slot (its index and its reconcile): no request per
-                    // stream.
-                    let slot = engine.slot();
-                    if slot > 0 && sender.send(Event::default().event("slot").data(slot.to_string())).await.is_err() {
-                        return;
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let permit = state.app.feeds.admit().ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_streams",
+            format!("{} event streams are open, the most this scheduler serves", super::feeds::MAX_STREAMS),
+        )
+        .with_retry_after(Duration::from_secs(10))
+    })?;
+    let receiver = state.feed.subscribe(&state.app);
+    let stream = futures::stream::unfold((receiver, permit), |(mut receiver, permit)| async move {
+        let event = match receiver.recv().await {
+            Ok(FeedEvent { kind, data }) => Event::default().event(kind).data(data.as_str()),
+            // This viewer fell behind the shared feed: it re-reads what it shows.
+            Err(RecvError::Lagged(_)) => Event::default().event("resync").data("changes were missed"),
+            Err(RecvError::Closed) => return None,
+        };
+        Some((Ok(event), (receiver, permit)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// One `/v1/events` event, as every viewer receives it.
+#[derive(Clone)]
+struct FeedEvent {
+    kind: &'static str,
+    data: Arc<String>,
+}
+
+/// The one producer behind every `/v1/events` stream: each job change is turned into a view
+/// once, whatever the number of viewers (a view reads the committee's results and block times:
+/// per viewer, 200 viewers cost the cluster 200 times that). Started by the first viewer,
+/// stopped when the last one leaves.
+#[derive(Default)]
+struct NetworkFeed {
+    sender: Mutex<Option<tokio::sync::broadcast::Sender<FeedEvent>>>,
+}
+
+/// Events buffered for a viewer before it lags (and is told to resync).
+const FEED_CAPACITY: usize = 1024;
+
+impl NetworkFeed {
+    fn subscribe<B: ChainBackend>(&self, app: &AppState<B>) -> tokio::sync::broadcast::Receiver<FeedEvent> {
+        let mut sender = self.sender.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(running) = sender.as_ref().filter(|sender| sender.receiver_count() > 0) {
+            return running.subscribe();
+        }
+        let (events, receiver) = tokio::sync::broadcast::channel(FEED_CAPACITY);
+        *sender = Some(events.clone());
+        tokio::spawn(produce(Arc::clone(&app.engine), app.shutdown.clone(), events));
+        receiver
+    }
+}
+
+/// Sends every job change (coalesced per job over [`COALESCE`]) and the slot every [`TICK`] to
+/// `events` until no viewer is left, the engine stops or the scheduler shuts down.
+async fn produce<B: ChainBackend>(
+    engine: Arc<crate::engine::Engine<B>>,
+    shutdown: tokio_util::sync::CancellationToken,
+    events: tokio::sync::broadcast::Sender<FeedEvent>,
+) {
+    let mut changes = engine.changes();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let send = |kind: &'static str, data: String| events.send(FeedEvent { kind, data: Arc::new(data) }).is_ok();
+    loop {
+        let first = tokio::select! {
+            change = changes.recv() => change,
+            _ = ticker.tick() => {
+                // The engine's newest slot (its index and its reconcile): no request per stream.
+                let slot = engine.slot();
+                if events.receiver_count() == 0 || (slot > 0 && !send("slot", slot.to_string())) {
+                    return;
+                }
+                continue;
+            }
+            () = shutdown.cancelled() => return,
+        };
+        // This change and those right behind it, the latest per job.
+        let mut batch: Vec<JobChange> = Vec::new();
+        let mut missed = false;
+        let mut add = |change: Result<JobChange, RecvError>, batch: &mut Vec<JobChange>| match change {
+            Ok(change) => {
+                batch.retain(|known| known.job_id != change.job_id);
+                batch.push(change);
+                true
+            }
+            Err(RecvError::Lagged(_)) => {
+                missed = true;
+                true
+            }
+            Err(RecvError::Closed) => false,
+        };
+        let mut open = add(first, &mut batch);
+        let until = tokio::time::Instant::now() + COALESCE;
+        while open {
+            match tokio::time::timeout_at(until, changes.recv()).await {
+                Ok(change) => open = add(change, &mut batch),
+                Err(_) => break,
+            }
+        }
+        if events.receiver_count() == 0 {
+            return;
+        }
+        if missed && !send("resync", "changes were missed".into()) {
+            return;
+        }
+        for change in batch {
+            let sent = match change.job {
+                None => send("closed", hex::encode(change.job_id)),
+                Some(job) => match job_view(&engine, &job).await {
+                    Ok(view) => send("job", serde_json::to_string(&view).unwrap_or_default()),
+                    Err(error) => {
+                        tracing::debug!(job = %hex::encode(change.job_id), %error, "no view for an event");
+                        true
                     }
-                    continue;
-                }
-                () = shutdown.cancelled() => return,
-                () = sender.closed() => return,
+                },
             };
-            // This change and those right behind it, the latest per job.
-            let mut batch: Vec<JobChange> = Vec::new();
-            let mut missed = false;
-            let mut add = |change: Result<JobChange, RecvError>, batch: &mut Vec<JobChange>| match change {
-                Ok(change) => {
-                    batch.retain(|known| known.job_id != change.job_id);
-                    batch.push(change);
-                    true
-                }
-                Err(RecvError::Lagged(_)) => {
-                    missed = true;
-                    true
-                }
-                Err(RecvError::Closed) => false,
-            };
-            let mut open = add(first, &mut batch);
-            let until = tokio::time::Instant::now() + COALESCE;
-            while open {
-                match tokio::time::timeout_at(until, changes.recv()).await {
-                    Ok(change) => open = add(change, &mut batch),
-                    Err(_) => break,
-                }
-            }
-            if missed && sender.send(Event::default().event("resync").data("changes were missed")).await.is_err() {
-                return;
-            }
-            for change in batch {
-                let event = match change.job {
-                    None => Some(Event::default().event("closed").data(hex::encode(change.job_id))),
-                    Some(job) => match job_view(&engine, &job).await {
-                        Ok(view) => {
-                            Some(Event::default().event("job").data(serde_json::to_string(&view).unwrap_or_default()))
-                        }
-                        Err(error) => {
-                            tracing::debug!(job = %hex::encode(change.job_id), %error, "no view for an event");
-                            None
-                        }
-                    },
-                };
-                if let Some(event) = event {
-                    if sender.send(event).await.is_err() {
-                        return;
-                    }
-                }
-            }
-            if !open {
-                // The engine stopped: the stream ends with it.
+            if !sent {
                 return;
             }
         }
-    });
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|event| (Ok(event), receiver))
-    });
-    Sse::new(stream).keep_alive(KeepAlive::default())
+        if !open {
+            // The engine stopped: the streams end with it.
+            return;
+        }
+    }
 }
 
 #[cfg(test)]
