@@ -19,13 +19,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{Job, JobStatus};
 use edgerun_migrations::demo::{DEMO_INPUT, DEMO_LIMITS};
 use edgerun_migrations::network::{Network, NetworkConfig};
 use edgerun_sdk::bundle::{bundle_hash, Bundle};
-use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::client::{
+    ChainIndex, ClientConfig, EdgerunClient, IndexConfig, IndexEvent, RpcBackend, RpcConfig, SubscriptionConfig,
+};
 use edgerun_sdk::storage::StorageClient;
+use edgerun_sdk::submission;
 use edgerun_sdk::{instructions as ix, pda};
 use futures::StreamExt;
 use solana_client::rpc_config::RpcTransactionConfig;
@@ -39,8 +41,15 @@ const BLOCK_COMPUTE_LIMIT: u64 = 60_000_000;
 
 #[derive(Parser)]
 struct Args {
+    /// Burst mode: this many jobs posted at once (ignored with --rate).
     #[arg(long, default_value_t = 200)]
     jobs: usize,
+    /// Sustained mode: jobs posted per second, for --duration.
+    #[arg(long, requires = "duration")]
+    rate: Option<f64>,
+    /// Sustained mode: seconds of posting at --rate.
+    #[arg(long, requires = "rate")]
+    duration: Option<f64>,
     #[arg(long, default_value_t = 400)]
     slot_time_ms: u64,
     #[arg(long, default_value_t = 3)]
@@ -134,7 +143,11 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     let customer = Arc::new(Keypair::new());
     let escrow = 50_000_000u64;
     // Escrow, the rent of the job's accounts (about 16.9M lamports for a committee of 3) and fees.
-    let needed = (escrow + 20_000_000) * args.jobs as u64 + 1_000_000_000;
+    let planned = match (args.rate, args.duration) {
+        (Some(rate), Some(duration)) => (rate * duration).round().max(1.0) as u64,
+        _ => args.jobs as u64,
+    };
+    let needed = (escrow + 20_000_000) * planned + 1_000_000_000;
     let mut funded = 0;
     while funded < needed {
         let chunk = (needed - funded).min(500_000_000_000);
@@ -142,69 +155,111 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         funded += chunk;
     }
 
-    // Every job at once, as fast as the customer signs and the node takes them.
+    // The bench follows the jobs the way the services do: the chain index (one subscription), so
+    // that its own reads do not load the validator it measures.
+    let following = tokio_util::sync::CancellationToken::new();
+    let index = ChainIndex::start(
+        (*client).clone(),
+        IndexConfig {
+            subscription: SubscriptionConfig { ws_url: Some(summary.ws_url.clone()), ..SubscriptionConfig::default() },
+            ..IndexConfig::default()
+        },
+        following.clone(),
+    )
+    .await;
+    let mut events = index.events();
+
+    // Burst: every job at once, as fast as the customer signs and the node takes them.
+    // Sustained: `rate` jobs a second for `duration` seconds.
+    let (count, pace) = match (args.rate, args.duration) {
+        (Some(rate), Some(duration)) if rate > 0.0 => {
+            ((rate * duration).round().max(1.0) as usize, Some(Duration::from_secs_f64(1.0 / rate)))
+        }
+        _ => (args.jobs, None),
+    };
     let rpc_before = rpc_requests(&summary.metrics).await;
     let customer_before = client.balance(&customer.pubkey()).await?;
     let started = Instant::now();
     let start_slot = client.slot().await?;
-    let posts = futures::stream::iter(0..args.jobs as u64)
-        .map(|nonce| {
-            let client = Arc::clone(&client);
-            let customer = Arc::clone(&customer);
-            async move {
-                let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-                let post = PostJobArgs {
-                    job_id,
-                    nonce,
-                    bundle_hash: hash,
-                    runtime_id: bundle.runtime_id,
-                    escrow_lamports: escrow,
-                    max_memory_bytes: DEMO_LIMITS.max_memory_bytes,
-                    max_instructions: DEMO_LIMITS.max_instructions,
-                    runtime_proof: Vec::new(),
-                };
-                let submitted = Instant::now();
-                client
-                    .send(&customer, &[], &[ix::post_job(&customer.pubkey(), post)])
-                    .await
-                    .map(|_| (job_id, submitted))
-            }
-        })
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await;
+    let mut ticks = pace.map(|pace| {
+        let mut ticks = tokio::time::interval(pace);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        ticks
+    });
+    let mut posting = futures::stream::FuturesUnordered::new();
     let mut timings: HashMap<[u8; 32], Timing> = HashMap::new();
-    for post in posts {
-        let (job_id, submitted) = post.context("post_job")?;
+    for nonce in 0..count as u64 {
+        if let Some(ticks) = ticks.as_mut() {
+            ticks.tick().await;
+        }
+        while posting.len() >= 64 {
+            if let Some(post) = posting.next().await {
+                let _: ([u8; 32], Instant) = post?;
+            }
+        }
+        let post = submission::post_job_args(&customer.pubkey(), hash, bundle.runtime_id, DEMO_LIMITS, escrow, nonce);
+        let (client, customer) = (Arc::clone(&client), Arc::clone(&customer));
+        let job_id = post.job_id;
+        let submitted = Instant::now();
         timings.insert(job_id, Timing { submitted, ended: None, job: None });
+        posting.push(async move {
+            client
+                .send(&customer, &[], &[ix::post_job(&customer.pubkey(), post)])
+                .await
+                .map(|_| (job_id, submitted))
+                .context("post_job")
+        });
+    }
+    while let Some(post) = posting.next().await {
+        post?;
     }
     let posted_in = started.elapsed();
     // What posting took from the customer, per job: escrow, the rent of the job's accounts
     // (its rent reserve included) and the fee. All but the escrow and the fee comes back at close.
-    let capital = customer_before.saturating_sub(client.balance(&customer.pubkey()).await?) / args.jobs.max(1) as u64;
+    let capital = customer_before.saturating_sub(client.balance(&customer.pubkey()).await?) / count.max(1) as u64;
 
-    // Follow every job to its end (one listing per poll); a network that stops making progress
+    // Follow every job to its end from the index's events; a network that stops making progress
     // for a minute is reported as it stands.
     let mut last_progress = Instant::now();
-    let mut open: HashMap<&'static str, usize> = HashMap::new();
-    while timings.values().any(|timing| timing.ended.is_none()) {
-        if last_progress.elapsed() > Duration::from_secs(60) {
-            break;
-        }
-        open.clear();
-        for (_, job) in client.jobs_by_client(&customer.pubkey()).await? {
-            if let Some(timing) = timings.get_mut(&job.job_id) {
-                if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
-                    timing.ended = Some(Instant::now());
-                    timing.job = Some(job);
-                    last_progress = Instant::now();
-                } else if timing.ended.is_none() {
-                    *open.entry(edgerun_crank::view::status_name(&job)).or_default() += 1;
+    while timings.values().any(|timing| timing.ended.is_none()) && last_progress.elapsed() < Duration::from_secs(60) {
+        let event = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
+        let ended = match event {
+            Ok(Ok(IndexEvent::JobLeft { last: Some(job), .. })) => vec![*job],
+            // Events missed: the jobs that left the index meanwhile are read once by address.
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
+                let gone: Vec<[u8; 32]> = timings
+                    .iter()
+                    .filter(|(job_id, timing)| timing.ended.is_none() && index.job_by_id(job_id).is_none())
+                    .map(|(job_id, _)| *job_id)
+                    .collect();
+                let mut ended = Vec::new();
+                for job_id in gone {
+                    if let Some(job) = client.job(&job_id).await? {
+                        ended.push(job);
+                    }
                 }
+                ended
+            }
+            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => break,
+            _ => Vec::new(),
+        };
+        for job in ended {
+            let Some(timing) = timings.get_mut(&job.job_id) else { continue };
+            if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
+                timing.ended = Some(Instant::now());
+                timing.job = Some(job);
+                last_progress = Instant::now();
             }
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    let mut open: HashMap<&'static str, usize> = HashMap::new();
+    for (job_id, timing) in &timings {
+        if timing.ended.is_none() {
+            let status = index.job_by_id(job_id).map_or("unknown", |job| edgerun_crank::view::status_name(&job));
+            *open.entry(status).or_default() += 1;
+        }
+    }
+    following.cancel();
     let last_end = timings.values().filter_map(|timing| timing.ended).max().context("no job")?;
     let elapsed = last_end.duration_since(started).as_secs_f64();
     let jobs: Vec<&Job> = timings.values().filter_map(|timing| timing.job.as_ref()).collect();
@@ -252,11 +307,20 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     }
     let rpc_after = rpc_requests(&summary.metrics).await;
 
+    let count_jobs = count;
     let units_per_job = percentile(&mut units, 0.5);
     let slot_seconds = args.slot_time_ms as f64 / 1000.0;
     println!("| measure | value |");
     println!("|---|---|");
     println!("| slot time | {} ms |", args.slot_time_ms);
+    match pace {
+        Some(pace) => println!(
+            "| mode | sustained: {count} jobs, one every {:.0} ms ({:.1} jobs/s offered) |",
+            pace.as_secs_f64() * 1000.0,
+            1.0 / pace.as_secs_f64()
+        ),
+        None => println!("| mode | burst: {count} jobs at once |"),
+    }
     let mut still_open: Vec<String> = open.iter().map(|(status, count)| format!("{count} {status}")).collect();
     still_open.sort();
     println!(
@@ -306,7 +370,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         "| customer capital per job at posting: escrow + rent deposit + fee | {capital} lamports (escrow {escrow}, the rest back at close_job) |"
     );
     // Requests every service sent to the validator during the run, per job posted.
-    let per_job = |count: u64| count as f64 / args.jobs.max(1) as f64;
+    let per_job = |count: u64| count as f64 / count_jobs.max(1) as f64;
     let mut total = 0;
     let mut program_accounts = 0;
     for (service, after) in &rpc_after {
