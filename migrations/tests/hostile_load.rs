@@ -516,13 +516,23 @@ fn a_flood_and_two_hundred_event_streams_leave_the_network_working_and_its_cost_
         }
     }
     assert!(failures.is_empty(), "answers that are not a refusal:\n{}\nall answers:\n{report}", failures.join("\n"));
-    // The limiter was reached (the flood sends some 400 requests a second from one address, the
-    // limit is 50 a second after a burst of 500), and each 429 says when to come back.
+    // The limiter was reached when the flood outran it (the limit is 50 requests a second from
+    // one address after a burst of 500; how fast the flood goes depends on how busy this machine
+    // is, so the claim is made only when it sent more than the limit lets through, with a
+    // margin), and each 429 says when to come back. The limiter itself is tested exactly in the
+    // scheduler's tests (`a_client_past_its_rate_limit_is_told_when_to_come_back`).
+    let sent_to_api: u64 =
+        tally.iter().filter(|((name, _), _)| name.starts_with("api:")).map(|(_, count)| *count).sum();
+    let let_through = 500 + 50 * (window - Duration::from_secs(5)).as_secs();
     let limited = tally
         .iter()
         .filter(|((name, answer), _)| name.starts_with("api:") && matches!(answer, Answer::Status(429, _)))
         .count();
-    assert!(limited > 0, "the scheduler never rate limited the flood:\n{report}");
+    if sent_to_api > let_through * 3 / 2 {
+        assert!(limited > 0, "{sent_to_api} requests and the scheduler never rate limited the flood:\n{report}");
+    } else {
+        eprintln!("the flood sent {sent_to_api} API requests, not enough to outrun the limiter ({let_through})");
+    }
     for (name, answer) in tally.keys() {
         if let Answer::Status(429, retry_after) = answer {
             assert!(retry_after, "{name}: 429 without Retry-After");
