@@ -55,9 +55,17 @@ impl Default for JobFeeds {
 }
 
 impl JobFeeds {
-    /// A place for one more stream, if the cap allows it.
-    pub fn admit(&self) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.streams).try_acquire_owned().ok()
+    /// A place for one more stream (job feeds and `/v1/events` alike); past [`MAX_STREAMS`], 503
+    /// `too_many_streams` with `Retry-After`.
+    pub fn admit(&self) -> Result<OwnedSemaphorePermit, super::ApiError> {
+        Arc::clone(&self.streams).try_acquire_owned().map_err(|_| {
+            super::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "too_many_streams",
+                format!("{MAX_STREAMS} event streams are open, the most this scheduler serves"),
+            )
+            .with_retry_after(std::time::Duration::from_secs(10))
+        })
     }
 
     /// Streams open now.

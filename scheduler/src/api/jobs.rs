@@ -348,19 +348,9 @@ pub async fn job_events<B: ChainBackend>(
     State(state): State<AppState<B>>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let permit = state.feeds.admit().ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "too_many_streams",
-            format!("{} event streams are open, the most this scheduler serves", super::feeds::MAX_STREAMS),
-        )
-        .with_retry_after(Duration::from_secs(10))
-    })?;
-    let job_id = match state.engine.known_job(&job_address_of(&id)?) {
-        // Known to the engine: no request to the cluster for a new viewer.
-        Some(job) => job.job_id,
-        None => find_job(&state.engine, &id).await?.job_id,
-    };
+    let permit = state.feeds.admit()?;
+    // Known to the engine (as every job is once its index is in step): no request to the cluster.
+    let job_id = find_job(&state.engine, &id).await?.job_id;
     let feed = state.feeds.subscribe(&state.engine, job_id, &state.shutdown);
     let shutdown = state.shutdown.clone();
     // Each view is sent once: the first as it stands, each next one only after the feed changed

@@ -205,36 +205,54 @@ const HEALTH_TIMEOUT: Duration = Duration::from_secs(3);
 /// costs the cluster and the gateway at most one request each per this period.
 const HEALTH_TTL: Duration = Duration::from_secs(2);
 
-/// The last probe of the cluster and the gateway, shared by every caller for [`HEALTH_TTL`];
-/// callers arriving during a probe wait for it instead of starting their own.
-#[derive(Default)]
-pub struct HealthProbe {
-    last: tokio::sync::Mutex<Option<(std::time::Instant, Health)>>,
+/// The last answer of a probe that costs the cluster or the gateway, shared by every caller for
+/// a while (`/health`, `/v1/network`): callers arriving during a probe wait for it instead of
+/// starting their own, so a stranger polling costs one probe per period whatever their number.
+pub struct SharedProbe<T> {
+    ttl: Duration,
+    last: tokio::sync::Mutex<Option<(std::time::Instant, T)>>,
 }
 
-impl HealthProbe {
-    async fn get<B: ChainBackend>(&self, state: &AppState<B>) -> Health {
+impl<T: Clone> SharedProbe<T> {
+    pub fn new(ttl: Duration) -> Self {
+        SharedProbe { ttl, last: tokio::sync::Mutex::new(None) }
+    }
+
+    /// The last answer if younger than the period, else `probe`'s (kept for the next callers).
+    pub async fn get<F: std::future::Future<Output = T>>(&self, probe: impl FnOnce() -> F) -> T {
         let mut last = self.last.lock().await;
-        if let Some((at, health)) = &*last {
-            if at.elapsed() < HEALTH_TTL {
-                return health.clone();
+        if let Some((at, answer)) = &*last {
+            if at.elapsed() < self.ttl {
+                return answer.clone();
             }
         }
-        let slot = tokio::time::timeout(HEALTH_TIMEOUT, state.engine.client().backend().slot())
-            .await
-            .ok()
-            .and_then(Result::ok);
-        let gateway = state.storage.health(HEALTH_TIMEOUT).await.is_ok();
-        let health = match (slot, gateway) {
-            (Some(_), true) => Health::ok(),
-            (None, true) => Health::unhealthy("degraded", "the cluster does not answer; check --url and the RPC node"),
-            (Some(_), false) => Health::unhealthy("degraded", "the storage gateway does not answer; check --storage"),
-            (None, false) => Health::unhealthy("degraded", "neither the cluster nor the storage gateway answers"),
-        };
-        let health = health.with("chain", slot.is_some()).with("slot", slot).with("gateway", gateway);
-        *last = Some((std::time::Instant::now(), health.clone()));
-        health
+        let answer = probe().await;
+        *last = Some((std::time::Instant::now(), answer.clone()));
+        answer
     }
+}
+
+/// `/health`'s probe of the cluster and the gateway.
+pub type HealthProbe = SharedProbe<Health>;
+
+impl Default for HealthProbe {
+    fn default() -> Self {
+        SharedProbe::new(HEALTH_TTL)
+    }
+}
+
+/// Probes the cluster and the gateway for `/health`.
+async fn probe_health<B: ChainBackend>(state: &AppState<B>) -> Health {
+    let slot =
+        tokio::time::timeout(HEALTH_TIMEOUT, state.engine.client().backend().slot()).await.ok().and_then(Result::ok);
+    let gateway = state.storage.health(HEALTH_TIMEOUT).await.is_ok();
+    let health = match (slot, gateway) {
+        (Some(_), true) => Health::ok(),
+        (None, true) => Health::unhealthy("degraded", "the cluster does not answer; check --url and the RPC node"),
+        (Some(_), false) => Health::unhealthy("degraded", "the storage gateway does not answer; check --storage"),
+        (None, false) => Health::unhealthy("degraded", "neither the cluster nor the storage gateway answers"),
+    };
+    health.with("chain", slot.is_some()).with("slot", slot).with("gateway", gateway)
 }
 
 /// 200 only when the cluster and the gateway both answer (probed at most every 2 s; the body
@@ -244,7 +262,7 @@ impl HealthProbe {
     (status = 503, description = "One of them does not", body = Health),
 ))]
 pub async fn health<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
-    state.health.get(&state).await.into_response()
+    state.health.get(|| probe_health(&state)).await.into_response()
 }
 
 async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {

@@ -70,26 +70,8 @@ struct TreasuryTotals {
     balance: u64,
 }
 
-/// The last probe, shared for [`PROBE_TTL`]; callers arriving during a probe wait for it
-/// instead of starting their own. A failed probe is shared too (its error answered again).
-#[derive(Default)]
-pub struct NetworkProbe {
-    last: tokio::sync::Mutex<Option<(Instant, Result<Probed, ApiError>)>>,
-}
-
-impl NetworkProbe {
-    async fn get<B: ChainBackend>(&self, state: &NetworkState<B>) -> Result<Probed, ApiError> {
-        let mut last = self.last.lock().await;
-        if let Some((at, probed)) = &*last {
-            if at.elapsed() < PROBE_TTL {
-                return probed.clone();
-            }
-        }
-        let probed = probe(state).await;
-        *last = Some((Instant::now(), probed.clone()));
-        probed
-    }
-}
+/// The last probe, shared for [`PROBE_TTL`] (a failed probe too: its error answered again).
+type NetworkProbe = super::SharedProbe<Result<Probed, ApiError>>;
 
 /// Reads the slot (the RPC's health and latency), the gateway's health and the treasury.
 async fn probe<B: ChainBackend>(state: &NetworkState<B>) -> Result<Probed, ApiError> {
@@ -142,7 +124,7 @@ pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
     let state = NetworkState {
         app,
         clock: Arc::new(SlotClock::default()),
-        probe: Arc::new(NetworkProbe::default()),
+        probe: Arc::new(NetworkProbe::new(PROBE_TTL)),
         feed: Arc::new(NetworkFeed::default()),
     };
     Router::new().route("/v1/network", get(network::<B>)).route("/v1/events", get(events::<B>)).with_state(state)
@@ -238,7 +220,7 @@ pub struct WorkersSummary {
 pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> Result<Json<NetworkReport>, ApiError> {
     let engine = &state.app.engine;
     super::jobs::not_loaded(engine)?;
-    let probed = state.probe.get(&state).await?;
+    let probed = state.probe.get(|| probe(&state)).await?;
     let slot = probed.slot.max(engine.slot());
 
     // From the engine's chain index (every job until closed, every worker): no listing.
@@ -382,14 +364,7 @@ const TICK: Duration = Duration::from_secs(5);
 pub async fn events<B: ChainBackend>(
     State(state): State<NetworkState<B>>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let permit = state.app.feeds.admit().ok_or_else(|| {
-        ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "too_many_streams",
-            format!("{} event streams are open, the most this scheduler serves", super::feeds::MAX_STREAMS),
-        )
-        .with_retry_after(Duration::from_secs(10))
-    })?;
+    let permit = state.app.feeds.admit()?;
     let receiver = state.feed.subscribe(&state.app);
     let stream = futures::stream::unfold((receiver, permit), |(mut receiver, permit)| async move {
         let event = match receiver.recv().await {
