@@ -153,7 +153,7 @@ async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliErro
     context.client.global_config().await.map_err(|error| context.chain(error))?;
     let payer_address = context.pubkey()?;
     let balance = context.client.balance(&payer_address).await.map_err(|error| context.chain(error))?;
-    if balance < LAMPORTS_PER_SIGNATURE {
+    if balance < edgerun_sdk::submission::LAMPORTS_PER_SIGNATURE {
         return Err(CliError::failed(
             "insufficient_balance",
             format!("the fee payer {payer_address} has {balance} lamports, not enough for one transaction fee"),
@@ -196,9 +196,6 @@ async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliErro
     }
     Output::of(&report)
 }
-
-/// The base fee of one signature: less than this and the payer cannot send anything.
-const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
 
 pub async fn run(context: &Context, command: CrankCommand) -> Result<Output, CliError> {
     let (action, reference) = match command {

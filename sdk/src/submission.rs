@@ -75,8 +75,11 @@ pub fn check_network(config: &GlobalConfig, limits: &Limits, escrow: u64) -> Res
     Ok(())
 }
 
+/// The base fee of one signature: less than this and a wallet cannot send anything.
+pub const LAMPORTS_PER_SIGNATURE: u64 = 5_000;
+
 /// The base fee of the `post_job` transaction (one signature).
-pub const POST_JOB_FEE_LAMPORTS: u64 = 5_000;
+pub const POST_JOB_FEE_LAMPORTS: u64 = LAMPORTS_PER_SIGNATURE;
 
 /// Bytes an account costs beyond its data in the rent formula.
 const ACCOUNT_STORAGE_OVERHEAD: u64 = 128;

@@ -202,8 +202,9 @@ fn write_section(out: &mut Vec<u8>, id: u8, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
-/// Unsigned LEB128.
-fn write_u32(out: &mut Vec<u8>, mut value: u32) {
+/// Appends `value` as unsigned LEB128, wasm's integer encoding (also what tests building modules
+/// byte by byte use).
+pub fn write_u32(out: &mut Vec<u8>, mut value: u32) {
     loop {
         let byte = (value & 0x7F) as u8;
         value >>= 7;

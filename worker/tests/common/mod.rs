@@ -62,17 +62,7 @@ pub fn read_guest(name: &str) -> Vec<u8> {
 }
 
 /// Unsigned LEB128, for modules built byte by byte (sizes and counts WAT text would make slow).
-pub fn leb(out: &mut Vec<u8>, mut value: u32) {
-    loop {
-        let byte = (value & 0x7F) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
+pub use edgerun_worker::instrument::write_u32 as leb;
 
 /// One section: id, byte length, then `count` (when given) and the entries.
 pub fn section(out: &mut Vec<u8>, id: u8, count: Option<u32>, entries: &[u8]) {
