@@ -5,18 +5,22 @@
 //! runs the `#[test]` functions the macros emit; each prints one `--- IDL begin <kind> ---` …
 //! `--- IDL end <kind> ---` block: `address` (the program id), `program` (instructions, accounts,
 //! types), `errors` (one per `#[error_code]` enum), `event` (one per `#[event]`, with the types it
-//! needs) and `const` (one per `#[constant]`). [`assemble`] puts them together the way
+//! needs) and `const` (one per `#[constant]`); the program adds `type` blocks of its own (one
+//! type definition each: the status enums its accounts store as raw bytes, which nothing in its
+//! interface refers to by type). [`assemble`] puts them together the way
 //! `anchor-lang-idl` 0.2.0's builder (what the Anchor CLI runs) does — same blocks, same merge,
 //! same alphabetical order of instructions, accounts, events, types and constants, same checks on
 //! discriminators — without that builder's own cargo call (it forces `RUSTFLAGS=-A warnings`,
 //! which rebuilds every dependency in a shared target directory).
 //!
 //! One difference: type definitions nothing refers to are left out (see
-//! `prune_unreferenced_types`).
+//! `prune_unreferenced_types`), except the program's own `type` blocks.
 //!
 //! Stricter than that builder: an unknown block kind, a block whose JSON has fields the IDL spec
 //! (`anchor-lang-idl-spec` 0.1.0) does not know (they would be dropped silently), two different
-//! definitions of one type name and a `defined` type with no definition are errors.
+//! definitions of one type name, a `defined` type with no definition and a doc line with a Rust
+//! intra-doc link (``[`Job::status`]``, meaningless to a client generated from the IDL) are
+//! errors.
 
 use std::collections::BTreeMap;
 
@@ -80,7 +84,8 @@ fn marker<'a>(line: &'a str, which: &str) -> Option<&'a str> {
 /// spec does not know): the re-serialized value must equal the printed one once the spec's
 /// omitted defaults (`null`, `false`, `[]`) are removed from both.
 fn parse_exact<T: DeserializeOwned + Serialize>(what: &str, json: &str) -> Result<T> {
-    let printed: Value = serde_json::from_str(json).with_context(|| format!("{what}: not JSON"))?;
+    let mut printed: Value = serde_json::from_str(json).with_context(|| format!("{what}: not JSON"))?;
+    enum_variants_by_their_name(&mut printed);
     let parsed: T = serde_json::from_value(printed.clone()).with_context(|| format!("{what}: not IDL spec 0.1.0"))?;
     let again = serde_json::to_value(&parsed)?;
     if without_defaults(&printed) != without_defaults(&again) {
@@ -91,6 +96,25 @@ fn parse_exact<T: DeserializeOwned + Serialize>(what: &str, json: &str) -> Resul
         );
     }
     Ok(parsed)
+}
+
+/// anchor-lang 2.0.0-rc.1's `#[derive(IdlType)]` prints an enum's variants under `fields`
+/// (`{"kind":"enum","fields":[{"name":"Posted"}, …]}`); the IDL spec (and every reader of it)
+/// names them `variants`. Renamed here, in every block, wherever an enum has `fields` and no
+/// `variants`.
+fn enum_variants_by_their_name(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("kind").and_then(Value::as_str) == Some("enum") && !map.contains_key("variants") {
+                if let Some(variants) = map.remove("fields") {
+                    map.insert("variants".to_owned(), variants);
+                }
+            }
+            map.values_mut().for_each(enum_variants_by_their_name);
+        }
+        Value::Array(items) => items.iter_mut().for_each(enum_variants_by_their_name),
+        _ => {}
+    }
 }
 
 fn without_defaults(value: &Value) -> Value {
@@ -121,6 +145,7 @@ pub fn assemble(output: &str) -> Result<Idl> {
     let mut events: Vec<IdlEvent> = Vec::new();
     let mut constants: Vec<IdlConst> = Vec::new();
     let mut event_types: Vec<IdlTypeDef> = Vec::new();
+    let mut program_types: Vec<IdlTypeDef> = Vec::new();
     for block in blocks(output)? {
         match block.kind.as_str() {
             "address" => {
@@ -142,6 +167,7 @@ pub fn assemble(output: &str) -> Result<Idl> {
                 event_types.extend(event.types);
             }
             "const" => constants.push(parse_exact("const block", &block.body)?),
+            "type" => program_types.push(parse_exact("type block", &block.body)?),
             other => bail!("unknown IDL block `{other}` (a newer anchor-lang?): teach tools/idl about it"),
         }
     }
@@ -150,7 +176,8 @@ pub fn assemble(output: &str) -> Result<Idl> {
 
     // One definition per type name: the program's and every event's must agree.
     let mut types: BTreeMap<String, IdlTypeDef> = BTreeMap::new();
-    for ty in idl.types.drain(..).chain(event_types) {
+    let kept: Vec<String> = program_types.iter().map(|t| t.name.clone()).collect();
+    for ty in idl.types.drain(..).chain(event_types).chain(program_types) {
         match types.get(&ty.name) {
             Some(known) if *known != ty => bail!("two different definitions of type `{}`", ty.name),
             Some(_) => {}
@@ -163,7 +190,7 @@ pub fn assemble(output: &str) -> Result<Idl> {
     idl.events = events;
     idl.errors = errors;
     idl.constants = constants;
-    prune_unreferenced_types(&mut idl)?;
+    prune_unreferenced_types(&mut idl, kept)?;
 
     idl.accounts.sort_by(|a, b| a.name.cmp(&b.name));
     idl.constants.sort_by(|a, b| a.name.cmp(&b.name));
@@ -180,9 +207,10 @@ pub fn assemble(output: &str) -> Result<Idl> {
 /// `PodU16` and `PodU64` aliases (`{"kind":"type","alias":…}`) for zero-copy account fields that
 /// it describes as plain `bool`/`u16`/`u64` anyway; nothing references them, and codama's Anchor
 /// converter (`@codama/nodes-from-anchor` 1.5) rejects that alias form. The roots are instruction
-/// arguments, accounts, events and constants (an account's or event's type has its name).
-fn prune_unreferenced_types(idl: &mut Idl) -> Result<()> {
-    let mut pending: Vec<String> = idl.accounts.iter().map(|a| a.name.clone()).collect();
+/// arguments, accounts, events, constants (an account's or event's type has its name) and `kept`.
+fn prune_unreferenced_types(idl: &mut Idl, kept: Vec<String>) -> Result<()> {
+    let mut pending: Vec<String> = kept;
+    pending.extend(idl.accounts.iter().map(|a| a.name.clone()));
     pending.extend(idl.events.iter().map(|e| e.name.clone()));
     undefined_references(&serde_json::to_value((&idl.instructions, &idl.constants))?, &[], &mut pending);
     let mut reachable: Vec<String> = Vec::new();
@@ -232,6 +260,13 @@ pub fn verify(idl: &Idl) -> Result<()> {
             ensure!(other.name != error.name, "error `{}` defined twice", error.name);
         }
     }
+    let mut linked = Vec::new();
+    intra_doc_links(&serde_json::to_value(idl)?, &mut linked);
+    ensure!(
+        linked.is_empty(),
+        "doc lines with Rust intra-doc links (write plain words in the program's doc comment):\n  {}",
+        linked.join("\n  ")
+    );
     let defined: Vec<&str> = idl.types.iter().map(|t| t.name.as_str()).collect();
     let mut missing = Vec::new();
     undefined_references(&serde_json::to_value(idl)?, &defined, &mut missing);
@@ -239,6 +274,22 @@ pub fn verify(idl: &Idl) -> Result<()> {
     missing.dedup();
     ensure!(missing.is_empty(), "types referenced but not defined: {}", missing.join(", "));
     Ok(())
+}
+
+/// Every doc line under `value` holding a Rust intra-doc link: ``[`name`]`` (rustdoc resolves it,
+/// a client generated from the IDL shows the brackets).
+fn intra_doc_links(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::Array(lines)) = map.get("docs") {
+                let links = lines.iter().filter_map(Value::as_str).filter(|line| line.contains("[`"));
+                found.extend(links.map(str::to_owned));
+            }
+            map.values().for_each(|v| intra_doc_links(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| intra_doc_links(v, found)),
+        _ => {}
+    }
 }
 
 fn undefined_references(value: &Value, defined: &[&str], missing: &mut Vec<String>) {
@@ -266,6 +317,7 @@ pub fn render(idl: &Idl) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const ADDRESS: &str = "CUiimgkyHpoZcuuBbwPymG6nTE3ogEujbXzpE7otHWuk";
 
@@ -293,6 +345,8 @@ mod tests {
     const TY_POD: &str = r#"{"name":"PodU64","type":{"kind":"type","alias":"u64"}}"#;
     const ACC: &str = r#"{"name":"Acc","discriminator":[1,2,3,4,5,6,7,8]}"#;
     const ERRORS: &str = r#"[{"code":6001,"name":"B","msg":"b"},{"code":6000,"name":"A"}]"#;
+    // As anchor-lang 2.0.0-rc.1 prints an enum: its variants under `fields`.
+    const TY_STATUS: &str = r#"{"name":"Status","docs":["Stored as one byte."],"type":{"kind":"enum","fields":[{"name":"Open"},{"name":"Shut"}]}}"#;
 
     fn good() -> String {
         output(&[
@@ -303,6 +357,7 @@ mod tests {
                 "event",
                 &format!(r#"{{"event":{{"name":"E","discriminator":[9,9,9,9,9,9,9,9]}},"types":[{TY_E},{TY_P}]}}"#),
             ),
+            ("type", TY_STATUS),
         ])
     }
 
@@ -311,8 +366,11 @@ mod tests {
         let idl = assemble(&good()).unwrap();
         assert_eq!(idl.address, ADDRESS);
         assert_eq!(idl.instructions.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-        // `PodU64` is referenced by nothing: left out; `Acc` is the account's type.
-        assert_eq!(idl.types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Acc", "E", "P"]);
+        // `PodU64` is referenced by nothing: left out; `Acc` is the account's type; `Status` is
+        // the program's own type block, kept though nothing refers to it.
+        assert_eq!(idl.types.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Acc", "E", "P", "Status"]);
+        let status = serde_json::to_value(&idl.types[3]).unwrap();
+        assert_eq!(status["type"], json!({"kind": "enum", "variants": [{"name": "Open"}, {"name": "Shut"}]}));
         assert_eq!(idl.errors.iter().map(|e| e.code).collect::<Vec<_>>(), [6000, 6001]);
         assert_eq!(idl.events.len(), 1);
         let text = render(&idl).unwrap();
@@ -330,6 +388,7 @@ mod tests {
                 "event",
                 &format!(r#"{{"event":{{"name":"E","discriminator":[9,9,9,9,9,9,9,9]}},"types":[{TY_P},{TY_E}]}}"#),
             ),
+            ("type", TY_STATUS),
             ("program", &program(&format!("{IX_A},{IX_B}"), ACC, &format!("{TY_POD},{TY_P},{TY_ACC}"))),
             ("address", ADDRESS),
         ]);
@@ -362,5 +421,29 @@ mod tests {
         assert!(err(&no_address).contains("no address block"));
         let dangling = output(&[("address", ADDRESS), ("program", &program(IX_B, ACC, ""))]);
         assert!(err(&dangling).contains("referenced but not defined: P"));
+        // A program type block that disagrees with the program's definition of the name.
+        let twice = good()
+            .replace(
+                &format!("--- IDL begin type ---\n{TY_STATUS}"),
+                &format!(
+                    "--- IDL begin type ---\n{TY_STATUS}\n--- IDL end type ---\n--- IDL begin type ---\n{TY_STATUS}"
+                ),
+            )
+            .replacen(r#"{"name":"Open"}"#, r#"{"name":"Ajar"}"#, 1);
+        assert!(err(&twice).contains("two different definitions of type `Status`"), "{}", err(&twice));
+    }
+
+    #[test]
+    fn rejects_rust_intra_doc_links_anywhere() {
+        // In a type's docs, a field's docs and an instruction's docs.
+        let linked_type = good().replace("Stored as one byte.", "Stored in [`Acc::n`].");
+        assert!(err(&linked_type).contains("Stored in [`Acc::n`]."), "{}", err(&linked_type));
+        let linked_field =
+            good().replace(r#"{"name":"n","type":"u64"}"#, r#"{"name":"n","docs":["See [`P`]."],"type":"u64"}"#);
+        assert!(err(&linked_field).contains("intra-doc links"));
+        let linked_ix = good().replace(r#"{"name":"a","#, r#"{"name":"a","docs":["Like [`b`]."],"#);
+        assert!(err(&linked_ix).contains("Like [`b`]."));
+        // Plain code spans are fine.
+        assert!(assemble(&good().replace("Stored as one byte.", "Stored as one `u8`.")).is_ok());
     }
 }

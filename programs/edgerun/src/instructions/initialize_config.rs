@@ -191,8 +191,8 @@ pub struct InitializeConfig {
     pub config: Account<GlobalConfig>,
     #[account(init, payer = admin, seeds = [TREASURY_SEED], bump)]
     pub treasury: Account<Treasury>,
-    /// CHECK: this program's ProgramData account; address, owner and layout checked by
-    /// [`upgrade_authority`].
+    /// CHECK: this program's ProgramData account; address, owner and layout checked when its
+    /// upgrade authority is read.
     pub program_data: UncheckedAccount,
     pub system_program: Program<System>,
 }

@@ -27,7 +27,7 @@ pub struct GlobalConfig {
     /// Smallest escrow `post_job` accepts; at least the rent-exempt minimum of an empty account,
     /// so a refund can always be credited to any wallet.
     pub min_escrow_lamports: PodU64,
-    /// Escrow lower bound of each tier; frozen copy of [`COMMITTEE_TIERS`] (spec 4.1).
+    /// Escrow lower bound of each tier; frozen copy of the program's committee tiers (spec 4.1).
     pub committee_tier_min_escrow: [PodU64; COMMITTEE_TIER_COUNT],
     pub committee_tier_size: [u8; COMMITTEE_TIER_COUNT],
     pub committee_tier_quorum: [u8; COMMITTEE_TIER_COUNT],

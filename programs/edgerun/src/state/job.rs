@@ -2,8 +2,9 @@ use anchor_lang::prelude::*;
 
 use crate::constants::{MAX_COMMITTEE_SIZE, MAX_REASSIGNMENTS};
 
-/// Where a job is in its life (spec 4.2; the byte values are part of the protocol).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Where a job is in its life (spec 4.2; the byte values are part of the protocol). Stored in
+/// the Job account's `status` field as one byte, the variant's position in this list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, IdlType)]
 #[repr(u8)]
 pub enum JobStatus {
     /// Escrow in; waiting for the committee-selection seed.
@@ -86,7 +87,7 @@ pub struct Job {
     /// Slot of the ending (finalize or cancel); `close_job` counts the retention window from it.
     pub ended_slot: PodU64,
     /// Each member's own last slot to submit, by committee slot. A member is judged silent only
-    /// once its own deadline has passed while it could still submit (see [`Job::is_silent`]).
+    /// once its own deadline has passed while it could still submit and it has no result.
     pub member_deadlines: [PodU64; MAX_COMMITTEE_SIZE],
     // The job's terms: copied from the config by `post_job` and read from here for the job's
     // whole life, so no later config change alters what a running job promised.
@@ -116,7 +117,9 @@ pub struct Job {
     pub result_bumps: [u8; MAX_COMMITTEE_SIZE],
     pub committee_size: u8,
     pub quorum: u8,
-    /// Raw status byte; read it with [`Job::status`].
+    /// The job's status as one byte: the position of a JobStatus variant (0 Posted, 1 Seeded,
+    /// 2 Assigned, 3 QuorumReached, 4 AwaitingDa, 5 Finalized, 6 Cancelled, 7 Slashed). Every
+    /// instruction refuses a byte that is no variant with InvalidJobStatus.
     pub status: u8,
     pub seed_set: PodBool,
     pub assigned_count: u8,

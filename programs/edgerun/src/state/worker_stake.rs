@@ -1,9 +1,20 @@
 use anchor_lang::prelude::*;
 
+/// Whether a worker may be assigned (the byte values are part of the protocol). Stored in the
+/// WorkerStake account's `status` field as one byte, the variant's position in this list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, IdlType)]
+#[repr(u8)]
+pub enum WorkerStatus {
+    /// May be assigned to committees.
+    Active = 0,
+    /// Never assigned (reserved for operator action; no instruction jails today).
+    Jailed = 1,
+}
+
 /// A worker that may be assigned to committees.
-pub const WORKER_STATUS_ACTIVE: u8 = 0;
+pub const WORKER_STATUS_ACTIVE: u8 = WorkerStatus::Active as u8;
 /// A worker that is never assigned (reserved for operator action; no instruction jails today).
-pub const WORKER_STATUS_JAILED: u8 = 1;
+pub const WORKER_STATUS_JAILED: u8 = WorkerStatus::Jailed as u8;
 
 /// A worker's stake, PDA `["worker_stake", worker]`. Invariant kept by every instruction:
 /// `lamports == rent_exempt_minimum + total_stake` and `locked_stake <= total_stake`.
@@ -31,6 +42,8 @@ pub struct WorkerStake {
     /// declared). With `max_concurrent_jobs` it bounds the instruction budget the scheduler may
     /// leave open on the worker so that every job can finish before its member deadline.
     pub instructions_per_second: PodU64,
+    /// The worker's status as one byte: the position of a WorkerStatus variant (0 Active,
+    /// 1 Jailed). Only an Active worker is assigned.
     pub status: u8,
     pub bump: u8,
 }
