@@ -20,6 +20,8 @@ step "lints";          CARGO_INCREMENTAL=0 cargo clippy --workspace --all-target
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
 # The dashboard's browser test drives Debian's headless Chromium through chromedriver.
 step "browser";        command -v chromedriver >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+# ...and injects axe-core, the accessibility engine, into every page: pinned by its lock file.
+step "axe-core";       npm ci --prefix scheduler/tests/axe --ignore-scripts --no-audit --no-fund
 # No incremental state: a one-shot run gains nothing from it and it doubles target/ on disk.
 # `cargo test --workspace` builds every package's binaries (each has integration tests) before
 # it runs any test: the network tests start them as processes. A separate `cargo build --bins`

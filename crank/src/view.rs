@@ -70,6 +70,8 @@ pub struct OutputView {
 pub struct PayoutView {
     /// The escrow as posted.
     pub escrow_lamports: u64,
+    /// The fee rate the job was posted with (the config's at that time), in basis points.
+    pub protocol_fee_bps: u16,
     /// The treasury's fee (`protocol_fee_bps` of the escrow), with the division's remainder.
     pub fee_lamports: u64,
     /// What each winner's stake was credited.
@@ -112,6 +114,32 @@ pub struct JobView {
     pub next: String,
 }
 
+/// How `finalize_job` split a finalized job's escrow, derived from what the Job account keeps:
+/// the escrow as posted and the fee rate of that time (both fixed at `post_job`), and the
+/// winners as the program counts them (a matching result, the output not failed to declare).
+/// `None` when the split does not compute (no winner: the program would not have finalized).
+fn payout_of(job: &Job, results: &[(Address, Option<JobResult>)]) -> Option<PayoutView> {
+    let winners: Vec<String> = results
+        .iter()
+        .enumerate()
+        .filter(|(index, (_, result))| {
+            !job.is_da_failed(*index)
+                && result.as_ref().is_some_and(|result| result.output_hash == job.winning_output_hash)
+        })
+        .map(|(_, (worker, _))| worker.to_string())
+        .collect();
+    let escrow = job.posted_escrow_lamports.get();
+    let fee_bps = job.protocol_fee_bps.get();
+    let split = edgerun::instructions::payout(escrow, fee_bps, winners.len() as u64)?;
+    Some(PayoutView {
+        escrow_lamports: escrow,
+        protocol_fee_bps: fee_bps,
+        fee_lamports: split.protocol_fee.checked_add(split.remainder)?,
+        per_winner_lamports: split.per_winner,
+        winners,
+    })
+}
+
 impl JobView {
     pub fn new(
         job: &Job,
@@ -133,6 +161,7 @@ impl JobView {
                 _ => format!("escrow {}", sol(job.escrow_lamports.get())),
             },
         }];
+        let payout = (job.status() == Ok(JobStatus::Finalized)).then(|| payout_of(job, results)).flatten();
         if job.seed_set.get() {
             timeline.push(Stage {
                 stage: "seeded",
@@ -194,7 +223,15 @@ impl JobView {
                 stage: "finalized",
                 slot: Some(job.ended_slot.get()),
                 unix_time: None,
-                detail: "escrow paid to the winners".into(),
+                detail: match &payout {
+                    Some(payout) => format!(
+                        "{} to each of {} winners, {} fee to the treasury",
+                        sol(payout.per_winner_lamports),
+                        payout.winners.len(),
+                        sol(payout.fee_lamports)
+                    ),
+                    None => "escrow paid to the winners".into(),
+                },
             }),
             Ok(JobStatus::Cancelled) => timeline.push(Stage {
                 stage: "cancelled",
@@ -223,27 +260,6 @@ impl JobView {
                 da_failed: job.is_da_failed(index),
             })
             .collect();
-        let payout = (job.status() == Ok(JobStatus::Finalized))
-            .then(|| {
-                let winners: Vec<String> = results
-                    .iter()
-                    .enumerate()
-                    .filter(|(index, (_, result))| {
-                        !job.is_da_failed(*index)
-                            && result.as_ref().is_some_and(|result| result.output_hash == job.winning_output_hash)
-                    })
-                    .map(|(_, (worker, _))| worker.to_string())
-                    .collect();
-                let escrow = job.posted_escrow_lamports.get();
-                let split = edgerun::instructions::payout(escrow, job.protocol_fee_bps.get(), winners.len() as u64)?;
-                Some(PayoutView {
-                    escrow_lamports: escrow,
-                    fee_lamports: split.protocol_fee.saturating_add(split.remainder),
-                    per_winner_lamports: split.per_winner,
-                    winners,
-                })
-            })
-            .flatten();
         JobView {
             job_id: hex::encode(job.job_id),
             job: pda::job_address(&job.job_id).to_string(),

@@ -3,13 +3,17 @@
 //! real `.so`, a real storage gateway), while jobs are posted and run by three workers playing
 //! their part through the library. The page must show each job as it appears, move it to
 //! finalized without a reload, show its output as text (never as HTML) or as hex, the workers'
-//! earnings and the network's totals, at desktop and at phone width. A screenshot of each page
+//! earnings and the network's totals, at desktop and at phone width; what a finalized job's
+//! escrow became (the fee, each winner's share). Every page, light and dark, passes axe-core's
+//! WCAG 2.1 AA rules and best practices (contrast, heading order, names), and every control is
+//! reached with Tab and shows a focus ring. A screenshot of each page
 //! is written under `target/dashboard/` (`EDGERUN_UPDATE_SCREENSHOT=1` also copies the jobs
 //! page to `docs/dashboard.png`, the README's).
 //!
 //! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
-//! `scripts/test.sh` installs them). `EDGERUN_CHROMIUM` / `EDGERUN_CHROMEDRIVER` name other
-//! binaries.
+//! `scripts/test.sh` installs them) and axe-core (`npm ci --prefix scheduler/tests/axe`, pinned
+//! by its lock file; `scripts/test.sh` runs it). `EDGERUN_CHROMIUM` / `EDGERUN_CHROMEDRIVER`
+//! name other binaries.
 
 mod support;
 
@@ -27,6 +31,8 @@ use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::ContentHash;
 use edgerun_worker::job::{execute_job, submission};
 use edgerun_worker::{Runtime, RuntimeConfig};
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
@@ -63,6 +69,7 @@ fn bundle(output: &[u8]) -> Vec<u8> {
         input: Vec::new(),
         limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
         meta: None,
+        args: Vec::new(),
     }
     .encode()
     .unwrap()
@@ -307,6 +314,119 @@ fn job_card(job_id: &[u8; 32]) -> String {
     format!("document.querySelector('details.job[data-job-id=\"{}\"]')", hex::encode(job_id))
 }
 
+// ----- accessibility -----
+
+/// axe-core's engine, as `npm ci` installs it from `scheduler/tests/axe/package-lock.json`
+/// (pinned; scripts/test.sh runs it): injected into the page, nothing fetched at run time.
+fn axe_source() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path).unwrap_or_else(|error| {
+        panic!(
+            "{}: {error}: install the accessibility engine with `npm ci --prefix scheduler/tests/axe` \
+             (scripts/test.sh does)",
+            path.display()
+        )
+    })
+}
+
+/// The WCAG 2.1 A and AA rules (colour contrast, names, roles, keyboard-reachable scrolling
+/// regions...) and axe's best practices (heading order, landmarks).
+const AXE_TAGS: [&str; 5] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
+/// Runs axe-core on the page as it is and fails with every violation it finds (rule, impact,
+/// the elements and why). `what` names the page in the failure.
+async fn assert_accessible(browser: &Browser, axe: &str, what: &str) {
+    if eval(browser, "typeof window.axe").await != "object" {
+        // Through the driver, not a <script>: the page's policy forbids inline scripts.
+        browser.execute(axe, Vec::new()).await.expect("inject axe-core");
+    }
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         window.axe.run(document, {{ runOnly: {{ type: 'tag', values: {tags} }}, resultTypes: ['violations'] }})
+           .then(results => done(results.violations.map(v => ({{ rule: v.id, impact: v.impact, help: v.help,
+             nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary) }}))))
+           .catch(error => done('axe failed: ' + error));",
+        tags = json!(AXE_TAGS)
+    );
+    let violations = browser.execute_async(&script, Vec::new()).await.expect("run axe-core");
+    let list = violations.as_array().unwrap_or_else(|| panic!("{what}: {violations}"));
+    if !list.is_empty() {
+        let shot = screenshot(browser, &format!("failure-a11y-{}", what.replace(' ', "-"))).await;
+        panic!(
+            "{what}: {} accessibility violations (see {}):\n{}",
+            list.len(),
+            shot.display(),
+            serde_json::to_string_pretty(&violations).unwrap()
+        );
+    }
+    // Headings go down one level at a time from the page's one h1 (axe's heading-order only
+    // looks at pairs).
+    let levels = eval(
+        browser,
+        "[...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].filter(h => h.getClientRects().length) \
+           .map(h => Number(h.tagName[1]))",
+    )
+    .await;
+    let levels: Vec<u64> = levels.as_array().unwrap().iter().map(|level| level.as_u64().unwrap()).collect();
+    assert_eq!(levels.first(), Some(&1), "{what}: the first heading is not an h1: {levels:?}");
+    assert_eq!(levels.iter().filter(|level| **level == 1).count(), 1, "{what}: one h1: {levels:?}");
+    for pair in levels.windows(2) {
+        assert!(pair[1] <= pair[0] + 1, "{what}: a heading level is skipped: {levels:?}");
+    }
+}
+
+/// A name for a focusable element that survives a re-render of its card.
+const FOCUS_KEY: &str = "(e => [e.tagName, e.id, e.getAttribute('href'), e.getAttribute('aria-label'), \
+                         e.closest('[data-job-id]')?.dataset.jobId].filter(Boolean).join(' '))";
+
+/// Every control on the page is reached with Tab, in turn, and shows where the focus is: a
+/// visible focus ring (`:focus-visible`, an outline of 2 px or more).
+async fn assert_keyboard_reachable(browser: &Browser, what: &str) {
+    let wanted = eval(
+        browser,
+        &format!(
+            "[...document.querySelectorAll('a[href], summary, button, input, select, textarea, [tabindex]')] \
+               .filter(e => e.tabIndex >= 0 && e.checkVisibility({{ visibilityProperty: true }}) \
+                 && (!e.closest('details:not([open])') || e.parentElement === e.closest('details:not([open])') && e.tagName === 'SUMMARY')) \
+               .map({FOCUS_KEY})"
+        ),
+    )
+    .await;
+    let wanted: Vec<String> = wanted.as_array().unwrap().iter().map(|key| key.as_str().unwrap().to_string()).collect();
+    assert!(!wanted.is_empty(), "{what}: no control");
+    // From the top of the page: nothing focused.
+    eval(browser, "(document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0), true)").await;
+    let tab = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: Key::Tab.into() })
+        .then(KeyAction::Up { value: Key::Tab.into() });
+    let mut reached: Vec<String> = Vec::new();
+    // Bounded: each control once, and the way round past the browser's own stops.
+    for _ in 0..wanted.len() * 2 + 4 {
+        browser.perform_actions(tab.clone()).await.expect("press Tab");
+        let focus = eval(
+            browser,
+            &format!(
+                "(() => {{ const e = document.activeElement; if (!e || e === document.body) return null; \
+                   const style = getComputedStyle(e); \
+                   return {{ key: {FOCUS_KEY}(e), ring: e.matches(':focus-visible') && style.outlineStyle !== 'none' \
+                     && parseFloat(style.outlineWidth) >= 2 }}; }})()"
+            ),
+        )
+        .await;
+        if focus.is_null() {
+            continue;
+        }
+        let key = focus["key"].as_str().unwrap().to_string();
+        assert_eq!(focus["ring"], true, "{what}: {key} has the focus but shows no focus ring");
+        if reached.first() == Some(&key) {
+            break;
+        }
+        reached.push(key);
+    }
+    let missed: Vec<&String> = wanted.iter().filter(|key| !reached.contains(key)).collect();
+    assert!(missed.is_empty(), "{what}: Tab never reaches {missed:?} (reached {reached:?})");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_network() {
     let network = Network::start(None).await;
@@ -336,6 +456,7 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
         assert!(openapi["paths"][path].is_object(), "{path} missing from /openapi.json");
     }
 
+    let axe = axe_source();
     let driver = Chromedriver::start(&screenshot_dir().join("chromedriver.log")).await;
     let browser = driver.browser(1280, 1000, false).await;
     browser.goto(&format!("{base}/")).await.expect("open the dashboard");
@@ -423,9 +544,45 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
         let point = if fraction.is_empty() { "" } else { "." };
         format!("{}{point}{fraction} SOL", lamports / 1_000_000_000)
     };
-    assert!(facts["Escrow"].as_str().unwrap().ends_with("escrow, paid out"), "{facts}");
-    assert_eq!(facts["Fee to the treasury"], sol(split.protocol_fee + split.remainder), "{facts}");
+    let fee = split.protocol_fee + split.remainder;
+    assert_eq!(facts["Escrow"], sol(support::ESCROW), "{facts}");
+    assert_eq!(facts["Fee to the treasury"], format!("{} (2.00%)", sol(fee)), "{facts}");
     assert_eq!(facts["Paid to each winner"], format!("{} × 3", sol(split.per_winner)), "{facts}");
+    // The card's line says the split too, not just "paid out".
+    let line = eval(&browser, &format!("{card}.querySelector('.job-facts').textContent")).await;
+    let said =
+        format!("{} escrow: {} to each of 3 winners, {} fee", sol(support::ESCROW), sol(split.per_winner), sol(fee));
+    assert!(line.as_str().unwrap().starts_with(&said), "{line}");
+    // Each winner's share in the committee table: the program credited exactly that.
+    let shares = eval(
+        &browser,
+        &format!("[...{card}.querySelectorAll('.committee tbody tr')].map(row => [row.dataset.worker, Number(row.querySelector('td.paid').dataset.lamports)])"),
+    )
+    .await;
+    assert_eq!(shares.as_array().unwrap().len(), 3, "{shares}");
+    for share in shares.as_array().unwrap() {
+        assert_eq!(share[1].as_u64().unwrap(), split.per_winner, "{share}");
+    }
+    // The API's job view carries the same figures.
+    let (status, view) = get_json(&http, &format!("{base}/v1/jobs/{}", hex::encode(text_job))).await;
+    assert_eq!(status, 200, "{view}");
+    let payout = &view["payout"];
+    assert_eq!(payout["escrow_lamports"], support::ESCROW, "{view}");
+    assert_eq!(payout["protocol_fee_bps"], 200, "{view}");
+    assert_eq!(payout["fee_lamports"], fee, "{view}");
+    assert_eq!(payout["per_winner_lamports"], split.per_winner, "{view}");
+    let mut winners: Vec<&str> = payout["winners"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let mut members: Vec<&str> = shares.as_array().unwrap().iter().map(|share| share[0].as_str().unwrap()).collect();
+    winners.sort_unstable();
+    members.sort_unstable();
+    assert_eq!(winners, members, "{view}");
+    let finalized_stage =
+        view["timeline"].as_array().unwrap().iter().find(|stage| stage["stage"] == "finalized").unwrap();
+    assert_eq!(
+        finalized_stage["detail"],
+        format!("{} to each of 3 winners, {} fee to the treasury", sol(split.per_winner), sol(fee)),
+        "{view}"
+    );
     let results = eval(
         &browser,
         &format!("[...{card}.querySelectorAll('.committee tbody .result')].map(cell => cell.textContent)"),
@@ -463,6 +620,9 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     browser.set_window_size(1280, 1300).await.unwrap();
     screenshot(&browser, "jobs").await;
     browser.set_window_size(1280, 1000).await.unwrap();
+    // Accessible as it stands: a finalized job open (timeline, committee, output), the other closed.
+    assert_accessible(&browser, &axe, "the jobs page").await;
+    assert_keyboard_reachable(&browser, "the jobs page").await;
 
     // Workers: each won both jobs, and the page says what they earned.
     click(&browser, "#nav-workers").await;
@@ -490,6 +650,8 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     .await;
     assert_eq!(won, json!(["2", "2", "2"]));
     screenshot(&browser, "workers").await;
+    assert_accessible(&browser, &axe, "the workers page").await;
+    assert_keyboard_reachable(&browser, "the workers page").await;
 
     // The network: stages, finalized per minute, treasury, health.
     click(&browser, "#nav-network").await;
@@ -514,6 +676,8 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     let health = eval(&browser, "[...document.querySelectorAll('[data-health] .badge')].map(b => b.textContent)").await;
     assert_eq!(health, json!(["healthy", "healthy"]));
     screenshot(&browser, "network").await;
+    assert_accessible(&browser, &axe, "the network page").await;
+    assert_keyboard_reachable(&browser, "the network page").await;
 
     // No reload at any point: the marker set after the first load is still there.
     assert_eq!(eval(&browser, "window.__loaded").await, loaded, "the page was reloaded");
@@ -544,10 +708,11 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
         let overflow = eval(&phone, "document.documentElement.scrollWidth - window.innerWidth").await;
         assert!(overflow.as_i64().unwrap() <= 0, "the {page} page is {overflow} px wider than a phone");
         screenshot(&phone, &format!("{page}-phone")).await;
+        assert_accessible(&phone, &axe, &format!("the {page} page at phone width")).await;
     }
     phone.close().await.unwrap();
 
-    // In the dark: the page follows the system's colour scheme.
+    // In the dark: the page follows the system's colour scheme, every page as accessible.
     let dark = driver.browser(1280, 900, true).await;
     dark.goto(&format!("{base}/#/network")).await.unwrap();
     wait_for(&dark, "document.querySelector('[data-card=treasury]')", "the network page in the dark").await;
@@ -555,6 +720,27 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     let background = eval(&dark, "getComputedStyle(document.body).backgroundColor").await;
     assert_eq!(background, "rgb(15, 18, 23)", "the dark palette is not applied");
     screenshot(&dark, "network-dark").await;
+    assert_accessible(&dark, &axe, "the network page in the dark").await;
+    dark.goto(&format!("{base}/#/workers")).await.unwrap();
+    wait_for(
+        &dark,
+        "document.querySelectorAll('#workers-list tr[data-worker]').length === 3",
+        "the workers in the dark",
+    )
+    .await;
+    assert_accessible(&dark, &axe, "the workers page in the dark").await;
+    dark.goto(&format!("{base}/#/jobs")).await.unwrap();
+    wait_for(&dark, "document.querySelectorAll('#jobs-list details.job').length === 2", "the jobs in the dark").await;
+    click(&dark, &format!("details.job[data-job-id=\"{}\"] > summary", hex::encode(text_job))).await;
+    wait_for(
+        &dark,
+        &format!("{}.querySelector('.output pre[data-encoding]')", job_card(&text_job)),
+        "the output in the dark",
+    )
+    .await;
+    screenshot(&dark, "jobs-dark").await;
+    assert_accessible(&dark, &axe, "the jobs page in the dark").await;
+    assert_keyboard_reachable(&dark, "the jobs page in the dark").await;
     dark.close().await.unwrap();
 
     // The README shows the jobs page.

@@ -69,11 +69,24 @@
     );
   }
 
-  /** What a job's escrow is: once it ended, what was posted and where it went. */
-  function escrowText(status, lamports, posted) {
+  /** What a job's escrow is: once it ended, what was posted and where it went (the split, once
+   * the job's view says it: the treasury's fee and each winner's share). */
+  function escrowText(status, lamports, posted, payout) {
+    if (payout) {
+      const winners = payout.winners.length;
+      return `${sol(payout.escrow_lamports)} escrow: ${sol(payout.per_winner_lamports)} to each of ${winners} winner${winners === 1 ? "" : "s"}, ${sol(payout.fee_lamports)} fee`;
+    }
     if (lamports === 0 && status === "finalized") return `${sol(posted)} escrow, paid out`;
     if (lamports === 0 && status === "cancelled") return `${sol(posted)} escrow, refunded`;
     return sol(lamports);
+  }
+
+  /** A region that may scroll: the keyboard can reach it (and so scroll it) and a reader names it. */
+  function scrollable(node, label) {
+    node.setAttribute("tabindex", "0");
+    node.setAttribute("role", "region");
+    node.setAttribute("aria-label", label);
+    return node;
   }
 
   /** The newest slot any answer carried: the header shows it. */
@@ -219,7 +232,7 @@
       el(
         "span",
         { class: "job-facts" },
-        `${escrowText(status, escrow, posted)} · committee ${row.committee_size}/${row.quorum}`,
+        `${escrowText(status, escrow, posted, view && view.payout)} · committee ${row.committee_size}/${row.quorum}`,
         createdSlot !== null && createdSlot !== undefined ? ` · slot ${createdSlot}` : "",
       ),
       next ? el("span", { class: `job-next${stuck ? " stuck" : ""}`, text: next }) : null,
@@ -235,14 +248,17 @@
 
   function jobBody(view) {
     const body = el("div", { class: "job-body" });
-    body.append(el("h3", { text: "Timeline" }), timeline(view));
+    // Second-level headings: the page's title is the only h1.
+    body.append(el("h2", { class: "section", text: "Timeline" }), timeline(view));
     body.append(
-      el("h3", { text: "Job" }),
+      el("h2", { class: "section", text: "Job" }),
       el(
         "dl",
         { class: "facts" },
-        fact("Escrow", escrowText(view.status, view.escrow_lamports, view.posted_escrow_lamports)),
-        view.payout ? fact("Fee to the treasury", sol(view.payout.fee_lamports)) : null,
+        fact("Escrow", view.payout ? sol(view.payout.escrow_lamports) : escrowText(view.status, view.escrow_lamports, view.posted_escrow_lamports)),
+        view.payout
+          ? fact("Fee to the treasury", `${sol(view.payout.fee_lamports)} (${(view.payout.protocol_fee_bps / 100).toFixed(2)}%)`)
+          : null,
         view.payout
           ? fact("Paid to each winner", `${sol(view.payout.per_winner_lamports)} × ${view.payout.winners.length}`)
           : null,
@@ -256,11 +272,11 @@
         fact("Next", view.next),
       ),
     );
-    if (view.committee.length) body.append(el("h3", { text: "Committee" }), committee(view));
+    if (view.committee.length) body.append(el("h2", { class: "section", text: "Committee" }), committee(view));
     if (view.replaced_workers.length) {
-      body.append(el("h3", { text: "Replaced (silent)" }), el("p", { class: "mono", text: view.replaced_workers.join(", ") }));
+      body.append(el("h2", { class: "section", text: "Replaced (silent)" }), el("p", { class: "mono", text: view.replaced_workers.join(", ") }));
     }
-    if (view.output || view.winning_output_hash) body.append(el("h3", { text: "Output" }), outputBlock(view));
+    if (view.output || view.winning_output_hash) body.append(el("h2", { class: "section", text: "Output" }), outputBlock(view));
     return body;
   }
 
@@ -301,6 +317,8 @@
 
   function committee(view) {
     const quorum = Boolean(view.winning_output_hash);
+    // Each winner's share of the escrow, once it was paid (a member the payout names).
+    const paid = new Set(view.payout ? view.payout.winners : []);
     const rows = view.committee.map((member) => {
       let result;
       if (!member.output_hash) {
@@ -326,9 +344,12 @@
         el("td", { class: "mono", title: member.output_hash || "", text: member.output_hash ? short(member.output_hash, 8) : "—" }),
         el("td", { class: "num", text: member.submitted_slot !== null && member.submitted_slot !== undefined ? member.submitted_slot : "—" }),
         el("td", { class: "result" }, result, notes.length ? el("span", { class: "sub", text: notes.join(", ") }) : null),
+        paid.has(member.worker)
+          ? lamportsCell(view.payout.per_winner_lamports, "paid")
+          : el("td", { class: "num paid", "data-lamports": 0, text: "—" }),
       );
     });
-    return el(
+    return scrollable(el(
       "div",
       { class: "table-wrap committee-wrap" },
       el(
@@ -344,11 +365,12 @@
             el("th", { scope: "col", text: "Result hash" }),
             el("th", { scope: "col", class: "num", text: "Slot" }),
             el("th", { scope: "col", text: "Result" }),
+            el("th", { scope: "col", class: "num", text: "Paid" }),
           ),
         ),
         el("tbody", {}, rows),
       ),
-    );
+    ), `Committee of job ${short(view.job_id)}`);
   }
 
   function outputBlock(view) {
@@ -364,7 +386,7 @@
     }
     block.append(el("p", { class: "muted" }, facts));
     const known = state.outputs.get(hash);
-    const pre = el("pre", { class: "output-bytes" });
+    const pre = scrollable(el("pre", { class: "output-bytes" }), `Output of job ${short(view.job_id)}`);
     if (known) fillOutput(pre, known);
     else {
       pre.textContent = "Loading the output…";
