@@ -213,7 +213,7 @@ describe('the client on a local network', { timeout: 900_000 }, () => {
         assert.equal(view.winning_output_hash, finished[0]?.winning_output_hash);
     });
 
-    test('reads the workers\' records from the chain, as the API reports them', async () => {
+    test('reads the workers\' records from the chain as the API reports them, and lists the jobs', async () => {
         assert.equal(finished.length, 2, 'both jobs finished');
         const members = new Set(finished.flatMap(view => view.payout!.winners));
         for (const worker of members) {
@@ -231,6 +231,10 @@ describe('the client on a local network', { timeout: 900_000 }, () => {
             }
         }
         await assert.rejects(fetchWorkerRecord(rpc, customer.address), { code: 'worker_not_found' });
+        // The customer's jobs, newest first, as the API lists them.
+        const listed = await api.listJobs({ client: customer.address, status: 'finalized' });
+        assert.deepEqual(listed.jobs.map(row => row.job_id), finished.map(view => view.job_id).reverse());
+        assert.ok(listed.jobs.every(row => row.client === customer.address && BigInt(row.posted_escrow_lamports) === ESCROW));
     });
 
     test('refusals come back with their codes, and a tampered transaction is never signed', async () => {
