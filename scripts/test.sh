@@ -3,7 +3,7 @@
 # the wasm guests with the cached toolchain (scripts/sbf-toolchain.sh), checks formatting, lints and that
 # idl/edgerun.json is the program's IDL, installs Chromium for the dashboard's browser test when
 # missing, then runs the whole workspace's tests (program tests load the real
-# target/deploy/edgerun.so into LiteSVM).
+# target/deploy/edgerun.so into LiteSVM) and the TypeScript client's (clients/js).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -18,6 +18,9 @@ step "format";         cargo fmt --all -- --check
 step "lints";          CARGO_INCREMENTAL=0 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The committed IDL must be what the program generates (host build of the program crate only).
 step "IDL";            CARGO_INCREMENTAL=0 bash scripts/idl.sh --check
+# The TypeScript client (clients/js): its packages as pinned by its lock file, and its program
+# client must be what Codama generates from that IDL.
+step "JS client";      npm ci --prefix clients/js --prefer-offline --ignore-scripts --no-audit --no-fund && npm --prefix clients/js run --silent check-generated
 # The dashboard's browser test drives Debian's headless Chromium through chromedriver.
 step "browser";        command -v chromedriver >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
 # ...and injects axe-core, the accessibility engine, into every page: pinned by its lock file.
@@ -27,3 +30,5 @@ step "axe-core";       npm ci --prefix scheduler/tests/axe --ignore-scripts --no
 # it runs any test: the network tests start them as processes. A separate `cargo build --bins`
 # would build the workspace a second time (without the dev-dependencies' features).
 step "tests";          CARGO_INCREMENTAL=0 cargo test --workspace --locked
+# The TypeScript client's tests, the last against a local network of the binaries built above.
+step "JS client tests"; npm --prefix clients/js test
