@@ -85,6 +85,9 @@ async fn main() -> anyhow::Result<()> {
         log_format: LogFormat::Text,
         rate_limit: edgerun_scheduler::api::RateLimit::default().per_second,
         rate_limit_burst: edgerun_scheduler::api::RateLimit::default().burst,
+        webhook_store: None,
+        webhook_allow_private: true,
+        webhook_retry_for: edgerun_service::flags::HumanDuration(std::time::Duration::from_secs(60)),
     };
     let scheduler = tokio::spawn(service::run(args, cancel.clone(), Some(ready)));
     listening.await?;

@@ -8,6 +8,7 @@
 //! - [`eligibility`]: which workers may be assigned and why not (stake, jailing);
 //! - [`api`]: the HTTP API (`/v1/...`, `/health`, `/metrics`, `/openapi.json`);
 //! - [`dashboard`]: the page of the network served at `/` (self-contained, live over `/v1/events`);
+//! - [`webhooks`]: job stage changes POSTed (signed) to the URLs customers registered;
 //! - [`service`]: the daemon around both (`edgerun-scheduler`), with graceful shutdown.
 
 pub mod api;
@@ -17,3 +18,4 @@ pub mod eligibility;
 pub mod engine;
 pub mod metrics;
 pub mod service;
+pub mod webhooks;

@@ -17,6 +17,7 @@ use crate::api::{self, AppState};
 use crate::eligibility::JailPolicy;
 use crate::engine::{Authorities, Engine, EngineConfig};
 use crate::metrics::Metrics;
+use crate::webhooks::{WebhookConfig, Webhooks};
 use edgerun_service::flags::HumanDuration;
 use edgerun_service::http::HttpLimits;
 
@@ -74,6 +75,17 @@ pub struct SchedulerArgs {
     #[arg(long, value_name = "N", default_value_t = api::RateLimit::default().burst,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_burst: u32,
+    /// Folder where webhook registrations are kept across restarts (one file each, mode 600:
+    /// they hold their secrets). Without it they last as long as the process.
+    #[arg(long, value_name = "DIR")]
+    pub webhook_store: Option<PathBuf>,
+    /// Let webhooks go to hosts on loopback and private networks (a local network's receivers;
+    /// never on a public scheduler: it would let customers reach the scheduler's own network).
+    #[arg(long)]
+    pub webhook_allow_private: bool,
+    /// How long one webhook event is retried before it is given up, with its unit (`10m`).
+    #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(WebhookConfig::default().retry_for))]
+    pub webhook_retry_for: HumanDuration,
 }
 
 pub use edgerun_service::logging::LogFormat;
@@ -88,6 +100,8 @@ pub enum ServiceError {
     Listen { address: SocketAddr, error: std::io::Error },
     #[error("the HTTP server failed: {0}")]
     Serve(std::io::Error),
+    #[error("the webhook store {path}: {error}")]
+    WebhookStore { path: PathBuf, error: std::io::Error },
 }
 
 fn read_key(path: &std::path::Path, what: &str) -> Result<Keypair, ServiceError> {
@@ -153,6 +167,15 @@ pub async fn run(
         let _ = ready.send(address);
     }
 
+    let webhook_config = WebhookConfig {
+        allow_private: args.webhook_allow_private,
+        retry_for: args.webhook_retry_for.into(),
+        store: args.webhook_store.clone(),
+        ..WebhookConfig::default()
+    };
+    let webhooks = Webhooks::new(webhook_config, engine.metrics().registry(), cancel.clone())
+        .map_err(|error| ServiceError::WebhookStore { path: args.webhook_store.clone().unwrap_or_default(), error })?;
+
     let state = AppState {
         engine: Arc::clone(&engine),
         storage,
@@ -161,12 +184,18 @@ pub async fn run(
         feeds: Arc::default(),
         rate_limit: api::RateLimit { per_second: args.rate_limit, burst: args.rate_limit_burst },
         health: Arc::default(),
+        webhooks: Arc::clone(&webhooks),
     };
     let engine_task = tokio::spawn(Arc::clone(&engine).run(cancel.clone()));
+    let lookup_engine = Arc::clone(&engine);
+    let webhooks_task = tokio::spawn(webhooks.run(engine.changes(), move |job_id| {
+        (lookup_engine.known_job(&edgerun_sdk::pda::job_address(job_id)), lookup_engine.slot())
+    }));
     let served =
         edgerun_service::http::serve(listener, api::router(state), HttpLimits::default(), cancel.clone()).await;
     cancel.cancel();
     let _ = engine_task.await;
+    let _ = webhooks_task.await;
     tracing::info!("scheduler stopped");
     served.map_err(ServiceError::Serve)
 }

@@ -19,6 +19,8 @@ pub mod selection;
 pub mod storage;
 pub mod storage_auth;
 pub mod submission;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use edgerun;
 pub use edgerun::digest::{job_id, result_digest};

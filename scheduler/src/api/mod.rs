@@ -12,6 +12,7 @@ pub mod feeds;
 pub mod jobs;
 pub mod network;
 pub mod output;
+pub mod webhooks;
 pub mod workers;
 
 use std::sync::Arc;
@@ -50,6 +51,8 @@ pub struct AppState<B: ChainBackend> {
     pub rate_limit: RateLimit,
     /// `/health`'s shared probe.
     pub health: Arc<HealthProbe>,
+    /// The webhooks customers registered.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 /// What one client (IP address) may ask of the API: a stranger's request rate is bounded.
@@ -78,6 +81,7 @@ impl<B: ChainBackend> Clone for AppState<B> {
             feeds: Arc::clone(&self.feeds),
             rate_limit: self.rate_limit,
             health: Arc::clone(&self.health),
+            webhooks: Arc::clone(&self.webhooks),
         }
     }
 }
@@ -103,6 +107,7 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         jobs::get_job,
         jobs::job_events,
         jobs::list_jobs,
+        webhooks::register_webhook,
         output::job_output,
         workers::list_workers,
         network::network,
@@ -115,6 +120,9 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         edgerun_sdk::scheduler_api::SubmitJobResponse,
         edgerun_sdk::scheduler_api::RelayRequest,
         edgerun_sdk::scheduler_api::RelayResponse,
+        edgerun_sdk::webhook::WebhookRequest,
+        edgerun_sdk::webhook::WebhookCreated,
+        edgerun_sdk::webhook::WebhookEvent,
         jobs::JobRow,
         jobs::JobList,
         workers::WorkerList,
@@ -162,6 +170,7 @@ pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
         .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
         .route("/v1/jobs/{id}/events", get(jobs::job_events::<B>))
         .route("/v1/jobs/{id}/output", get(output::job_output::<B>))
+        .route("/v1/jobs/{id}/webhooks", post(webhooks::register_webhook::<B>))
         .route("/v1/transactions", post(jobs::relay_transaction::<B>).layer(DefaultBodyLimit::max(MAX_RELAY_BYTES)))
         .route("/v1/workers", get(workers::list_workers::<B>))
         .route("/health", get(health::<B>))

@@ -100,6 +100,9 @@ impl Network {
             // Every test client is 127.0.0.1: room for the 200-viewer test and page loads.
             rate_limit: 1_000,
             rate_limit_burst: 2_000,
+            webhook_store: None,
+            webhook_allow_private: true,
+            webhook_retry_for: edgerun_service::flags::HumanDuration(std::time::Duration::from_secs(60)),
         }
     }
 
@@ -164,5 +167,64 @@ impl Network {
 
     pub fn storage_client(&self) -> edgerun_sdk::storage::StorageClient {
         edgerun_sdk::storage::StorageClient::new(self.storage.base_url()).unwrap()
+    }
+}
+
+/// A bundle whose guest writes `output` and exits.
+pub fn bundle_writing(output: &[u8]) -> Vec<u8> {
+    let data: String = output.iter().map(|byte| format!("\\{byte:02x}")).collect();
+    let wat = format!(
+        r#"(module
+  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
+  (memory (export "memory") 1 1)
+  (data (i32.const 0) "{data}")
+  (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const {len})))))"#,
+        len = output.len()
+    );
+    Bundle {
+        runtime_id: edgerun_worker::runtime_id(),
+        wasm: wat::parse_str(wat).unwrap(),
+        input: Vec::new(),
+        limits: edgerun_sdk::bundle::Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
+        meta: None,
+        args: Vec::new(),
+    }
+    .encode()
+    .unwrap()
+}
+
+impl Network {
+    /// Each member's part, as the worker daemon does it: fetch the bundle by hash, run it,
+    /// publish the result bytes, attest and submit. Returns the output hash they agree on.
+    pub async fn execute_and_submit(&self, job_id: &[u8; 32], workers: &[Keypair]) -> [u8; 32] {
+        use edgerun_worker::job::{execute_job, submission};
+        let job = self.job(job_id).await;
+        let store = self.storage_client();
+        let bundle =
+            store.get_bundle(&edgerun_sdk::storage::ContentHash(job.bundle_hash)).await.expect("fetch the bundle");
+        let runtime = edgerun_worker::Runtime::new(edgerun_worker::RuntimeConfig::default()).expect("runtime");
+        let report = tokio::task::block_in_place(|| execute_job(&runtime, &job, &bundle)).expect("execute");
+        let output_hash = report.output_hash();
+        store.put_output(report.result_bytes()).await.expect("publish the result");
+        for member in job.committee() {
+            let worker = workers.iter().find(|worker| worker.pubkey() == *member).expect("a member we hold");
+            let key = ed25519_dalek::SigningKey::from_bytes(worker.secret_bytes());
+            self.client.send(worker, &[], &submission(&key, &job, output_hash)).await.expect("submit_result");
+        }
+        output_hash
+    }
+
+    /// The crank's and a winner's part: quorum, the output declared available, payout.
+    pub async fn settle(&self, job_id: &[u8; 32], workers: &[Keypair], output_hash: [u8; 32], payer: &Keypair) {
+        use edgerun_crank::CrankAction;
+        let job = self.job(job_id).await;
+        self.client.send(payer, &[], &[CrankAction::ReachQuorum.instruction(&job)]).await.expect("reach_quorum");
+        let winner = workers.iter().find(|worker| worker.pubkey() == job.committee()[0]).unwrap();
+        let pointer = format!("{}/output/{}", self.storage.base_url(), hex::encode(output_hash));
+        let declare = ix::declare_output(&winner.pubkey(), job_id, output_hash, pointer.as_bytes());
+        self.client.send(winner, &[], &[declare]).await.expect("declare_output");
+        let job = self.job(job_id).await;
+        self.client.send(payer, &[], &[CrankAction::Finalize.instruction(&job)]).await.expect("finalize_job");
+        assert_eq!(self.job(job_id).await.status(), Ok(edgerun::state::JobStatus::Finalized));
     }
 }
