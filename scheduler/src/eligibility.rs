@@ -113,7 +113,8 @@ pub fn recent_failures(
     failures
 }
 
-/// Each worker's open work among `jobs`: the Assigned jobs where it sits without a result.
+/// Each worker's open work among `jobs`: the Assigned jobs where it sits without a result. A
+/// full recount; the engine keeps the same figures incrementally in an [`OpenWorkLedger`].
 pub fn open_work(jobs: &[(Address, Job)]) -> HashMap<Address, OpenWork> {
     let mut open: HashMap<Address, OpenWork> = HashMap::new();
     for (_, job) in jobs.iter().filter(|(_, job)| job.status() == Ok(JobStatus::Assigned)) {
@@ -125,6 +126,74 @@ pub fn open_work(jobs: &[(Address, Job)]) -> HashMap<Address, OpenWork> {
         }
     }
     open
+}
+
+/// Each worker's open work, kept up to date job by job: every change to a job (assigned, a
+/// member's result, a member replaced, the job leaving `Assigned`, the job leaving the index)
+/// takes back what the job's previous state counted and counts what its new state holds. What
+/// [`open_work`] recounts over every Assigned job, at the cost of one job per change instead of
+/// every assigned job per survey.
+#[derive(Debug, Default)]
+pub struct OpenWorkLedger {
+    /// What each counted job holds now: its members without a result, and its instruction
+    /// budget. Only Assigned jobs with such a member are here.
+    by_job: HashMap<[u8; 32], (Vec<Address>, u64)>,
+    by_worker: HashMap<Address, OpenWork>,
+}
+
+impl OpenWorkLedger {
+    /// The ledger of `jobs` (any statuses; only Assigned jobs count).
+    pub fn from_jobs(jobs: &[(Address, Job)]) -> OpenWorkLedger {
+        let mut ledger = OpenWorkLedger::default();
+        for (_, job) in jobs {
+            ledger.update(job);
+        }
+        ledger
+    }
+
+    /// `job`'s state now replaces whatever an earlier state of it counted.
+    pub fn update(&mut self, job: &Job) {
+        self.remove(&job.job_id);
+        if job.status() != Ok(JobStatus::Assigned) {
+            return;
+        }
+        let waiting: Vec<Address> = job
+            .committee()
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| !job.has_submitted(*index))
+            .map(|(_, worker)| *worker)
+            .collect();
+        if waiting.is_empty() {
+            return;
+        }
+        let instructions = job.max_instructions.get();
+        for worker in &waiting {
+            let entry = self.by_worker.entry(*worker).or_default();
+            entry.jobs = entry.jobs.saturating_add(1);
+            entry.instructions = entry.instructions.saturating_add(instructions);
+        }
+        self.by_job.insert(job.job_id, (waiting, instructions));
+    }
+
+    /// `job_id` holds no work any more (it left the index).
+    pub fn remove(&mut self, job_id: &[u8; 32]) {
+        let Some((members, instructions)) = self.by_job.remove(job_id) else { return };
+        for worker in members {
+            if let Some(entry) = self.by_worker.get_mut(&worker) {
+                entry.jobs = entry.jobs.saturating_sub(1);
+                entry.instructions = entry.instructions.saturating_sub(instructions);
+                if entry.jobs == 0 {
+                    self.by_worker.remove(&worker);
+                }
+            }
+        }
+    }
+
+    /// Each worker's open work (workers without any are absent).
+    pub fn by_worker(&self) -> &HashMap<Address, OpenWork> {
+        &self.by_worker
+    }
 }
 
 /// Why a worker may not be assigned.
@@ -495,5 +564,87 @@ mod tests {
         assert_eq!(open[&worker(2)], OpenWork { jobs: 1, instructions: 500 });
         job.set_status(JobStatus::Finalized);
         assert!(open_work(&[(address, job)]).is_empty(), "an ended job is nobody's work");
+    }
+
+    /// One change to one of a few jobs, as the index reports them.
+    #[derive(Clone, Debug)]
+    enum Change {
+        /// Assigned to `members` (indices into five workers; duplicates dropped) with a budget.
+        Assigned { job: u8, members: Vec<u8>, instructions: u64 },
+        /// The member at `seat` submitted its result.
+        Submitted { job: u8, seat: usize },
+        /// The member at `seat` was replaced by `by` (`reassign_missing`).
+        Replaced { job: u8, seat: usize, by: u8 },
+        /// The job left `Assigned` (quorum, cancelled) but is still kept.
+        Ended { job: u8, status: u8 },
+        /// The job left the index (closed, or ended and dropped).
+        Left { job: u8 },
+    }
+
+    fn change() -> impl proptest::strategy::Strategy<Value = Change> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0u8..6, proptest::collection::vec(0u8..5, 1..4), 1u64..1_000)
+                .prop_map(|(job, members, instructions)| Change::Assigned { job, members, instructions }),
+            (0u8..6, 0usize..3).prop_map(|(job, seat)| Change::Submitted { job, seat }),
+            (0u8..6, 0usize..3, 0u8..7).prop_map(|(job, seat, by)| Change::Replaced { job, seat, by }),
+            (0u8..6, 3u8..6).prop_map(|(job, status)| Change::Ended { job, status }),
+            (0u8..6).prop_map(|job| Change::Left { job }),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ledger_equals_a_full_recount_after_any_changes(changes in proptest::collection::vec(change(), 0..60)) {
+            let mut jobs: HashMap<u8, Job> = HashMap::new();
+            let mut ledger = OpenWorkLedger::default();
+            for change in changes {
+                match change {
+                    Change::Assigned { job: id, mut members, instructions } => {
+                        members.sort_unstable();
+                        members.dedup();
+                        let mut job = Job::zeroed();
+                        job.job_id = [id; 32];
+                        job.set_status(JobStatus::Assigned);
+                        job.max_instructions = instructions.into();
+                        job.assigned_count = members.len() as u8;
+                        for (index, member) in members.iter().enumerate() {
+                            job.assigned_workers[index] = worker(member + 1);
+                        }
+                        jobs.insert(id, job);
+                        ledger.update(&job);
+                    }
+                    Change::Submitted { job: id, seat } => {
+                        let Some(job) = jobs.get_mut(&id) else { continue };
+                        if seat < job.committee().len() {
+                            job.submitted_mask = (job.submitted_mask.get() | (1 << seat)).into();
+                        }
+                        ledger.update(job);
+                    }
+                    Change::Replaced { job: id, seat, by } => {
+                        let Some(job) = jobs.get_mut(&id) else { continue };
+                        let replacement = worker(by + 1);
+                        if seat < job.committee().len() && !job.committee().contains(&replacement) {
+                            job.assigned_workers[seat] = replacement;
+                        }
+                        ledger.update(job);
+                    }
+                    Change::Ended { job: id, status } => {
+                        let Some(job) = jobs.get_mut(&id) else { continue };
+                        job.status = status;
+                        ledger.update(job);
+                    }
+                    Change::Left { job: id } => {
+                        jobs.remove(&id);
+                        ledger.remove(&[id; 32]);
+                    }
+                }
+                let all: Vec<(Address, Job)> =
+                    jobs.iter().map(|(id, job)| (Address::new_from_array([*id; 32]), *job)).collect();
+                proptest::prop_assert_eq!(ledger.by_worker(), &open_work(&all));
+                let recounted = OpenWorkLedger::from_jobs(&all);
+                proptest::prop_assert_eq!(recounted.by_worker(), &open_work(&all));
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@
 //! reserves each chosen member's lock in memory until its assignment is confirmed or refused,
 //! and judges eligibility against stake minus those reservations.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -34,19 +34,25 @@ use edgerun::constants::MAX_REASSIGNMENTS;
 use edgerun::state::{GlobalConfig, Job, JobStatus, WorkerStake};
 use edgerun_sdk::client::{
     ChainBackend, ChainIndex, ClientError, EdgerunClient, IndexConfig, IndexEvent, SubscriptionConfig, LIVE_STATUSES,
+    MAX_COMPUTE_UNIT_LIMIT,
 };
 use edgerun_sdk::storage::StorageClient;
 use edgerun_sdk::{instructions as ix, selection};
 use solana_address::Address;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_instruction::Instruction;
 use solana_keypair::Keypair;
+use solana_message::Message;
 use solana_signer::Signer;
+use solana_transaction::Transaction;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, Semaphore};
+use tokio::sync::{broadcast, Notify, Semaphore};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::bundle_check::BundleChecks;
-use crate::eligibility::{open_work, recent_failures, Failure, JailPolicy, OpenWork, Seat, Survey, Work};
+use crate::eligibility::{recent_failures, Failure, JailPolicy, OpenWork, OpenWorkLedger, Seat, Survey, Work};
 use crate::metrics::Metrics;
 
 /// How the engine works; `Default` suits a local network and a public cluster alike.
@@ -129,6 +135,121 @@ struct Derived {
 /// A committee's members and its job's instruction budget, until the index shows the job.
 type ReservedWork = (Vec<Address>, u64);
 
+/// The largest transaction a cluster accepts (`PACKET_DATA_SIZE`), signatures included.
+const MAX_TRANSACTION_BYTES: usize = 1232;
+
+/// More jobs than any assignment transaction holds: each job adds at least 129 bytes (its job
+/// account's key, a 46-byte `set_job_seed`, a 51-byte `assign_workers` of one member) to what
+/// every job shares (two signatures, the header, the shared keys, the blockhash, the
+/// compute-unit limit), so 1,232 bytes hold 7 one-member jobs at most, 4 of three members (a
+/// test measures). A queue this long fills a transaction.
+const MAX_JOBS_PER_TRANSACTION: usize = 8;
+
+/// Longest a checked job waits for the jobs still being read before its transaction is formed
+/// without them: half a slot at 400 ms, against the slot or two its confirmation takes.
+const BATCH_LINGER: Duration = Duration::from_millis(200);
+
+/// Compute units one job's `set_job_seed` and `assign_workers` take at most, by committee size:
+/// `docs/compute-units.md` has 1,432 + 5,269 for 3 members and 1,432 + 11,683 for 9 (about
+/// 2,060 plus 1,070 a member, mostly each member's result-account bump search), bounded with
+/// room. Far below the transaction's 1.4M at any size that fits the packet; checked anyway.
+fn assignment_compute_units(committee_size: usize) -> u64 {
+    4_000u64.saturating_add(2_000u64.saturating_mul(committee_size as u64))
+}
+
+/// The serialized size of the transaction `EdgerunClient::send` makes of `instructions` paid by
+/// `payer`: its compute-unit limit first, one signature per signer (the keys' dedup counts).
+fn transaction_bytes(payer: &Address, instructions: &[Instruction]) -> usize {
+    let mut all = Vec::with_capacity(instructions.len() + 1);
+    all.push(ComputeBudgetInstruction::set_compute_unit_limit(MAX_COMPUTE_UNIT_LIMIT));
+    all.extend_from_slice(instructions);
+    let transaction = Transaction::new_unsigned(Message::new(&all, Some(payer)));
+    bincode::serialized_size(&transaction).map_or(usize::MAX, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX))
+}
+
+/// A waiting job read from the chain with its bundle checked, queued for an assignment
+/// transaction.
+struct Ready {
+    job: Job,
+    /// When it was queued (first queued, for a job queued again).
+    since: Instant,
+    /// Sent in a transaction of its own: its last transaction was refused as a whole (not by
+    /// one instruction), so which job caused it is found by sending them one by one.
+    alone: bool,
+}
+
+/// The jobs waiting for an assignment transaction, in order of arrival.
+#[derive(Default)]
+struct AssignmentQueue {
+    ready: VecDeque<Ready>,
+    /// Jobs being read and checked now, that may join the next transaction.
+    preparing: usize,
+}
+
+/// Whether a transaction is to be formed from the queue.
+enum Due {
+    /// These jobs (one kind: all posted, or all seeded), at most a transaction's worth.
+    Now(Vec<Ready>),
+    /// When the oldest job stops waiting for the ones being read.
+    At(Instant),
+    Empty,
+}
+
+impl AssignmentQueue {
+    /// A transaction's jobs once the queue holds a transaction's worth, nothing else is being
+    /// read, or its oldest job waited [`BATCH_LINGER`].
+    fn due(&mut self, now: Instant) -> Due {
+        let Some(oldest) = self.ready.front() else { return Due::Empty };
+        let at = oldest.since + BATCH_LINGER;
+        if self.ready.len() < MAX_JOBS_PER_TRANSACTION && self.preparing > 0 && now < at {
+            return Due::At(at);
+        }
+        let Some(head) = self.ready.pop_front() else { return Due::Empty };
+        let kind = head.job.status;
+        let alone = head.alone;
+        let mut batch = vec![head];
+        let mut index = 0;
+        while !alone && batch.len() < MAX_JOBS_PER_TRANSACTION && index < self.ready.len() {
+            if self.ready[index].job.status == kind && !self.ready[index].alone {
+                batch.extend(self.ready.remove(index));
+            } else {
+                index += 1;
+            }
+        }
+        Due::Now(batch)
+    }
+}
+
+/// One job of an assignment transaction, with what is reserved for it.
+struct Planned {
+    job: Job,
+    committee: Vec<Address>,
+    /// Each member's `locked_stake` as the index showed it when the lock was reserved.
+    seen: Vec<(Address, u64)>,
+    lock: u64,
+    since: Instant,
+}
+
+/// An assignment transaction: its instructions, who signs, and whose job each instruction is.
+struct Plan<'a> {
+    /// The instruction kind, for the metrics (`set_job_seed+assign_workers`, ...).
+    name: &'static str,
+    payer: Option<&'a Keypair>,
+    signers: Vec<&'a Keypair>,
+    instructions: Vec<Instruction>,
+    /// For each instruction, the index in `jobs` of the job it is for.
+    owners: Vec<usize>,
+    jobs: Vec<Planned>,
+}
+
+/// Sleeps until `at`, or forever without one.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 pub struct Engine<B: ChainBackend> {
     client: EdgerunClient<B>,
     config: EngineConfig,
@@ -152,8 +273,17 @@ pub struct Engine<B: ChainBackend> {
     /// Work given to committees whose job the picture does not show assigned yet, by job:
     /// the members and the job's instruction budget. Dropped when the job's update arrives.
     reserved_work: Mutex<HashMap<[u8; 32], ReservedWork>>,
-    /// Held from an assignment's survey to its reservation (see `assign`).
+    /// Held from an assignment's survey to its reservation (see `plan`).
     choosing: Mutex<()>,
+    /// Each worker's open work in the index's Assigned jobs, kept current from the index's
+    /// events (a job's change replaces what its previous state counted).
+    open_work: Mutex<OpenWorkLedger>,
+    /// Checked jobs waiting for an assignment transaction.
+    queue: Mutex<AssignmentQueue>,
+    /// Wakes the assignment loop: a job queued, or a transaction's permit freed.
+    queued: Notify,
+    /// Assignment transactions in flight (`concurrency`).
+    sends: Arc<Semaphore>,
     /// The first slot the engine saw and when, to measure the cluster's slot time.
     first_slot: Mutex<Option<(u64, std::time::Instant)>>,
     permits: Semaphore,
@@ -199,9 +329,10 @@ impl<B: ChainBackend> Engine<B> {
             index_cancel.clone(),
         )
         .await;
+        let concurrency = config.concurrency.max(1);
         Ok(Arc::new(Engine {
             client,
-            permits: Semaphore::new(config.concurrency.max(1)),
+            permits: Semaphore::new(concurrency),
             config,
             network,
             randomness,
@@ -215,10 +346,14 @@ impl<B: ChainBackend> Engine<B> {
             landed: Mutex::new(HashMap::new()),
             reserved_work: Mutex::new(HashMap::new()),
             choosing: Mutex::new(()),
+            open_work: Mutex::new(OpenWorkLedger::default()),
+            queue: Mutex::new(AssignmentQueue::default()),
+            queued: Notify::new(),
+            sends: Arc::new(Semaphore::new(concurrency)),
             first_slot: Mutex::new(None),
             changes,
             tasks: TaskTracker::new(),
-            bundles: BundleChecks::new(storage, edgerun_guest::runtime_id()),
+            bundles: BundleChecks::new(storage, edgerun_guest::GuestAbi::ALL.map(|abi| abi.runtime_id()).to_vec()),
         }))
     }
 
@@ -291,10 +426,12 @@ impl<B: ChainBackend> Engine<B> {
     /// tasks and stops the index.
     pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
         let mut events = self.index.events();
+        self.recount_open_work();
         for (address, job) in self.index.jobs() {
             self.record_failures(&job);
             self.remember_job(address, &job);
         }
+        self.tasks.spawn(Arc::clone(&self).assign_loop(cancel.clone()));
         let mut ticker = tokio::time::interval(self.config.reconcile_interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -304,7 +441,10 @@ impl<B: ChainBackend> Engine<B> {
                 event = events.recv() => match event {
                     Ok(event) => self.on_event(event),
                     // Missed some: the index has them all; the pass reads it.
-                    Err(RecvError::Lagged(_)) => self.reconcile().await,
+                    Err(RecvError::Lagged(_)) => {
+                        self.recount_open_work();
+                        self.reconcile().await;
+                    }
                     Err(RecvError::Closed) => break,
                 },
             }
@@ -319,6 +459,11 @@ impl<B: ChainBackend> Engine<B> {
         match event {
             IndexEvent::Job { address, job, slot } => {
                 self.observe_slot(slot);
+                // From the index, not the event: events queued behind a recount may be older.
+                match self.index.job(&address) {
+                    Some(now) => self.open_work().update(&now),
+                    None => self.open_work().remove(&job.job_id),
+                }
                 let _ = self.changes.send(JobChange { job_id: job.job_id, job: Some(job.clone()) });
                 self.record_failures(&job);
                 self.remember_job(address, &job);
@@ -330,6 +475,7 @@ impl<B: ChainBackend> Engine<B> {
                 }
             }
             IndexEvent::JobLeft { job_id, last, .. } => {
+                self.open_work().remove(&job_id);
                 if let Some(job) = &last {
                     self.record_failures(job);
                 }
@@ -343,15 +489,30 @@ impl<B: ChainBackend> Engine<B> {
                     !locks.is_empty()
                 });
             }
-            IndexEvent::Resynced => self.observe_slot(Some(self.index.slot())),
+            IndexEvent::Resynced => {
+                self.recount_open_work();
+                self.observe_slot(Some(self.index.slot()));
+            }
             IndexEvent::JobActivity { .. } | IndexEvent::WorkerClosed { .. } | IndexEvent::Config(_) => {}
         }
     }
 
+    fn open_work(&self) -> std::sync::MutexGuard<'_, OpenWorkLedger> {
+        self.open_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Counts the open work afresh from the index's Assigned jobs: at start, and when events
+    /// may have been missed (lagged, re-loaded). Between those, each job's event updates it.
+    fn recount_open_work(&self) {
+        let assigned = self.index.jobs_in(JobStatus::Assigned);
+        *self.open_work() = OpenWorkLedger::from_jobs(&assigned);
+    }
+
     /// A job seen changed: start its task if it needs the scheduler.
     pub fn on_job(self: &Arc<Self>, job: &Job) {
-        if self.needs_assignment(job) || (self.config.reassign && self.needs_reassignment_check(job)) {
-            self.spawn(job.job_id);
+        let waiting = self.needs_assignment(job);
+        if waiting || (self.config.reassign && self.needs_reassignment_check(job)) {
+            self.spawn(job.job_id, waiting);
         }
     }
 
@@ -476,38 +637,64 @@ impl<B: ChainBackend> Engine<B> {
         }
     }
 
-    /// Starts the task for `job_id` unless one is already at work on it.
-    fn spawn(self: &Arc<Self>, job_id: [u8; 32]) {
+    /// Starts the task for `job_id` unless the job is already in hand (its task at work, or
+    /// queued for an assignment transaction, or in one).
+    fn spawn(self: &Arc<Self>, job_id: [u8; 32], waiting: bool) {
         if !self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(job_id) {
             return;
         }
+        if waiting {
+            self.queue().preparing += 1;
+        }
         let engine = Arc::clone(self);
         self.tasks.spawn(async move {
-            let _permit = engine.permits.acquire().await;
-            if let Err(error) = engine.advance(&job_id).await {
-                tracing::warn!(job = %hex::encode(job_id), %error, "scheduling step failed; retried at the next reconcile");
+            let queued = {
+                let _permit = engine.permits.acquire().await;
+                engine.advance(&job_id).await.unwrap_or_else(|error| {
+                    tracing::warn!(job = %hex::encode(job_id), %error, "scheduling step failed; retried at the next reconcile");
+                    false
+                })
+            };
+            if waiting {
+                let mut queue = engine.queue();
+                queue.preparing = queue.preparing.saturating_sub(1);
             }
-            engine.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&job_id);
+            if queued {
+                // The assignment loop holds it now, until its transaction is settled.
+                engine.queued.notify_one();
+            } else {
+                engine.release([job_id]);
+                if waiting {
+                    // Fewer jobs being read: the loop may not need to wait for them any more.
+                    engine.queued.notify_one();
+                }
+            }
         });
     }
 
-    /// One step for one job, from its state on chain now.
-    async fn advance(&self, job_id: &[u8; 32]) -> Result<(), ClientError> {
+    /// One step for one job, from its state on chain now; whether it was queued for an
+    /// assignment transaction.
+    async fn advance(&self, job_id: &[u8; 32]) -> Result<bool, ClientError> {
         let Some(job) = self.client.job(job_id).await.inspect_err(|_| self.rpc_error("job"))? else {
-            return Ok(());
+            return Ok(false);
         };
         match job.status() {
-            Ok(JobStatus::Posted | JobStatus::Seeded) => self.assign(&job).await,
-            Ok(JobStatus::Assigned) if self.config.reassign => self.reassign(&job).await,
-            _ => Ok(()),
+            Ok(JobStatus::Posted | JobStatus::Seeded) => self.prepare(job).await,
+            Ok(JobStatus::Assigned) if self.config.reassign => self.reassign(&job).await.map(|()| false),
+            _ => Ok(false),
         }
     }
 
-    /// Seeds (if posted) and assigns `job`, in one transaction when both keys are ours.
-    async fn assign(&self, job: &Job) -> Result<(), ClientError> {
+    /// Checks `job`'s bundle and queues it for an assignment transaction; `Ok(false)` when it
+    /// is not queued (its bundle refused, or nothing this scheduler can send for it).
+    async fn prepare(&self, job: Job) -> Result<bool, ClientError> {
         let job_hex = hex::encode(job.job_id);
         let posted = job.status() == Ok(JobStatus::Posted);
-        let (verdict, fetched) = self.bundles.check(job).await;
+        let can_send = if posted { self.randomness.is_some() } else { self.scheduler.is_some() };
+        if !can_send {
+            return Ok(false);
+        }
+        let (verdict, fetched) = self.bundles.check(&job).await;
         if fetched {
             self.metrics.bundle_checks.with_label_values(&[if verdict.is_ok() { "passed" } else { "refused" }]).inc();
         }
@@ -516,115 +703,280 @@ impl<B: ChainBackend> Engine<B> {
                 tracing::info!(job = %job_hex, %reason, "not assigned: the bundle check failed");
             }
             self.set_stuck(&job.job_id, Some(format!("not assigned: {reason}")));
-            return Ok(());
+            return Ok(false);
         }
-        let seed = if posted {
-            // Unknowable when the job was posted: keyed by the job id over a recent blockhash.
-            let recent = self.client.backend().latest_blockhash().await.map_err(|error| {
-                self.rpc_error("getLatestBlockhash");
-                ClientError::Transport { attempts: 1, message: error.to_string() }
-            })?;
-            *blake3::keyed_hash(&job.job_id, recent.as_ref()).as_bytes()
-        } else {
-            job.seed
-        };
-        let size = usize::from(job.committee_size);
-        let lock = job.required_lock.get();
-        let seat = self.seat(job);
-        // Survey and reservation under one lock, with no await in between: two assignments
-        // running at once on the runtime's threads would otherwise both see a worker free and
-        // give it more than its declared capacity (the program does not check capacity).
-        let (committee, seen) = {
-            let _choosing = self.choosing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            let (committee, shortfall) = match &self.scheduler {
-                Some(_) => {
-                    let survey = self.survey_now(&seat);
-                    let eligible = survey.eligible();
-                    let committee = selection::select_committee(&seed, &job.job_id, &eligible, size);
-                    (committee, survey.shortfall(size))
-                }
-                None => (Vec::new(), None),
+        self.queue().ready.push_back(Ready { job, since: Instant::now(), alone: false });
+        Ok(true)
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, AssignmentQueue> {
+        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Forms assignment transactions from the queue until `cancel`: at most `concurrency` in
+    /// flight; a transaction is formed as soon as a permit is free and the queue holds a
+    /// transaction's worth of jobs, or nothing else is being read, or its oldest job waited
+    /// [`BATCH_LINGER`]. So a lone job goes at once, and a burst fills each transaction.
+    async fn assign_loop(self: Arc<Self>, cancel: CancellationToken) {
+        loop {
+            let permit = tokio::select! {
+                () = cancel.cancelled() => break,
+                permit = Arc::clone(&self.sends).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
+                },
             };
-            if let Some(reason) = shortfall {
-                self.set_stuck(&job.job_id, Some(reason.clone()));
-                tracing::info!(job = %job_hex, %reason, "not assigned");
-                return Ok(());
-            }
-            self.set_stuck(&job.job_id, None);
-            let can_send = if posted { self.randomness.is_some() } else { self.scheduler.is_some() };
-            if !can_send {
-                return Ok(());
-            }
-            let seen = self.locked_as_seen(&committee);
-            self.reserve(&committee, lock, true);
-            self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
-            (committee, seen)
-        };
-
-        let mut instructions = Vec::new();
-        let mut payer: Option<&Keypair> = None;
-        let mut signers: Vec<&Keypair> = Vec::new();
-        if posted {
-            if let Some(randomness) = &self.randomness {
-                instructions.push(ix::set_job_seed(&randomness.pubkey(), &job.job_id, seed));
-                payer = Some(randomness);
-            }
+            let batch = loop {
+                let due = self.queue().due(Instant::now());
+                let wake = match due {
+                    Due::Now(batch) => break batch,
+                    Due::At(at) => Some(at),
+                    Due::Empty => None,
+                };
+                tokio::select! {
+                    () = cancel.cancelled() => {
+                        self.drop_queue();
+                        return;
+                    }
+                    () = self.queued.notified() => {}
+                    () = sleep_until_some(wake) => {}
+                }
+            };
+            let engine = Arc::clone(&self);
+            self.tasks.spawn(async move {
+                engine.assign_batch(batch).await;
+                drop(permit);
+                engine.queued.notify_one();
+            });
         }
-        if let Some(scheduler) = &self.scheduler {
-            instructions.push(ix::assign_workers(&scheduler.pubkey(), &job.job_id, &committee));
-            match payer {
-                Some(_) => signers.push(scheduler),
-                None => payer = Some(scheduler),
-            }
-        }
-        let name = match (posted, self.scheduler.is_some()) {
-            (true, true) => "set_job_seed+assign_workers",
-            (true, false) => "set_job_seed",
-            _ => "assign_workers",
-        };
-        let Some(payer) = payer else {
-            // Unreachable after `can_send`; released all the same.
-            self.reserve_work(&job.job_id, &committee, 0, false);
-            self.reserve(&committee, lock, false);
-            return Ok(());
-        };
+        self.drop_queue();
+    }
 
-        let sent = self.client.send(payer, &signers, &instructions).await;
-        if sent.is_ok() {
-            // Confirmed: the picture holds the locks until the subscription brings the accounts.
-            self.lock_in_picture(&seen, lock);
+    /// Stopping: the queued jobs are nobody's any more (a restart finds them waiting on chain).
+    fn drop_queue(&self) {
+        let dropped: Vec<Ready> = self.queue().ready.drain(..).collect();
+        let mut busy = self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for ready in dropped {
+            busy.remove(&ready.job.job_id);
+        }
+    }
+
+    /// Jobs that are done with the scheduler for now (assigned, refused, or failed): free to be
+    /// started again by the next change or reconcile.
+    fn release(&self, jobs: impl IntoIterator<Item = [u8; 32]>) {
+        let mut busy = self.busy.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for job_id in jobs {
+            busy.remove(&job_id);
+        }
+    }
+
+    /// Seeds (if posted) and assigns the jobs of `batch` (all of one kind) in as few
+    /// transactions as fit, each simulated first: a job the program refuses is taken out by the
+    /// instruction that failed and marked stuck with the error's name, and the others are
+    /// queued again, so one refused job never holds the rest.
+    async fn assign_batch(&self, batch: Vec<Ready>) {
+        let posted = batch.first().is_some_and(|ready| ready.job.status() == Ok(JobStatus::Posted));
+        // One recent blockhash for the whole transaction: each job's seed is keyed by its id over
+        // it, unknowable when the job was posted.
+        let recent = if posted {
+            match self.client.backend().latest_blockhash().await {
+                Ok(recent) => Some(recent),
+                Err(error) => {
+                    self.rpc_error("getLatestBlockhash");
+                    tracing::warn!(%error, jobs = batch.len(), "cannot read a blockhash for the seeds; retried at the next reconcile");
+                    self.release(batch.iter().map(|ready| ready.job.job_id));
+                    return;
+                }
+            }
         } else {
-            self.reserve_work(&job.job_id, &committee, 0, false);
+            None
+        };
+        let (planned, left) = self.plan(batch, recent.as_ref().map(AsRef::as_ref));
+        if !left.is_empty() {
+            // Did not fit: first in line for the next transaction.
+            let mut queue = self.queue();
+            for ready in left.into_iter().rev() {
+                queue.ready.push_front(ready);
+            }
+            drop(queue);
+            self.queued.notify_one();
         }
-        self.reserve(&committee, lock, false);
+        let Some(payer) = planned.payer.filter(|_| !planned.jobs.is_empty()) else { return };
+        let name = planned.name;
+        let jobs = planned.jobs.len();
+        let sent = self.client.send(payer, &planned.signers, &planned.instructions).await;
+        for job in &planned.jobs {
+            if sent.is_ok() {
+                // Confirmed: the picture holds the locks until the subscription brings the accounts.
+                self.lock_in_picture(&job.seen, job.lock);
+            } else {
+                self.reserve_work(&job.job.job_id, &job.committee, 0, false);
+            }
+            self.reserve(&job.committee, job.lock, false);
+        }
         match sent {
             Ok(receipt) => {
-                if !committee.is_empty() {
-                    let slots = receipt.slot.saturating_sub(job.created_slot.get());
-                    self.metrics.assignment_slots.observe(slots as f64);
-                }
                 self.metrics.transactions.with_label_values(&[name, "sent"]).inc();
-                tracing::info!(
-                    job = %job_hex,
-                    committee = ?committee.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    slot = receipt.slot,
-                    signature = %receipt.signature,
-                    "{name}"
-                );
-                Ok(())
+                self.metrics.assignment_batch_jobs.observe(jobs as f64);
+                for job in &planned.jobs {
+                    if !job.committee.is_empty() {
+                        let slots = receipt.slot.saturating_sub(job.job.created_slot.get());
+                        self.metrics.assignment_slots.observe(slots as f64);
+                    }
+                    tracing::info!(
+                        job = %hex::encode(job.job.job_id),
+                        committee = ?job.committee.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        slot = receipt.slot,
+                        signature = %receipt.signature,
+                        jobs,
+                        "{name}"
+                    );
+                }
+                self.release(planned.jobs.iter().map(|job| job.job.job_id));
             }
             Err(ClientError::Transaction(failure)) => {
                 // Refused in simulation: nothing was sent. Usually another scheduler (or this one
                 // before a restart) got there first, or a member's stake moved meanwhile.
                 self.metrics.transactions.with_label_values(&[name, "refused"]).inc();
-                tracing::info!(job = %job_hex, reason = %failure.reason.name(), "{name} refused in simulation");
-                Ok(())
+                let reason = failure.reason.name();
+                // The client prepends its compute-unit limit: instruction `i` is ours at `i - 1`.
+                let culprit = failure
+                    .instruction_index
+                    .and_then(|index| usize::from(index).checked_sub(1))
+                    .and_then(|index| planned.owners.get(index).copied());
+                let mut again = Vec::new();
+                for (position, job) in planned.jobs.into_iter().enumerate() {
+                    let job_hex = hex::encode(job.job.job_id);
+                    if jobs == 1 || culprit == Some(position) {
+                        tracing::info!(job = %job_hex, %reason, "{name} refused in simulation");
+                        self.set_stuck(
+                            &job.job.job_id,
+                            Some(format!("the program refused it in simulation: {reason}")),
+                        );
+                        self.release([job.job.job_id]);
+                    } else {
+                        // Not this job's fault, or unknown whose (a failure of the whole
+                        // transaction): alone next time when unknown, so the culprit is found.
+                        again.push(Ready { job: job.job, since: job.since, alone: culprit.is_none() });
+                    }
+                }
+                if !again.is_empty() {
+                    tracing::info!(jobs, %reason, requeued = again.len(), "{name} refused in simulation; the other jobs are queued again");
+                    let mut queue = self.queue();
+                    for ready in again.into_iter().rev() {
+                        queue.ready.push_front(ready);
+                    }
+                    drop(queue);
+                    self.queued.notify_one();
+                }
             }
             Err(error) => {
                 self.metrics.transactions.with_label_values(&[name, "failed"]).inc();
-                Err(error)
+                tracing::warn!(%error, jobs, "{name} failed; retried at the next reconcile");
+                self.release(planned.jobs.iter().map(|job| job.job.job_id));
             }
         }
+    }
+
+    /// Chooses each job's committee and adds its instructions while the transaction stays within
+    /// the packet and compute limits; returns the plan (every job in it reserved) and the jobs
+    /// that did not fit. Survey, choice and reservation happen under one lock with no await in
+    /// between: two transactions formed at once would otherwise both see a worker free and give
+    /// it more than its declared capacity (the program does not check capacity), and each job
+    /// of a transaction sees the reservations of the ones before it.
+    fn plan(&self, batch: Vec<Ready>, recent: Option<&[u8]>) -> (Plan<'_>, Vec<Ready>) {
+        let mut plan = Plan {
+            name: "",
+            payer: None,
+            signers: Vec::new(),
+            instructions: Vec::new(),
+            owners: Vec::new(),
+            jobs: Vec::new(),
+        };
+        let _choosing = self.choosing.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut left = Vec::new();
+        let mut compute_units = 0u64;
+        let mut batch = batch.into_iter();
+        for ready in batch.by_ref() {
+            let job = ready.job;
+            let job_hex = hex::encode(job.job_id);
+            let posted = job.status() == Ok(JobStatus::Posted);
+            let seed = match recent {
+                Some(recent) if posted => *blake3::keyed_hash(&job.job_id, recent).as_bytes(),
+                _ => job.seed,
+            };
+            let size = usize::from(job.committee_size);
+            let lock = job.required_lock.get();
+            let committee = match &self.scheduler {
+                Some(_) => {
+                    let survey = self.survey_now(&self.seat(&job));
+                    if let Some(reason) = survey.shortfall(size) {
+                        self.set_stuck(&job.job_id, Some(reason.clone()));
+                        tracing::info!(job = %job_hex, %reason, "not assigned");
+                        self.release([job.job_id]);
+                        continue;
+                    }
+                    selection::select_committee(&seed, &job.job_id, &survey.eligible(), size)
+                }
+                None => Vec::new(),
+            };
+            let mut instructions = Vec::new();
+            let mut payer = plan.payer;
+            let mut signers = plan.signers.clone();
+            if posted {
+                if let Some(randomness) = &self.randomness {
+                    instructions.push(ix::set_job_seed(&randomness.pubkey(), &job.job_id, seed));
+                    payer = Some(randomness);
+                }
+            }
+            if let Some(scheduler) = &self.scheduler {
+                if !committee.is_empty() {
+                    instructions.push(ix::assign_workers(&scheduler.pubkey(), &job.job_id, &committee));
+                    match payer {
+                        Some(payer) if payer.pubkey() != scheduler.pubkey() => {
+                            if !signers.iter().any(|signer: &&Keypair| signer.pubkey() == scheduler.pubkey()) {
+                                signers.push(scheduler);
+                            }
+                        }
+                        Some(_) => {}
+                        None => payer = Some(scheduler),
+                    }
+                }
+            }
+            let Some(payer) = payer else {
+                self.release([job.job_id]);
+                continue;
+            };
+            let units = compute_units.saturating_add(assignment_compute_units(size));
+            let mut all = plan.instructions.clone();
+            all.extend(instructions.iter().cloned());
+            let fits = units <= u64::from(MAX_COMPUTE_UNIT_LIMIT)
+                && transaction_bytes(&payer.pubkey(), &all) <= MAX_TRANSACTION_BYTES;
+            if !plan.jobs.is_empty() && (!fits || ready.alone) {
+                left.push(Ready { job, ..ready });
+                break;
+            }
+            self.set_stuck(&job.job_id, None);
+            let seen = self.locked_as_seen(&committee);
+            self.reserve(&committee, lock, true);
+            self.reserve_work(&job.job_id, &committee, job.max_instructions.get(), true);
+            plan.name = match (posted, self.scheduler.is_some()) {
+                (true, true) => "set_job_seed+assign_workers",
+                (true, false) => "set_job_seed",
+                _ => "assign_workers",
+            };
+            plan.payer = Some(payer);
+            plan.signers = signers;
+            plan.owners.extend(std::iter::repeat_n(plan.jobs.len(), instructions.len()));
+            plan.instructions = all;
+            compute_units = units;
+            plan.jobs.push(Planned { job, committee, seen, lock, since: ready.since });
+            if ready.alone {
+                break;
+            }
+        }
+        left.extend(batch);
+        (plan, left)
     }
 
     /// Replaces each member that is silent past its own deadline, or failed to publish, while
@@ -695,7 +1047,7 @@ impl<B: ChainBackend> Engine<B> {
         let slot = self.slot();
         let mut workers = self.index.workers();
         let failures = merged_failures(&self.derived().failures);
-        let mut open = open_work(&self.index.jobs_in(JobStatus::Assigned));
+        let mut open = self.open_work().by_worker().clone();
         for (members, instructions) in
             self.reserved_work.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values()
         {
@@ -817,4 +1169,117 @@ pub fn missing_members(job: &Job, slot: u64) -> Vec<Address> {
         .filter(|(index, _)| job.is_da_failed(*index) || job.is_silent(*index, job.has_submitted(*index), cutoff))
         .map(|(_, worker)| *worker)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use bytemuck::Zeroable;
+
+    use super::*;
+
+    fn key(byte: u8) -> Address {
+        Address::new_from_array([byte; 32])
+    }
+
+    /// How many jobs' `set_job_seed` + `assign_workers` of `committee` members (from `workers`
+    /// shared by every job) fit in one transaction paid by the randomness authority and signed
+    /// by the scheduler as well.
+    fn jobs_that_fit(committee: usize, workers: usize) -> usize {
+        let (randomness, scheduler) = (key(200), key(201));
+        let pool: Vec<Address> = (0..workers).map(|index| key(index as u8 + 1)).collect();
+        let mut instructions = Vec::new();
+        for job in 0..64u8 {
+            let job_id = [job; 32];
+            let members: Vec<Address> =
+                (0..committee).map(|seat| pool[(usize::from(job) * committee + seat) % pool.len()]).collect();
+            let mut more = instructions.clone();
+            more.push(ix::set_job_seed(&randomness, &job_id, [7; 32]));
+            more.push(ix::assign_workers(&scheduler, &job_id, &members));
+            if transaction_bytes(&randomness, &more) > MAX_TRANSACTION_BYTES {
+                return usize::from(job);
+            }
+            instructions = more;
+        }
+        64
+    }
+
+    #[test]
+    fn a_transaction_holds_several_jobs_and_never_more_than_the_queue_waits_for() {
+        // The smallest jobs (one member, all on one worker) fill a transaction first.
+        let most = jobs_that_fit(1, 1);
+        assert!(most < MAX_JOBS_PER_TRANSACTION, "{most} jobs fit; the queue waits for {MAX_JOBS_PER_TRANSACTION}");
+        // Tier 0 (3 members) on a network of three workers, and on many: several per transaction.
+        assert_eq!(jobs_that_fit(3, 3), 4);
+        assert_eq!(jobs_that_fit(3, 100), 3);
+        // Nine distinct members: alone.
+        assert!(jobs_that_fit(9, 100) >= 1);
+        // The compute budget never binds before the packet does.
+        assert!(assignment_compute_units(9) * (MAX_JOBS_PER_TRANSACTION as u64) < u64::from(MAX_COMPUTE_UNIT_LIMIT));
+    }
+
+    #[test]
+    fn the_measured_size_is_the_size_of_the_transaction_sent() {
+        let payer = Keypair::new();
+        let scheduler = Keypair::new();
+        let instructions = vec![
+            ix::set_job_seed(&payer.pubkey(), &[1; 32], [2; 32]),
+            ix::assign_workers(&scheduler.pubkey(), &[1; 32], &[key(1), key(2), key(3)]),
+        ];
+        let mut all = vec![ComputeBudgetInstruction::set_compute_unit_limit(1_234)];
+        all.extend_from_slice(&instructions);
+        let mut signed = Transaction::new_unsigned(Message::new(&all, Some(&payer.pubkey())));
+        let blockhash = signed.message.recent_blockhash;
+        signed.try_sign(&[&payer, &scheduler], blockhash).unwrap();
+        assert_eq!(transaction_bytes(&payer.pubkey(), &instructions), bincode::serialize(&signed).unwrap().len());
+    }
+
+    fn ready(id: u8, status: JobStatus, since: Instant, alone: bool) -> Ready {
+        let mut job = Job::zeroed();
+        job.job_id = [id; 32];
+        job.set_status(status);
+        Ready { job, since, alone }
+    }
+
+    fn ids(due: Due) -> Vec<u8> {
+        match due {
+            Due::Now(batch) => batch.iter().map(|ready| ready.job.job_id[0]).collect(),
+            Due::At(_) => panic!("not due yet"),
+            Due::Empty => panic!("empty"),
+        }
+    }
+
+    #[test]
+    fn the_queue_forms_a_transaction_when_a_lone_job_has_nobody_to_wait_for_or_a_burst_fills_it() {
+        let now = Instant::now();
+        let mut queue = AssignmentQueue::default();
+        assert!(matches!(queue.due(now), Due::Empty));
+        // A lone job with nothing else being read goes at once.
+        queue.ready.push_back(ready(1, JobStatus::Posted, now, false));
+        assert_eq!(ids(queue.due(now)), [1]);
+        // While others are being read it waits for them, at most the linger.
+        queue.preparing = 2;
+        queue.ready.push_back(ready(2, JobStatus::Posted, now, false));
+        assert!(matches!(queue.due(now), Due::At(at) if at == now + BATCH_LINGER));
+        queue.ready.push_back(ready(3, JobStatus::Seeded, now, false));
+        queue.ready.push_back(ready(4, JobStatus::Posted, now, false));
+        // Past the linger: the posted ones together; the seeded one is another kind of transaction.
+        assert_eq!(ids(queue.due(now + BATCH_LINGER)), [2, 4]);
+        queue.preparing = 0;
+        assert_eq!(ids(queue.due(now)), [3]);
+        // A burst: a transaction's worth at most, in order, without waiting.
+        queue.preparing = 5;
+        for id in 10..30 {
+            queue.ready.push_back(ready(id, JobStatus::Posted, now, false));
+        }
+        assert_eq!(ids(queue.due(now)), (10..10 + MAX_JOBS_PER_TRANSACTION as u8).collect::<Vec<_>>());
+        // A job to be sent alone goes alone, and is not taken into another's transaction.
+        queue.ready.clear();
+        queue.preparing = 0;
+        queue.ready.push_back(ready(40, JobStatus::Posted, now, true));
+        queue.ready.push_back(ready(41, JobStatus::Posted, now, true));
+        queue.ready.push_back(ready(42, JobStatus::Posted, now, false));
+        assert_eq!(ids(queue.due(now)), [40]);
+        assert_eq!(ids(queue.due(now)), [41]);
+        assert_eq!(ids(queue.due(now)), [42]);
+    }
 }

@@ -12,6 +12,9 @@ pub struct Metrics {
     pub jobs: IntGaugeVec,
     /// Slots from a job's `post_job` (its `created_slot`) to its assignment.
     pub assignment_slots: Histogram,
+    /// Jobs seeded and/or assigned per assignment transaction sent (several per transaction
+    /// when they wait together).
+    pub assignment_batch_jobs: Histogram,
     /// RPC calls that failed after the client's retries, by operation.
     pub rpc_errors: IntCounterVec,
     /// Transactions by instruction and outcome (`sent`, `refused`: simulation said no, nothing
@@ -30,6 +33,11 @@ impl Metrics {
         let assignment_slots = Histogram::with_opts(
             HistogramOpts::new("assignment_slots", "Slots from post_job to assignment")
                 .buckets(vec![1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0, 89.0, 144.0]),
+        )
+        .expect("valid metric");
+        let assignment_batch_jobs = Histogram::with_opts(
+            HistogramOpts::new("assignment_batch_jobs", "Jobs per assignment transaction sent")
+                .buckets(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]),
         )
         .expect("valid metric");
         let rpc_errors =
@@ -62,12 +70,22 @@ impl Metrics {
                 Box::new(jobs.clone()) as Box<dyn Collector>,
                 Box::new(bundle_checks.clone()),
                 Box::new(assignment_slots.clone()),
+                Box::new(assignment_batch_jobs.clone()),
                 Box::new(rpc_errors.clone()),
                 Box::new(transactions.clone()),
                 Box::new(http_requests.clone()),
             ],
         );
-        Metrics { registry, jobs, assignment_slots, rpc_errors, transactions, http_requests, bundle_checks }
+        Metrics {
+            registry,
+            jobs,
+            assignment_slots,
+            assignment_batch_jobs,
+            rpc_errors,
+            transactions,
+            http_requests,
+            bundle_checks,
+        }
     }
 
     /// Sets the `jobs` gauge from every job on chain.

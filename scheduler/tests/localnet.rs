@@ -41,6 +41,7 @@ fn bundle() -> (Vec<u8>, Bundle) {
         input: Vec::new(),
         limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
         meta: None,
+        args: Vec::new(),
     };
     (bundle.encode().unwrap(), bundle)
 }
@@ -484,6 +485,86 @@ async fn a_silent_member_is_replaced_after_its_own_deadline() {
     let text =
         metrics_when(&http, address, |text| counter(text, "edgerun_scheduler_transactions_total", sent) > 0).await;
     assert_eq!(counter(&text, "edgerun_scheduler_transactions_total", sent), 1, "{text}");
+    cancel.cancel();
+    tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
+}
+
+/// Jobs waiting together are seeded and assigned several to a transaction, and a job the
+/// program refuses (posted, yet its seed already set: `set_job_seed` fails with `SeedAlreadySet`)
+/// is taken out of its transaction by the instruction that failed, marked stuck by the error's
+/// name, while the jobs beside it are assigned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_jobs_share_assignment_transactions_and_a_refused_one_does_not_hold_the_others() {
+    let network = Network::start(Some(1_000)).await;
+    for _ in 0..3 {
+        network.worker(30 * SOL).await;
+    }
+    const JOBS: u64 = 7;
+    let customer = network.customer().await;
+    let mut jobs = Vec::new();
+    for nonce in 0..JOBS {
+        jobs.push(post_job(&network, &customer, nonce).await);
+    }
+    // In the middle of the line, so that it shares a transaction with others.
+    let refused = jobs[3];
+    let job_account = pda::job_address(&refused);
+    let account = network.client.backend().get_account(&job_account).await.unwrap().expect("the job account");
+    let mut tampered = network.job(&refused).await;
+    tampered.seed_set = true.into();
+    let mut data = account.data.clone();
+    let header = data.len() - std::mem::size_of::<edgerun::state::Job>();
+    data[header..].copy_from_slice(bytemuck::bytes_of(&tampered));
+    let update = serde_json::json!([job_account.to_string(), { "data": hex::encode(&data) }]);
+    network.client.backend().call::<serde_json::Value>("surfnet_setAccount", update).await.expect("surfnet_setAccount");
+    let now = network.job(&refused).await;
+    assert!(now.seed_set.get() && now.status() == Ok(JobStatus::Posted), "the tampered job as the chain has it");
+
+    // Every job is waiting when the scheduler starts: its first pass queues them all at once.
+    let (address, cancel, task) = network.scheduler(3).await;
+    for job_id in jobs.iter().filter(|job_id| **job_id != refused) {
+        assert_eq!(network.wait_assigned(job_id).await.status(), Ok(JobStatus::Assigned));
+    }
+    let http = reqwest::Client::new();
+    let until = Instant::now() + PATIENCE;
+    loop {
+        let (_, view) = get(&http, address, &format!("/v1/jobs/{}", hex::encode(refused))).await;
+        if view["next"].as_str().is_some_and(|next| next.contains("SeedAlreadySet")) {
+            break;
+        }
+        assert!(Instant::now() < until, "the refused job's reason is not given: {view}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(network.job(&refused).await.assigned_count, 0);
+
+    let assigned = (JOBS - 1) as f64;
+    let text =
+        metrics_when(&http, address, |text| sample(text, "edgerun_scheduler_assignment_batch_jobs_sum") >= assigned)
+            .await;
+    // Every assigned job once, in fewer transactions than jobs.
+    assert_eq!(sample(&text, "edgerun_scheduler_assignment_batch_jobs_sum"), assigned, "{text}");
+    let transactions = sample(&text, "edgerun_scheduler_assignment_batch_jobs_count");
+    assert!((1.0..assigned).contains(&transactions), "{transactions} transactions for {assigned} jobs\n{text}");
+    assert_eq!(
+        counter(
+            &text,
+            "edgerun_scheduler_transactions_total",
+            "instruction=\"set_job_seed+assign_workers\",outcome=\"sent\""
+        ),
+        transactions as u64,
+        "{text}"
+    );
+    assert!(
+        counter(
+            &text,
+            "edgerun_scheduler_transactions_total",
+            "instruction=\"set_job_seed+assign_workers\",outcome=\"refused\""
+        ) >= 1,
+        "{text}"
+    );
+    assert!(text.contains(&format!("edgerun_scheduler_assignment_slots_count {assigned}")), "{text}");
+    // Each member locked once per job it sits on.
+    let seats: u64 = network.client.workers().await.unwrap().iter().map(|(_, stake)| stake.jobs_assigned.get()).sum();
+    assert_eq!(seats, 3 * (JOBS - 1));
     cancel.cancel();
     tokio::time::timeout(Duration::from_secs(30), task).await.expect("graceful stop in time").unwrap();
 }
