@@ -332,6 +332,7 @@ pub async fn run(context: &Context, command: AdminCommand) -> Result<Output, Cli
         AdminCommand::Init { scheduler_authority, randomness_authority, params } => {
             let randomness = randomness_authority.unwrap_or(scheduler_authority);
             let params = params.apply(default_params(&scheduler_authority, &randomness));
+            ensure_runtime_features(context).await?;
             let outcome = context.client.initialize_config(context.keypair()?, params).await.map_err(chain)?;
             let signature = match &outcome {
                 ConfigOutcome::Initialized { signature } => Some(signature.clone()),
@@ -400,6 +401,27 @@ pub async fn run(context: &Context, command: AdminCommand) -> Result<Output, Cli
     };
     let config = config_report(context).await?;
     Output::of(&ChangeReport { action, changes, outcome, signature, config })
+}
+
+/// The cluster must be able to run the program: every runtime feature it needs is active
+/// (`edgerun_sdk::runtime_features`). Said before anything is sent; a deploy to a cluster
+/// without them would fail every instruction afterwards.
+async fn ensure_runtime_features(context: &Context) -> Result<(), CliError> {
+    use edgerun_sdk::runtime_features::{ensure_required_features, FeatureError};
+    let url = &context.settings.rpc_url;
+    match ensure_required_features(&context.client).await {
+        Ok(()) => Ok(()),
+        Err(FeatureError::Read(error)) => Err(context.chain(error)),
+        Err(error @ FeatureError::Inactive(_)) => Err(CliError::failed(
+            "runtime_feature_inactive",
+            format!("the cluster at {url} cannot run Edgerun: {error}"),
+        )
+        .with_hint(
+            "nothing was sent. Deploy to a cluster where the feature is active (`solana feature status <id> --url \
+             <cluster>` shows its state); a local validator activates every feature unless told otherwise \
+             (surfpool, solana-test-validator without --deactivate-feature)",
+        )),
+    }
 }
 
 /// The keypair must be the admin's: said before anything is sent.

@@ -7,6 +7,7 @@
 mod support;
 
 use edgerun::state::JobStatus;
+use edgerun_sdk::client::ChainBackend;
 use edgerun_worker::job::execute_job;
 use edgerun_worker::{Runtime, RuntimeConfig};
 use support::{file, guest, ChildGuard, Network, PATIENCE, SOL};
@@ -223,6 +224,33 @@ fn failures_say_what_to_do_and_change_nothing() {
     let stranger = network.party("stranger", 2 * SOL);
     let error = network.fails(Some(&stranger), &["worker", "status"], 4, "not_initialized");
     assert!(error["hint"].as_str().unwrap().contains("edgerun admin init"), "{error:#}");
+    // A cluster where a runtime feature the program needs is not active (its feature account
+    // rewritten as "pending"): init refuses, says which, where and what to do, and sends nothing.
+    let feature = edgerun_sdk::runtime_features::REQUIRED_FEATURES[0].id;
+    let node = network.client.backend();
+    let active = network.runtime.block_on(node.get_account(&feature)).unwrap().expect("a feature account");
+    assert!(edgerun_sdk::runtime_features::FeatureState::of(Some(&active)).is_active());
+    let set_feature = |data: &[u8]| {
+        let update = serde_json::json!([feature.to_string(), { "data": hex::encode(data) }]);
+        network.runtime.block_on(node.call::<serde_json::Value>("surfnet_setAccount", update)).unwrap();
+    };
+    set_feature(&[0; 9]);
+    let init = ["admin", "init", "--scheduler-authority", &network.scheduler.pubkey().to_string()];
+    let error = network.fails(Some(&network.admin), &init, 1, "runtime_feature_inactive");
+    let message = error["message"].as_str().unwrap();
+    for said in ["SIMD-0321", &feature.to_string(), "not activated yet", network.localnet.rpc_url()] {
+        assert!(message.contains(said), "{said:?} not in {error:#}");
+    }
+    assert!(error["hint"].as_str().unwrap().starts_with("nothing was sent"), "{error:#}");
+    network.fails(Some(&stranger), &["worker", "status"], 4, "not_initialized");
+    // The local network's deploy path refuses the same way, before writing anything.
+    let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path()).unwrap();
+    let refused = network
+        .runtime
+        .block_on(network.localnet.deploy_program(&edgerun::ID, &elf, &network.admin.pubkey()))
+        .expect_err("a deploy to a cluster without SIMD-0321");
+    assert!(format!("{refused:#}").contains("SIMD-0321"), "{refused:#}");
+    set_feature(&active.data);
     // Only the upgrade authority may initialize.
     let error = network.fails(
         Some(&stranger),

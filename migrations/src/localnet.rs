@@ -375,7 +375,8 @@ fn drain_events(
 /// Writes an upgradeable program (upgradeable loader: program account + ProgramData) with
 /// surfpool's `surfnet_writeProgram` cheatcode, in chunks of [`WRITE_PROGRAM_CHUNK`] bytes, sets
 /// its upgrade authority with `surfnet_setProgramAuthority`, then checks the program account is
-/// executable and the ProgramData names `upgrade_authority`. Only surfpool answers these methods:
+/// executable and the ProgramData names `upgrade_authority`; refuses first when the cluster lacks a
+/// runtime feature the program needs (`edgerun_sdk::runtime_features`). Only surfpool answers these methods:
 /// on a real cluster deploy with `solana program deploy --upgrade-authority`.
 pub async fn write_program(
     client: &EdgerunClient<RpcBackend>,
@@ -384,6 +385,11 @@ pub async fn write_program(
     upgrade_authority: &Address,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(!elf.is_empty(), "empty program");
+    // A cluster without the runtime features the program needs would take it and then fail
+    // every instruction: refuse before writing anything.
+    edgerun_sdk::runtime_features::ensure_required_features(client)
+        .await
+        .with_context(|| format!("the cluster at {} cannot run {program_id}", client.backend().url()))?;
     let node = client.backend();
     for (index, chunk) in elf.chunks(WRITE_PROGRAM_CHUNK).enumerate() {
         let offset = index * WRITE_PROGRAM_CHUNK;

@@ -13,6 +13,8 @@ pub mod events;
 pub mod instructions;
 pub mod keys;
 pub mod pda;
+#[cfg(feature = "client")]
+pub mod runtime_features;
 #[cfg(feature = "scheduler-client")]
 pub mod scheduler_api;
 pub mod selection;
