@@ -6,6 +6,12 @@
 # Flags: no post-MVP features LLVM would otherwise emit (the runtime accepts MVP + mutable
 # globals, sign-extension and multi-value, and rejects floats, SIMD and bulk memory), a declared
 # memory maximum (required by the runtime) and a 1 MiB shadow stack.
+#
+# The WASI guests (wasi-wordfreq, wasi-probe, wasi-sha256) are plain std programs for wasm32-wasip1: std is
+# built from Debian's std source (-Zbuild-std) and linked against Debian's wasi-libc package
+# (downloaded and unpacked into a private folder, like the toolchain). Same feature flags (the WASI
+# runtime also refuses SIMD and bulk memory), no declared memory maximum (the WASI runtime does not
+# require one: the job's cap holds at run time), floats allowed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,12 +30,38 @@ export RUSTFLAGS="-C linker=$TC/bin/wasm-ld \
   -C link-arg=--max-memory=$MAX_MEMORY_BYTES -C link-arg=-zstack-size=1048576"
 unset CARGO_BUILD_TARGET
 
+FEATURES="-C target-feature=-simd128,-bulk-memory,-bulk-memory-opt,-nontrapping-fptoint,-sign-ext,-reference-types,-call-indirect-overlong,-multivalue"
+WASI_CRATES=(wasi-wordfreq wasi-probe wasi-sha256)
+
 cd "$ROOT/guests"
-"$TC/root/usr/bin/cargo" build --release --target wasm32-unknown-unknown \
-  -Zbuild-std=core,alloc -Zbuild-std-features= "$@"
+"$TC/root/usr/bin/cargo" build --release --target wasm32-unknown-unknown --workspace \
+  "${WASI_CRATES[@]/#/--exclude=}" -Zbuild-std=core,alloc -Zbuild-std-features= "$@"
+
+# wasi-libc (crt1-command.o, libc.a) from Debian, unpacked privately; reused while complete.
+WASI_LIBC="${EDGERUN_WASI_LIBC:-$HOME/.cache/edgerun/wasi-libc}"
+if [ ! -f "$WASI_LIBC/.complete" ]; then
+  rm -rf "$WASI_LIBC"; mkdir -p "$WASI_LIBC/debs"
+  (cd "$WASI_LIBC/debs" && apt-get download wasi-libc >/dev/null 2>&1) || {
+    apt-get update -qq >/dev/null
+    (cd "$WASI_LIBC/debs" && apt-get download wasi-libc >/dev/null) || { echo "cannot download wasi-libc" >&2; exit 1; }
+  }
+  dpkg -x "$WASI_LIBC"/debs/wasi-libc_*.deb "$WASI_LIBC/root"
+  (cd "$WASI_LIBC" && ls -1 debs/*.deb > debian-packages.txt); rm -rf "$WASI_LIBC/debs"
+  touch "$WASI_LIBC/.complete"
+fi
+WASI_SYSROOT_LIB="$WASI_LIBC/root/usr/lib/wasm32-wasi"
+RUSTFLAGS="-C linker=$TC/bin/wasm-ld $FEATURES -C link-self-contained=no -L $WASI_SYSROOT_LIB \
+  -C link-arg=$WASI_SYSROOT_LIB/crt1-command.o" \
+  "$TC/root/usr/bin/cargo" build --release --target wasm32-wasip1 "${WASI_CRATES[@]/#/--package=}" \
+  -Zbuild-std=std,panic_abort "$@"
 
 for crate in json-redact compress-hash sha256 hostile; do
   file="${crate//-/_}.wasm"
   cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/$file" "$OUT/$file"
+  echo "$OUT/$file ($(wc -c < "$OUT/$file") bytes)"
+done
+for crate in "${WASI_CRATES[@]}"; do
+  file="${crate//-/_}.wasm"
+  cp "$CARGO_TARGET_DIR/wasm32-wasip1/release/$file" "$OUT/$file"
   echo "$OUT/$file ($(wc -c < "$OUT/$file") bytes)"
 done

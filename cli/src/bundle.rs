@@ -1,13 +1,15 @@
 //! `edgerun bundle build|inspect|hash`: job bundles, offline. A bundle is what workers fetch by
 //! hash: the wasm, its input, its limits and the runtime id, in the canonical encoding of
 //! `edgerun_sdk::bundle`. Building one checks the module against the guest contract first, so a
-//! module every worker would refuse is caught before anyone pays for it.
+//! module every worker would refuse is caught before anyone pays for it. `--wasi` builds a bundle
+//! for the WASI runtime: an unmodified `wasm32-wasip1` command, the input as its stdin, `--arg`s
+//! after the fixed program name.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use edgerun_guest::validate::validate_module;
-use edgerun_guest::{runtime_id, ErrorCode};
+use edgerun_guest::validate::validate_module_for;
+use edgerun_guest::{ErrorCode, GuestAbi};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use serde::Serialize;
 
@@ -42,9 +44,32 @@ pub struct SourceArgs {
     /// Instruction budget (fuel) [default: the network's maximum; offline: 50,000,000,000].
     #[arg(long, value_name = "N")]
     pub max_instructions: Option<u64>,
-    /// Memory cap in bytes [default: the module's declared memory maximum].
+    /// Memory cap in bytes [default: the module's declared memory maximum; a WASI module
+    /// without one: 64 MiB, or its initial memory if larger].
     #[arg(long, value_name = "N")]
     pub max_memory_bytes: Option<u64>,
+    /// The module is a WASI preview 1 command (`cargo build --target wasm32-wasip1`, C with
+    /// wasi-libc): run it under the deterministic WASI runtime, the input as its stdin.
+    #[arg(long)]
+    pub wasi: bool,
+    /// A program argument after the fixed program name (argv[0] = "program"); repeat for more.
+    /// Needs --wasi.
+    #[arg(long = "arg", value_name = "ARG", requires = "wasi", allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+/// The memory cap a WASI module without a declared maximum gets unless told otherwise.
+pub const WASI_DEFAULT_MAX_MEMORY_BYTES: u64 = 64 << 20;
+
+impl SourceArgs {
+    /// The runtime the flags ask for.
+    pub fn abi(&self) -> GuestAbi {
+        if self.wasi {
+            GuestAbi::Wasi
+        } else {
+            GuestAbi::Edgerun
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -82,8 +107,13 @@ pub fn build(
         Some(path) => read_file(path, "input file")?,
         None => Vec::new(),
     };
-    let module = validate_module(&wasm).map_err(|code| guest_contract_error(&source.wasm, code))?;
-    let declared_memory = module.memory_max_pages.saturating_mul(edgerun_guest::limits::WASM_PAGE_BYTES);
+    let abi = source.abi();
+    let module = validate_module_for(abi, &wasm).map_err(|code| guest_contract_error(&source.wasm, abi, code))?;
+    let page = edgerun_guest::limits::WASM_PAGE_BYTES;
+    let declared_memory = match module.memory_max_pages {
+        Some(pages) => pages.saturating_mul(page),
+        None => WASI_DEFAULT_MAX_MEMORY_BYTES.max(module.memory_min_pages.saturating_mul(page)),
+    };
     let limits = Limits {
         max_memory_bytes: source.max_memory_bytes.unwrap_or(declared_memory),
         max_instructions: source.max_instructions.unwrap_or(default_max_instructions),
@@ -92,23 +122,36 @@ pub fn build(
         return Err(CliError::usage("--max-instructions and --max-memory-bytes must be above zero"));
     }
     module.check_memory_cap(limits.max_memory_bytes).map_err(|code| {
-        guest_contract_error(&source.wasm, code).with_hint(format!(
-            "the module declares up to {declared_memory} bytes of memory: raise --max-memory-bytes to at least that"
+        let needed = module.memory_max_pages.unwrap_or(module.memory_min_pages).saturating_mul(page);
+        guest_contract_error(&source.wasm, abi, code).with_hint(format!(
+            "the module declares up to {needed} bytes of memory: raise --max-memory-bytes to at least that"
         ))
     })?;
-    let bundle = Bundle { runtime_id: runtime_id(), wasm, input, limits, meta };
+    let bundle = Bundle { runtime_id: abi.runtime_id(), wasm, input, limits, meta, args: source.args.clone() };
     let bytes = bundle.encode().map_err(|error| {
-        CliError::usage(format!("cannot build the bundle: {error}")).with_hint("shrink the wasm or the input")
+        CliError::usage(format!("cannot build the bundle: {error}"))
+            .with_hint("shrink the wasm, the input or the arguments (at most 256, 64 KiB, no NUL bytes)")
     })?;
     let hash = bundle_hash(&bytes);
     Ok(BuiltBundle { bundle, bytes, hash })
 }
 
-fn guest_contract_error(path: &Path, code: ErrorCode) -> CliError {
-    CliError::usage(format!("{} breaks the guest contract: every worker would end the job with {code}", path.display()))
-        .with_hint(
+fn guest_contract_error(path: &Path, abi: GuestAbi, code: ErrorCode) -> CliError {
+    let error = CliError::usage(format!(
+        "{} breaks the guest contract: every worker would end the job with {code}",
+        path.display()
+    ));
+    match abi {
+        GuestAbi::Edgerun if code == ErrorCode::ForbiddenImport => error.with_hint(
+            "the module imports something other than the edgerun ABI: if it is a WASI program (wasm32-wasip1), pass --wasi",
+        ),
+        GuestAbi::Edgerun => error.with_hint(
             "see the guest ABI in the README (no floats, SIMD or threads; `_start` and a bounded `memory` exported)",
-        )
+        ),
+        GuestAbi::Wasi => error.with_hint(
+            "see the WASI section of docs/guide-customer.md (a wasm32-wasip1 command; no SIMD, bulk memory or threads: build with the flags shown there)",
+        ),
+    }
 }
 
 #[derive(Serialize)]
@@ -123,6 +166,10 @@ pub struct BundleReport {
     pub max_memory_bytes: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<String>,
+    /// `edgerun` or `wasi`; `None` when the runtime id is neither.
+    pub runtime: Option<GuestAbi>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
     /// `None` when the module passes the guest contract; else the code every worker would give.
     pub module_error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,14 +178,17 @@ pub struct BundleReport {
 
 impl BundleReport {
     fn of(bundle: &Bundle, bytes: &[u8], written_to: Option<&Path>) -> BundleReport {
-        let module_error = match validate_module(&bundle.wasm) {
+        let runtime = GuestAbi::from_runtime_id(&bundle.runtime_id);
+        let module_error = match validate_module_for(runtime.unwrap_or(GuestAbi::Edgerun), &bundle.wasm) {
             Ok(module) => module.check_memory_cap(bundle.limits.max_memory_bytes).err(),
             Err(code) => Some(code),
         };
         BundleReport {
             bundle_hash: hex::encode(bundle_hash(bytes)),
             runtime_id: hex::encode(bundle.runtime_id),
-            runtime_matches: bundle.runtime_id == runtime_id(),
+            runtime_matches: runtime.is_some(),
+            runtime,
+            args: bundle.args.clone(),
             bundle_bytes: bytes.len(),
             wasm_bytes: bundle.wasm.len(),
             input_bytes: bundle.input.len(),
@@ -160,7 +210,11 @@ impl Report for BundleReport {
                 format!(
                     "{}{}",
                     self.runtime_id,
-                    if self.runtime_matches { "" } else { " (NOT this CLI's runtime: workers may refuse it)" }
+                    match self.runtime {
+                        Some(GuestAbi::Edgerun) => " (edgerun ABI)",
+                        Some(GuestAbi::Wasi) => " (WASI preview 1)",
+                        None => " (NOT a runtime of this CLI: workers may refuse it)",
+                    }
                 ),
             ),
             ("size", format!("{} bytes (wasm {}, input {})", self.bundle_bytes, self.wasm_bytes, self.input_bytes)),
@@ -172,6 +226,9 @@ impl Report for BundleReport {
                 }),
             ),
         ];
+        if !self.args.is_empty() {
+            lines.push(("args", format!("{:?}", self.args)));
+        }
         if let Some(meta) = &self.meta {
             lines.push(("meta", meta.clone()));
         }

@@ -426,7 +426,10 @@ pub struct OutputReport {
     pub output_bytes: usize,
     /// Set when the committee agreed that the guest failed: its code and name.
     pub error: Option<GuestError>,
-    /// The output as text (when it is UTF-8 and was not saved to a file).
+    /// A WASI job's exit code (its result is `edgerun-wasi-v1\0`, the code, then stdout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u32>,
+    /// The output as text (when it is UTF-8 and was not saved to a file); a WASI job's stdout.
     pub output: Option<String>,
     pub saved_to: Option<String>,
 }
@@ -443,6 +446,9 @@ impl Report for OutputReport {
         let mut lines = vec![("output hash", self.output_hash.clone())];
         if let Some(error) = &self.error {
             lines.push(("guest error", format!("{} ({}), after {} fuel", error.name, error.code, error.fuel_used)));
+        }
+        if let Some(code) = self.exit_code {
+            lines.push(("exit code", code.to_string()));
         }
         if let Some(path) = &self.saved_to {
             lines.push(("saved to", format!("{path} ({} bytes)", self.output_bytes)));
@@ -490,7 +496,11 @@ pub async fn fetch_output(context: &Context, job: &Job, out: Option<&Path>) -> R
         name: format!("{code:?}"),
         fuel_used,
     });
-    let text = std::str::from_utf8(&bytes).ok().filter(|text| text.len() <= MAX_INLINE_OUTPUT && error.is_none());
+    // A WASI result: the exit code, and stdout is what is shown (a saved file keeps the whole
+    // record, the bytes the hash covers).
+    let wasi = edgerun_guest::wasi::parse_result_record(&bytes);
+    let shown = wasi.map_or(&bytes[..], |(_, stdout)| stdout);
+    let text = std::str::from_utf8(shown).ok().filter(|text| text.len() <= MAX_INLINE_OUTPUT && error.is_none());
     let saved_to = match (out, text) {
         (Some(path), _) => Some(path.to_path_buf()),
         (None, Some(_)) => None,
@@ -507,6 +517,7 @@ pub async fn fetch_output(context: &Context, job: &Job, out: Option<&Path>) -> R
         output_hash: hex::encode(declared.output_hash),
         output_bytes: bytes.len(),
         error,
+        exit_code: wasi.map(|(code, _)| code),
         output: if saved_to.is_none() { text.map(str::to_string) } else { None },
         saved_to: saved_to.map(|path| path.display().to_string()),
     })

@@ -38,6 +38,70 @@ pub fn runtime_id() -> [u8; 32] {
     *blake3::hash(RUNTIME_DESCRIPTOR.as_bytes()).as_bytes()
 }
 
+/// The WASI runtime's descriptor: the same engine, limits, stack rule and caps as
+/// [`RUNTIME_DESCRIPTOR`] (the lines that differ are `abi`, `features`, `memory`, `imports`,
+/// `io`, `output` and `args`), so the same module compiles and is metered alike under both.
+pub const WASI_RUNTIME_DESCRIPTOR: &str = concat!(
+    "edgerun-runtime-descriptor-v1\n",
+    "engine=wasmtime 48.0.8 (cranelift), cranelift_nan_canonicalization=true\n",
+    "abi=wasi-preview1-deterministic-v1: command module; imports any wasi_snapshot_preview1 function with its preview 1 signature; exports memory, _start()->()\n",
+    "features=mvp,floats (NaN results canonicalized),saturating-float-to-int,mutable-global,sign-extension,multi-value; rejected: simd,threads,bulk-memory,reference-types,tail-call,memory64,multi-memory,exceptions,gc\n",
+    "fuel=max_instructions; wasmtime 48.0.8 default operator costs (nop,drop,block,loop,unreachable,return,else,end=0; others=1), fuel checks at wasmtime's points; host call=8+bytes/16, bytes = guest memory read or written incl. iovec arrays\n",
+    "memory=hard cap floor(max_memory_bytes/65536) pages; declared maximum optional; initial or declared maximum above cap rejected; failed memory.grow returns -1\n",
+    "tables=initial<=65536 elements, fixed size\n",
+    "stack=call-depth budget 131072 units; frame cost=16+params+locals+max operand height; call_indirect charges max cost of its signature; checked before each call\n",
+    "start=start section run by host after instantiation, before _start, same fuel\n",
+    "io=stdin=bundle input (fd 0); stdout (fd 1)=output; stderr (fd 2) not part of the result; fd_fdstat_get(0..2)=filetype unknown, flags 0, rights fd_read (0) / fd_write (1,2); fd_prestat_get=EBADF; other fd/path/sock calls: EBADF for fd>2, else ENOSYS; poll_oneoff, proc_raise=ENOSYS; sched_yield=0; out-of-bounds guest pointer=error 313\n",
+    "args=argv[0]=\"program\" then the bundle args; environment empty\n",
+    "clocks=all four clocks frozen at 1704067200000000000 ns, resolution 1 ns, other clock ids EINVAL\n",
+    "random=random_get: blake3 XOF keyed by blake3 derive_key(\"edgerun wasi random_get v1\", bundle_hash), consumed in call order\n",
+    "output=stdout at most 16777216 bytes in all (else error 311); result=\"edgerun-wasi-v1\\0\" || exit code u32 LE (0 when _start returns, n for proc_exit(n)) || stdout; output_hash=blake3(result)\n",
+    "error=blake3(\"edgerun-error-v1\" || code u32 LE || fuel_used u64 LE)\n",
+    "caps=module<=4194304 bytes, checked first (215); per module, each section's count checked from its header: functions<=32768, types<=4096, imports<=64, exports<=1024, globals<=1024, data segments<=1024, element segments<=1024, element items<=65536, declared locals<=1048576, control points<=262144, sum over functions of control points squared<=268435456 (216); per function: body<=524288 bytes, control points<=16384, br_table targets<=16384 (217); control point=block,loop,if,br_if,br_table,call,call_indirect; first violation in byte order wins\n",
+    "job=bundle runtime_id and limits must equal the job's posted ones, else error 103 with fuel 0\n",
+);
+
+/// `blake3(WASI_RUNTIME_DESCRIPTOR)`: the WASI runtime's id.
+pub fn wasi_runtime_id() -> [u8; 32] {
+    *blake3::hash(WASI_RUNTIME_DESCRIPTOR.as_bytes()).as_bytes()
+}
+
+/// The guest ABIs a worker runs, one runtime id each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuestAbi {
+    /// Edgerun's own ABI: `edgerun.{input_len, read_input, write_output}`, no floats.
+    Edgerun,
+    /// Deterministic WASI preview 1 (`crate::wasi`).
+    Wasi,
+}
+
+impl GuestAbi {
+    /// Every ABI, in a fixed order.
+    pub const ALL: [GuestAbi; 2] = [GuestAbi::Edgerun, GuestAbi::Wasi];
+
+    /// This ABI's runtime id.
+    pub fn runtime_id(self) -> [u8; 32] {
+        match self {
+            GuestAbi::Edgerun => runtime_id(),
+            GuestAbi::Wasi => wasi_runtime_id(),
+        }
+    }
+
+    /// This ABI's canonical descriptor.
+    pub fn descriptor(self) -> &'static str {
+        match self {
+            GuestAbi::Edgerun => RUNTIME_DESCRIPTOR,
+            GuestAbi::Wasi => WASI_RUNTIME_DESCRIPTOR,
+        }
+    }
+
+    /// The ABI whose runtime id is `id`, if a worker runs it.
+    pub fn from_runtime_id(id: &[u8; 32]) -> Option<GuestAbi> {
+        Self::ALL.into_iter().find(|abi| &abi.runtime_id() == id)
+    }
+}
+
 // The descriptor is a literal (so it reads as the canonical text); these checks keep it in step
 // with the constants the code actually uses.
 const _: () = {
@@ -87,12 +151,26 @@ mod tests {
         // Any change to the descriptor changes the id, and with it which workers judge which jobs.
         // Update this value only together with a deliberate runtime version bump.
         assert_eq!(hex::encode(runtime_id()), "0c7482152ca1814e38704de3f479da7a5e683e2c25d636322d5c5b9382205560");
+        assert_eq!(hex::encode(wasi_runtime_id()), "7170726d4b850218abc06be038ef43c3e5bc203fcd42ec4544f77cee732315c4");
+    }
+
+    #[test]
+    fn each_abi_has_its_own_id() {
+        assert_ne!(runtime_id(), wasi_runtime_id());
+        for abi in GuestAbi::ALL {
+            assert_eq!(GuestAbi::from_runtime_id(&abi.runtime_id()), Some(abi));
+            assert_eq!(abi.runtime_id(), *blake3::hash(abi.descriptor().as_bytes()).as_bytes());
+        }
+        assert_eq!(GuestAbi::from_runtime_id(&[0; 32]), None);
+        assert!(WASI_RUNTIME_DESCRIPTOR.contains(&format!("wasmtime {WASMTIME_VERSION}")));
     }
 
     #[test]
     fn descriptor_is_canonical_text() {
-        assert!(RUNTIME_DESCRIPTOR.ends_with('\n'));
-        assert!(RUNTIME_DESCRIPTOR.lines().all(|l| l == l.trim_end() && !l.is_empty()));
-        assert!(RUNTIME_DESCRIPTOR.is_ascii());
+        for descriptor in [RUNTIME_DESCRIPTOR, WASI_RUNTIME_DESCRIPTOR] {
+            assert!(descriptor.ends_with('\n'));
+            assert!(descriptor.lines().all(|l| l == l.trim_end() && !l.is_empty()));
+            assert!(descriptor.is_ascii());
+        }
     }
 }

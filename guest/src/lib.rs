@@ -9,7 +9,8 @@
 //!   with its own [`ErrorCode`];
 //! - [`limits`]: the runtime's fixed numbers;
 //! - [`error`]: error codes and the error record whose hash is a failed run's `output_hash`;
-//! - [`descriptor`]: every setting that can change a result; `runtime_id` is its hash.
+//! - [`descriptor`]: every setting that can change a result; `runtime_id` is its hash. Two
+//!   runtimes ([`GuestAbi`]): Edgerun's own ABI and deterministic WASI preview 1 ([`wasi`]).
 //!
 //! The worker (`edgerun-worker`) runs guests under this contract with wasmtime.
 
@@ -17,6 +18,7 @@ pub mod descriptor;
 pub mod error;
 pub mod limits;
 pub mod validate;
+pub mod wasi;
 
-pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
+pub use descriptor::{runtime_id, wasi_runtime_id, GuestAbi, RUNTIME_DESCRIPTOR, WASI_RUNTIME_DESCRIPTOR};
 pub use error::{error_record, parse_error_record, ErrorCode};

@@ -15,6 +15,14 @@
 //! - reference types (table.grow/fill, multiple tables, typed select): tables stay fixed size;
 //! - tail calls (they bypass the call-depth accounting), memory64, multi-memory, exceptions, GC.
 //!
+//! The WASI runtime ([`GuestAbi::Wasi`], see `crate::wasi`) differs in four places only: floats
+//! (and the saturating float-to-int conversions) are allowed, because the engine canonicalizes
+//! every NaN a float instruction produces (`cranelift_nan_canonicalization`), which leaves no
+//! machine-dependent bit in a float result; the imports are `wasi_snapshot_preview1` functions
+//! with their preview 1 signatures (at most [`MAX_WASI_IMPORTS`]); the memory's maximum may be
+//! left undeclared (the job's cap is enforced at run time, as for any memory); and its initial
+//! size must fit the job's cap too (`MemoryAboveCap`).
+//!
 //! Cost caps (`limits`, "Static caps"): what validation and compilation may cost is bounded
 //! by sizes and counts alone, so a refusal is a result every worker shares. The module's size is
 //! checked before anything is parsed; each section's count is checked from its header, before
@@ -29,6 +37,7 @@ use wasmparser::{
     ValType, Validator, WasmFeatures,
 };
 
+use crate::descriptor::GuestAbi;
 use crate::error::ErrorCode;
 use crate::limits::{
     FRAME_BASE_COST, MAX_BR_TABLE_TARGETS, MAX_CONTROL_POINTS_SQUARED, MAX_DATA_SEGMENTS, MAX_ELEMENT_ITEMS,
@@ -36,15 +45,33 @@ use crate::limits::{
     MAX_FUNCTION_CONTROL_POINTS, MAX_GLOBALS, MAX_IMPORTS, MAX_MODULE_BYTES, MAX_MODULE_CONTROL_POINTS,
     MAX_MODULE_LOCALS, MAX_TABLE_ELEMENTS, MAX_TYPES, RESERVED_EXPORT_PREFIX, WASM_PAGE_BYTES,
 };
+use crate::wasi::{MAX_WASI_IMPORTS, WASI_IMPORTS, WASI_MODULE};
 
-/// The feature set given to wasmparser's validator (and mirrored in the engine config).
+/// The feature set given to wasmparser's validator for edgerun-ABI guests.
 pub fn allowed_features() -> WasmFeatures {
     // `funcref` (MVP tables) is not gated by any flag; GC_TYPES (externref/anyref) stays off.
     WasmFeatures::MUTABLE_GLOBAL | WasmFeatures::SIGN_EXTENSION | WasmFeatures::MULTI_VALUE
 }
 
+/// The feature set of `abi`'s guests.
+pub fn allowed_features_for(abi: GuestAbi) -> WasmFeatures {
+    match abi {
+        GuestAbi::Edgerun => allowed_features(),
+        GuestAbi::Wasi => allowed_features() | WasmFeatures::FLOATS | WasmFeatures::SATURATING_FLOAT_TO_INT,
+    }
+}
+
+/// What the engine is configured with: the union over ABIs (validation, which always runs
+/// first, holds each guest to its own ABI's set).
+pub fn engine_features() -> WasmFeatures {
+    GuestAbi::ALL.into_iter().fold(WasmFeatures::empty(), |all, abi| all | allowed_features_for(abi))
+}
+
+/// An importable host function: module-local name and exact signature `(params, results)`.
+pub type HostImport = (&'static str, &'static [ValType], &'static [ValType]);
+
 /// The three host functions and their exact signatures `(params, results)`.
-pub const HOST_IMPORTS: [(&str, &[ValType], &[ValType]); 3] = [
+pub const HOST_IMPORTS: [HostImport; 3] = [
     ("input_len", &[], &[ValType::I32]),
     ("read_input", &[ValType::I32, ValType::I32, ValType::I32], &[ValType::I32]),
     ("write_output", &[ValType::I32, ValType::I32], &[ValType::I32]),
@@ -72,16 +99,22 @@ pub struct ModuleInfo {
     pub frame_costs: Vec<u32>,
     /// Number of globals (none can be imported), i.e. the index a new global gets.
     pub globals: u32,
-    /// Declared maximum of the single memory, in pages.
-    pub memory_max_pages: u64,
+    /// The ABI the module was validated for.
+    pub abi: GuestAbi,
+    /// Initial size of the single memory, in pages.
+    pub memory_min_pages: u64,
+    /// Declared maximum of the single memory, in pages (always declared for the edgerun ABI).
+    pub memory_max_pages: Option<u64>,
     /// Function index of the start section, if any.
     pub start_function: Option<u32>,
 }
 
 impl ModuleInfo {
-    /// The per-job part of validation: the memory's declared maximum must fit the job's cap.
+    /// The per-job part of validation: the memory's declared maximum (and its initial size)
+    /// must fit the job's cap.
     pub fn check_memory_cap(&self, max_memory_bytes: u64) -> Result<(), ErrorCode> {
-        if self.memory_max_pages > max_memory_bytes / WASM_PAGE_BYTES {
+        let cap = max_memory_bytes / WASM_PAGE_BYTES;
+        if self.memory_max_pages.unwrap_or(0) > cap || self.memory_min_pages > cap {
             return Err(ErrorCode::MemoryAboveCap);
         }
         Ok(())
@@ -106,20 +139,32 @@ impl ModuleInfo {
     }
 }
 
-/// Validates a module against the guest contract. Job-independent; combine with
+/// Validates an edgerun-ABI module against the guest contract. Job-independent; combine with
 /// [`ModuleInfo::check_memory_cap`] for a given job.
 pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
+    validate_module_for(GuestAbi::Edgerun, wasm)
+}
+
+/// Validates a module against `abi`'s guest contract.
+pub fn validate_module_for(abi: GuestAbi, wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
     if wasm.len() > MAX_MODULE_BYTES {
         return Err(ErrorCode::ModuleTooLarge);
     }
-    let mut validator = Validator::new_with_features(allowed_features());
+    let floats = abi == GuestAbi::Wasi;
+    let (import_module, imports, max_imports): (&str, &[HostImport], u32) = match abi {
+        GuestAbi::Edgerun => (HOST_MODULE, &HOST_IMPORTS, MAX_IMPORTS),
+        GuestAbi::Wasi => (WASI_MODULE, &WASI_IMPORTS, MAX_WASI_IMPORTS),
+    };
+    let mut validator = Validator::new_with_features(allowed_features_for(abi));
     let mut info = ModuleInfo {
+        abi,
         types: Vec::new(),
         function_types: Vec::new(),
         imported_functions: 0,
         frame_costs: Vec::new(),
         globals: 0,
-        memory_max_pages: 0,
+        memory_min_pages: 0,
+        memory_max_pages: None,
         start_function: None,
     };
     let mut memories = 0u32;
@@ -145,14 +190,14 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                             return Err(ErrorCode::WasmInvalid);
                         };
                         for ty in func.params().iter().chain(func.results()) {
-                            check_value_type(*ty)?;
+                            check_value_type(*ty, floats)?;
                         }
                         info.types.push(Signature { params: func.params().to_vec(), results: func.results().to_vec() });
                     }
                 }
             }
             Payload::ImportSection(reader) => {
-                cap(reader.count(), MAX_IMPORTS)?;
+                cap(reader.count(), max_imports)?;
                 for group in reader.clone() {
                     let Imports::Single(_, import) = group.map_err(|_| ErrorCode::WasmMalformed)? else {
                         // The compact import encoding is a post-MVP proposal.
@@ -167,7 +212,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                         return Err(ErrorCode::ForbiddenImport);
                     };
                     let Some((_, params, results)) =
-                        HOST_IMPORTS.iter().find(|(name, _, _)| import.module == HOST_MODULE && *name == import.name)
+                        imports.iter().find(|(name, _, _)| import.module == import_module && *name == import.name)
                     else {
                         return Err(ErrorCode::ForbiddenImport);
                     };
@@ -209,19 +254,23 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                     if memory.memory64 || memory.page_size_log2.is_some() {
                         return Err(ErrorCode::WasmInvalid);
                     }
-                    info.memory_max_pages = memory.maximum.ok_or(ErrorCode::MemoryWithoutMaximum)?;
+                    info.memory_min_pages = memory.initial;
+                    info.memory_max_pages = match (memory.maximum, abi) {
+                        (None, GuestAbi::Edgerun) => return Err(ErrorCode::MemoryWithoutMaximum),
+                        (maximum, _) => maximum,
+                    };
                 }
             }
             Payload::GlobalSection(reader) => {
                 cap(reader.count(), MAX_GLOBALS)?;
                 for global in reader.clone() {
                     let global = global.map_err(|_| ErrorCode::WasmMalformed)?;
-                    check_value_type(global.ty.content_type)?;
+                    check_value_type(global.ty.content_type, floats)?;
                     let mut ops = global.init_expr.get_operators_reader();
                     while !ops.eof() {
                         let position = ops.original_position();
                         let op = ops.read().map_err(|_| ErrorCode::WasmMalformed)?;
-                        check_operator(wasm, position, &op)?;
+                        check_operator(wasm, position, &op, floats)?;
                     }
                     info.globals += 1;
                 }
@@ -275,7 +324,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 for _ in 0..locals_reader.get_count() {
                     let position = locals_reader.original_position();
                     let (count, ty) = locals_reader.read().map_err(|_| ErrorCode::WasmMalformed)?;
-                    check_value_type(ty)?;
+                    check_value_type(ty, floats)?;
                     costs.add_locals(count)?;
                     func.define_locals(position, count, ty).map_err(invalid)?;
                     locals += u64::from(count);
@@ -286,7 +335,7 @@ pub fn validate_module(wasm: &[u8]) -> Result<ModuleInfo, ErrorCode> {
                 while !ops.eof() {
                     let position = ops.original_position();
                     let op = ops.read().map_err(|_| ErrorCode::WasmMalformed)?;
-                    check_operator(wasm, position, &op)?;
+                    check_operator(wasm, position, &op, floats)?;
                     costs.add_operator(&op)?;
                     func.op(position, &op).map_err(invalid)?;
                     max_height = max_height.max(u64::from(func.operand_stack_height()));
@@ -391,10 +440,11 @@ impl CompileCosts {
     }
 }
 
-/// Value types allowed anywhere: i32 and i64 only.
-fn check_value_type(ty: ValType) -> Result<(), ErrorCode> {
+/// Value types allowed anywhere: i32 and i64, and f32/f64 when `floats`.
+fn check_value_type(ty: ValType, floats: bool) -> Result<(), ErrorCode> {
     match ty {
         ValType::I32 | ValType::I64 => Ok(()),
+        ValType::F32 | ValType::F64 if floats => Ok(()),
         ValType::F32 | ValType::F64 => Err(ErrorCode::FloatUsed),
         ValType::V128 => Err(ErrorCode::SimdUsed),
         ValType::Ref(_) => Err(ErrorCode::WasmInvalid),
@@ -406,12 +456,14 @@ fn check_value_type(ty: ValType) -> Result<(), ErrorCode> {
 /// - `0xFD` prefix: SIMD; `0xFE` prefix: threads/atomics;
 /// - MVP float opcodes: f32/f64 load/store/const, comparisons, arithmetic, conversions and
 ///   reinterpretations (ranges below); `0xFC 0..=7`: saturating float-to-int truncations.
-fn check_operator(wasm: &[u8], position: usize, op: &Operator) -> Result<(), ErrorCode> {
+///
+/// With `floats` (the WASI ABI) float instructions pass; SIMD and atomics never do.
+fn check_operator(wasm: &[u8], position: usize, op: &Operator, floats: bool) -> Result<(), ErrorCode> {
     let opcode = wasm[position];
     match opcode {
         0xFD => return Err(ErrorCode::SimdUsed),
         0xFE => return Err(ErrorCode::ThreadsUsed),
-        0x2A | 0x2B | 0x38 | 0x39 | 0x43 | 0x44 | 0x5B..=0x66 | 0x8B..=0xA6 | 0xA8..=0xAB | 0xAE..=0xBF => {
+        0x2A | 0x2B | 0x38 | 0x39 | 0x43 | 0x44 | 0x5B..=0x66 | 0x8B..=0xA6 | 0xA8..=0xAB | 0xAE..=0xBF if !floats => {
             return Err(ErrorCode::FloatUsed);
         }
         _ => {}
@@ -424,12 +476,24 @@ fn check_operator(wasm: &[u8], position: usize, op: &Operator) -> Result<(), Err
         | Operator::I64TruncSatF32S
         | Operator::I64TruncSatF32U
         | Operator::I64TruncSatF64S
+        | Operator::I64TruncSatF64U
+            if floats =>
+        {
+            Ok(())
+        }
+        Operator::I32TruncSatF32S
+        | Operator::I32TruncSatF32U
+        | Operator::I32TruncSatF64S
+        | Operator::I32TruncSatF64U
+        | Operator::I64TruncSatF32S
+        | Operator::I64TruncSatF32U
+        | Operator::I64TruncSatF64S
         | Operator::I64TruncSatF64U => Err(ErrorCode::FloatUsed),
         Operator::Block { blockty } | Operator::Loop { blockty } | Operator::If { blockty } => match blockty {
-            BlockType::Type(ty) => check_value_type(*ty),
+            BlockType::Type(ty) => check_value_type(*ty, floats),
             BlockType::Empty | BlockType::FuncType(_) => Ok(()),
         },
-        Operator::TypedSelect { ty } => check_value_type(*ty),
+        Operator::TypedSelect { ty } => check_value_type(*ty, floats),
         _ => Ok(()),
     }
 }

@@ -136,6 +136,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         input: DEMO_INPUT.as_bytes().to_vec(),
         limits: DEMO_LIMITS,
         meta: None,
+        args: Vec::new(),
     };
     let bytes = bundle.encode()?;
     let hash = bundle_hash(&bytes);

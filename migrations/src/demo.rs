@@ -111,6 +111,7 @@ pub async fn run_demo<B: ChainBackend>(
         input: DEMO_INPUT.as_bytes().to_vec(),
         limits: DEMO_LIMITS,
         meta: Some(b"edgerun demo: json normalize + redact".to_vec()),
+        args: Vec::new(),
     };
     let bundle_bytes = bundle.encode()?;
     let bundle_hash = bundle_hash(&bundle_bytes);

@@ -706,6 +706,7 @@ fn long_job(seconds: f64) -> (Bundle, u64) {
         input: Vec::new(),
         limits,
         meta: None,
+        args: Vec::new(),
     };
     let (report, took) = run_here(&bundle.wasm, limits);
     assert!(matches!(report.outcome, edgerun_worker::Outcome::Output(_)), "the long guest runs: {:?}", report.outcome);

@@ -98,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
         input: Vec::new(),
         limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
         meta: None,
+        args: Vec::new(),
     };
     let bytes = bundle.encode()?;
     let hash = bundle_hash(&bytes);

@@ -30,13 +30,13 @@ pub const RECHECK_MAX: Duration = Duration::from_secs(300);
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the bundle `bytes` fetched for `job` is not one every worker can run, if it is not.
-/// `runtime_id` is the runtime the workers run.
-pub fn judge(job: &Job, fetched: Result<&[u8], &StorageError>, runtime_id: &[u8; 32]) -> Result<(), String> {
-    if &job.runtime_id != runtime_id {
+/// `runtime_ids` are the runtimes the workers run.
+pub fn judge(job: &Job, fetched: Result<&[u8], &StorageError>, runtime_ids: &[[u8; 32]]) -> Result<(), String> {
+    if !runtime_ids.contains(&job.runtime_id) {
         return Err(format!(
             "the job names runtime {}, the workers run {}: no worker can run it",
             hex::encode(job.runtime_id),
-            hex::encode(runtime_id)
+            runtime_ids.iter().map(hex::encode).collect::<Vec<_>>().join(", ")
         ));
     }
     let bytes = match fetched {
@@ -69,15 +69,15 @@ struct Refusal {
 /// The verdicts on posted jobs' bundles, by job id; at most one fetch per job at a time.
 pub struct BundleChecks {
     storage: StorageClient,
-    runtime_id: [u8; 32],
+    runtime_ids: Vec<[u8; 32]>,
     verdicts: Mutex<HashMap<[u8; 32], Option<Refusal>>>,
 }
 
 impl BundleChecks {
-    pub fn new(storage: StorageClient, runtime_id: [u8; 32]) -> Self {
+    pub fn new(storage: StorageClient, runtime_ids: Vec<[u8; 32]>) -> Self {
         BundleChecks {
             storage: storage.with_max_download_bytes(MAX_BUNDLE_BYTES as u64),
-            runtime_id,
+            runtime_ids,
             verdicts: Mutex::new(HashMap::new()),
         }
     }
@@ -98,12 +98,12 @@ impl BundleChecks {
                 _ => {}
             }
         }
-        let verdict = if job.runtime_id != self.runtime_id {
+        let verdict = if !self.runtime_ids.contains(&job.runtime_id) {
             // Refused by the runtime alone: no download.
-            judge(job, Ok(&[]), &self.runtime_id)
+            judge(job, Ok(&[]), &self.runtime_ids)
         } else {
             match tokio::time::timeout(FETCH_TIMEOUT, self.storage.get_bundle(&ContentHash(job.bundle_hash))).await {
-                Ok(fetched) => judge(job, fetched.as_deref(), &self.runtime_id),
+                Ok(fetched) => judge(job, fetched.as_deref(), &self.runtime_ids),
                 Err(_) => Err(format!("the gateway did not serve its bundle within {} s", FETCH_TIMEOUT.as_secs())),
             }
         };
@@ -156,18 +156,22 @@ mod tests {
     }
 
     fn bundle(runtime_id: [u8; 32], limits: Limits) -> Vec<u8> {
-        Bundle { runtime_id, wasm: vec![0, 97, 115, 109], input: vec![1, 2], limits, meta: None }.encode().unwrap()
+        Bundle { runtime_id, wasm: vec![0, 97, 115, 109], input: vec![1, 2], limits, meta: None, args: Vec::new() }
+            .encode()
+            .unwrap()
     }
 
     #[test]
     fn a_bundle_every_worker_can_run_passes() {
-        assert_eq!(judge(&job(RUNTIME, LIMITS), Ok(&bundle(RUNTIME, LIMITS)), &RUNTIME), Ok(()));
+        assert_eq!(judge(&job(RUNTIME, LIMITS), Ok(&bundle(RUNTIME, LIMITS)), &[RUNTIME]), Ok(()));
+        // Any runtime the workers run.
+        assert_eq!(judge(&job([9; 32], LIMITS), Ok(&bundle([9; 32], LIMITS)), &[RUNTIME, [9; 32]]), Ok(()));
     }
 
     #[test]
     fn each_refusal_says_why() {
         let posted = job(RUNTIME, LIMITS);
-        let refused = |fetched: Result<&[u8], &StorageError>, job: &Job| judge(job, fetched, &RUNTIME).unwrap_err();
+        let refused = |fetched: Result<&[u8], &StorageError>, job: &Job| judge(job, fetched, &[RUNTIME]).unwrap_err();
         assert!(refused(Err(&StorageError::NotFound), &posted).contains("not on the gateway"));
         assert!(refused(Err(&StorageError::TooLarge { limit: 9 }), &posted).contains("cap of 9 bytes"));
         assert!(refused(Ok(&[1, 2, 3]), &posted).contains("does not decode"));

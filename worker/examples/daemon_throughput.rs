@@ -82,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
             input: input.into_bytes(),
             limits: DEMO_LIMITS,
             meta: None,
+            args: Vec::new(),
         };
         let bytes = bundle.encode()?;
         store.put_bundle(bytes.clone()).await?;

@@ -10,6 +10,7 @@ use wasmtime::{Caller, Extern, Linker, StoreLimits};
 use crate::error::ErrorCode;
 use crate::limits::{HOST_BYTES_PER_FUEL, HOST_CALL_BASE_FUEL, MAX_OUTPUT_BYTES};
 use crate::validate::HOST_MODULE;
+use crate::wasi::WasiState;
 
 /// Everything one execution's store holds.
 pub struct HostState {
@@ -21,6 +22,8 @@ pub struct HostState {
     pub abort: Option<ErrorCode>,
     /// Memory/table/instance limits enforced by wasmtime's `ResourceLimiter`.
     pub limits: StoreLimits,
+    /// The WASI runtime's state (`None` for edgerun-ABI runs).
+    pub wasi: Option<WasiState>,
 }
 
 /// The error a host function returns after recording its code in [`HostState::abort`].
@@ -28,13 +31,17 @@ pub struct HostState {
 #[error("guest aborted by the host: {0}")]
 pub struct HostAbort(pub ErrorCode);
 
-fn abort(caller: &mut Caller<'_, HostState>, code: ErrorCode) -> wasmtime::Error {
+pub(crate) fn abort(caller: &mut Caller<'_, HostState>, code: ErrorCode) -> wasmtime::Error {
     caller.data_mut().abort = Some(code);
     wasmtime::Error::new(HostAbort(code))
 }
 
 fn charge(caller: &mut Caller<'_, HostState>, bytes: u32) -> wasmtime::Result<()> {
-    let cost = HOST_CALL_BASE_FUEL + u64::from(bytes) / HOST_BYTES_PER_FUEL;
+    charge_fuel(caller, HOST_CALL_BASE_FUEL + u64::from(bytes) / HOST_BYTES_PER_FUEL)
+}
+
+/// Takes `cost` fuel, or ends the run with `OutOfFuel` (and no fuel left) if there is less.
+pub(crate) fn charge_fuel(caller: &mut Caller<'_, HostState>, cost: u64) -> wasmtime::Result<()> {
     let fuel = caller.get_fuel()?;
     if fuel < cost {
         caller.set_fuel(0)?;
@@ -45,7 +52,7 @@ fn charge(caller: &mut Caller<'_, HostState>, bytes: u32) -> wasmtime::Result<()
 }
 
 /// The guest's `memory` export (present: validation requires it).
-fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Memory {
+pub(crate) fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Memory {
     match caller.get_export("memory") {
         Some(Extern::Memory(memory)) => memory,
         _ => unreachable!("validation guarantees a `memory` export"),
@@ -53,7 +60,7 @@ fn memory(caller: &mut Caller<'_, HostState>) -> wasmtime::Memory {
 }
 
 /// `ptr..ptr+len` inside a memory of `size` bytes, with the guest's i32s read as unsigned.
-fn guest_range(ptr: u32, len: u32, size: usize) -> Option<std::ops::Range<usize>> {
+pub(crate) fn guest_range(ptr: u32, len: u32, size: usize) -> Option<std::ops::Range<usize>> {
     let start = ptr as usize;
     let end = start.checked_add(len as usize)?;
     (end <= size).then_some(start..end)

@@ -13,7 +13,7 @@ use solana_instruction::Instruction;
 use crate::error::ErrorCode;
 use crate::report::ExecutionReport;
 use crate::runtime::{bundle_error_code, Runtime, RuntimeError};
-use crate::runtime_id;
+use crate::GuestAbi;
 
 /// Why a worker cannot produce a result for a job (as opposed to a failed execution, which is
 /// a result).
@@ -44,9 +44,11 @@ pub fn execute_job(runtime: &Runtime, job: &Job, bundle_bytes: &[u8]) -> Result<
             actual: hex::encode(actual),
         });
     }
-    let ours = runtime_id();
-    if job.runtime_id != ours {
-        return Err(JobError::OtherRuntime { job: hex::encode(job.runtime_id), ours: hex::encode(ours) });
+    if GuestAbi::from_runtime_id(&job.runtime_id).is_none() {
+        return Err(JobError::OtherRuntime {
+            job: hex::encode(job.runtime_id),
+            ours: GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(", "),
+        });
     }
     let bundle = match Bundle::decode(bundle_bytes) {
         Ok(bundle) => bundle,
@@ -55,7 +57,7 @@ pub fn execute_job(runtime: &Runtime, job: &Job, bundle_bytes: &[u8]) -> Result<
     if bundle.runtime_id != job.runtime_id || bundle.limits != posted_limits(job) {
         return Ok(ExecutionReport::failure(ErrorCode::BundleJobMismatch, 0));
     }
-    Ok(runtime.execute(&bundle.wasm, &bundle.input, bundle.limits)?)
+    Ok(runtime.execute_decoded(&bundle, &actual)?)
 }
 
 /// The transaction body of `worker`'s submission of `output_hash` for `job`: the Ed25519
@@ -76,6 +78,7 @@ mod tests {
     use ed25519_dalek::{Signature, Verifier};
 
     use super::*;
+    use crate::runtime_id;
 
     /// Echoes its input.
     const ECHO: &str = r#"(module
@@ -91,7 +94,9 @@ mod tests {
 
     fn bundle(limits: Limits, runtime: [u8; 32]) -> Vec<u8> {
         let wasm = wat::parse_str(ECHO).unwrap();
-        Bundle { runtime_id: runtime, wasm, input: b"hello".to_vec(), limits, meta: None }.encode().unwrap()
+        Bundle { runtime_id: runtime, wasm, input: b"hello".to_vec(), limits, meta: None, args: Vec::new() }
+            .encode()
+            .unwrap()
     }
 
     fn job_for(bundle_bytes: &[u8], limits: Limits) -> Job {

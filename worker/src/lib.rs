@@ -10,7 +10,9 @@
 //!    fuel = `max_instructions` and a hard memory cap, classify the end;
 //! 4. [`report`]: `output_hash = blake3(output)` or `blake3(error record)`.
 //!
-//! [`descriptor`] names every setting that can change a result; `runtime_id` is its hash.
+//! [`descriptor`] names every setting that can change a result; `runtime_id` is its hash. The
+//! worker runs two runtimes on one engine: Edgerun's ABI ([`host`]) and deterministic WASI
+//! preview 1 ([`wasi`]), each with its own descriptor and id ([`GuestAbi`]).
 //! [`job`] is the step around it for an assigned job: bundle checks against the posted job and
 //! the attested submission. [`daemon`] is `edgerun-worker run`: the chain, the gateway and the
 //! runtime around that step ([`daemon::step::Worker`] is the one job step the demo and the tests
@@ -22,12 +24,13 @@ pub mod instrument;
 pub mod job;
 pub mod report;
 pub mod runtime;
+pub mod wasi;
 
 // The guest contract lives in `edgerun-guest` (no engine), shared with the CLI and the scheduler;
 // re-exported so the worker's own paths read as before.
 pub use edgerun_guest::{descriptor, error, limits, validate};
 
-pub use descriptor::{runtime_id, RUNTIME_DESCRIPTOR};
+pub use descriptor::{runtime_id, wasi_runtime_id, GuestAbi, RUNTIME_DESCRIPTOR, WASI_RUNTIME_DESCRIPTOR};
 pub use edgerun_sdk::bundle::{Bundle, Limits};
 pub use error::{error_record, parse_error_record, ErrorCode};
 pub use report::{ExecutionReport, Outcome, ReportSummary};

@@ -4,7 +4,10 @@
 //!   `{output_hash, error_code, error_name, fuel_used, output_len}`; customers use it before
 //!   they pay, workers' results are identical.
 //! - `bundle`: encode wasm + input + limits into a canonical bundle file, print its hash.
-//! - `runtime-id`: print this runtime's id and descriptor.
+//! - `runtime-id [--wasi]`: print a runtime's id and descriptor.
+//!
+//! `--wasi` runs (or bundles) an unmodified `wasm32-wasip1` command module under the WASI
+//! runtime: the input is its stdin, `--arg` its arguments after the program name.
 //! - `run`: the worker daemon ([`edgerun_worker::daemon`]).
 
 use std::net::SocketAddr;
@@ -19,7 +22,7 @@ use edgerun_service::flags::HumanDuration;
 use edgerun_service::logging::LogFormat;
 use edgerun_worker::daemon::{self, DaemonConfig};
 use edgerun_worker::limits::WASM32_MAX_MEMORY_BYTES;
-use edgerun_worker::{runtime_id, Runtime, RuntimeConfig, RUNTIME_DESCRIPTOR};
+use edgerun_worker::{GuestAbi, Runtime, RuntimeConfig};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Parser)]
@@ -35,8 +38,12 @@ enum Command {
     Exec(ExecArgs),
     /// Write a canonical bundle file from a wasm module, an input and limits; prints its hash.
     Bundle(BundleArgs),
-    /// Print this runtime's id (hex) and its canonical descriptor.
-    RuntimeId,
+    /// Print a runtime's id (hex) and its canonical descriptor.
+    RuntimeId {
+        /// The WASI runtime's (default: the edgerun ABI runtime's).
+        #[arg(long)]
+        wasi: bool,
+    },
     /// Run the worker daemon: work on every job assigned to the keypair until SIGINT/SIGTERM.
     Run(RunArgs),
 }
@@ -90,12 +97,18 @@ struct JobFiles {
     /// Hard cap on linear memory in bytes.
     #[arg(long, value_name = "N")]
     max_memory_bytes: Option<u64>,
+    /// The module is a WASI preview 1 command (`wasm32-wasip1`): run it under the WASI runtime.
+    #[arg(long)]
+    wasi: bool,
+    /// A program argument (after the fixed program name); repeat for more. WASI only.
+    #[arg(long = "arg", value_name = "ARG", requires = "wasi", allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 #[derive(Args)]
 struct ExecArgs {
     /// A bundle file (instead of --wasm/--input/--max-*).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["wasm", "input", "max_instructions", "max_memory_bytes"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["wasm", "input", "max_instructions", "max_memory_bytes", "wasi"])]
     bundle: Option<PathBuf>,
     #[command(flatten)]
     job: JobFiles,
@@ -118,9 +131,10 @@ fn main() -> ExitCode {
         Command::Run(args) => return run_daemon(args),
         Command::Exec(args) => exec(args),
         Command::Bundle(args) => bundle(args),
-        Command::RuntimeId => {
-            println!("{}", hex::encode(runtime_id()));
-            print!("{RUNTIME_DESCRIPTOR}");
+        Command::RuntimeId { wasi } => {
+            let abi = if wasi { GuestAbi::Wasi } else { GuestAbi::Edgerun };
+            println!("{}", hex::encode(abi.runtime_id()));
+            print!("{}", abi.descriptor());
             Ok(())
         }
     };
@@ -150,7 +164,8 @@ impl JobFiles {
             max_instructions: self.max_instructions.ok_or("--max-instructions N is required")?,
             max_memory_bytes: self.max_memory_bytes.ok_or("--max-memory-bytes N is required")?,
         };
-        Ok(Bundle { runtime_id: runtime_id(), wasm, input, limits, meta: None })
+        let abi = if self.wasi { GuestAbi::Wasi } else { GuestAbi::Edgerun };
+        Ok(Bundle { runtime_id: abi.runtime_id(), wasm, input, limits, meta: None, args: self.args.clone() })
     }
 }
 

@@ -75,12 +75,14 @@ impl ExecutionReport {
             error_name: self.error_code().map(|code| format!("{code:?}")),
             fuel_used: self.fuel_used,
             output_len: self.output().map_or(0, <[u8]>::len),
+            exit_code: self.output().and_then(edgerun_guest::wasi::parse_result_record).map(|(code, _)| code),
         }
     }
 }
 
-/// `{output_hash, error_code, error_name, fuel_used, output_len}`; `error_code` is null on
-/// success, `output_len` is 0 on failure.
+/// `{output_hash, error_code, error_name, fuel_used, output_len, exit_code}`; `error_code` is
+/// null on success, `output_len` is 0 on failure; `exit_code` is there when the output is a
+/// WASI result record (a WASI run's exit code).
 #[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct ReportSummary {
     pub output_hash: String,
@@ -88,4 +90,6 @@ pub struct ReportSummary {
     pub error_name: Option<String>,
     pub fuel_used: u64,
     pub output_len: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<u32>,
 }

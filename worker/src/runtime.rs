@@ -3,13 +3,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use edgerun_sdk::bundle::{Bundle, BundleError, Limits};
+use edgerun_sdk::bundle::{bundle_hash, Bundle, BundleError, Limits};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Module, OptLevel, PoolingAllocationConfig, Store,
     StoreLimitsBuilder, Trap, Val,
 };
 
-use crate::descriptor::runtime_id;
+use crate::descriptor::GuestAbi;
 use crate::error::ErrorCode;
 use crate::host::{self, HostState};
 use crate::instrument::instrument;
@@ -18,7 +18,8 @@ use crate::limits::{
     START_FUNCTION_EXPORT, WASM32_MAX_MEMORY_BYTES,
 };
 use crate::report::ExecutionReport;
-use crate::validate::{allowed_features, validate_module, ModuleInfo};
+use crate::validate::{engine_features, validate_module_for, ModuleInfo};
+use crate::wasi::{self, WasiState};
 
 /// wasmtime requires `async_stack_size >= max_wasm_stack` whenever its `async` feature is
 /// compiled in, even though executions here are synchronous.
@@ -62,8 +63,8 @@ impl Default for RuntimeConfig {
 /// which is an answer committees agree on).
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
-    /// The bundle was written for another runtime.
-    #[error("bundle runtime_id {found} is not this runtime's {expected}")]
+    /// The bundle was written for a runtime this worker does not run.
+    #[error("bundle runtime_id {found} is none of this worker's runtimes ({expected})")]
     RuntimeIdMismatch { expected: String, found: String },
     /// The job asks for more memory than this worker is configured for.
     #[error("job asks for {requested} bytes of memory, this worker runs at most {supported}")]
@@ -118,7 +119,7 @@ struct Cached {
     used: u64,
 }
 
-/// Map from `blake3(wasm)` to compiled module, bounded in entries and in bytes, evicting the
+/// Map from `blake3(ABI tag || wasm)` to compiled module, bounded in entries and in bytes, evicting the
 /// least recently used.
 struct ModuleCache {
     max_entries: usize,
@@ -267,11 +268,15 @@ impl Runtime {
             .async_stack_size(config.max_wasm_stack + ASYNC_STACK_MARGIN)
             .cranelift_opt_level(OptLevel::Speed)
             .wasm_backtrace_max_frames(None)
-            // Exactly the features validation allows, so the engine rejects what validation
-            // rejects (defence in depth; validation runs first and gives the error codes).
+            // Every NaN a float instruction produces gets the one canonical bit pattern, so float
+            // results are the same on every machine (the WASI ABI allows floats; the edgerun ABI
+            // refuses them at validation, and its code is unchanged by this setting).
+            .cranelift_nan_canonicalization(true)
+            // Exactly the features some ABI's validation allows, so the engine rejects what
+            // every validation rejects (defence in depth; validation runs first, holds each guest
+            // to its own ABI's features and gives the error codes).
             .wasm_features(wasmtime::WasmFeatures::all(), false)
-            .wasm_features(allowed_features(), true);
-        debug_assert!(!allowed_features().contains(wasmparser::WasmFeatures::FLOATS));
+            .wasm_features(engine_features(), true);
 
         let mut pool = PoolingAllocationConfig::default();
         let slots = config.concurrent_executions.max(1);
@@ -293,6 +298,7 @@ impl Runtime {
         let engine = Engine::new(&engine_config).map_err(engine_error)?;
         let mut linker = Linker::new(&engine);
         host::add_to_linker(&mut linker).map_err(engine_error)?;
+        wasi::add_to_linker(&mut linker).map_err(engine_error)?;
         let cache = Arc::new(Mutex::new(ModuleCache::new(config.module_cache_entries, config.module_cache_bytes)));
         Ok(Runtime { engine, linker, cache, compiled_signal: Condvar::new(), config })
     }
@@ -326,24 +332,62 @@ impl Runtime {
     }
 
     /// Runs a bundle exactly as a worker does. Undecodable bundles are results (every worker
-    /// decodes the same bytes the same way); a bundle for another runtime is refused.
+    /// decodes the same bytes the same way); a bundle for a runtime this worker lacks is refused.
     pub fn execute_bundle(&self, bundle_bytes: &[u8]) -> Result<ExecutionReport, RuntimeError> {
         let bundle = match Bundle::decode(bundle_bytes) {
             Ok(bundle) => bundle,
             Err(error) => return Ok(ExecutionReport::failure(bundle_error_code(&error), 0)),
         };
-        let expected = runtime_id();
-        if bundle.runtime_id != expected {
-            return Err(RuntimeError::RuntimeIdMismatch {
-                expected: hex::encode(expected),
-                found: hex::encode(bundle.runtime_id),
-            });
-        }
-        self.execute(&bundle.wasm, &bundle.input, bundle.limits)
+        self.execute_decoded(&bundle, &bundle_hash(bundle_bytes))
     }
 
-    /// Validates (cached), instantiates and runs `wasm` on `input` under `limits`.
+    /// Runs a decoded bundle whose bytes hash to `bundle_hash` under the runtime it names (the
+    /// WASI runtime seeds `random_get` with the hash). Arguments are a WASI matter: an
+    /// edgerun-ABI bundle that carries some ends with `BundleMalformed`.
+    pub fn execute_decoded(&self, bundle: &Bundle, bundle_hash: &[u8; 32]) -> Result<ExecutionReport, RuntimeError> {
+        match GuestAbi::from_runtime_id(&bundle.runtime_id) {
+            Some(GuestAbi::Edgerun) if !bundle.args.is_empty() => {
+                Ok(ExecutionReport::failure(ErrorCode::BundleMalformed, 0))
+            }
+            Some(GuestAbi::Edgerun) => self.execute(&bundle.wasm, &bundle.input, bundle.limits),
+            Some(GuestAbi::Wasi) => {
+                self.execute_wasi(&bundle.wasm, &bundle.input, bundle.limits, &bundle.args, bundle_hash)
+            }
+            None => Err(RuntimeError::RuntimeIdMismatch {
+                expected: GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(", "),
+                found: hex::encode(bundle.runtime_id),
+            }),
+        }
+    }
+
+    /// Validates (cached), instantiates and runs the edgerun-ABI module `wasm` on `input` under
+    /// `limits`.
     pub fn execute(&self, wasm: &[u8], input: &[u8], limits: Limits) -> Result<ExecutionReport, RuntimeError> {
+        self.run(GuestAbi::Edgerun, wasm, input, limits, None)
+    }
+
+    /// Runs the WASI command module `wasm` with `input` as stdin, `argv = [PROGRAM_NAME, args..]`
+    /// and `random_get` seeded by `bundle_hash`. A run that returns or calls `proc_exit` succeeds
+    /// with the WASI result record (`edgerun_guest::wasi::result_record`).
+    pub fn execute_wasi(
+        &self,
+        wasm: &[u8],
+        input: &[u8],
+        limits: Limits,
+        args: &[String],
+        bundle_hash: &[u8; 32],
+    ) -> Result<ExecutionReport, RuntimeError> {
+        self.run(GuestAbi::Wasi, wasm, input, limits, Some(WasiState::new(args, bundle_hash)))
+    }
+
+    fn run(
+        &self,
+        abi: GuestAbi,
+        wasm: &[u8],
+        input: &[u8],
+        limits: Limits,
+        wasi: Option<WasiState>,
+    ) -> Result<ExecutionReport, RuntimeError> {
         let memory_cap = limits.max_memory_bytes.min(WASM32_MAX_MEMORY_BYTES);
         if memory_cap > self.config.max_memory_bytes {
             return Err(RuntimeError::MemoryLimitUnsupported {
@@ -351,7 +395,7 @@ impl Runtime {
                 supported: self.config.max_memory_bytes,
             });
         }
-        let module = match self.compiled(wasm)? {
+        let module = match self.compiled(abi, wasm)? {
             Ok(module) => module,
             Err(code) => return Ok(ExecutionReport::failure(code, 0)),
         };
@@ -367,7 +411,7 @@ impl Runtime {
             .tables(1)
             .trap_on_grow_failure(false)
             .build();
-        let state = HostState { input: input.to_vec(), output: None, abort: None, limits: store_limits };
+        let state = HostState { input: input.to_vec(), output: None, abort: None, limits: store_limits, wasi };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_fuel(limits.max_instructions).map_err(engine_error)?;
@@ -387,6 +431,9 @@ impl Runtime {
         };
         let result = run();
         let fuel_used = limits.max_instructions - store.get_fuel().map_err(engine_error)?;
+        if let Some(wasi) = store.data_mut().wasi.take() {
+            return wasi_outcome(&mut store, &instance, result, wasi, fuel_used, limits);
+        }
         match result {
             Ok(()) => match store.data_mut().output.take() {
                 Some(output) => Ok(ExecutionReport::success(output, fuel_used)),
@@ -401,8 +448,13 @@ impl Runtime {
 
     /// The compiled module for `wasm`, from the cache or built now. `Ok(Err(code))` is a
     /// deterministic rejection of the module.
-    fn compiled(&self, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
-        let key = *blake3::hash(wasm).as_bytes();
+    fn compiled(&self, abi: GuestAbi, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
+        // The same bytes validate differently under each ABI, so the ABI is part of the key.
+        let abi_tag: u8 = match abi {
+            GuestAbi::Edgerun => 0,
+            GuestAbi::Wasi => 1,
+        };
+        let key = *blake3::Hasher::new().update(&[abi_tag]).update(wasm).finalize().as_bytes();
         let mut cache = self.lock_cache();
         loop {
             if let Some(entry) = cache.get(&key) {
@@ -420,7 +472,7 @@ impl Runtime {
         drop(cache);
         let _guard = CompilingGuard { runtime: self, key };
         // Compile outside the lock: compilation is the slow part and other jobs must not wait.
-        let entry = self.compile(wasm)?;
+        let entry = self.compile(abi, wasm)?;
         let bytes = CACHE_ENTRY_OVERHEAD_BYTES
             + match &entry {
                 Ok(module) => {
@@ -433,8 +485,8 @@ impl Runtime {
         Ok(entry)
     }
 
-    fn compile(&self, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
-        let info = match validate_module(wasm) {
+    fn compile(&self, abi: GuestAbi, wasm: &[u8]) -> Result<CacheEntry, RuntimeError> {
+        let info = match validate_module_for(abi, wasm) {
             Ok(info) => info,
             Err(code) => return Ok(Err(code)),
         };
@@ -456,13 +508,46 @@ pub(crate) fn bundle_error_code(error: &BundleError) -> ErrorCode {
         BundleError::BundleTooLarge { .. }
         | BundleError::WasmTooLarge { .. }
         | BundleError::InputTooLarge { .. }
-        | BundleError::MetaTooLarge { .. } => ErrorCode::BundleTooLarge,
+        | BundleError::MetaTooLarge { .. }
+        | BundleError::ArgsTooLarge { .. } => ErrorCode::BundleTooLarge,
         BundleError::Empty
+        | BundleError::InvalidArg { .. }
         | BundleError::Truncated { .. }
         | BundleError::InvalidOptionTag(_)
         | BundleError::TrailingBytes(_)
         | BundleError::NonCanonical => ErrorCode::BundleMalformed,
     }
+}
+
+/// The end of a WASI run: returning from `_start` is exit code 0, `proc_exit(n)` is `n`, both a
+/// success whose bytes are the WASI result record; anything else fails as in the edgerun ABI
+/// (and drops stdout). Stderr goes to the log, whatever the end.
+fn wasi_outcome(
+    store: &mut Store<HostState>,
+    instance: &wasmtime::Instance,
+    result: wasmtime::Result<()>,
+    wasi: WasiState,
+    fuel_used: u64,
+    limits: Limits,
+) -> Result<ExecutionReport, RuntimeError> {
+    if wasi.stderr_bytes > 0 {
+        tracing::info!(
+            stderr_bytes = wasi.stderr_bytes,
+            stderr = %String::from_utf8_lossy(&wasi.stderr),
+            "guest stderr (first {} bytes; not part of the result)",
+            wasi::STDERR_LOG_BYTES
+        );
+    }
+    let exit_code = match (result, wasi.exit_code) {
+        (Ok(()), _) => 0,
+        // `proc_exit` ran to its end (a host abort would have recorded its code first).
+        (Err(_), Some(code)) if store.data().abort.is_none() => code,
+        (Err(error), _) => {
+            let code = classify_failure(store, Some(instance), error, limits)?;
+            return Ok(ExecutionReport::failure(code, fuel_used));
+        }
+    };
+    Ok(ExecutionReport::success(edgerun_guest::wasi::result_record(exit_code, &wasi.stdout), fuel_used))
 }
 
 /// Maps an execution error to its code. Host aborts win (their code was recorded before the

@@ -90,6 +90,7 @@ fn exec_refuses_bundles_for_another_runtime_and_bad_arguments() {
         input: vec![],
         limits: LIMITS,
         meta: None,
+        args: Vec::new(),
     };
     std::fs::write(&bundle_path, bundle.encode().unwrap()).unwrap();
     let out = worker().arg("exec").arg("--bundle").arg(&bundle_path).output().unwrap();

@@ -407,7 +407,7 @@ impl Net {
     /// The customer stores a bundle and posts its job; returns the job id.
     async fn post_job(&mut self, wasm: &[u8], input: &[u8], limits: Limits) -> [u8; 32] {
         let bundle =
-            Bundle { runtime_id: runtime_id(), wasm: wasm.to_vec(), input: input.to_vec(), limits, meta: None };
+            Bundle { runtime_id: runtime_id(), wasm: wasm.to_vec(), input: input.to_vec(), limits, meta: None, args: Vec::new() };
         let bytes = bundle.encode().unwrap();
         let hash = bundle_hash(&bytes);
         self.store().put_bundle(bytes).await.expect("store the bundle");

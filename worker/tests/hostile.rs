@@ -314,7 +314,8 @@ fn a_module_above_the_size_cap_is_refused_before_parsing() {
     let mut garbage = vec![0xFFu8; MAX_MODULE_BYTES + 1];
     garbage[..8].copy_from_slice(b"\0asm\x01\0\0\0");
     expect_quick_refusal(&garbage, ErrorCode::ModuleTooLarge);
-    let bundle = Bundle { runtime_id: runtime_id(), wasm: above, input: vec![], limits: LIMITS, meta: None };
+    let bundle =
+        Bundle { runtime_id: runtime_id(), wasm: above, input: vec![], limits: LIMITS, meta: None, args: Vec::new() };
     let report = runtime().execute_bundle(&bundle.encode().unwrap()).unwrap();
     expect_error(&report, ErrorCode::ModuleTooLarge);
     assert_eq!(report.output_hash(), *blake3::hash(&error_record(ErrorCode::ModuleTooLarge, 0)).as_bytes());

@@ -158,6 +158,7 @@ impl Launched {
             input: edgerun_migrations::demo::DEMO_INPUT.as_bytes().to_vec(),
             limits: edgerun_migrations::demo::DEMO_LIMITS,
             meta: None,
+            args: Vec::new(),
         }
     }
 

@@ -142,17 +142,18 @@ async fn check_job<B: ChainBackend>(
 ) -> Result<(), ApiError> {
     let unprocessable =
         |code, message: String| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message);
-    if bundle.runtime_id != edgerun_guest::runtime_id() {
+    let Some(abi) = edgerun_guest::GuestAbi::from_runtime_id(&bundle.runtime_id) else {
         return Err(unprocessable(
             "runtime_mismatch",
             format!(
                 "the bundle names runtime {}, the workers run {}; rebuild it with `edgerun bundle build`",
                 hex::encode(bundle.runtime_id),
-                hex::encode(edgerun_guest::runtime_id())
+                edgerun_guest::GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(" (edgerun ABI) or ")
+                    + " (WASI)"
             ),
         ));
-    }
-    let module = edgerun_guest::validate::validate_module(&bundle.wasm).map_err(|code| {
+    };
+    let module = edgerun_guest::validate::validate_module_for(abi, &bundle.wasm).map_err(|code| {
         unprocessable(
             "guest_contract",
             format!("the module breaks the guest contract: every worker would end the job with {code}"),

@@ -1,5 +1,6 @@
 //! Runtime benchmark: prints, in one run, guest-under-fuel vs the same code compiled natively,
-//! and instantiate+run of a trivial guest from a warm cache.
+//! instantiate+run of a trivial guest from a warm cache, and the WASI runtime against the
+//! edgerun ABI and native on the same source.
 //!
 //! `cargo run --release -p edgerun-worker --bin edgerun-bench` (build the guests first with
 //! `scripts/build-guests.sh`). Figures are medians of repeated runs.
@@ -12,6 +13,8 @@ mod lz;
 mod redact;
 #[path = "../../../guests/sha256/src/sha256.rs"]
 mod sha256;
+#[path = "../../../guests/wasi-wordfreq/src/count.rs"]
+mod wordfreq;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -59,8 +62,13 @@ impl PlainWasmtime {
     }
 
     fn run(&self, module: &wasmtime::Module, input: &[u8]) -> usize {
-        let state =
-            HostState { input: input.to_vec(), output: None, abort: None, limits: wasmtime::StoreLimits::default() };
+        let state = HostState {
+            input: input.to_vec(),
+            output: None,
+            abort: None,
+            limits: wasmtime::StoreLimits::default(),
+            wasi: None,
+        };
         let mut store = wasmtime::Store::new(&self.engine, state);
         let instance = self.linker.instantiate(&mut store, module).unwrap();
         instance.get_typed_func::<(), ()>(&mut store, "_start").unwrap().call(&mut store, ()).unwrap();
@@ -207,5 +215,84 @@ fn main() {
         "| cold compile + run of the JSON guest ({} KiB) | {:.1} ms |",
         json.len() / 1024,
         compile.as_secs_f64() * 1e3
+    );
+
+    wasi_rows(&runtime);
+}
+
+/// The WASI runtime on plain std programs: the same SHA-256 source as the edgerun-ABI guest
+/// (`guests/wasi-sha256`), the word-frequency program against its own code compiled natively, and
+/// the fixed cost of a std program's start (args, environment, stdin probing) on an empty input.
+fn wasi_rows(runtime: &Runtime) {
+    let micros = |d: Duration| d.as_secs_f64() * 1e6;
+    let hash = [0u8; 32];
+    let wasi = |wasm: &[u8], input: &[u8]| runtime.execute_wasi(wasm, input, LIMITS, &[], &hash).unwrap();
+    println!();
+    println!("| workload | input | edgerun ABI | WASI runtime | native | WASI / edgerun ABI | WASI / native | fuel (ABI / WASI) |");
+    println!("|---|---|---|---|---|---|---|---|");
+
+    let (abi_guest, wasi_guest) = (guest("sha256"), guest("wasi_sha256"));
+    let input = noise(1 << 20);
+    let abi_report = runtime.execute(&abi_guest, &input, LIMITS).unwrap();
+    let wasi_report = wasi(&wasi_guest, &input);
+    let digest = sha256::sha256(&input);
+    assert_eq!(abi_report.output(), Some(&digest[..]));
+    assert_eq!(edgerun_guest::wasi::parse_result_record(wasi_report.output().unwrap()), Some((0, &digest[..])));
+    let abi_time = median(31, || {
+        black_box(runtime.execute(&abi_guest, &input, LIMITS).unwrap());
+    });
+    let wasi_time = median(31, || {
+        black_box(wasi(&wasi_guest, &input));
+    });
+    let native_time = median(31, || {
+        black_box(sha256::sha256(black_box(&input)));
+    });
+    println!(
+        "| SHA-256 (same source) | 1024 KiB | {:.0} µs | {:.0} µs | {:.0} µs | {:.2}× | {:.2}× | {} / {} |",
+        micros(abi_time),
+        micros(wasi_time),
+        micros(native_time),
+        wasi_time.as_secs_f64() / abi_time.as_secs_f64(),
+        wasi_time.as_secs_f64() / native_time.as_secs_f64(),
+        abi_report.fuel_used,
+        wasi_report.fuel_used
+    );
+
+    let program = guest("wasi_wordfreq");
+    let text: Vec<u8> = {
+        let words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "édition", "naïve"];
+        let mut s = String::new();
+        let mut i = 0usize;
+        while s.len() < 1 << 20 {
+            s.push_str(words[(i * 7 + i / 3) % words.len()]);
+            s.push(if i % 11 == 10 { '\n' } else { ' ' });
+            i += 1;
+        }
+        s.into_bytes()
+    };
+    let options = wordfreq::Options { top: 10, min_len: 1 };
+    let report = wasi(&program, &text);
+    let expected = wordfreq::report(std::str::from_utf8(&text).unwrap(), &options);
+    assert_eq!(edgerun_guest::wasi::parse_result_record(report.output().unwrap()), Some((0, expected.as_bytes())));
+    let wasi_time = median(11, || {
+        black_box(wasi(&program, &text));
+    });
+    let native_time = median(11, || {
+        black_box(wordfreq::report(black_box(std::str::from_utf8(&text).unwrap()), &options));
+    });
+    println!(
+        "| word frequencies (std, HashMap, floats) | 1024 KiB | n/a | {:.0} µs | {:.0} µs | | {:.2}× | {} |",
+        micros(wasi_time),
+        micros(native_time),
+        wasi_time.as_secs_f64() / native_time.as_secs_f64(),
+        report.fuel_used
+    );
+    let start = median(1001, || {
+        black_box(wasi(&wasi_guest, b""));
+    });
+    println!(
+        "| std program start + exit (wasi_sha256, empty input), warm cache | 0 | | {:.1} µs | | | | {} |",
+        micros(start),
+        wasi(&wasi_guest, b"").fuel_used
     );
 }
