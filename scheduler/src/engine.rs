@@ -15,16 +15,21 @@
 //! A periodic pass over the index in memory ([`Engine::reconcile`], no request but the slot) is
 //! where deadlines are noticed (a slot passing changes no account). No listing in the steady
 //! state: the engine acts on live jobs only ([`is_live`]), so the cost of a job does not grow with
-//! the number of jobs that ended (kept in memory until `close_job`, for the API). Jobs are handled
-//! concurrently, at most `concurrency` at once, one task per job: a slow RPC call for one job does
-//! not hold the others.
+//! the number of jobs that ended (kept in memory until `close_job`, for the API). Jobs are read
+//! and checked concurrently, at most `concurrency` at once, one task per job: a slow RPC call for
+//! one job does not hold the others. A waiting job, once checked, joins a queue that
+//! `Engine::assign_loop` drains into assignment transactions of as many jobs as fit (the packet
+//! size, the compute budget), at most `concurrency` in flight: under a burst the cost of
+//! assigning is per transaction, not per job.
 //!
 //! Jailing reads failures (silent, replaced, no output) from each job as it changes, kept for
 //! the jail's cooldown: an ended job leaves the index, its failures stay until they are old.
 //!
-//! Two jobs assigned at the same time must not both count on the same free stake: the engine
-//! reserves each chosen member's lock in memory until its assignment is confirmed or refused,
-//! and judges eligibility against stake minus those reservations.
+//! Two jobs assigned at the same time (in one transaction or in two) must not both count on the
+//! same free stake: the engine reserves each chosen member's lock in memory until its assignment
+//! is confirmed or refused, and judges eligibility against stake minus those reservations. A
+//! worker's open work (for its declared capacity) is kept per job from the index's events
+//! ([`OpenWorkLedger`]), so a survey costs the workers, not the assigned jobs.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
