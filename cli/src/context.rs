@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use ed25519_dalek::SigningKey;
 use edgerun::state::Job;
-use edgerun_sdk::client::{ClientConfig, ClientError, EdgerunClient, RpcBackend, RpcConfig};
+use edgerun_sdk::client::{ClientConfig, ClientError, EdgerunClient, RpcBackend, RpcConfig, Websocket};
 use edgerun_sdk::storage::StorageClient;
 use solana_address::Address;
 use solana_keypair::Keypair;
@@ -33,7 +33,8 @@ impl Context {
             keypair: global.keypair.clone(),
             storage: global.storage.clone(),
         })?;
-        let backend = RpcBackend::new(settings.rpc_url.clone(), RpcConfig::default());
+        let rpc = RpcConfig { websocket: Websocket::Url(settings.ws_url.clone()), ..RpcConfig::default() };
+        let backend = RpcBackend::new(settings.rpc_url.clone(), rpc);
         let client = EdgerunClient::new(backend, ClientConfig::default());
         Ok(Context { settings, format: global.output, client, keypair: OnceLock::new() })
     }

@@ -25,4 +25,4 @@ pub mod view;
 
 pub use action::CrankAction;
 pub use judge::{candidates, explain, next_change};
-pub use run::{crank, once, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport};
+pub use run::{crank, once, submitted, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport};

@@ -218,19 +218,51 @@ impl JobState {
         }
     }
 
-    /// Reads what `job` (at `address`, already read) is judged by, at `slot`.
+    /// Reads what `job` (at `address`, already read) is judged by, at `slot`: its results and
+    /// (AwaitingDA) its output, in one request.
     pub async fn around<B: ChainBackend>(
         client: &EdgerunClient<B>,
         address: Address,
         job: Job,
         slot: u64,
     ) -> Result<JobState, ClientError> {
-        let results = if committee(&job).is_empty() { Vec::new() } else { client.committee_results(&job).await? };
-        let output = if job.status() == Ok(JobStatus::AwaitingDa) {
-            client.output_availability(&job.job_id).await?
-        } else {
-            None
-        };
+        let results = !committee(&job).is_empty();
+        let (results, output) = client.job_accounts(&job, results, job.status() == Ok(JobStatus::AwaitingDa)).await?;
+        Ok(JobState { address, job, results, output, slot })
+    }
+
+    /// [`around`](Self::around), reading only what the crank's judgment of `job` can depend on
+    /// (for a job the chain index keeps current): the results' hashes only once a quorum of
+    /// members submitted (before that no hash can win), the output only while AwaitingDA.
+    /// Otherwise `results` holds a placeholder for each member the job marks as submitted
+    /// ([`Job::has_submitted`], kept by the program exactly as the JobResults exist): silence and
+    /// every other rule read only whether a member has a result. Not for a worker, which needs
+    /// its own result's hash.
+    pub async fn for_crank<B: ChainBackend>(
+        client: &EdgerunClient<B>,
+        address: Address,
+        job: Job,
+        slot: u64,
+    ) -> Result<JobState, ClientError> {
+        if job.status() == Ok(JobStatus::Assigned) && submitted(&job) >= usize::from(job.quorum).max(1) {
+            return Self::around(client, address, job, slot).await;
+        }
+        let (_, output) = client.job_accounts(&job, false, job.status() == Ok(JobStatus::AwaitingDa)).await?;
+        let results = committee(&job)
+            .iter()
+            .enumerate()
+            .map(|(index, member)| {
+                let placeholder = job.has_submitted(index).then(|| {
+                    let mut result: JobResult = bytemuck::Zeroable::zeroed();
+                    result.job_id = job.job_id;
+                    result.worker = *member;
+                    // Distinct per member: fewer than a quorum, so no hash can win anyway.
+                    result.output_hash = [u8::try_from(index).unwrap_or(u8::MAX); 32];
+                    result
+                });
+                (*member, placeholder)
+            })
+            .collect();
         Ok(JobState { address, job, results, output, slot })
     }
 
@@ -263,6 +295,11 @@ impl JobState {
         self.output.as_ref().map(bytemuck::bytes_of).hash(&mut hasher);
         hasher.finish()
     }
+}
+
+/// Committee members of `job` that submitted a result.
+pub fn submitted(job: &Job) -> usize {
+    (0..committee(job).len()).filter(|&index| job.has_submitted(index)).count()
 }
 
 /// Tries the candidates of one job until none is left (see the module docs).

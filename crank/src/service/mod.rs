@@ -15,9 +15,13 @@
 //!   accepts); every `reconcile_interval` reads the fee payer's balance, and the index re-loads
 //!   its live jobs as a safety net.
 //!
-//! A turn reads the job afresh and is the pass's own ([`crate::run`]): the candidates in order,
-//! each simulated by the client first, nothing sent that the program refuses, the job re-read
-//! after each success. Everything is re-derived from the chain, so a restart loses nothing.
+//! A turn judges the job as the index has it (current: the index applied the change the turn is
+//! for before telling), reading besides only what the judgment depends on
+//! ([`JobState::for_crank`]: the results once a quorum submitted, the output while AwaitingDA),
+//! at the slot of the client's slot subscription, and is the pass's own ([`crate::run`]): the
+//! candidates in order, each refused by a simulation before anything is sent, the job re-read
+//! from the chain after each success. Everything is re-derived from the chain, so a restart
+//! loses nothing.
 //!
 //! A refusal is remembered with the state it was refused in: the action is not simulated again
 //! for that job until one of its accounts changes. That is what keeps several cranks cheap: the
@@ -40,6 +44,7 @@ use std::time::Duration;
 use edgerun::errors::EdgerunError;
 use edgerun::state::Job;
 use edgerun_sdk::client::{ChainBackend, ChainIndex, EdgerunClient, IndexConfig, IndexEvent, SubscriptionConfig};
+use edgerun_sdk::pda;
 use serde::Serialize;
 use solana_address::Address;
 use solana_keypair::Keypair;
@@ -145,6 +150,9 @@ struct Tracked {
     again: bool,
     /// Turns in a row that could not read the job or failed in transport.
     failures: u32,
+    /// A turn sent a transaction and the index has not told of a change of the job since: the
+    /// index's copy may not show it yet, so the next turn reads the job from the chain.
+    read_chain: bool,
 }
 
 /// What a turn found, for the service to remember.
@@ -280,6 +288,7 @@ impl<B: ChainBackend> Service<B> {
             pending: false,
             again: false,
             failures: 0,
+            read_chain: false,
         });
         if tracked.pending {
             tracked.again = true;
@@ -298,7 +307,12 @@ impl<B: ChainBackend> Service<B> {
         };
         self.metrics.account_updates.with_label_values(&[source]).inc();
         match event {
-            IndexEvent::Job { address, job, .. } => self.note(address, job.job_id),
+            IndexEvent::Job { address, job, .. } => {
+                if let Some(tracked) = self.jobs.get_mut(&address) {
+                    tracked.read_chain = false;
+                }
+                self.note(address, job.job_id)
+            }
             IndexEvent::JobActivity { job } => {
                 let job_id = self
                     .jobs
@@ -382,8 +396,11 @@ impl<B: ChainBackend> Service<B> {
             let client = self.client.clone();
             let payer = Arc::clone(&self.payer);
             let (job_id, fingerprint, refusals) = (tracked.job_id, tracked.fingerprint, tracked.refusals.clone());
+            // The index's copy is current (its subscription brought the change this turn is for),
+            // unless this service changed the job since.
+            let known = if tracked.read_chain { None } else { self.index.job(&address) };
             self.turns.spawn(async move {
-                let (finding, attempts) = take_turn(&client, &payer, &job_id, fingerprint, refusals).await;
+                let (finding, attempts) = take_turn(&client, &payer, &job_id, known, fingerprint, refusals).await;
                 TurnDone { address, finding, attempts }
             });
         }
@@ -393,9 +410,11 @@ impl<B: ChainBackend> Service<B> {
         for (action, outcome) in &attempts {
             self.count(*action, outcome);
         }
+        let sent = attempts.iter().any(|(_, outcome)| matches!(outcome, AttemptOutcome::Sent { .. }));
         let slot = self.slot;
         let Some(tracked) = self.jobs.get_mut(&address) else { return };
         tracked.pending = false;
+        tracked.read_chain |= sent;
         let again = std::mem::take(&mut tracked.again);
         let keep = match finding {
             Finding::Gone => false,
@@ -483,16 +502,26 @@ impl<B: ChainBackend> Service<B> {
     }
 }
 
-/// One turn on one job: reads it, drops the refusals its accounts' change lifted, and tries what
-/// is left (see [`crate::run`]). Returns what was found and every attempt.
+/// One turn on one job: judges it (`known`: the chain index's copy, with only what the judgment
+/// needs read besides; the chain's when the index has none), drops the refusals its accounts'
+/// change lifted, and tries what is left (see [`crate::run`]). Returns what was found and every
+/// attempt.
 async fn take_turn<B: ChainBackend>(
     client: &EdgerunClient<B>,
     payer: &Keypair,
     job_id: &[u8; 32],
+    known: Option<Job>,
     fingerprint: Option<u64>,
     refusals: Vec<Refusal>,
 ) -> (Finding, Vec<(CrankAction, AttemptOutcome)>) {
-    let state = match JobState::read(client, job_id).await {
+    let read = match known {
+        Some(job) => match client.slot().await {
+            Ok(slot) => JobState::for_crank(client, pda::job_address(job_id), job, slot).await.map(Some),
+            Err(error) => Err(error),
+        },
+        None => JobState::read(client, job_id).await,
+    };
+    let state = match read {
         Ok(Some(state)) => state,
         Ok(None) => return (Finding::Gone, Vec::new()),
         Err(error) => {

@@ -15,6 +15,8 @@ use solana_signature::Signature;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
+pub use super::pubsub::{SignatureWatch, WatchEnd};
+
 /// A `getProgramAccounts` filter: the account data at `offset` starts with `bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Memcmp {
@@ -93,10 +95,18 @@ pub trait ChainBackend: Send + Sync + 'static {
 
     fn latest_blockhash(&self) -> impl Future<Output = BackendResult<Hash>> + Send;
 
+    /// Whether a blockhash stays usable for many transactions (a cluster: 150 blocks), so the
+    /// client may share one between sends. False (the default): it is read for every send.
+    fn reuses_blockhashes(&self) -> bool {
+        false
+    }
+
     /// Runs `transaction` without committing it (signatures are verified).
     fn simulate(&self, transaction: &Transaction) -> impl Future<Output = BackendResult<Simulation>> + Send;
 
-    /// Submits `transaction`; `Ok` means accepted for processing, not confirmed.
+    /// Submits `transaction`; `Ok` means accepted for processing, not confirmed. A backend that
+    /// [`preflights`](Self::preflights) refuses what its simulation says fails with
+    /// [`BackendError::Preflight`].
     fn send(&self, transaction: &Transaction) -> impl Future<Output = BackendResult<Signature>> + Send;
 
     /// The outcome of `signature` once it reached the backend's commitment; `None` before.
@@ -116,6 +126,29 @@ pub trait ChainBackend: Send + Sync + 'static {
     fn block_time(&self, slot: u64) -> impl Future<Output = BackendResult<Option<i64>>> + Send {
         let _ = slot;
         async { Ok(None) }
+    }
+
+    /// Whether [`send`](Self::send) simulates the transaction first against the newest state
+    /// and sends nothing that fails there (a node's preflight). Then the client does not simulate
+    /// separately a transaction whose compute units it measured before: one request instead of
+    /// two, with the same guarantee. False (the default): the client simulates every
+    /// transaction first.
+    fn preflights(&self) -> bool {
+        false
+    }
+
+    /// Subscribes to `signature`'s confirmation at the backend's commitment, before it is sent;
+    /// `None` when the backend cannot notify now (no websocket, or it is down): the client polls
+    /// [`signature_status`](Self::signature_status) instead.
+    fn watch_signature(&self, signature: &Signature) -> impl Future<Output = Option<SignatureWatch>> + Send {
+        let _ = signature;
+        async { None }
+    }
+
+    /// The current slot as notified by a subscription, when one is live and recent; `None`: read
+    /// it with [`slot`](Self::slot).
+    fn subscribed_slot(&self) -> Option<u64> {
+        None
     }
 
     /// Asks the cluster's faucet for `lamports` to `to` (only test clusters have one: a local

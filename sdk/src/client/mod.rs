@@ -6,9 +6,12 @@
 //!   `litesvm`). One test suite runs against both.
 //! - [`EdgerunClient`] decodes every account type with the program's own types, lists jobs and
 //!   workers with `getProgramAccounts` filters whose offsets come from those types
-//!   ([`filters`]), and sends transactions: fresh blockhash, compute-unit limit measured by a
-//!   simulation, retries on transport failures only, bounded confirmation. A transaction whose
-//!   simulation fails is never sent; its error comes back by name ([`TransactionFailure`]).
+//!   ([`filters`]), and sends transactions: a recent blockhash shared by every send (refreshed by
+//!   age and when the node no longer knows it), a compute-unit limit measured by a simulation
+//!   once per kind of transaction, retries on transport failures only, confirmation by websocket
+//!   notification (polling while the socket is down). Every transaction is simulated before it
+//!   is sent (the node's preflight, or the client's own measurement) and one that fails is never
+//!   sent; its error comes back by name ([`TransactionFailure`]).
 //! - [`subscribe`](EdgerunClient::subscribe) streams decoded account updates over the websocket,
 //!   falling back to polling while the socket is down.
 //! - [`ChainIndex`] keeps the live jobs, the workers and the config current from one
@@ -26,14 +29,16 @@ mod backend;
 mod failure;
 pub mod filters;
 mod index;
+mod pubsub;
 mod rpc;
 mod subscribe;
 #[cfg(feature = "litesvm")]
 mod svm;
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anchor_lang::{AccountDeserialize, Discriminator};
 use backon::{ExponentialBuilder, Retryable};
@@ -41,6 +46,8 @@ use edgerun::errors::EdgerunError;
 use edgerun::state::{GlobalConfig, Job, JobResult, JobStatus, OutputAvailability, Treasury, WorkerStake};
 use solana_address::Address;
 use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_hash::Hash;
+use solana_instruction::error::InstructionError;
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
 use solana_message::Message;
@@ -50,14 +57,14 @@ use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
 pub use admin::ConfigOutcome;
-pub use backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
+pub use backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, SignatureWatch, Simulation, WatchEnd};
 pub use failure::{
     edgerun_error_code, edgerun_error_from_code, FailureReason, TransactionFailure, EDGERUN_ERROR_OFFSET,
 };
 pub use index::{ChainIndex, IndexConfig, IndexEvent, LIVE_STATUSES};
 #[cfg(feature = "metrics")]
 pub use rpc::RpcRequestsMetric;
-pub use rpc::{RpcBackend, RpcCalls, RpcConfig};
+pub use rpc::{RpcBackend, RpcCalls, RpcConfig, Websocket};
 pub use subscribe::{AccountUpdate, EdgerunAccount, Snapshot, Subscription, SubscriptionConfig, UpdateSource};
 #[cfg(feature = "litesvm")]
 pub use svm::LiteSvmBackend;
@@ -68,6 +75,15 @@ use crate::pda;
 
 /// The most compute units one transaction may use.
 pub const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
+
+/// A cached blockhash is not used once the cluster is this many slots past the one it was read
+/// at (when the backend's slot subscription tells): well inside the 150 blocks a blockhash is
+/// valid for, whatever the slot time.
+pub const BLOCKHASH_MAX_SLOTS: u64 = 60;
+
+/// While a confirmation is awaited by notification, the status is also read once this often: a
+/// socket that stays open but went silent does not hold a confirmation back.
+const SILENT_SOCKET_CHECK: Duration = Duration::from_secs(5);
 
 /// Retries of operations that failed in transport (exponential backoff with jitter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,8 +119,15 @@ pub struct ClientConfig {
     pub compute_unit_margin_percent: u32,
     /// Longest wait for a sent transaction to reach the backend's commitment.
     pub confirm_timeout: Duration,
-    /// Pause between two signature status queries.
+    /// Pause between two signature status queries (while no websocket notifies).
     pub confirm_poll_interval: Duration,
+    /// The blockhash every send shares is read again once it is this old (and when the node
+    /// answers `BlockhashNotFound`, and [`BLOCKHASH_MAX_SLOTS`] after it was read). A blockhash
+    /// is valid for 150 blocks (about 60 s at 400 ms slots).
+    pub blockhash_max_age: Duration,
+    /// Read the logs (`getTransaction`) of every confirmed transaction into its
+    /// [`SendReceipt`]; otherwise only of one that failed on chain (to name the failure).
+    pub success_logs: bool,
 }
 
 impl Default for ClientConfig {
@@ -114,6 +137,8 @@ impl Default for ClientConfig {
             compute_unit_margin_percent: 20,
             confirm_timeout: Duration::from_secs(60),
             confirm_poll_interval: Duration::from_millis(200),
+            blockhash_max_age: Duration::from_secs(20),
+            success_logs: false,
         }
     }
 }
@@ -203,8 +228,8 @@ pub struct SendReceipt {
     pub slot: u64,
     /// The compute-unit limit the transaction was sent with.
     pub compute_unit_limit: u32,
-    /// Its logs, when the node still has them (`None` if they could not be read; the
-    /// transaction is confirmed either way).
+    /// Its logs, with [`ClientConfig::success_logs`], when the node still has them (`None`
+    /// otherwise, or if they could not be read; the transaction is confirmed either way).
     pub logs: Option<Vec<String>>,
     /// The Edgerun events in those logs.
     pub events: Vec<EdgerunEvent>,
@@ -214,12 +239,63 @@ pub struct SendReceipt {
 pub struct EdgerunClient<B> {
     backend: Arc<B>,
     config: ClientConfig,
+    /// Shared by clones: what every send may reuse.
+    shared: Arc<Shared>,
 }
 
 impl<B> Clone for EdgerunClient<B> {
     fn clone(&self) -> Self {
-        EdgerunClient { backend: Arc::clone(&self.backend), config: self.config.clone() }
+        EdgerunClient {
+            backend: Arc::clone(&self.backend),
+            config: self.config.clone(),
+            shared: Arc::clone(&self.shared),
+        }
     }
+}
+
+#[derive(Default)]
+struct Shared {
+    /// An async lock: concurrent sends wait for one read of a new blockhash.
+    blockhash: tokio::sync::Mutex<Option<CachedBlockhash>>,
+    /// Compute units measured, by kind of transaction ([`transaction_kind`]): the most a
+    /// simulation of that kind used.
+    compute_units: Mutex<HashMap<Vec<u8>, u64>>,
+}
+
+#[derive(Clone, Copy)]
+struct CachedBlockhash {
+    hash: Hash,
+    read_at: Instant,
+    /// The backend's subscribed slot when it was read, if it had one.
+    slot: Option<u64>,
+}
+
+/// What identifies a kind of transaction for its compute units: each instruction's program and
+/// the first 8 bytes of its data (an Anchor instruction's discriminator).
+fn transaction_kind(instructions: &[Instruction]) -> Vec<u8> {
+    let mut kind = Vec::with_capacity(instructions.len() * 40);
+    for instruction in instructions {
+        kind.extend_from_slice(instruction.program_id.as_ref());
+        let head = &instruction.data[..instruction.data.len().min(8)];
+        kind.extend_from_slice(head);
+        kind.extend(std::iter::repeat_n(0, 8 - head.len()));
+    }
+    kind
+}
+
+/// Whether a transaction ran out of its compute-unit limit.
+fn out_of_compute(failure: &TransactionFailure) -> bool {
+    matches!(
+        failure.reason,
+        FailureReason::Instruction(
+            InstructionError::ComputationalBudgetExceeded | InstructionError::ProgramFailedToComplete
+        )
+    )
+}
+
+/// Whether the node no longer knows (or never knew) the transaction's blockhash.
+fn blockhash_not_found(failure: &TransactionFailure) -> bool {
+    matches!(failure.reason, FailureReason::Transaction(TransactionError::BlockhashNotFound))
 }
 
 impl<B: ChainBackend> EdgerunClient<B> {
@@ -229,7 +305,7 @@ impl<B: ChainBackend> EdgerunClient<B> {
 
     /// A client over a backend that something else (a test, another client) also holds.
     pub fn from_shared(backend: Arc<B>, config: ClientConfig) -> Self {
-        EdgerunClient { backend, config }
+        EdgerunClient { backend, config, shared: Arc::default() }
     }
 
     pub fn backend(&self) -> &Arc<B> {
@@ -268,9 +344,58 @@ impl<B: ChainBackend> EdgerunClient<B> {
         self.with_retry(what, operation).await.map_err(|(error, attempts)| client_error(error, attempts, &[]))
     }
 
-    /// The current slot at the backend's commitment.
+    /// The current slot: the backend's slot subscription's when it is live (no request),
+    /// otherwise read at the backend's commitment.
     pub async fn slot(&self) -> Result<u64, ClientError> {
+        if let Some(slot) = self.backend.subscribed_slot() {
+            return Ok(slot);
+        }
         self.read("getSlot", || self.backend.slot()).await
+    }
+
+    /// A recent blockhash, shared by every send of this client and its clones: read again once
+    /// [`ClientConfig::blockhash_max_age`] old or [`BLOCKHASH_MAX_SLOTS`] behind, and after a
+    /// send found it unknown. A backend that does not reuse blockhashes is asked every time.
+    pub async fn latest_blockhash(&self) -> Result<Hash, ClientError> {
+        if !self.backend.reuses_blockhashes() {
+            return self.read("getLatestBlockhash", || self.backend.latest_blockhash()).await;
+        }
+        let mut cached = self.shared.blockhash.lock().await;
+        if let Some(known) = cached.as_ref().filter(|known| self.is_fresh(known)) {
+            return Ok(known.hash);
+        }
+        let slot = self.backend.subscribed_slot();
+        let hash = self.read("getLatestBlockhash", || self.backend.latest_blockhash()).await?;
+        *cached = Some(CachedBlockhash { hash, read_at: Instant::now(), slot });
+        Ok(hash)
+    }
+
+    fn is_fresh(&self, known: &CachedBlockhash) -> bool {
+        let slots_behind = match (known.slot, self.backend.subscribed_slot()) {
+            (Some(then), Some(now)) => now.saturating_sub(then),
+            _ => 0,
+        };
+        known.read_at.elapsed() < self.config.blockhash_max_age && slots_behind < BLOCKHASH_MAX_SLOTS
+    }
+
+    /// Drops the shared blockhash if it is `hash`: the next send reads a new one.
+    async fn forget_blockhash(&self, hash: &Hash) {
+        let mut cached = self.shared.blockhash.lock().await;
+        if cached.as_ref().is_some_and(|known| known.hash == *hash) {
+            *cached = None;
+        }
+    }
+
+    /// The compute-unit limit for `kind` from an earlier measurement, if any.
+    fn known_limit(&self, kind: &[u8]) -> Option<u32> {
+        let units = *self.shared.compute_units.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(kind)?;
+        Some(self.limit_for(units))
+    }
+
+    /// The limit for `units` measured: plus the margin, at most [`MAX_COMPUTE_UNIT_LIMIT`].
+    fn limit_for(&self, units: u64) -> u32 {
+        let margin = units.saturating_mul(u64::from(self.config.compute_unit_margin_percent)) / 100;
+        u32::try_from(units.saturating_add(margin)).unwrap_or(u32::MAX).min(MAX_COMPUTE_UNIT_LIMIT)
     }
 
     /// When the block of `slot` was produced (Unix seconds), if the backend knows.
@@ -347,6 +472,46 @@ impl<B: ChainBackend> EdgerunClient<B> {
             .collect()
     }
 
+    /// What a job is judged by besides itself, in one request: the result of each committee
+    /// member of `job` in assignment order (when `results`; empty otherwise) and its
+    /// OutputAvailability (when `output`; `None` otherwise or when not declared). No request
+    /// when neither is wanted.
+    pub async fn job_accounts(
+        &self,
+        job: &Job,
+        results: bool,
+        output: bool,
+    ) -> Result<(Vec<(Address, Option<JobResult>)>, Option<OutputAvailability>), ClientError> {
+        let members: &[Address] = if results { job.committee() } else { &[] };
+        let mut addresses: Vec<Address> =
+            members.iter().map(|worker| pda::job_result_address(&job.job_id, worker)).collect();
+        if output {
+            addresses.push(pda::output_address(&job.job_id));
+        }
+        if addresses.is_empty() {
+            return Ok((Vec::new(), None));
+        }
+        let mut accounts = self.read("getMultipleAccounts", || self.backend.get_multiple_accounts(&addresses)).await?;
+        // The output's account is the last one asked for.
+        let output_account = if output { accounts.pop().flatten() } else { None };
+        let output = match output_account {
+            Some(account) => decode_account(&pda::output_address(&job.job_id), &account.owner, &account.data)?,
+            None => None,
+        };
+        let results = members
+            .iter()
+            .zip(addresses.iter().zip(accounts))
+            .map(|(worker, (address, account))| {
+                let result = match account {
+                    Some(account) => decode_account(address, &account.owner, &account.data)?,
+                    None => None,
+                };
+                Ok((*worker, result))
+            })
+            .collect::<Result<Vec<_>, ClientError>>()?;
+        Ok((results, output))
+    }
+
     // ----- listings -----
 
     /// Every Edgerun account of type `T` that passes `filters` (a discriminator filter is added).
@@ -414,8 +579,11 @@ impl<B: ChainBackend> EdgerunClient<B> {
     // ----- sending -----
 
     /// Sends `instructions` paid by `payer` and signed by `signers` as well, and waits for
-    /// confirmation. A compute-unit limit instruction is prepended, sized from a simulation; if
-    /// the simulation fails, nothing is sent and the failure comes back by name.
+    /// confirmation. A compute-unit limit instruction is prepended, sized from a simulation of
+    /// the first transaction of the same kind (the same programs and instructions; measured again
+    /// when one runs out); a transaction of a kind not measured yet is simulated first and, if
+    /// that fails, nothing is sent. Every other is sent with the node's preflight simulation,
+    /// which refuses it as surely. A refusal comes back by name.
     pub async fn send(
         &self,
         payer: &Keypair,
@@ -432,37 +600,78 @@ impl<B: ChainBackend> EdgerunClient<B> {
         programs.extend(instructions.iter().map(|instruction| instruction.program_id));
         let failed = |error, logs| ClientError::Transaction(Box::new(TransactionFailure::new(error, &programs, logs)));
         let backend_error = |(error, attempts)| client_error(error, attempts, &programs);
+        let kind = transaction_kind(instructions);
 
-        let blockhash =
-            self.with_retry("getLatestBlockhash", || self.backend.latest_blockhash()).await.map_err(backend_error)?;
-        let sign = |limit: u32| -> Result<Transaction, ClientError> {
-            let mut with_limit = vec![ComputeBudgetInstruction::set_compute_unit_limit(limit)];
-            with_limit.extend_from_slice(instructions);
-            let message = Message::new_with_blockhash(&with_limit, Some(&payer.pubkey()), &blockhash);
-            let mut transaction = Transaction::new_unsigned(message);
-            transaction.try_sign(&all_signers, blockhash).map_err(|error| ClientError::Signing(error.to_string()))?;
-            Ok(transaction)
-        };
-
-        // Measured under the largest limit, so the measurement is never what runs out.
-        let probe = sign(MAX_COMPUTE_UNIT_LIMIT)?;
-        let simulation =
-            self.with_retry("simulateTransaction", || self.backend.simulate(&probe)).await.map_err(backend_error)?;
-        if let Err(error) = simulation.result {
-            return Err(failed(error, simulation.logs));
+        // Each at most once: a new blockhash after the node did not know ours, a new measurement
+        // after a transaction ran out of the units measured for its kind.
+        let (mut new_blockhash, mut measured_again) = (false, false);
+        loop {
+            let blockhash = self.latest_blockhash().await?;
+            let sign = |limit: u32| -> Result<Transaction, ClientError> {
+                let mut with_limit = vec![ComputeBudgetInstruction::set_compute_unit_limit(limit)];
+                with_limit.extend_from_slice(instructions);
+                let message = Message::new_with_blockhash(&with_limit, Some(&payer.pubkey()), &blockhash);
+                let mut transaction = Transaction::new_unsigned(message);
+                transaction
+                    .try_sign(&all_signers, blockhash)
+                    .map_err(|error| ClientError::Signing(error.to_string()))?;
+                Ok(transaction)
+            };
+            // Without the backend's preflight, every transaction is simulated first.
+            let known = if self.backend.preflights() { self.known_limit(&kind) } else { None };
+            let compute_unit_limit = match known {
+                Some(limit) => limit,
+                None => {
+                    // Measured under the largest limit, so the measurement is never what runs out.
+                    let probe = sign(MAX_COMPUTE_UNIT_LIMIT)?;
+                    let simulation = self
+                        .with_retry("simulateTransaction", || self.backend.simulate(&probe))
+                        .await
+                        .map_err(backend_error)?;
+                    if let Err(error) = simulation.result {
+                        if error == TransactionError::BlockhashNotFound && !new_blockhash {
+                            new_blockhash = true;
+                            self.forget_blockhash(&blockhash).await;
+                            continue;
+                        }
+                        return Err(failed(error, simulation.logs));
+                    }
+                    match simulation.units_consumed {
+                        Some(units) => {
+                            let mut measured =
+                                self.shared.compute_units.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                            let most = measured.entry(kind.clone()).or_default();
+                            *most = (*most).max(units);
+                            self.limit_for(*most)
+                        }
+                        None => MAX_COMPUTE_UNIT_LIMIT,
+                    }
+                }
+            };
+            let transaction = sign(compute_unit_limit)?;
+            match self.submit(&transaction, &programs, compute_unit_limit).await {
+                Err(ClientError::Transaction(failure)) if blockhash_not_found(&failure) && !new_blockhash => {
+                    new_blockhash = true;
+                    self.forget_blockhash(&blockhash).await;
+                }
+                Err(ClientError::Transaction(failure))
+                    if out_of_compute(&failure) && known.is_some() && !measured_again =>
+                {
+                    // The state made it costlier than the kind's measurement: measure this one.
+                    tracing::debug!(compute_unit_limit, "the transaction ran out of compute units; measuring again");
+                    measured_again = true;
+                    self.shared.compute_units.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&kind);
+                }
+                outcome => return outcome,
+            }
         }
-        let compute_unit_limit = simulation.units_consumed.map_or(MAX_COMPUTE_UNIT_LIMIT, |units| {
-            let margin = units.saturating_mul(u64::from(self.config.compute_unit_margin_percent)) / 100;
-            u32::try_from(units.saturating_add(margin)).unwrap_or(u32::MAX).min(MAX_COMPUTE_UNIT_LIMIT)
-        });
-        let transaction = sign(compute_unit_limit)?;
-        self.submit(&transaction, &programs, compute_unit_limit).await
     }
 
-    /// Relays a transaction someone else signed: simulated first (a refusal comes back by name
-    /// and nothing is sent), then sent and confirmed like [`send`](Self::send). Its compute-unit
-    /// limit is whatever its signer set (the runtime's default without a compute-budget
-    /// instruction): a signed transaction cannot be changed.
+    /// Relays a transaction someone else signed: simulated first (by the backend's preflight
+    /// when it has one, else by the client), a refusal comes back by name and nothing is sent;
+    /// then sent and confirmed like [`send`](Self::send). Its compute-unit limit is whatever its
+    /// signer set (the runtime's default without a compute-budget instruction): a signed
+    /// transaction cannot be changed.
     pub async fn send_signed(&self, transaction: &Transaction) -> Result<SendReceipt, ClientError> {
         let message = &transaction.message;
         let programs: Vec<Address> = message
@@ -472,19 +681,27 @@ impl<B: ChainBackend> EdgerunClient<B> {
                 message.account_keys.get(usize::from(instruction.program_id_index)).copied().unwrap_or_default()
             })
             .collect();
-        let backend_error = |(error, attempts)| client_error(error, attempts, &programs);
-        let simulation = self
-            .with_retry("simulateTransaction", || self.backend.simulate(transaction))
-            .await
-            .map_err(backend_error)?;
-        if let Err(error) = simulation.result {
-            return Err(ClientError::Transaction(Box::new(TransactionFailure::new(error, &programs, simulation.logs))));
+        if !self.backend.preflights() {
+            let backend_error = |(error, attempts)| client_error(error, attempts, &programs);
+            let simulation = self
+                .with_retry("simulateTransaction", || self.backend.simulate(transaction))
+                .await
+                .map_err(backend_error)?;
+            if let Err(error) = simulation.result {
+                return Err(ClientError::Transaction(Box::new(TransactionFailure::new(
+                    error,
+                    &programs,
+                    simulation.logs,
+                ))));
+            }
         }
         self.submit(transaction, &programs, compute_unit_limit_of(transaction)).await
     }
 
-    /// Sends a signed transaction whose simulation passed, waits for its confirmation and reads
-    /// its logs. `programs` are its instructions' programs, in order (to name a failure).
+    /// Sends a signed transaction that was simulated (by the client, or by the backend's
+    /// preflight as it is sent), waits for its confirmation and, when it failed or with
+    /// [`ClientConfig::success_logs`], reads its logs. `programs` are its instructions'
+    /// programs, in order (to name a failure).
     async fn submit(
         &self,
         transaction: &Transaction,
@@ -495,30 +712,34 @@ impl<B: ChainBackend> EdgerunClient<B> {
         let backend_error = |(error, attempts)| client_error(error, attempts, programs);
         let signature = transaction.signatures.first().copied().unwrap_or_default();
 
-        // Resending the same signed transaction is idempotent; if an attempt that looked lost
-        // in transport did land, the node's preflight answers `AlreadyProcessed`.
-        let mut sends = 0usize;
-        let sent = self
-            .with_retry("sendTransaction", || {
-                sends += 1;
-                self.backend.send(transaction)
-            })
-            .await;
+        // Subscribed before it is sent, so the notification cannot be missed.
+        let watch = self.backend.watch_signature(&signature).await;
+        // Resending the same signed transaction is idempotent; if an attempt that looked lost in
+        // transport did land, or the very same transaction (same signer, instructions and shared
+        // blockhash) was sent before, the node's preflight answers `AlreadyProcessed`: it is on
+        // chain, and its confirmation is what this send gets.
+        let sent = self.with_retry("sendTransaction", || self.backend.send(transaction)).await;
         match sent {
             Ok(_) => {}
-            Err((BackendError::Preflight { error: TransactionError::AlreadyProcessed, .. }, _)) if sends > 1 => {}
+            Err((BackendError::Preflight { error: TransactionError::AlreadyProcessed, .. }, _)) => {}
             Err((BackendError::Preflight { error, logs }, _)) => return Err(failed(error, logs)),
             Err(other) => return Err(backend_error(other)),
         }
 
-        let confirmed = self.confirm(&signature).await?;
-        let logs = self
-            .with_retry("getTransaction", || self.backend.transaction_logs(&signature))
-            .await
-            .unwrap_or_else(|(error, _)| {
-                tracing::warn!(%error, %signature, "cannot read the logs of a confirmed transaction");
-                None
-            });
+        let confirmed = match watch {
+            Some(watch) => self.confirm_notified(&signature, watch).await?,
+            None => self.confirm(&signature).await?,
+        };
+        let logs = if confirmed.result.is_err() || self.config.success_logs {
+            self.with_retry("getTransaction", || self.backend.transaction_logs(&signature)).await.unwrap_or_else(
+                |(error, _)| {
+                    tracing::warn!(%error, %signature, "cannot read the logs of a confirmed transaction");
+                    None
+                },
+            )
+        } else {
+            None
+        };
         if let Err(error) = confirmed.result {
             return Err(failed(error, logs.unwrap_or_default()));
         }
@@ -526,9 +747,51 @@ impl<B: ChainBackend> EdgerunClient<B> {
         Ok(SendReceipt { signature, slot: confirmed.slot, compute_unit_limit, logs, events })
     }
 
-    /// Waits (at most `confirm_timeout`) until `signature` reaches the backend's commitment.
-    pub async fn confirm(&self, signature: &Signature) -> Result<Confirmed, ClientError> {
+    /// Waits (at most `confirm_timeout`) for the notification of `signature`; reads its status
+    /// every [`SILENT_SOCKET_CHECK`] meanwhile, and polls for the rest of the wait if the
+    /// websocket drops.
+    async fn confirm_notified(&self, signature: &Signature, watch: SignatureWatch) -> Result<Confirmed, ClientError> {
         let deadline = tokio::time::Instant::now() + self.config.confirm_timeout;
+        let notified = watch.outcome(self.config.confirm_timeout);
+        tokio::pin!(notified);
+        loop {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return Err(ClientError::Unconfirmed { signature: *signature, waited: self.config.confirm_timeout });
+            }
+            let check = (now + SILENT_SOCKET_CHECK).min(deadline);
+            tokio::select! {
+                outcome = &mut notified => return match outcome {
+                    Ok(confirmed) => Ok(confirmed),
+                    Err(WatchEnd::TimedOut) => {
+                        Err(ClientError::Unconfirmed { signature: *signature, waited: self.config.confirm_timeout })
+                    }
+                    Err(WatchEnd::Dropped) => {
+                        tracing::debug!(%signature, "the websocket dropped; polling the confirmation");
+                        self.poll_confirmation(signature, deadline).await
+                    }
+                },
+                () = tokio::time::sleep_until(check) => {
+                    let status = self.read("getSignatureStatuses", || self.backend.signature_status(signature)).await?;
+                    if let Some(confirmed) = status {
+                        return Ok(confirmed);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits (at most `confirm_timeout`) until `signature` reaches the backend's commitment,
+    /// polling its status.
+    pub async fn confirm(&self, signature: &Signature) -> Result<Confirmed, ClientError> {
+        self.poll_confirmation(signature, tokio::time::Instant::now() + self.config.confirm_timeout).await
+    }
+
+    async fn poll_confirmation(
+        &self,
+        signature: &Signature,
+        deadline: tokio::time::Instant,
+    ) -> Result<Confirmed, ClientError> {
         loop {
             let status = self.read("getSignatureStatuses", || self.backend.signature_status(signature)).await?;
             if let Some(confirmed) = status {

@@ -26,6 +26,7 @@ use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
 use super::backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
+use super::pubsub::{Pubsub, SignatureWatch};
 
 /// `getMultipleAccounts` answers at most this many addresses per request.
 const MAX_MULTIPLE_ACCOUNTS: usize = 100;
@@ -37,11 +38,35 @@ pub struct RpcConfig {
     pub commitment: CommitmentConfig,
     /// Longest wait for one HTTP request.
     pub request_timeout: Duration,
+    /// The websocket for confirmations by notification and the current slot
+    /// ([`super::pubsub`]); the client polls over HTTP while it is down.
+    pub websocket: Websocket,
 }
 
 impl Default for RpcConfig {
     fn default() -> Self {
-        RpcConfig { commitment: CommitmentConfig::confirmed(), request_timeout: Duration::from_secs(30) }
+        RpcConfig {
+            commitment: CommitmentConfig::confirmed(),
+            request_timeout: Duration::from_secs(30),
+            websocket: Websocket::FromRpcUrl,
+        }
+    }
+}
+
+/// Which websocket an [`RpcBackend`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Websocket {
+    /// The RPC URL's, as the Solana CLI derives it ([`RpcBackend::websocket_url`]).
+    FromRpcUrl,
+    Url(String),
+    /// None: confirmations are polled, the slot is read over HTTP.
+    Off,
+}
+
+impl Websocket {
+    /// `Some(url)`: that URL; `None`: the RPC URL's.
+    pub fn url_or_derived(url: Option<String>) -> Self {
+        url.map_or(Websocket::FromRpcUrl, Websocket::Url)
     }
 }
 
@@ -50,36 +75,65 @@ pub struct RpcBackend {
     client: RpcClient,
     commitment: CommitmentConfig,
     calls: RpcCalls,
+    pubsub: Option<Arc<Pubsub>>,
+}
+
+impl Drop for RpcBackend {
+    fn drop(&mut self) {
+        if let Some(pubsub) = &self.pubsub {
+            pubsub.stop();
+        }
+    }
 }
 
 /// How many requests a backend sent, by JSON-RPC method (`getAccountInfo`, `sendTransaction`,
 /// ...), counted at the transport: every request, whatever sent it. Shared by clones; services
 /// publish it as `*_rpc_requests_total{method}` ([`RpcCalls::count`] for tests and benchmarks).
+/// Subscriptions made on the client's own websocket (`signatureSubscribe`, `slotSubscribe`) are
+/// counted apart ([`RpcCalls::subscriptions`], `*_rpc_subscriptions_total{method}`): a message
+/// on an open socket, not an HTTP request.
 #[derive(Clone, Default)]
-pub struct RpcCalls(Arc<Mutex<BTreeMap<String, u64>>>);
+pub struct RpcCalls {
+    requests: Arc<Mutex<BTreeMap<String, u64>>>,
+    subscriptions: Arc<Mutex<BTreeMap<String, u64>>>,
+}
 
 impl RpcCalls {
     fn record(&self, method: String) {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(method).or_default() += 1;
+        *self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(method).or_default() += 1;
+    }
+
+    pub(crate) fn record_subscription(&self, method: &str) {
+        *self
+            .subscriptions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(method.to_string())
+            .or_default() += 1;
     }
 
     /// Requests sent so far, by method.
     pub fn snapshot(&self) -> BTreeMap<String, u64> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+        self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Requests of `method` sent so far.
     pub fn count(&self, method: &str) -> u64 {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(method).copied().unwrap_or(0)
+        self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(method).copied().unwrap_or(0)
     }
 
     /// All requests sent so far.
     pub fn total(&self) -> u64 {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().sum()
+        self.requests.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).values().sum()
     }
 
-    /// Publishes these counts in `registry` as `rpc_requests_total{method}` (prefixed with the
-    /// registry's service name).
+    /// Websocket subscriptions made so far, by method.
+    pub fn subscriptions(&self) -> BTreeMap<String, u64> {
+        self.subscriptions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Publishes these counts in `registry` as `rpc_requests_total{method}` and
+    /// `rpc_subscriptions_total{method}` (prefixed with the registry's service name).
     #[cfg(feature = "metrics")]
     pub fn register(&self, registry: &prometheus::Registry) {
         registry.register(Box::new(RpcRequestsMetric::new(self.clone()))).expect("the RPC counts registered once");
@@ -93,6 +147,7 @@ impl RpcCalls {
 pub struct RpcRequestsMetric {
     calls: RpcCalls,
     counter: prometheus::IntCounterVec,
+    subscriptions: prometheus::IntCounterVec,
 }
 
 #[cfg(feature = "metrics")]
@@ -103,22 +158,38 @@ impl RpcRequestsMetric {
             &["method"],
         )
         .expect("a valid metric");
-        RpcRequestsMetric { calls, counter }
+        let subscriptions = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "rpc_subscriptions_total",
+                "Subscriptions made on the chain client's own websocket, by method",
+            ),
+            &["method"],
+        )
+        .expect("a valid metric");
+        RpcRequestsMetric { calls, counter, subscriptions }
     }
 }
 
 #[cfg(feature = "metrics")]
 impl prometheus::core::Collector for RpcRequestsMetric {
     fn desc(&self) -> Vec<&prometheus::core::Desc> {
-        self.counter.desc()
+        let mut descs = self.counter.desc();
+        descs.extend(self.subscriptions.desc());
+        descs
     }
 
     fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
-        for (method, count) in self.calls.snapshot() {
-            let counter = self.counter.with_label_values(&[method.as_str()]);
-            counter.inc_by(count.saturating_sub(counter.get()));
+        for (counts, counter) in
+            [(self.calls.snapshot(), &self.counter), (self.calls.subscriptions(), &self.subscriptions)]
+        {
+            for (method, count) in counts {
+                let counter = counter.with_label_values(&[method.as_str()]);
+                counter.inc_by(count.saturating_sub(counter.get()));
+            }
         }
-        self.counter.collect()
+        let mut families = self.counter.collect();
+        families.extend(self.subscriptions.collect());
+        families
     }
 }
 
@@ -151,18 +222,34 @@ impl RpcSender for CountingSender {
 impl RpcBackend {
     /// A backend for the node at `url` (e.g. `http://127.0.0.1:8899`).
     pub fn new(url: impl Into<String>, config: RpcConfig) -> Self {
+        let url = url.into();
         let calls = RpcCalls::default();
-        let sender = CountingSender {
-            inner: HttpSender::new_with_timeout(url.into(), config.request_timeout),
-            calls: calls.clone(),
+        let ws_url = match config.websocket {
+            Websocket::FromRpcUrl => Some(Self::websocket_url(&url)),
+            Websocket::Url(ws_url) => Some(ws_url),
+            Websocket::Off => None,
         };
+        let pubsub = ws_url.map(|ws_url| Pubsub::new(ws_url, config.commitment, calls.clone()));
+        let sender =
+            CountingSender { inner: HttpSender::new_with_timeout(url, config.request_timeout), calls: calls.clone() };
         let client = RpcClient::new_sender(sender, RpcClientConfig::with_commitment(config.commitment));
-        RpcBackend { client, commitment: config.commitment, calls }
+        RpcBackend { client, commitment: config.commitment, calls, pubsub }
     }
 
     /// The requests this backend sent, by method.
     pub fn calls(&self) -> &RpcCalls {
         &self.calls
+    }
+
+    /// The websocket this backend confirms and reads the slot on (`None`: [`Websocket::Off`]).
+    pub fn ws_url(&self) -> Option<&str> {
+        self.pubsub.as_deref().map(Pubsub::ws_url)
+    }
+
+    /// Whether that websocket is connected now (it connects at the first use, inside a tokio
+    /// runtime, and again after it drops).
+    pub fn websocket_connected(&self) -> bool {
+        self.pubsub.as_ref().is_some_and(Pubsub::is_connected)
     }
 
     /// The websocket URL the Solana CLI derives from an RPC URL: same host, `ws(s)`, port + 1 when
@@ -376,6 +463,24 @@ impl ChainBackend for RpcBackend {
 
     async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
         self.client.request_airdrop(to, lamports).await.map_err(classify)
+    }
+
+    /// A blockhash is valid for 150 blocks.
+    fn reuses_blockhashes(&self) -> bool {
+        true
+    }
+
+    /// `sendTransaction` is sent with `skip_preflight: false`.
+    fn preflights(&self) -> bool {
+        true
+    }
+
+    async fn watch_signature(&self, signature: &Signature) -> Option<SignatureWatch> {
+        self.pubsub.as_ref()?.watch_signature(signature).await
+    }
+
+    fn subscribed_slot(&self) -> Option<u64> {
+        self.pubsub.as_ref()?.slot()
     }
 }
 

@@ -115,10 +115,21 @@ impl ChainBackend for LiteSvmBackend {
         })
     }
 
+    /// Simulated first, as a node's preflight: what would fail is refused and nothing is run.
     async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
         let mut state = self.lock();
+        if let Err(failed) = state.svm.simulate_transaction(transaction.clone()) {
+            return Err(BackendError::Preflight { error: failed.err, logs: failed.meta.logs });
+        }
         let outcome = state.svm.send_transaction(transaction.clone());
         state.commit(outcome)
+    }
+
+    /// Simulated first in [`send`](ChainBackend::send), as a node's preflight. (Blockhashes are
+    /// not reused: LiteSVM takes only its latest, and each transaction moves it on, so that the
+    /// same instructions sent twice are two transactions.)
+    fn preflights(&self) -> bool {
+        true
     }
 
     async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {

@@ -32,7 +32,7 @@ use ed25519_dalek::SigningKey;
 use edgerun_sdk::amount::{format_sol, sol};
 use edgerun_sdk::client::{
     ChainIndex, ClientConfig, ClientError, EdgerunClient, IndexConfig, IndexEvent, RpcBackend, RpcConfig,
-    SubscriptionConfig,
+    SubscriptionConfig, Websocket,
 };
 use edgerun_sdk::edgerun::state::{JobStatus, WorkerStake, WORKER_STATUS_ACTIVE};
 use edgerun_sdk::storage::{StorageClient, StorageError};
@@ -193,8 +193,8 @@ fn storage_client(url: &str, keypair: &Keypair) -> Result<StorageClient, DaemonE
 pub async fn run(config: DaemonConfig, cancel: CancellationToken) -> Result<(), DaemonError> {
     let keypair = Arc::new(config.keypair);
     let me = keypair.pubkey();
-    let client =
-        EdgerunClient::new(RpcBackend::new(config.rpc_url.clone(), RpcConfig::default()), ClientConfig::default());
+    let rpc = RpcConfig { websocket: Websocket::Url(config.ws_url.clone()), ..RpcConfig::default() };
+    let client = EdgerunClient::new(RpcBackend::new(config.rpc_url.clone(), rpc), ClientConfig::default());
     let stake = preflight(&client, &config.rpc_url, &me).await?;
 
     let concurrency = config.concurrency.max(1);

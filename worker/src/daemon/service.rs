@@ -1,9 +1,10 @@
 //! The daemon's bookkeeping: which jobs are being worked on, which wait for a retry, and the
 //! decision, for every job the chain reports, whether there is anything to do.
 //!
-//! Nothing here is the truth: every job task reads the job from the chain before acting, so this
-//! state only keeps the daemon from working on one job twice at once and paces its retries. A
-//! restarted daemon starts with none of it and loses nothing.
+//! Nothing here is the truth: every job task takes the job from the chain index (kept current by
+//! the program subscription) or the chain before acting, so this state only keeps the daemon
+//! from working on one job twice at once and paces its retries. A restarted daemon starts with
+//! none of it and loses nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -285,16 +286,25 @@ impl Daemon {
             // wallet (the error was said once, at the reconcile that saw the balance fall).
             return Next::Retry;
         }
-        let job = match self.worker.client().job(job_id).await {
-            Ok(Some(job)) => job,
-            Ok(None) => return Next::Finished(JobStatus::Cancelled as u8),
-            Err(error) => {
-                tracing::warn!(job = %job_hex, stage = "skipped", reason = "chain", %error, "cannot read the job; retrying");
-                self.metrics.jobs_skipped.with_label_values(&["chain"]).inc();
-                return Next::Retry;
-            }
+        // The index keeps this worker's live jobs current; one it does not keep (ended, closed,
+        // or this worker replaced) is read from the chain.
+        let job = match self.index.job_by_id(job_id) {
+            Some(job) => job,
+            None => match self.worker.client().job(job_id).await {
+                Ok(Some(job)) => job,
+                Ok(None) => return Next::Finished(JobStatus::Cancelled as u8),
+                Err(error) => {
+                    tracing::warn!(job = %job_hex, stage = "skipped", reason = "chain", %error, "cannot read the job; retrying");
+                    self.metrics.jobs_skipped.with_label_values(&["chain"]).inc();
+                    return Next::Retry;
+                }
+            },
         };
+        let me = self.worker.pubkey();
+        let submitted = job.committee_index(&me).is_some_and(|index| job.has_submitted(index));
         match job.status() {
+            // Submitted already (this task's earlier pass, or before a restart): settle.
+            Ok(JobStatus::Assigned) if submitted => self.settle(&job).await,
             Ok(JobStatus::Assigned) => {
                 match self.worker.execute_and_submit(&job).await {
                     Ok(Submission::Submitted { execution, .. }) => {
@@ -323,7 +333,7 @@ impl Daemon {
 
     async fn settle(&self, job: &Job) -> Next {
         let job_hex = hex::encode(job.job_id);
-        match self.worker.settle(&job.job_id).await {
+        match self.worker.settle_known(job).await {
             Ok(Settlement::Ended) => {
                 tracing::info!(job = %job_hex, stage = "ended", "the job has ended");
                 Next::Finished(JobStatus::Finalized as u8)

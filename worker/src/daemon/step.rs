@@ -3,10 +3,14 @@
 //! declare the output and finalize ([`Worker::settle`]).
 //!
 //! The daemon (`edgerun-worker run`), the local network's demo and the tests all go through
-//! here, so there is one job step, in one place. Everything is read from the chain at the start
-//! of each step (never from memory), so a step can be repeated at any time, after a crash or by a
-//! second process with the same key: a result already on chain is never submitted again, and
-//! execution is deterministic, so a re-run produces the very result that was signed before.
+//! here, so there is one job step, in one place. Each step starts from the job as the chain has it
+//! (the daemon passes its chain index's copy, which the program subscription keeps current; a
+//! settlement refused because a rival moved first reads it from the chain again) and reads only
+//! what that job says is there (this worker's result only when the job marks it submitted, the
+//! results only once a quorum submitted), so a step can be repeated at any time, after a crash or
+//! by a second process with the same key: a result already on chain is never submitted again (the
+//! program refuses it, and the result on chain is taken), and execution is deterministic, so a
+//! re-run produces the very result that was signed before.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -18,9 +22,11 @@ use edgerun_crank::{CrankAction, JobState};
 use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
 use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient, SendReceipt};
 use edgerun_sdk::edgerun::constants::{INPUT_UNAVAILABLE_OUTPUT_HASH, OUTPUT_POINTER_LEN};
+use edgerun_sdk::edgerun::errors::EdgerunError;
 use edgerun_sdk::edgerun::instructions::winning_hash;
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
+use edgerun_sdk::pda;
 use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 use solana_address::Address;
 use solana_instruction::Instruction;
@@ -264,9 +270,11 @@ impl<B: ChainBackend> Worker<B> {
         let me = self.pubkey();
         let job_hex = hex::encode(job.job_id);
         let index = job.committee().iter().position(|member| *member == me).ok_or(StepError::NotAMember)?;
-        if let Some(result) = self.client.job_result(&job.job_id, &me).await? {
-            tracing::info!(job = %job_hex, stage = "already-submitted", output_hash = %hex::encode(result.output_hash), "result already on chain");
-            return Ok(Submission::AlreadySubmitted { output_hash: result.output_hash });
+        // The job marks who submitted (as the results exist): the result is read only then.
+        if job.has_submitted(index) {
+            if let Some(submitted) = self.already_submitted(job).await? {
+                return Ok(submitted);
+            }
         }
         let deadline = job.member_deadline(index);
         let slot = self.client.slot().await?;
@@ -305,9 +313,23 @@ impl<B: ChainBackend> Worker<B> {
         self.publish(&job.job_id, &report).await?;
         tracing::info!(job = %job_hex, stage = "published", url = %self.output_pointer(&output_hash), "result published");
 
-        let receipt = self.submit(job, output_hash).await?;
+        let receipt = match self.submit(job, output_hash).await {
+            Ok(receipt) => receipt,
+            // The job as given was older than this worker's own submission (an earlier run).
+            Err(StepError::Chain(error)) if error.edgerun_error() == Some(EdgerunError::AlreadySubmitted) => {
+                return self.already_submitted(job).await?.ok_or(StepError::Chain(error));
+            }
+            Err(error) => return Err(error),
+        };
         tracing::info!(job = %job_hex, stage = "submitted", output_hash = %hex::encode(output_hash), signature = %receipt.signature, slot = receipt.slot, "result submitted");
         Ok(Submission::Submitted { output_hash, execution, signature: receipt.signature.to_string() })
+    }
+
+    /// This worker's result on `job`, when it is on chain.
+    async fn already_submitted(&self, job: &Job) -> Result<Option<Submission>, ClientError> {
+        let Some(result) = self.client.job_result(&job.job_id, &self.pubkey()).await? else { return Ok(None) };
+        tracing::info!(job = %hex::encode(job.job_id), stage = "already-submitted", output_hash = %hex::encode(result.output_hash), "result already on chain");
+        Ok(Some(Submission::AlreadySubmitted { output_hash: result.output_hash }))
     }
 
     /// Fetches the job's bundle (at most [`MAX_BUNDLE_BYTES`], checked against its hash) and runs
@@ -439,10 +461,34 @@ impl<B: ChainBackend> Worker<B> {
     /// the output's gateway URL) and finalize_job. A rival sending the same first is fine: the
     /// simulation refuses ours, the job is read again and only what is still missing is sent.
     pub async fn settle(&self, job_id: &[u8; 32]) -> Result<Settlement, StepError> {
+        self.settle_from(job_id, None).await
+    }
+
+    /// [`settle`](Self::settle), judging first from `job` as the caller has it current (the
+    /// daemon's chain index): no read at all while fewer than a quorum submitted, else only the
+    /// results and output. After a refusal the job is read from the chain again.
+    pub async fn settle_known(&self, job: &Job) -> Result<Settlement, StepError> {
+        self.settle_from(&job.job_id, Some(*job)).await
+    }
+
+    async fn settle_from(&self, job_id: &[u8; 32], mut known: Option<Job>) -> Result<Settlement, StepError> {
         let job_hex = hex::encode(job_id);
         let mut refusal = None;
         for _ in 0..SETTLE_ATTEMPTS {
-            let Some(state) = JobState::read(&self.client, job_id).await? else { return Ok(Settlement::Ended) };
+            let state = match known.take() {
+                Some(job) => {
+                    let quorum = usize::from(job.quorum).max(1);
+                    if job.status() == Ok(JobStatus::Assigned) && edgerun_crank::submitted(&job) < quorum {
+                        return Ok(Settlement::NoQuorumYet);
+                    }
+                    let slot = self.client.slot().await?;
+                    JobState::around(&self.client, pda::job_address(job_id), job, slot).await?
+                }
+                None => match JobState::read(&self.client, job_id).await? {
+                    Some(state) => state,
+                    None => return Ok(Settlement::Ended),
+                },
+            };
             let (steps, output_hash) = match self.plan(&state) {
                 Plan::Nothing(settlement) => return Ok(settlement),
                 Plan::Steps { steps, output_hash } => (steps, output_hash),
