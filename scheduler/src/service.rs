@@ -140,7 +140,13 @@ pub async fn run(
         storage = storage.with_signer(key);
     }
 
-    let backend = RpcBackend::new(args.url.clone(), RpcConfig::default());
+    let backend = RpcBackend::new(
+        args.url.clone(),
+        RpcConfig {
+            websocket: edgerun_sdk::client::Websocket::url_or_derived(args.ws_url.clone()),
+            ..RpcConfig::default()
+        },
+    );
     let client = EdgerunClient::new(backend, ClientConfig::default());
     let config = EngineConfig {
         concurrency: args.concurrency.max(1),
