@@ -23,14 +23,21 @@ use crate::instructions as ix;
 #[serde(deny_unknown_fields)]
 pub struct SubmitJobRequest {
     /// The customer's public key (base58): pays the escrow and the job account's rent, and signs.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[1-9A-HJ-NP-Za-km-z]{32,44}$"))]
     pub client: String,
     /// Lamports paid for the job; it also decides the committee size.
     pub escrow_lamports: u64,
-    /// The bundle (`edgerun bundle build`), standard base64.
+    /// The bundle (`edgerun bundle build`), standard base64 (padded). Give this or
+    /// `bundle_hash`, not both.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(content_encoding = "base64", pattern = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+    )]
     pub bundle: Option<String>,
     /// Or the BLAKE3 hash (64 hex digits) of a bundle already stored in the gateway.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
     pub bundle_hash: Option<String>,
     /// The limits the customer expects; when given, they must be the bundle's.
     #[serde(default)]
@@ -68,8 +75,16 @@ pub struct SubmitJobResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RelayRequest {
-    /// A signed transaction (bincode, base64) whose instructions are all Edgerun's (or the
-    /// compute budget program's).
+    /// A signed transaction (bincode, standard base64) whose instructions are all Edgerun's (or
+    /// the compute budget program's).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            content_encoding = "base64",
+            min_length = 4,
+            pattern = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+        )
+    )]
     pub transaction: String,
 }
 

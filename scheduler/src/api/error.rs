@@ -128,3 +128,11 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
         ApiError::bad_request("invalid_query", rejection.body_text())
     }
 }
+
+/// A path segment that is not UTF-8 once percent-decoded: 400 with our error shape, not
+/// axum's plain text.
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::bad_request("invalid_path", rejection.body_text())
+    }
+}

@@ -32,12 +32,31 @@ use crate::engine::Engine;
 // ----- POST /v1/jobs -----
 
 /// Stores the bundle, then answers the unsigned `post_job` transaction for the customer to sign.
-#[utoipa::path(post, path = "/v1/jobs", request_body = SubmitJobRequest, responses(
-    (status = 200, description = "Bundle stored; the transaction to sign", body = SubmitJobResponse),
-    (status = 400, description = "Malformed request, key, bundle or hash", body = super::ErrorResponse),
-    (status = 404, description = "No bundle with that hash in the gateway", body = super::ErrorResponse),
-    (status = 422, description = "The network would refuse this job (escrow, limits, runtime, module, balance)", body = super::ErrorResponse),
-    (status = 503, description = "The cluster or the gateway does not answer", body = super::ErrorResponse),
+#[utoipa::path(post, path = "/v1/jobs",
+    request_body(content = SubmitJobRequest, example = json!({
+        "client": "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
+        "escrow_lamports": 50_000_000,
+        "bundle_hash": "4f1c0d8a1b2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e",
+    })),
+    responses(
+    (status = 200, description = "Bundle stored; the transaction to sign", body = SubmitJobResponse, example = json!({
+        "job_id": "8d9e0f1a2b3c4d5e6f708192a3b4c5d64f1c0d8a1b2e3f405162738495a6b7c8",
+        "job": "5Jq1Ur4U9bKX3C1nJvqA6hUMDLSn4Rj5vDkyvB8mXrTz",
+        "bundle_hash": "4f1c0d8a1b2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e",
+        "bundle_newly_stored": false,
+        "escrow_lamports": 50_000_000,
+        "max_instructions": 1_000_000,
+        "max_memory_bytes": 1_048_576,
+        "nonce": 1_765_000_000_000_000_000_u64,
+        "transaction": "AQAAAA...",
+        "blockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N",
+    })),
+    (status = 400, description = "Malformed request: not JSON, a bad key (`invalid_client`), bundle (`invalid_bundle_encoding`, `invalid_bundle`), hash (`invalid_bundle_hash`), both or neither of `bundle` and `bundle_hash`, or limits that are not the bundle's (`limits_mismatch`)", body = super::ErrorResponse),
+    (status = 404, description = "No bundle with that hash in the gateway (`bundle_not_found`)", body = super::ErrorResponse),
+    (status = 422, description = "JSON of the wrong shape (`invalid_body`), or the network would refuse this job: escrow, limits, runtime (`runtime_mismatch`), module (`guest_contract`), balance (`insufficient_balance`), or the gateway refused the bundle (`storage_rejected`)", body = super::ErrorResponse),
+    (status = 500, description = "The transaction could not be encoded (`encoding`)", body = super::ErrorResponse),
+    (status = 502, description = "The cluster or the gateway answered wrongly (`chain_error`, `gateway_hash_mismatch`)", body = super::ErrorResponse),
+    (status = 503, description = "The cluster or the gateway does not answer (`chain_unavailable`, `storage_unavailable`), or the network is paused", body = super::ErrorResponse),
 ))]
 pub async fn submit_job<B: ChainBackend>(
     State(state): State<AppState<B>>,
@@ -184,19 +203,28 @@ fn refusal(refusal: edgerun_sdk::submission::Refusal) -> ApiError {
 
 /// Relays a signed Edgerun transaction: simulated first (a refusal comes back with the
 /// program's error by name and nothing is sent), then sent and confirmed.
-#[utoipa::path(post, path = "/v1/transactions", request_body = RelayRequest, responses(
-    (status = 200, description = "Confirmed", body = RelayResponse),
-    (status = 400, description = "Not a signed transaction, or not an Edgerun one", body = super::ErrorResponse),
+#[utoipa::path(post, path = "/v1/transactions",
+    request_body(content = RelayRequest, example = json!({"transaction": "AQAAAA..."})),
+    responses(
+    (status = 200, description = "Confirmed", body = RelayResponse, example = json!({
+        "signature": "5VERv8NMvzbJMEkV8xnrLkEaWRtSz9CosKDYjCJjBRnbJLgp8uirBgmQpjKhoR4tjF3ZpRzrFmBV6UjKdiSZkQUW",
+        "slot": 4242,
+    })),
+    (status = 400, description = "Not JSON, not a transaction (`invalid_transaction`), not an Edgerun one (`not_an_edgerun_transaction`), or not signed (`unsigned_transaction`)", body = super::ErrorResponse),
     (status = 413, description = "The body is above 4 KiB (`body_too_large`)", body = super::ErrorResponse),
-    (status = 422, description = "Refused by the program or the runtime; `program_error` names why", body = super::ErrorResponse),
-    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
-    (status = 504, description = "Sent but not confirmed in time", body = super::ErrorResponse),
+    (status = 422, description = "JSON of the wrong shape (`invalid_body`), or refused by the program or the runtime (`transaction_refused`; `program_error` names why)", body = super::ErrorResponse),
+    (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer (`chain_unavailable`)", body = super::ErrorResponse),
+    (status = 504, description = "Sent but not confirmed in time (`unconfirmed`)", body = super::ErrorResponse),
 ))]
 pub async fn relay_transaction<B: ChainBackend>(
     State(state): State<AppState<B>>,
     request: Result<Json<RelayRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<RelayResponse>, ApiError> {
     let Json(request) = request?;
+    if request.transaction.is_empty() {
+        return Err(ApiError::bad_request("invalid_transaction", "`transaction` is empty"));
+    }
     let bytes = BASE64.decode(&request.transaction).map_err(|error| {
         ApiError::bad_request("invalid_transaction", format!("`transaction` is not base64: {error}"))
     })?;
@@ -268,11 +296,28 @@ pub(super) fn not_loaded<B: ChainBackend>(engine: &Engine<B>) -> Result<(), ApiE
     Ok(())
 }
 
-/// The account a job reference names: a job id (64 hex digits) or the address itself.
+/// The account a job reference names: a job id (64 hex digits) or the address itself, exactly
+/// ([`JobPath`]'s pattern: no space around it).
 fn job_address_of(reference: &str) -> Result<Address, ApiError> {
-    edgerun_sdk::submission::parse_job_reference(reference).map_err(|_| {
-        ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address")
-    })
+    let invalid =
+        || ApiError::bad_request("invalid_job_id", "a job is named by its id (64 hex digits) or its account address");
+    if reference.trim() != reference {
+        return Err(invalid());
+    }
+    edgerun_sdk::submission::parse_job_reference(reference).map_err(|_| invalid())
+}
+
+/// The `{id}` of a job's routes, as the OpenAPI document describes it (the handlers read it as
+/// a string and answer 400 `invalid_job_id` when it names no job account).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct JobPath {
+    /// The job id (64 hex digits) or the job account's address (base58 of 32 bytes).
+    #[param(
+        pattern = "^([0-9a-fA-F]{64}|[1-9A-HJ-NP-Za-km-z]{32,44})$",
+        example = "8d9e0f1a2b3c4d5e6f708192a3b4c5d64f1c0d8a1b2e3f405162738495a6b7c8"
+    )]
+    pub id: String,
 }
 
 /// The job's view with the scheduler's own reason when it could not form a committee.
@@ -319,16 +364,19 @@ pub async fn job_view_with<B: ChainBackend>(
 /// A job's stages, committee, each member's submission, quorum, output, and why it is not
 /// moving.
 #[utoipa::path(get, path = "/v1/jobs/{id}",
-    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
+    params(JobPath),
     responses(
         (status = 200, description = "The job", body = edgerun_crank::view::JobView),
-        (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
-        (status = 404, description = "No such job", body = super::ErrorResponse),
+        (status = 400, description = "Not a job id or address (`invalid_job_id`)", body = super::ErrorResponse),
+        (status = 404, description = "No such job (`job_not_found`)", body = super::ErrorResponse),
+        (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+        (status = 503, description = "The cluster does not answer (`chain_unavailable`)", body = super::ErrorResponse),
     ))]
 pub async fn get_job<B: ChainBackend>(
     State(state): State<AppState<B>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<JobView>, ApiError> {
+    let Path(id) = id?;
     let job = find_job(&state.engine, &id).await?;
     Ok(Json(job_view(&state.engine, &job).await.map_err(ApiError::chain)?))
 }
@@ -338,17 +386,20 @@ pub async fn get_job<B: ChainBackend>(
 /// Server-sent events: `job` (the job's view) now and at every change, until the job ends or
 /// is closed (`closed`). Every viewer of a job reads one shared feed ([`super::feeds`]).
 #[utoipa::path(get, path = "/v1/jobs/{id}/events",
-    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
+    params(JobPath),
     responses(
-        (status = 200, description = "text/event-stream of `job` events (JobView as JSON)", content_type = "text/event-stream"),
-        (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
-        (status = 404, description = "No such job", body = super::ErrorResponse),
-        (status = 503, description = "Too many event streams open (`too_many_streams`); try again after `Retry-After`", body = super::ErrorResponse),
+        (status = 200, description = "Server-sent events: `job` (the JobView as JSON) now and at every change, `closed` (the job id) when the account is closed; the stream ends after the job ends",
+            body = String, content_type = "text/event-stream", example = json!("event: job\ndata: {\"job_id\":\"8d9e…\",\"status\":\"assigned\"}\n\n")),
+        (status = 400, description = "Not a job id or address (`invalid_job_id`)", body = super::ErrorResponse),
+        (status = 404, description = "No such job (`job_not_found`)", body = super::ErrorResponse),
+        (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+        (status = 503, description = "Too many event streams open (`too_many_streams`; try again after `Retry-After`), or the cluster does not answer (`chain_unavailable`)", body = super::ErrorResponse),
     ))]
 pub async fn job_events<B: ChainBackend>(
     State(state): State<AppState<B>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let Path(id) = id?;
     let permit = state.feeds.admit()?;
     // Known to the engine (as every job is once its index is in step): no request to the cluster.
     let job_id = find_job(&state.engine, &id).await?.job_id;
@@ -388,24 +439,52 @@ pub async fn job_events<B: ChainBackend>(
 
 // ----- GET /v1/jobs -----
 
+/// Most jobs one `GET /v1/jobs` answers, and how many it answers without `limit`.
+pub const MAX_LIST_LIMIT: usize = 1000;
+pub const DEFAULT_LIST_LIMIT: usize = 100;
+
+/// `GET /v1/jobs`'s query. No other parameter is taken (400 `invalid_query`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
-    /// Only jobs of this customer (base58).
+    /// Only jobs of this customer (a base58 public key).
+    #[param(pattern = "^[1-9A-HJ-NP-Za-km-z]{32,44}$", example = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin")]
     pub client: Option<String>,
-    /// Only jobs whose committee has this worker (base58).
+    /// Only jobs whose committee has this worker (a base58 public key).
+    #[param(pattern = "^[1-9A-HJ-NP-Za-km-z]{32,44}$")]
     pub worker: Option<String>,
-    /// Only jobs in this status: posted, seeded, assigned, awaiting_da, finalized, cancelled.
+    /// Only jobs in this status.
+    #[param(value_type = Option<JobStatusName>)]
     pub status: Option<String>,
-    /// At most this many, newest first (default 100, at most 1000).
+    /// At most this many, newest first.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<usize>,
+}
+
+/// A job's status by name: what `GET /v1/jobs?status=` takes and what job views report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatusName {
+    Posted,
+    Seeded,
+    Assigned,
+    QuorumReached,
+    AwaitingDa,
+    Finalized,
+    Cancelled,
+    Slashed,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobRow {
+    /// 64 hex digits.
     pub job_id: String,
+    /// The job account's address (base58).
     pub job: String,
+    /// The job's status by name (see `JobStatusName`).
     pub status: String,
+    /// The customer (base58).
     pub client: String,
     /// Escrow still held (0 once paid out or refunded).
     pub escrow_lamports: u64,
@@ -427,8 +506,26 @@ pub struct JobList {
 /// Jobs on chain (live, and ended until closed after their retention window), newest first.
 /// Answered from the scheduler's index in memory: a request costs the cluster nothing.
 #[utoipa::path(get, path = "/v1/jobs", params(ListQuery), responses(
-    (status = 200, description = "The jobs", body = JobList),
-    (status = 400, description = "Bad filter", body = super::ErrorResponse),
+    (status = 200, description = "The jobs", body = JobList, example = json!({
+        "jobs": [{
+            "job_id": "8d9e0f1a2b3c4d5e6f708192a3b4c5d64f1c0d8a1b2e3f405162738495a6b7c8",
+            "job": "5Jq1Ur4U9bKX3C1nJvqA6hUMDLSn4Rj5vDkyvB8mXrTz",
+            "status": "finalized",
+            "client": "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin",
+            "escrow_lamports": 0,
+            "posted_escrow_lamports": 50_000_000,
+            "created_slot": 4100,
+            "committee_size": 3,
+            "quorum": 2,
+            "committee": [
+                "3Kzh9qAqVWQhEsfQz7zEQL1EuSx5tyNLNS2QgD3bNRqm",
+                "7UX2i7SucgLMQcfZ75s3VXmZZY4YRUyJN9X1RgfMoDUi",
+                "HN7cABqLq46Es1jh92dQQisAq662SmxELLLsHHe4YWrH"
+            ]
+        }],
+        "total": 1,
+    })),
+    (status = 400, description = "A bad filter (`invalid_client`, `invalid_worker`, `invalid_status`, `invalid_limit`) or an unknown or mistyped parameter (`invalid_query`)", body = super::ErrorResponse),
     (status = 503, description = "The scheduler has not read the chain yet (`not_loaded`)", body = super::ErrorResponse),
 ))]
 pub async fn list_jobs<B: ChainBackend>(
@@ -436,17 +533,15 @@ pub async fn list_jobs<B: ChainBackend>(
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<JobList>, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(100);
-    if limit == 0 || limit > 1000 {
-        return Err(ApiError::bad_request("invalid_limit", "`limit` is from 1 to 1000"));
+    let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    if !(1..=MAX_LIST_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request("invalid_limit", format!("`limit` is from 1 to {MAX_LIST_LIMIT}")));
     }
     let status = match &query.status {
         Some(name) => {
             Some(JobStatus::ALL.into_iter().find(|status| status_label(*status) == name).ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_status",
-                    "`status` is one of posted, seeded, assigned, awaiting_da, finalized, cancelled",
-                )
+                let names: Vec<&str> = JobStatus::ALL.into_iter().map(status_label).collect();
+                ApiError::bad_request("invalid_status", format!("`status` is one of {}", names.join(", ")))
             })?)
         }
         None => None,

@@ -19,10 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::handler::Handler;
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter};
 use axum::{Json, Router};
 use edgerun_sdk::bundle::MAX_BUNDLE_BYTES;
 use edgerun_sdk::client::ChainBackend;
@@ -99,7 +100,9 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
     info(
         title = "Edgerun scheduler API",
         description = "Submit jobs (the customer signs; the scheduler never holds a customer's key or funds), \
-                       follow them, and see which workers may be assigned."
+                       follow them, and see which workers may be assigned. Every error answer is JSON \
+                       (`ErrorResponse`: a stable `code` and a sentence); every route may answer 429 \
+                       `rate_limited` with `Retry-After` when one address asks too much."
     ),
     paths(
         jobs::submit_job,
@@ -113,6 +116,8 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         network::network,
         network::events,
         health,
+        metrics,
+        openapi_json,
     ),
     components(schemas(
         ErrorResponse,
@@ -125,6 +130,7 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         edgerun_sdk::webhook::WebhookEvent,
         jobs::JobRow,
         jobs::JobList,
+        jobs::JobStatusName,
         workers::WorkerList,
         workers::WorkerRow,
         network::NetworkReport,
@@ -133,13 +139,143 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         network::TreasuryReport,
         network::WorkersSummary,
         Health,
-    ))
+    )),
+    modifiers(&CommonAnswers)
 )]
 pub struct ApiDoc;
 
 /// The OpenAPI document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// The answers every route shares, added in one place rather than on each route: 429
+/// `rate_limited` (the per-address limiter in front of every route, with `Retry-After`), and for
+/// routes that take a JSON body the refusals of axum's `Json` extractor as [`ApiError`] shapes
+/// them (400 not JSON, 413 past the route's body limit, 415 not `application/json`, 422 JSON of
+/// the wrong shape).
+struct CommonAnswers;
+
+impl utoipa::Modify for CommonAnswers {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
+        let error = |description: &str| {
+            ResponseBuilder::new().description(description).content(
+                "application/json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorResponse"))).build(),
+            )
+        };
+        let retry_after = HeaderBuilder::new()
+            .schema(utoipa::openapi::ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)))
+            .description(Some("Seconds to wait before asking again"))
+            .build();
+        let rate_limited = error("Too many requests from this address (`rate_limited`); try again after `Retry-After`")
+            .header("Retry-After", retry_after)
+            .build();
+        let body_refusals = [
+            ("400", "The body is not JSON (`invalid_body`), or a field's value is refused (the `code` says which)"),
+            ("413", "The body is larger than the route takes (`body_too_large`)"),
+            ("415", "The body is not sent as `Content-Type: application/json` (`invalid_body`)"),
+            (
+                "422",
+                "JSON of the wrong shape: a missing, unknown or mistyped field (`invalid_body`), or a request \
+                     the network would refuse (the `code` says which)",
+            ),
+        ];
+        for item in doc.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                responses.insert("429".into(), rate_limited.clone().into());
+                if operation.request_body.is_some() {
+                    for (status, description) in body_refusals {
+                        // A route's own description of the code (what else it means there) wins.
+                        responses.entry(status.into()).or_insert_with(|| error(description).build().into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A [`Router`] that records the method and path of each route it mounts: [`mounted`] lists
+/// the API's routes from the same calls that build it, so a test can hold the OpenAPI document
+/// to exactly them.
+pub struct Routes<S> {
+    router: Router<S>,
+    mounted: Vec<(Method, &'static str)>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Routes<S> {
+    pub fn new() -> Self {
+        Routes { router: Router::new(), mounted: Vec::new() }
+    }
+
+    /// `handler` answers `method` requests to `path`.
+    pub fn on<H: Handler<T, S>, T: 'static>(self, method: Method, path: &'static str, handler: H) -> Self {
+        self.mount(method, path, |filter| on(filter, handler))
+    }
+
+    /// [`Routes::on`], with request bodies limited to `max_body` bytes (instead of
+    /// [`MAX_REQUEST_BYTES`]).
+    pub fn on_limited<H: Handler<T, S>, T: 'static>(
+        self,
+        method: Method,
+        path: &'static str,
+        max_body: usize,
+        handler: H,
+    ) -> Self {
+        self.mount(method, path, |filter| on(filter, handler).layer(DefaultBodyLimit::max(max_body)))
+    }
+
+    fn mount(
+        mut self,
+        method: Method,
+        path: &'static str,
+        route: impl FnOnce(MethodFilter) -> axum::routing::MethodRouter<S>,
+    ) -> Self {
+        let filter = MethodFilter::try_from(method.clone()).expect("an HTTP method axum routes");
+        // Two methods on one path merge into one route (axum refuses the same method twice).
+        self.router = self.router.route(path, route(filter));
+        self.mounted.push((method, path));
+        self
+    }
+
+    /// The routes, ready for their state.
+    pub fn into_router(self) -> Router<S> {
+        self.router
+    }
+}
+
+impl<S: Clone + Send + Sync + 'static> Default for Routes<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The API's routes on [`AppState`] (`/v1/network` and `/v1/events` are [`network`]'s).
+fn api_routes<B: ChainBackend>() -> Routes<AppState<B>> {
+    Routes::new()
+        .on(Method::POST, "/v1/jobs", jobs::submit_job::<B>)
+        .on(Method::GET, "/v1/jobs", jobs::list_jobs::<B>)
+        .on(Method::GET, "/v1/jobs/{id}", jobs::get_job::<B>)
+        .on(Method::GET, "/v1/jobs/{id}/events", jobs::job_events::<B>)
+        .on(Method::GET, "/v1/jobs/{id}/output", output::job_output::<B>)
+        .on(Method::POST, "/v1/jobs/{id}/webhooks", webhooks::register_webhook::<B>)
+        .on_limited(Method::POST, "/v1/transactions", MAX_RELAY_BYTES, jobs::relay_transaction::<B>)
+        .on(Method::GET, "/v1/workers", workers::list_workers::<B>)
+        .on(Method::GET, "/health", health::<B>)
+        .on(Method::GET, "/metrics", metrics::<B>)
+        .on(Method::GET, "/openapi.json", openapi_json)
+}
+
+/// Every route of the API, method and path (the dashboard's pages and assets aside: they are
+/// for browsers, not API clients). The OpenAPI document has exactly these (tested).
+pub fn mounted<B: ChainBackend>() -> Vec<(Method, &'static str)> {
+    let mut routes = api_routes::<B>().mounted;
+    routes.extend(network::api_routes::<B>().mounted);
+    routes
 }
 
 /// The whole API, and the dashboard at `/`. Served by [`edgerun_service::http::serve`], which
@@ -165,17 +301,8 @@ pub fn router<B: ChainBackend>(state: AppState<B>) -> Router {
         }
     });
     let limits = tower_governor::GovernorLayer::new(config).error_handler(rate_limited);
-    Router::new()
-        .route("/v1/jobs", post(jobs::submit_job::<B>).get(jobs::list_jobs::<B>))
-        .route("/v1/jobs/{id}", get(jobs::get_job::<B>))
-        .route("/v1/jobs/{id}/events", get(jobs::job_events::<B>))
-        .route("/v1/jobs/{id}/output", get(output::job_output::<B>))
-        .route("/v1/jobs/{id}/webhooks", post(webhooks::register_webhook::<B>))
-        .route("/v1/transactions", post(jobs::relay_transaction::<B>).layer(DefaultBodyLimit::max(MAX_RELAY_BYTES)))
-        .route("/v1/workers", get(workers::list_workers::<B>))
-        .route("/health", get(health::<B>))
-        .route("/metrics", get(metrics::<B>))
-        .route("/openapi.json", get(|| async { Json(openapi()) }))
+    api_routes::<B>()
+        .into_router()
         .with_state(state.clone())
         .merge(network::routes(state.clone()))
         .merge(crate::dashboard::routes())
@@ -267,13 +394,166 @@ async fn probe_health<B: ChainBackend>(state: &AppState<B>) -> Health {
 /// 200 only when the cluster and the gateway both answer (probed at most every 2 s; the body
 /// says which does not). Fields besides `status` and `message`: `chain`, `slot`, `gateway`.
 #[utoipa::path(get, path = "/health", responses(
-    (status = 200, description = "The cluster and the gateway answer", body = Health),
-    (status = 503, description = "One of them does not", body = Health),
+    (status = 200, description = "The cluster and the gateway answer", body = Health,
+        example = json!({"status": "ok", "chain": true, "slot": 4242, "gateway": true})),
+    (status = 503, description = "One of them does not (`status`: `degraded`; `message` says which)", body = Health,
+        example = json!({"status": "degraded", "message": "the storage gateway does not answer; check --storage",
+                         "chain": true, "slot": 4242, "gateway": false})),
 ))]
 pub async fn health<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
     state.health.get(|| probe_health(&state)).await.into_response()
 }
 
-async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
+/// The scheduler's Prometheus metrics (text exposition format 0.0.4): requests by route and
+/// status, transactions, assignments, the chain index, webhooks.
+#[utoipa::path(get, path = "/metrics", responses(
+    (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain",
+        example = json!("# TYPE http_requests_total counter\nhttp_requests_total{route=\"/health\",status=\"200\"} 1\n")),
+))]
+pub async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Response {
     edgerun_service::health::metrics_response(state.engine.metrics().registry())
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(get, path = "/openapi.json", responses(
+    (status = 200, description = "The OpenAPI document of this API", body = Object, content_type = "application/json"),
+))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use edgerun_sdk::client::RpcBackend;
+    use serde_json::Value;
+
+    use super::*;
+
+    const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+    fn document() -> Value {
+        serde_json::to_value(openapi()).expect("the document serializes")
+    }
+
+    fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+        let mut operations = Vec::new();
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                if METHODS.contains(&method.as_str()) {
+                    operations.push((method.to_uppercase(), path.clone(), operation));
+                }
+            }
+        }
+        operations
+    }
+
+    /// The router and the document list the same routes, method for method.
+    #[test]
+    fn the_document_describes_exactly_the_routes_mounted() {
+        let doc = document();
+        let documented: BTreeSet<(String, String)> =
+            operations(&doc).into_iter().map(|(method, path, _)| (method, path)).collect();
+        let routes = mounted::<RpcBackend>();
+        let served: BTreeSet<(String, String)> =
+            routes.iter().map(|(method, path)| (method.to_string(), path.to_string())).collect();
+        assert_eq!(served.len(), routes.len(), "a route mounted twice");
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unmounted: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unmounted.is_empty(),
+            "mounted, not documented: {undocumented:?}; documented, not mounted: {unmounted:?}"
+        );
+        assert!(served.contains(&("POST".to_string(), "/v1/jobs".to_string())), "{served:?}");
+    }
+
+    /// Each `{name}` of a path is a path parameter of its operations and each path parameter is
+    /// in the path; everything else is in the query (a query's fields once came out as required
+    /// path parameters). Every parameter has a schema, and a job's `{id}` its pattern.
+    #[test]
+    fn parameters_are_where_they_are_read() {
+        let doc = document();
+        for (method, path, operation) in operations(&doc) {
+            let in_template: BTreeSet<&str> =
+                path.split('/').filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}')).collect();
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path: BTreeSet<String> = parameters
+                .iter()
+                .filter(|parameter| parameter["in"] == "path")
+                .map(|parameter| parameter["name"].as_str().expect("a name").to_string())
+                .collect();
+            assert_eq!(
+                in_template.iter().map(|name| name.to_string()).collect::<BTreeSet<_>>(),
+                in_path,
+                "{method} {path}"
+            );
+            for parameter in &parameters {
+                let location = parameter["in"].as_str().expect("in");
+                assert!(matches!(location, "path" | "query"), "{method} {path}: {parameter}");
+                assert!(parameter["schema"].is_object(), "{method} {path}: {parameter}");
+                if location == "path" {
+                    assert_eq!(parameter["required"], true, "{method} {path}: {parameter}");
+                    assert!(parameter["schema"]["pattern"].is_string(), "{method} {path}: {parameter}");
+                } else {
+                    assert_ne!(parameter["required"], true, "{method} {path}: {parameter} (every filter is optional)");
+                }
+            }
+        }
+        let list = operations(&doc).into_iter().find(|(method, path, _)| method == "GET" && path == "/v1/jobs");
+        let parameters = list.expect("GET /v1/jobs").2["parameters"].clone();
+        let limit = parameters.as_array().unwrap().iter().find(|parameter| parameter["name"] == "limit").unwrap();
+        assert_eq!(
+            (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
+            (&Value::from(1), &Value::from(jobs::MAX_LIST_LIMIT))
+        );
+    }
+
+    /// Every operation may answer 429 (the limiter fronts every route); every error answer is
+    /// JSON of `ErrorResponse`; every route taking JSON documents its refusals (413, 415).
+    #[test]
+    fn every_answer_is_documented_with_its_shape() {
+        let doc = document();
+        let error_schema = Value::from("#/components/schemas/ErrorResponse");
+        for (method, path, operation) in operations(&doc) {
+            let responses = operation["responses"].as_object().expect("responses");
+            assert!(responses.contains_key("429"), "{method} {path}");
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{method} {path}: {status}");
+                }
+                let example = &operation["requestBody"]["content"]["application/json"]["example"];
+                assert!(example.is_object(), "{method} {path}: a request example");
+            }
+            for (status, response) in responses {
+                let content = response["content"].as_object();
+                assert!(content.is_some_and(|content| !content.is_empty()), "{method} {path} {status}: no content");
+                if !status.starts_with('2') && path != "/health" {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"]["$ref"], error_schema,
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+        let media = |method: &str, path: &str| {
+            let found = operations(&doc).into_iter().find(|(m, p, _)| m == method && p == path).expect(path).2.clone();
+            found["responses"]["200"]["content"].as_object().unwrap().keys().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(media("GET", "/metrics"), ["text/plain"]);
+        assert_eq!(media("GET", "/v1/events"), ["text/event-stream"]);
+        assert_eq!(media("GET", "/v1/jobs/{id}/events"), ["text/event-stream"]);
+    }
+
+    /// `JobStatusName` is the program's statuses by the names the API reads and writes.
+    #[test]
+    fn status_names_are_the_programs_statuses() {
+        use edgerun::state::JobStatus;
+        use jobs::JobStatusName::*;
+        let names = [Posted, Seeded, Assigned, QuorumReached, AwaitingDa, Finalized, Cancelled, Slashed];
+        let labels: Vec<Value> =
+            JobStatus::ALL.into_iter().map(|status| edgerun_crank::view::status_label(status).into()).collect();
+        let named: Vec<Value> = names.iter().map(|name| serde_json::to_value(name).unwrap()).collect();
+        assert_eq!(named, labels);
+    }
 }

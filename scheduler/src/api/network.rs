@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
+use axum::http::Method;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::routing::get;
 use axum::{Json, Router};
 use edgerun::state::{Job, JobStatus};
 use edgerun_crank::view::status_label;
@@ -118,8 +118,12 @@ async fn probe<B: ChainBackend>(state: &NetworkState<B>) -> Result<Probed, ApiEr
     })
 }
 
-/// `/v1/network` and `/v1/events`, with their own state (the slot clock lives as long as the
-/// server).
+/// `/v1/network` and `/v1/events`, on their own state.
+pub(super) fn api_routes<B: ChainBackend>() -> super::Routes<NetworkState<B>> {
+    super::Routes::new().on(Method::GET, "/v1/network", network::<B>).on(Method::GET, "/v1/events", events::<B>)
+}
+
+/// [`api_routes`] with their state (the slot clock lives as long as the server).
 pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
     let state = NetworkState {
         app,
@@ -127,7 +131,7 @@ pub fn routes<B: ChainBackend>(app: AppState<B>) -> Router {
         probe: Arc::new(NetworkProbe::new(PROBE_TTL)),
         feed: Arc::new(NetworkFeed::default()),
     };
-    Router::new().route("/v1/network", get(network::<B>)).route("/v1/events", get(events::<B>)).with_state(state)
+    api_routes::<B>().into_router().with_state(state)
 }
 
 // ----- GET /v1/network -----
@@ -215,7 +219,8 @@ pub struct WorkersSummary {
 /// for 2 s. A request costs the cluster no listing.
 #[utoipa::path(get, path = "/v1/network", responses(
     (status = 200, description = "The network", body = NetworkReport),
-    (status = 503, description = "The cluster does not answer, or the scheduler has not read it yet (`not_loaded`)", body = super::ErrorResponse),
+    (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer (`chain_unavailable`), or the scheduler has not read it yet (`not_loaded`)", body = super::ErrorResponse),
 ))]
 pub async fn network<B: ChainBackend>(State(state): State<NetworkState<B>>) -> Result<Json<NetworkReport>, ApiError> {
     let engine = &state.app.engine;
@@ -358,7 +363,8 @@ const TICK: Duration = Duration::from_secs(5);
 /// at every change, `closed` (its id) when its account is closed, `resync` when changes were
 /// missed (re-read the list), `slot` (the cluster's slot) every few seconds. Ends at shutdown.
 #[utoipa::path(get, path = "/v1/events", responses(
-    (status = 200, description = "text/event-stream of `job` (JobView as JSON), `closed`, `resync` and `slot` events, one feed shared by every viewer", content_type = "text/event-stream"),
+    (status = 200, description = "Server-sent events, one feed shared by every viewer: `job` (a JobView as JSON), `closed` (a job id), `resync` (changes were missed: re-read the list), `slot` (the cluster's slot)",
+        body = String, content_type = "text/event-stream", example = json!("event: slot\ndata: 4242\n\n")),
     (status = 503, description = "`too_many_streams`: the scheduler's cap on open event streams is reached; retry after `Retry-After`", body = super::ErrorResponse),
 ))]
 pub async fn events<B: ChainBackend>(

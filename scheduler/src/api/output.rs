@@ -18,18 +18,23 @@ pub const MAX_OUTPUT_BYTES: u64 = 8 * 1024 * 1024;
 /// The job's output: the declared one, else (quorum reached, not yet declared) the winning
 /// result's bytes if the winners already stored them.
 #[utoipa::path(get, path = "/v1/jobs/{id}/output",
-    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
+    params(super::jobs::JobPath),
     responses(
-        (status = 200, description = "The output bytes (verified against their BLAKE3 hash)", content_type = "application/octet-stream"),
-        (status = 400, description = "Not a job id or address", body = super::ErrorResponse),
-        (status = 404, description = "No such job, no output yet, or the gateway does not hold it", body = super::ErrorResponse),
-        (status = 413, description = "Larger than the scheduler relays; read it from the gateway", body = super::ErrorResponse),
-        (status = 503, description = "The cluster or the gateway does not answer", body = super::ErrorResponse),
+        (status = 200, description = "The output bytes (verified against their BLAKE3 hash, which `X-Edgerun-Output-Hash` carries)",
+            body = Vec<u8>, content_type = "application/octet-stream",
+            headers(("X-Edgerun-Output-Hash" = String, description = "The output's BLAKE3 hash, 64 hex digits"))),
+        (status = 400, description = "Not a job id or address (`invalid_job_id`)", body = super::ErrorResponse),
+        (status = 404, description = "No such job (`job_not_found`), no output yet (`no_output_yet`), or the gateway does not hold it (`output_not_stored`)", body = super::ErrorResponse),
+        (status = 413, description = "Larger than the scheduler relays (`output_too_large`); read it from the gateway", body = super::ErrorResponse),
+        (status = 422, description = "The gateway refused the request (`storage_rejected`)", body = super::ErrorResponse),
+        (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+        (status = 503, description = "The cluster or the gateway does not answer (`chain_unavailable`, `storage_unavailable`)", body = super::ErrorResponse),
     ))]
 pub async fn job_output<B: ChainBackend>(
     State(state): State<AppState<B>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> Result<Response, ApiError> {
+    let Path(id) = id?;
     let job = find_job(&state.engine, &id).await?;
     let declared = state.engine.client().output_availability(&job.job_id).await.map_err(ApiError::chain)?;
     let hash = match declared {

@@ -17,23 +17,34 @@ use crate::webhooks::Refusal;
 /// `"{Edgerun-Timestamp}.{body}"`) and is shown only here. The first delivery is the job's
 /// stage now; then one per stage change until `finalized`, `cancelled` or `closed`.
 #[utoipa::path(post, path = "/v1/jobs/{id}/webhooks",
-    params(("id" = String, Path, description = "Job id (64 hex digits) or job account address")),
-    request_body = WebhookRequest,
+    params(super::jobs::JobPath),
+    request_body(content = WebhookRequest, example = json!({
+        "url": "https://example.com/edgerun-hook",
+        "signature": "3yZe7d4kTLqH2hCr8m1pBWvCWoY9vmCM6ZNzjzGRNfMqbhzGK7c8B5kCyDSSu5MPcGkb1sAt2uRVNYqFXVmyM5Gz",
+    })),
     responses(
-        (status = 201, description = "Registered; keep the secret", body = WebhookCreated),
-        (status = 400, description = "Not a job id or address, a malformed body (`invalid_body`), a URL that is not http(s) (`invalid_url`) or a signature that is not 64 bytes of base58 (`invalid_signature`)", body = super::ErrorResponse),
+        (status = 201, description = "Registered; keep the secret", body = WebhookCreated, example = json!({
+            "id": "wh_0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+            "job_id": "8d9e0f1a2b3c4d5e6f708192a3b4c5d64f1c0d8a1b2e3f405162738495a6b7c8",
+            "url": "https://example.com/edgerun-hook",
+            "secret": "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00",
+            "stage": "assigned",
+        })),
+        (status = 400, description = "Not a job id or address (`invalid_job_id`), not JSON (`invalid_body`), a URL that is not http(s) (`invalid_url`) or a signature that is not 64 bytes of base58 (`invalid_signature`)", body = super::ErrorResponse),
         (status = 403, description = "The signature is not the job's customer's (`not_the_customer`)", body = super::ErrorResponse),
-        (status = 404, description = "No such job", body = super::ErrorResponse),
+        (status = 404, description = "No such job (`job_not_found`)", body = super::ErrorResponse),
         (status = 409, description = "The job has the most webhooks one job may have (`too_many_webhooks`)", body = super::ErrorResponse),
-        (status = 415, description = "The body is not `application/json`", body = super::ErrorResponse),
-        (status = 422, description = "The URL's host is on loopback or a private network (`url_not_allowed`)", body = super::ErrorResponse),
-        (status = 503, description = "The scheduler holds the most webhooks it keeps (`webhooks_full`); try again after `Retry-After`", body = super::ErrorResponse),
+        (status = 422, description = "JSON of the wrong shape (`invalid_body`), or the URL's host is on loopback or a private network (`url_not_allowed`)", body = super::ErrorResponse),
+        (status = 500, description = "The registration could not be stored (`internal`)", body = super::ErrorResponse),
+        (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+        (status = 503, description = "The scheduler holds the most webhooks it keeps (`webhooks_full`; try again after `Retry-After`), or the cluster does not answer (`chain_unavailable`)", body = super::ErrorResponse),
     ))]
 pub async fn register_webhook<B: ChainBackend>(
     State(state): State<AppState<B>>,
-    Path(id): Path<String>,
+    id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Result<Json<WebhookRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<WebhookCreated>), ApiError> {
+    let Path(id) = id?;
     let Json(request) = request?;
     let job = find_job(&state.engine, &id).await?;
     let signature = parse_signature(&request.signature)?;

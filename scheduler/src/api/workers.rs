@@ -11,7 +11,9 @@ use super::error::ApiError;
 use super::AppState;
 use crate::eligibility::Eligibility;
 
+/// `GET /v1/workers`'s query. No other parameter is taken (400 `invalid_query`).
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WorkersQuery {
     /// Judge eligibility for this stake lock (lamports); default: the network's minimum worker
@@ -60,9 +62,31 @@ pub struct WorkerList {
 
 /// Every registered worker, with eligibility for a lock and the reason when not.
 #[utoipa::path(get, path = "/v1/workers", params(WorkersQuery), responses(
-    (status = 200, description = "The workers", body = WorkerList),
-    (status = 400, description = "Bad query", body = super::ErrorResponse),
-    (status = 503, description = "The cluster does not answer", body = super::ErrorResponse),
+    (status = 200, description = "The workers", body = WorkerList, example = json!({
+        "slot": 4242,
+        "lock_lamports": 1_000_000_000,
+        "eligible": 1,
+        "workers": [{
+            "worker": "3Kzh9qAqVWQhEsfQz7zEQL1EuSx5tyNLNS2QgD3bNRqm",
+            "eligible": true,
+            "total_stake_lamports": 10_000_000_000_u64,
+            "locked_stake_lamports": 1_000_000_000,
+            "unlocked_stake_lamports": 9_000_000_000_u64,
+            "rewards_earned_lamports": 3_000_000,
+            "slashed_lamports": 0,
+            "penalized_lamports": 0,
+            "jobs_assigned": 4,
+            "jobs_won": 4,
+            "jobs_slashed": 0,
+            "jobs_missed": 0,
+            "max_concurrent_jobs": 1,
+            "instructions_per_second": 250_000_000,
+            "recent_failures": 0
+        }],
+    })),
+    (status = 400, description = "An unknown or mistyped parameter (`invalid_query`)", body = super::ErrorResponse),
+    (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
+    (status = 503, description = "The cluster does not answer (`chain_unavailable`)", body = super::ErrorResponse),
 ))]
 pub async fn list_workers<B: ChainBackend>(
     State(state): State<AppState<B>>,
