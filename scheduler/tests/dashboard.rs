@@ -455,6 +455,11 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     for path in ["/v1/network", "/v1/events", "/v1/jobs/{id}/output"] {
         assert!(openapi["paths"][path].is_object(), "{path} missing from /openapi.json");
     }
+    // A finalized job's split, as the job view carries it.
+    let payout = &openapi["components"]["schemas"]["PayoutView"]["properties"];
+    for field in ["escrow_lamports", "protocol_fee_bps", "fee_lamports", "per_winner_lamports", "winners"] {
+        assert!(payout[field].is_object(), "PayoutView.{field} missing from /openapi.json");
+    }
 
     let axe = axe_source();
     let driver = Chromedriver::start(&screenshot_dir().join("chromedriver.log")).await;
