@@ -1,7 +1,7 @@
 //! `edgerun-worker`: runs bundles exactly as a worker does.
 //!
 //! - `exec`: run a bundle (or wasm + input + limits) locally and print the JSON summary
-//!   `{output_hash, error_code, error_name, fuel_used, output_len}`; customers use it before
+//!   `{output_hash, error_code, error_name, fuel_used, output_len[, exit_code]}`; customers use it before
 //!   they pay, workers' results are identical.
 //! - `bundle`: encode wasm + input + limits into a canonical bundle file, print its hash.
 //! - `runtime-id [--wasi]`: print a runtime's id and descriptor.

@@ -290,9 +290,45 @@ fn wasi_rows(runtime: &Runtime) {
     let start = median(1001, || {
         black_box(wasi(&wasi_guest, b""));
     });
+    let float_loop = nan_canonicalization_cost();
     println!(
         "| std program start + exit (wasi_sha256, empty input), warm cache | 0 | | {:.1} µs | | | | {} |",
         micros(start),
         wasi(&wasi_guest, b"").fuel_used
     );
+    let (plain, canonical) = float_loop;
+    println!();
+    println!("| float loop (10M × f64 mul + add + sqrt), plain wasmtime without fuel | time |");
+    println!("|---|---|");
+    println!("| default engine | {:.1} ms |", plain.as_secs_f64() * 1e3);
+    println!(
+        "| cranelift_nan_canonicalization (what both runtimes use) | {:.1} ms ({:.2}×) |",
+        canonical.as_secs_f64() * 1e3,
+        canonical.as_secs_f64() / plain.as_secs_f64()
+    );
+}
+
+/// What NaN canonicalization costs float code: the same float-bound loop on two plain engines
+/// (no fuel, no instrumentation) that differ only in `cranelift_nan_canonicalization`.
+fn nan_canonicalization_cost() -> (Duration, Duration) {
+    let wat = r#"(module (func (export "run") (result f64) (local $i i32) (local $x f64)
+        (local.set $x (f64.const 1.5))
+        (loop $again
+          (local.set $x (f64.sqrt (f64.add (f64.mul (local.get $x) (f64.const 1.000001)) (f64.const 0.5))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $again (i32.lt_u (local.get $i) (i32.const 10000000))))
+        (local.get $x)))"#;
+    let time = |canonicalize: bool| {
+        let mut config = wasmtime::Config::new();
+        config.cranelift_nan_canonicalization(canonicalize);
+        let engine = wasmtime::Engine::new(&config).unwrap();
+        let module = wasmtime::Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        median(11, || {
+            let mut store = wasmtime::Store::new(&engine, ());
+            let instance = wasmtime::Instance::new(&mut store, &module, &[]).unwrap();
+            let run = instance.get_typed_func::<(), f64>(&mut store, "run").unwrap();
+            black_box(run.call(&mut store, ()).unwrap());
+        })
+    };
+    (time(false), time(true))
 }
