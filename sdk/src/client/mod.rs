@@ -834,3 +834,248 @@ fn client_error(error: BackendError, attempts: usize, programs: &[Address]) -> C
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The send path over a scripted node: which requests each send costs.
+
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+    use solana_account::Account;
+
+    use super::*;
+
+    /// A node that knows the blockhashes in `valid`, runs every transaction for `units` compute
+    /// units (refused in preflight beyond its limit), and lands it failed when `fail_on_chain`.
+    struct Node {
+        latest: Mutex<Hash>,
+        valid: Mutex<Vec<Hash>>,
+        units: AtomicU64,
+        fail_on_chain: AtomicBool,
+        preflights: bool,
+        landed: Mutex<HashMap<Signature, Confirmed>>,
+        blockhash_reads: AtomicUsize,
+        simulations: AtomicUsize,
+        send_attempts: AtomicUsize,
+        status_reads: AtomicUsize,
+        log_reads: AtomicUsize,
+    }
+
+    impl Node {
+        fn new(preflights: bool) -> Self {
+            let first = Hash::new_unique();
+            Node {
+                latest: Mutex::new(first),
+                valid: Mutex::new(vec![first]),
+                units: AtomicU64::new(10_000),
+                fail_on_chain: AtomicBool::new(false),
+                preflights,
+                landed: Mutex::new(HashMap::new()),
+                blockhash_reads: AtomicUsize::new(0),
+                simulations: AtomicUsize::new(0),
+                send_attempts: AtomicUsize::new(0),
+                status_reads: AtomicUsize::new(0),
+                log_reads: AtomicUsize::new(0),
+            }
+        }
+
+        /// A new latest blockhash; the old ones are forgotten.
+        fn expire_blockhashes(&self) {
+            let next = Hash::new_unique();
+            *self.latest.lock().unwrap() = next;
+            *self.valid.lock().unwrap() = vec![next];
+        }
+
+        fn count(counter: &AtomicUsize) -> usize {
+            counter.load(Ordering::SeqCst)
+        }
+
+        /// What running `transaction` now gives.
+        fn run(&self, transaction: &Transaction) -> Result<(), TransactionError> {
+            if !self.valid.lock().unwrap().contains(&transaction.message.recent_blockhash) {
+                return Err(TransactionError::BlockhashNotFound);
+            }
+            if u64::from(compute_unit_limit_of(transaction)) < self.units.load(Ordering::SeqCst) {
+                return Err(TransactionError::InstructionError(1, InstructionError::ComputationalBudgetExceeded));
+            }
+            Ok(())
+        }
+    }
+
+    impl ChainBackend for Node {
+        async fn get_account(&self, _: &Address) -> BackendResult<Option<Account>> {
+            Ok(None)
+        }
+
+        async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
+            Ok(vec![None; addresses.len()])
+        }
+
+        async fn get_program_accounts(&self, _: &Address, _: &[Memcmp]) -> BackendResult<Vec<(Address, Account)>> {
+            Ok(Vec::new())
+        }
+
+        async fn latest_blockhash(&self) -> BackendResult<Hash> {
+            self.blockhash_reads.fetch_add(1, Ordering::SeqCst);
+            Ok(*self.latest.lock().unwrap())
+        }
+
+        fn reuses_blockhashes(&self) -> bool {
+            true
+        }
+
+        fn preflights(&self) -> bool {
+            self.preflights
+        }
+
+        async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
+            self.simulations.fetch_add(1, Ordering::SeqCst);
+            Ok(Simulation {
+                result: self.run(transaction),
+                logs: Vec::new(),
+                units_consumed: Some(self.units.load(Ordering::SeqCst)),
+            })
+        }
+
+        async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
+            self.send_attempts.fetch_add(1, Ordering::SeqCst);
+            if self.preflights {
+                if let Err(error) = self.run(transaction) {
+                    return Err(BackendError::Preflight { error, logs: Vec::new() });
+                }
+            }
+            let signature = transaction.signatures[0];
+            let result = if self.fail_on_chain.load(Ordering::SeqCst) {
+                Err(TransactionError::InstructionError(1, InstructionError::Custom(6000)))
+            } else {
+                self.run(transaction)
+            };
+            self.landed.lock().unwrap().insert(signature, Confirmed { slot: 7, result });
+            Ok(signature)
+        }
+
+        async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
+            self.status_reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self.landed.lock().unwrap().get(signature).cloned())
+        }
+
+        async fn transaction_logs(&self, _: &Signature) -> BackendResult<Option<Vec<String>>> {
+            self.log_reads.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(vec!["Program log: scripted".to_string()]))
+        }
+
+        async fn slot(&self) -> BackendResult<u64> {
+            Ok(7)
+        }
+
+        async fn airdrop(&self, _: &Address, _: u64) -> BackendResult<Signature> {
+            Err(BackendError::Node("no faucet".into()))
+        }
+    }
+
+    fn client(node: Node, config: ClientConfig) -> EdgerunClient<Node> {
+        EdgerunClient::new(node, ClientConfig { confirm_poll_interval: Duration::from_millis(1), ..config })
+    }
+
+    /// A transfer-like instruction of one kind (the system program's id, tag 2).
+    fn instruction(payer: &Keypair) -> Instruction {
+        Instruction::new_with_bytes(
+            Address::default(),
+            &[2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            vec![solana_instruction::AccountMeta::new(payer.pubkey(), true)],
+        )
+    }
+
+    #[tokio::test]
+    async fn sends_share_one_blockhash_until_it_is_old() {
+        let config = ClientConfig { blockhash_max_age: Duration::from_millis(300), ..ClientConfig::default() };
+        let client = client(Node::new(true), config);
+        let payer = Keypair::new();
+        for _ in 0..3 {
+            client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        }
+        let node = client.backend();
+        assert_eq!(Node::count(&node.blockhash_reads), 1, "one blockhash for the three");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        assert_eq!(Node::count(&node.blockhash_reads), 2, "read again once older than the age");
+    }
+
+    #[tokio::test]
+    async fn a_blockhash_the_node_no_longer_knows_is_read_again_once() {
+        let client = client(Node::new(true), ClientConfig::default());
+        let payer = Keypair::new();
+        client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        let node = client.backend();
+        node.expire_blockhashes();
+        let receipt = client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent with a new blockhash");
+        assert_eq!(Node::count(&node.blockhash_reads), 2);
+        assert_eq!(Node::count(&node.send_attempts), 3, "the refused attempt, then the one that landed");
+        assert!(node.landed.lock().unwrap().contains_key(&receipt.signature));
+        // A node that keeps refusing: the second refusal is the answer, by name.
+        let refuses_all = client.clone();
+        refuses_all.backend().valid.lock().unwrap().clear();
+        match refuses_all.send(&payer, &[], &[instruction(&payer)]).await {
+            Err(ClientError::Transaction(failure)) => assert!(blockhash_not_found(&failure), "{failure}"),
+            other => panic!("expected BlockhashNotFound, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn compute_units_are_measured_once_per_kind_and_again_when_they_run_out() {
+        let client = client(Node::new(true), ClientConfig::default());
+        let payer = Keypair::new();
+        let node = client.backend();
+        for _ in 0..3 {
+            let receipt = client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+            assert_eq!(receipt.compute_unit_limit, 12_000, "10,000 measured plus 20%");
+        }
+        assert_eq!(Node::count(&node.simulations), 1, "the preflight refuses what would fail: one measurement");
+        // The state makes it costlier than the margin covers: refused in preflight, measured
+        // again, sent under the new limit.
+        node.units.store(20_000, Ordering::SeqCst);
+        let receipt = client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        assert_eq!((receipt.compute_unit_limit, Node::count(&node.simulations)), (24_000, 2));
+        // What fails in the measurement is never sent.
+        let sends = Node::count(&node.send_attempts);
+        node.units.store(2_000_000, Ordering::SeqCst);
+        let refused = client.send(&payer, &[], &[instruction(&payer)]).await;
+        assert!(matches!(refused, Err(ClientError::Transaction(_))), "{refused:?}");
+        assert_eq!(Node::count(&node.send_attempts), sends + 1, "the preflight's refusal, nothing after");
+    }
+
+    #[tokio::test]
+    async fn without_a_preflight_every_transaction_is_simulated_first() {
+        let client = client(Node::new(false), ClientConfig::default());
+        let payer = Keypair::new();
+        for _ in 0..3 {
+            client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        }
+        assert_eq!(Node::count(&client.backend().simulations), 3);
+    }
+
+    #[tokio::test]
+    async fn logs_are_read_for_a_failure_only_unless_asked() {
+        let client = client(Node::new(true), ClientConfig::default());
+        let payer = Keypair::new();
+        let receipt = client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        let node = client.backend();
+        assert_eq!((receipt.logs, Node::count(&node.log_reads)), (None, 0));
+        // Without a websocket the confirmation is polled.
+        assert!(Node::count(&node.status_reads) >= 1);
+        node.fail_on_chain.store(true, Ordering::SeqCst);
+        match client.send(&payer, &[], &[instruction(&payer)]).await {
+            Err(ClientError::Transaction(failure)) => assert_eq!(failure.logs, ["Program log: scripted"]),
+            other => panic!("expected the failure on chain, got {other:?}"),
+        }
+        assert_eq!(Node::count(&node.log_reads), 1);
+
+        let with_logs = EdgerunClient::from_shared(
+            Arc::clone(client.backend()),
+            ClientConfig { success_logs: true, ..ClientConfig::default() },
+        );
+        node.fail_on_chain.store(false, Ordering::SeqCst);
+        let receipt = with_logs.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        assert_eq!(receipt.logs.as_deref(), Some(&["Program log: scripted".to_string()][..]));
+    }
+}
