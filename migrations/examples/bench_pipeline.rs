@@ -11,7 +11,9 @@
 //! flight), follows them to their end, and prints a Markdown report: throughput, latency from
 //! submit to finalize (ms and slots), where the slots go (stage by stage), the transactions on a
 //! job's critical path, compute units and lamports per job (read from the job's confirmed
-//! transactions), and the ceiling the cluster itself sets.
+//! transactions), each process's CPU seconds per job, and two ceilings: the cluster's compute
+//! budget (CU per block ÷ CU per job) and this machine's, measured in the same run once the jobs
+//! are done (plain transfers a second the validator confirms, ÷ transactions per job).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,6 +59,91 @@ struct Args {
     /// Jobs whose transactions are read for compute units and fees.
     #[arg(long, default_value_t = 10)]
     sample: usize,
+    /// Seconds of plain transfers sent after the jobs, to measure what the validator confirms on
+    /// this machine (0: skip).
+    #[arg(long, default_value_t = 10.0)]
+    ceiling_seconds: f64,
+}
+
+/// CPU seconds (user + system) each process has used, by name, from `/proc/<pid>/stat`.
+fn cpu_seconds(processes: &[(String, u32)]) -> HashMap<String, f64> {
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    processes
+        .iter()
+        .filter_map(|(name, pid)| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // Fields after the command name (which is in parentheses and may hold spaces).
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let user: f64 = fields.get(11)?.parse().ok()?;
+            let system: f64 = fields.get(12)?.parse().ok()?;
+            Some((name.clone(), (user + system) / ticks))
+        })
+        .collect()
+}
+
+/// Plain transfers the validator confirms a second on this machine: `payers` accounts each send
+/// 1-lamport transfers (no preflight, a fresh blockhash every second), at most 256 unconfirmed at
+/// once, for `seconds`; confirmations counted by `getSignatureStatuses`.
+async fn transfer_ceiling(client: &EdgerunClient<RpcBackend>, seconds: f64) -> anyhow::Result<f64> {
+    use solana_client::rpc_config::RpcSendTransactionConfig;
+    let rpc = client.backend().rpc_client();
+    let payers: Vec<Keypair> = (0..32).map(|_| Keypair::new()).collect();
+    for payer in &payers {
+        client.request_airdrop(&payer.pubkey(), 1_000_000_000).await?;
+    }
+    // The recipient exists (rent-exempt) first: a 1-lamport transfer creating it would be refused.
+    let target = Keypair::new().pubkey();
+    client.request_airdrop(&target, 1_000_000_000).await?;
+    let send_config = RpcSendTransactionConfig { skip_preflight: true, ..RpcSendTransactionConfig::default() };
+    let window = Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let mut blockhash = rpc.get_latest_blockhash().await?;
+    let mut blockhash_at = Instant::now();
+    let mut pending: Vec<solana_signature::Signature> = Vec::new();
+    let mut confirmed = 0u64;
+    let mut failed = 0u64;
+    let mut sent = 0u64;
+    while started.elapsed() < window {
+        if blockhash_at.elapsed() > Duration::from_secs(1) {
+            blockhash = rpc.get_latest_blockhash().await?;
+            blockhash_at = Instant::now();
+        }
+        let mut sends = futures::stream::FuturesUnordered::new();
+        while pending.len() + sends.len() < 256 {
+            let payer = &payers[(sent as usize) % payers.len()];
+            // A distinct amount per transfer keeps every signature distinct under one blockhash.
+            let transfer = solana_system_interface::instruction::transfer(&payer.pubkey(), &target, 1 + sent);
+            let transaction = solana_transaction::Transaction::new_signed_with_payer(
+                &[transfer],
+                Some(&payer.pubkey()),
+                &[payer],
+                blockhash,
+            );
+            sent += 1;
+            sends.push(async move { rpc.send_transaction_with_config(&transaction, send_config).await });
+        }
+        while let Some(result) = sends.next().await {
+            if let Ok(signature) = result {
+                pending.push(signature);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut still = Vec::with_capacity(pending.len());
+        for chunk in pending.chunks(256) {
+            let statuses = rpc.get_signature_statuses(chunk).await?.value;
+            for (signature, status) in chunk.iter().zip(statuses) {
+                match status {
+                    Some(status) if status.err.is_none() => confirmed += 1,
+                    Some(_) => failed += 1,
+                    None => still.push(*signature),
+                }
+            }
+        }
+        pending = still;
+    }
+    anyhow::ensure!(failed == 0 || confirmed > 0, "every measured transfer failed ({failed})");
+    Ok(confirmed as f64 / started.elapsed().as_secs_f64())
 }
 
 struct Timing {
@@ -179,6 +266,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         _ => (args.jobs, None),
     };
     let rpc_before = rpc_requests(&summary.metrics).await;
+    let cpu_before = cpu_seconds(&summary.processes);
     let customer_before = client.balance(&customer.pubkey()).await?;
     let started = Instant::now();
     let start_slot = client.slot().await?;
@@ -307,6 +395,9 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         transactions.push(signatures.len() as f64);
     }
     let rpc_after = rpc_requests(&summary.metrics).await;
+    let cpu_after = cpu_seconds(&summary.processes);
+    let ceiling =
+        if args.ceiling_seconds > 0.0 { Some(transfer_ceiling(&client, args.ceiling_seconds).await?) } else { None };
 
     let count_jobs = count;
     let units_per_job = percentile(&mut units, 0.5);
@@ -400,6 +491,28 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         per_job(total),
         per_job(program_accounts)
     );
+    let mut cpu: Vec<(String, f64)> = cpu_after
+        .iter()
+        .map(|(name, after)| (name.clone(), after - cpu_before.get(name).copied().unwrap_or(0.0)))
+        .collect();
+    cpu.sort_by(|a, b| a.0.cmp(&b.0));
+    let cpu_total: f64 = cpu.iter().map(|(_, seconds)| seconds).sum();
+    let detail: Vec<String> = cpu
+        .iter()
+        .map(|(name, seconds)| format!("{name} {:.1}", seconds * 1000.0 / count_jobs.max(1) as f64))
+        .collect();
+    println!(
+        "| CPU per job, all processes (ms) | {:.1} ({}) |",
+        cpu_total * 1000.0 / count_jobs.max(1) as f64,
+        detail.join(", ")
+    );
+    let transactions_per_job = percentile(&mut transactions, 0.5);
+    if let Some(transfers) = ceiling {
+        println!(
+            "| this machine's ceiling: plain transfers confirmed ÷ transactions per job | {transfers:.0} transfers/s ÷ {transactions_per_job:.0} = {:.0} jobs/s |",
+            transfers / transactions_per_job.max(1.0)
+        );
+    }
     if units_per_job > 0.0 {
         let per_block = BLOCK_COMPUTE_LIMIT as f64 / units_per_job;
         println!("| cluster ceiling: {BLOCK_COMPUTE_LIMIT} CU per block ÷ CU per job | {per_block:.0} jobs per block = {:.0} jobs/s at this slot time |", per_block / slot_seconds);
