@@ -144,9 +144,31 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
 )]
 pub struct ApiDoc;
 
-/// The OpenAPI document, as served at `/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The OpenAPI document, as served at `/openapi.json`: utoipa's, with the unsigned integer
+/// formats spelled as clients know them (`uint64`; utoipa writes `u-int64`).
+pub fn openapi() -> serde_json::Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).expect("an OpenAPI document serializes");
+    respell_formats(&mut document);
+    document
+}
+
+fn respell_formats(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                match field {
+                    serde_json::Value::String(format) if key == "format" => {
+                        if let Some(bits) = format.strip_prefix("u-int") {
+                            *format = format!("uint{bits}");
+                        }
+                    }
+                    _ => respell_formats(field),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(respell_formats),
+        _ => {}
+    }
 }
 
 /// The answers every route shares, added in one place rather than on each route: 429
@@ -418,7 +440,7 @@ pub async fn metrics<B: ChainBackend>(State(state): State<AppState<B>>) -> Respo
 #[utoipa::path(get, path = "/openapi.json", responses(
     (status = 200, description = "The OpenAPI document of this API", body = Object, content_type = "application/json"),
 ))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi_json() -> Json<serde_json::Value> {
     Json(openapi())
 }
 
@@ -434,7 +456,7 @@ mod tests {
     const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
     fn document() -> Value {
-        serde_json::to_value(openapi()).expect("the document serializes")
+        openapi()
     }
 
     fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
@@ -507,6 +529,12 @@ mod tests {
             (&limit["schema"]["minimum"], &limit["schema"]["maximum"]),
             (&Value::from(1), &Value::from(jobs::MAX_LIST_LIMIT))
         );
+        // A u64 is a uint64, not an int64 (whose range a client or a fuzzer would hold it to).
+        let workers = operations(&doc).into_iter().find(|(method, path, _)| method == "GET" && path == "/v1/workers");
+        let lock = &workers.expect("GET /v1/workers").2["parameters"][0];
+        assert_eq!((&lock["name"], &lock["schema"]["format"]), (&Value::from("lock_lamports"), &Value::from("uint64")));
+        let text = doc.to_string();
+        assert!(!text.contains("\"u-int"), "a format utoipa misspells is left");
     }
 
     /// Every operation may answer 429 (the limiter fronts every route); every error answer is
