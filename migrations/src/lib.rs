@@ -3,8 +3,10 @@
 //! as separate processes under one launcher ([`network`], the binary `edgerun-network`). Everything on
 //! chain goes through the SDK's async client (`edgerun_sdk::client::EdgerunClient`), config
 //! initialization included (`EdgerunClient::initialize_config`). The binary `edgerun-localnet` is
-//! a thin command line over these (its config flags are `edgerun admin init`'s); on a real
-//! cluster the config is initialized with `edgerun admin init`.
+//! a thin command line over these (its config flags are `edgerun admin init`'s, both from
+//! `edgerun_sdk::config_flags`); on a real cluster the config is initialized with
+//! `edgerun admin init`. This crate depends on no client crate (the CLI, the scheduler): they
+//! sit above it and use it in their tests.
 
 pub mod demo;
 pub mod keys;
@@ -12,29 +14,16 @@ pub mod local_storage;
 pub mod localnet;
 pub mod network;
 
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-/// The command that builds the program `.so` these tools deploy.
-pub const BUILD_COMMAND: &str = "bash scripts/build-program.sh";
+pub use edgerun_sdk::program_file::BUILD_COMMAND;
 
 /// `$EDGERUN_SO` if set, else `target/deploy/edgerun.so` of this workspace.
 pub fn default_program_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("EDGERUN_SO") {
-        return PathBuf::from(path);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/edgerun.so")
+    edgerun_sdk::program_file::default_path()
 }
 
 /// Reads the program `.so`, failing with the build command when it does not exist.
 pub fn read_program(path: &Path) -> anyhow::Result<Vec<u8>> {
-    let bytes = std::fs::read(path).with_context(|| {
-        format!("cannot read the Edgerun program at {}; build it first with: {BUILD_COMMAND}", path.display())
-    })?;
-    anyhow::ensure!(
-        bytes.starts_with(b"\x7fELF"),
-        "{} is not an ELF file; rebuild it with: {BUILD_COMMAND}",
-        path.display()
-    );
-    Ok(bytes)
+    Ok(edgerun_sdk::program_file::read(path)?)
 }

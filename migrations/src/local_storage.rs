@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use anyhow::Context;
-use clap::Parser;
-use edgerun_storage_gateway::config::Cli;
+use edgerun_storage_gateway::config::GatewayConfig;
 use edgerun_storage_gateway::Gateway;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -21,22 +20,23 @@ pub struct LocalStorage {
 impl LocalStorage {
     /// Serves `folder` (created when missing) on `host:port` (port 0 picks a free one).
     pub async fn start(folder: &Path, host: &str, port: u16) -> anyhow::Result<LocalStorage> {
-        Self::start_with(folder, host, port, &[]).await
+        Self::start_with(folder, host, port, GatewayConfig::default()).await
     }
 
-    /// Like [`LocalStorage::start`], with extra `edgerun-storage-gateway` flags (e.g. a write
-    /// policy).
-    pub async fn start_with(folder: &Path, host: &str, port: u16, flags: &[&str]) -> anyhow::Result<LocalStorage> {
+    /// Like [`LocalStorage::start`], with a gateway configuration (e.g. another write policy);
+    /// its store is replaced by `folder`.
+    pub async fn start_with(
+        folder: &Path,
+        host: &str,
+        port: u16,
+        config: GatewayConfig,
+    ) -> anyhow::Result<LocalStorage> {
         std::fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
         let folder = folder.canonicalize().with_context(|| format!("resolving {}", folder.display()))?;
-        let listen = format!("{host}:{port}");
         let store = folder.to_str().context("the storage folder's path is not UTF-8")?.to_string();
-        let mut argv = vec!["edgerun-storage-gateway", "--listen", &listen, "--store", &store];
-        argv.extend_from_slice(flags);
-        let cli = Cli::try_parse_from(argv)?;
-
-        let gateway = Gateway::from_cli(&cli).await?;
-        let listener = tokio::net::TcpListener::bind(cli.listen)
+        let gateway = Gateway::start(&GatewayConfig { store, ..config }).await?;
+        let listen = format!("{host}:{port}");
+        let listener = tokio::net::TcpListener::bind(&listen)
             .await
             .with_context(|| format!("binding the storage gateway to {listen}"))?;
         let base_url = format!("http://{}", listener.local_addr()?);

@@ -201,9 +201,13 @@ async fn gateway_writes_vouched_for_by_this_cluster(rpc_url: &str, worker: &Keyp
     use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 
     let folder = tempfile::tempdir().unwrap();
-    let flags = ["--write-policy", "chain", "--rpc", rpc_url];
+    let config = edgerun_storage_gateway::config::GatewayConfig {
+        write_policy: edgerun_storage_gateway::policy::WritePolicySpec::Chain,
+        rpc: Some(rpc_url.to_string()),
+        ..Default::default()
+    };
     let storage =
-        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, &flags).await.expect("gateway over the chain");
+        LocalStorage::start_with(folder.path(), "127.0.0.1", 0, config).await.expect("gateway over the chain");
     let client_of = |key: &Keypair| {
         StorageClient::new(storage.base_url()).unwrap().with_signer(SigningKey::from_bytes(key.secret_bytes()))
     };

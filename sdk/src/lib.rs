@@ -8,11 +8,14 @@ pub mod attestation;
 pub mod bundle;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "flags")]
+pub mod config_flags;
 pub mod config_params;
 pub mod events;
 pub mod instructions;
 pub mod keys;
 pub mod pda;
+pub mod program_file;
 #[cfg(feature = "client")]
 pub mod runtime_features;
 #[cfg(feature = "scheduler-client")]
@@ -21,6 +24,8 @@ pub mod selection;
 pub mod storage;
 pub mod storage_auth;
 pub mod submission;
+#[cfg(feature = "litesvm")]
+pub mod testkit;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 

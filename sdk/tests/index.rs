@@ -3,122 +3,43 @@
 //! poll is a re-load with the same filtered queries), that it drops a job as soon as it ends or
 //! closes, and that no query it sends lists jobs it does not keep.
 
-use std::sync::Mutex;
 use std::time::Duration;
 
-use edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun::instructions::ConfigParams;
 use edgerun::state::{Job, JobStatus};
 use edgerun_sdk::client::{
-    filters, BackendResult, ChainBackend, ChainIndex, ClientConfig, Confirmed, EdgerunClient, IndexConfig, IndexEvent,
-    LiteSvmBackend, Memcmp, Simulation, SubscriptionConfig, LIVE_STATUSES,
+    filters, ChainIndex, ClientConfig, EdgerunClient, IndexConfig, IndexEvent, LiteSvmBackend, SubscriptionConfig,
+    LIVE_STATUSES,
 };
+use edgerun_sdk::testkit::conformance::post_job_args;
+use edgerun_sdk::testkit::{litesvm_with_program, Probe};
 use edgerun_sdk::{instructions as ix, pda};
-use solana_account::Account;
 use solana_address::Address;
-use solana_hash::Hash;
 use solana_keypair::Keypair;
-use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 const SOL: u64 = 1_000_000_000;
 const STAKE: u64 = 100_000_000;
-/// Tier 0: a committee of 3 with quorum 2.
-const ESCROW: u64 = 50_000_001;
 const RETENTION_SLOTS: u64 = 10;
 /// Longest wait for the index to show a change.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// LiteSVM, recording the filters of every `getProgramAccounts`.
-struct Recorder {
-    inner: LiteSvmBackend,
-    listings: Mutex<Vec<Vec<Memcmp>>>,
-}
-
-impl Recorder {
-    fn listings(&self) -> Vec<Vec<Memcmp>> {
-        self.listings.lock().unwrap().clone()
-    }
-}
-
-impl ChainBackend for Recorder {
-    async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
-        self.inner.get_account(address).await
-    }
-
-    async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
-        self.inner.get_multiple_accounts(addresses).await
-    }
-
-    async fn get_program_accounts(
-        &self,
-        program: &Address,
-        filters: &[Memcmp],
-    ) -> BackendResult<Vec<(Address, Account)>> {
-        self.listings.lock().unwrap().push(filters.to_vec());
-        self.inner.get_program_accounts(program, filters).await
-    }
-
-    async fn latest_blockhash(&self) -> BackendResult<Hash> {
-        self.inner.latest_blockhash().await
-    }
-
-    async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
-        self.inner.simulate(transaction).await
-    }
-
-    async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
-        self.inner.send(transaction).await
-    }
-
-    async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
-        self.inner.signature_status(signature).await
-    }
-
-    async fn transaction_logs(&self, signature: &Signature) -> BackendResult<Option<Vec<String>>> {
-        self.inner.transaction_logs(signature).await
-    }
-
-    async fn slot(&self) -> BackendResult<u64> {
-        self.inner.slot().await
-    }
-
-    async fn airdrop(&self, to: &Address, lamports: u64) -> BackendResult<Signature> {
-        self.inner.airdrop(to, lamports).await
-    }
-}
-
 struct World {
-    client: EdgerunClient<Recorder>,
+    client: EdgerunClient<Probe<LiteSvmBackend>>,
     scheduler: Keypair,
     randomness: Keypair,
     workers: Vec<Keypair>,
     customer: Keypair,
 }
 
-fn program_elf() -> Vec<u8> {
-    let path = std::env::var_os("EDGERUN_SO")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/edgerun.so"));
-    std::fs::read(&path).unwrap_or_else(|error| {
-        panic!("cannot read the program at {}: {error}; build it with scripts/build-program.sh", path.display())
-    })
-}
-
 impl World {
     /// The program with an initialized config, three staked workers and a funded customer.
     async fn new() -> World {
         let admin = Keypair::new();
-        let mut svm = litesvm::LiteSVM::new();
-        svm.add_program(edgerun::ID, &program_elf()).expect("load the program");
-        // Under the upgradeable loader, with the admin as upgrade authority.
-        let program_data = pda::program_data_address();
-        let mut account = svm.get_account(&program_data).expect("ProgramData");
-        edgerun::instructions::write_upgrade_authority(&mut account.data, Some(&admin.pubkey())).expect("authority");
-        svm.set_account(program_data, account).expect("write ProgramData");
-        let backend = Recorder { inner: LiteSvmBackend::new(svm), listings: Mutex::new(Vec::new()) };
+        // Every `getProgramAccounts` is recorded, to check what the index lists.
+        let backend = Probe::new(litesvm_with_program(Some(&admin.pubkey())));
         let client = EdgerunClient::new(backend, ClientConfig::default());
         let (scheduler, randomness) = (Keypair::new(), Keypair::new());
         for key in [&admin, &scheduler, &randomness] {
@@ -152,17 +73,7 @@ impl World {
 
     async fn post(&self, nonce: u64) -> [u8; 32] {
         let client = self.customer.pubkey();
-        let bundle_hash = [0xb1; 32];
-        let args = PostJobArgs {
-            job_id: edgerun::digest::job_id(client.as_array(), &bundle_hash, nonce),
-            nonce,
-            bundle_hash,
-            runtime_id: [0xa7; 32],
-            escrow_lamports: ESCROW,
-            max_memory_bytes: 16 * 1024 * 1024,
-            max_instructions: 1_000_000,
-            runtime_proof: Vec::new(),
-        };
+        let args = post_job_args(&client, nonce);
         let job_id = args.job_id;
         self.client.send(&self.customer, &[], &[ix::post_job(&client, args)]).await.expect("post a job");
         job_id
@@ -194,7 +105,7 @@ impl World {
     async fn close(&self, job_id: &[u8; 32]) {
         let job = self.client.job(job_id).await.expect("read").expect("the job");
         let slot = self.client.slot().await.expect("slot");
-        self.client.backend().inner.with_svm(|svm| svm.warp_to_slot(slot + RETENTION_SLOTS + 1));
+        self.client.backend().inner().with_svm(|svm| svm.warp_to_slot(slot + RETENTION_SLOTS + 1));
         self.client.send(&self.customer, &[], &[ix::close_job(&job)]).await.expect("close the job");
     }
 }

@@ -77,7 +77,7 @@ async fn run() {
         &(512 * MIB).to_string(),
     ])
     .unwrap();
-    let gateway = Gateway::from_cli(&cli).await.unwrap();
+    let gateway = Gateway::start(&cli.gateway_config()).await.unwrap();
     let listener = tokio::net::TcpListener::bind(cli.listen).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(gateway.serve(listener, std::future::pending()));

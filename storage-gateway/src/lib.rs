@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::chain::ChainView;
-use crate::config::Cli;
+use crate::config::GatewayConfig;
 use crate::metrics::Metrics;
 use crate::policy::{read_key_file, WritePolicy};
 use crate::routes::{AppState, Limits};
@@ -41,12 +41,12 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Opens the store and loads the write policy named on the command line; the chain (for the
-    /// `chain` policy and retention) is the cluster at `--rpc`. Must run inside a tokio runtime
-    /// (it starts the background tasks).
-    pub async fn from_cli(cli: &Cli) -> anyhow::Result<Self> {
-        let (chain, calls) = cli.rpc.as_deref().map(chain::rpc_chain).unzip();
-        let gateway = Self::from_cli_with_chain(cli, chain).await?;
+    /// Opens the store and loads the write policy `config` names; the chain (for the `chain`
+    /// policy and retention) is the cluster at `config.rpc`. Must run inside a tokio runtime (it
+    /// starts the background tasks).
+    pub async fn start(config: &GatewayConfig) -> anyhow::Result<Self> {
+        let (chain, calls) = config.rpc.as_deref().map(chain::rpc_chain).unzip();
+        let gateway = Self::start_with_chain(config, chain).await?;
         if let Some(calls) = calls {
             // `edgerun_storage_rpc_requests_total{method}`, like every service that reads the chain.
             calls.register(gateway.state.metrics.registry());
@@ -54,31 +54,31 @@ impl Gateway {
         Ok(gateway)
     }
 
-    /// [`from_cli`](Self::from_cli) over a given chain (tests: LiteSVM), `None` without one.
-    pub async fn from_cli_with_chain(cli: &Cli, chain: Option<Arc<dyn ChainView>>) -> anyhow::Result<Self> {
-        let store =
-            BlobStore::open(&cli.store, &cli.store_options).with_context(|| format!("opening store {}", cli.store))?;
+    /// [`start`](Self::start) over a given chain (tests: LiteSVM), `None` without one.
+    pub async fn start_with_chain(config: &GatewayConfig, chain: Option<Arc<dyn ChainView>>) -> anyhow::Result<Self> {
+        let store = BlobStore::open(&config.store, &config.store_options)
+            .with_context(|| format!("opening store {}", config.store))?;
         let mut background = Vec::new();
 
-        let policy = match &cli.write_policy {
+        let policy = match &config.write_policy {
             policy::WritePolicySpec::Open => WritePolicy::Open,
             policy::WritePolicySpec::Allowlist(path) => WritePolicy::Allowlist(read_key_file(path)?),
             policy::WritePolicySpec::Chain => {
                 let Some(chain) = &chain else {
                     anyhow::bail!("--write-policy chain needs --rpc URL (the cluster that vouches for writers)");
                 };
-                policy::chain_policy(cli, Arc::clone(chain))
+                policy::chain_policy(config, Arc::clone(chain))
             }
         };
-        let retention = match &chain {
-            Some(chain) if !cli.no_retention => {
+        let retention = match (&chain, config.retention) {
+            (Some(chain), Some(settings)) => {
                 let retention = Arc::new(retention::Retention::new(
                     store.clone(),
                     Arc::clone(chain),
                     retention::RetentionSettings {
-                        grace: Duration::from_secs(cli.retention_grace_secs),
-                        batch: cli.retention_batch.max(1),
-                        interval: Duration::from_secs(cli.retention_sweep_secs.max(1)),
+                        grace: settings.grace,
+                        batch: settings.batch.max(1),
+                        interval: settings.sweep_interval,
                     },
                 ));
                 background.push(retention.spawn());
@@ -87,21 +87,21 @@ impl Gateway {
             _ => None,
         };
 
-        background.push(spawn_upload_sweeper(store.clone(), Duration::from_secs(cli.stale_upload_secs)));
+        background.push(spawn_upload_sweeper(store.clone(), config.stale_upload_age));
 
         let state = Arc::new(AppState {
             store,
             policy,
             limits: Limits {
-                max_bundle_bytes: cli.max_bundle_bytes,
-                max_output_bytes: cli.max_output_bytes,
-                max_clock_skew_secs: cli.max_clock_skew_secs,
+                max_bundle_bytes: config.max_bundle_bytes,
+                max_output_bytes: config.max_output_bytes,
+                max_clock_skew_secs: config.max_clock_skew.as_secs(),
             },
             metrics: Arc::new(Metrics::new()),
             lookups: lookups::NegativeLookups::new(lookups::LookupSettings {
-                negative_ttl: Duration::from_millis(cli.negative_cache_ms),
-                misses_per_sec: cli.negative_lookups_per_sec,
-                miss_burst: cli.negative_lookup_burst,
+                negative_ttl: config.negative_cache,
+                misses_per_sec: config.negative_lookups_per_sec,
+                miss_burst: config.negative_lookup_burst,
             }),
             retention,
         });

@@ -1,7 +1,7 @@
 //! Reads of objects the gateway does not hold. Asking for random hashes costs the backing store
 //! a lookup each (on a cloud store, a billed request), so:
 //!
-//! - an absent `(kind, hash)` is remembered for `--negative-cache-ms` and answered 404 from
+//! - an absent `(kind, hash)` is remembered for `--negative-cache` and answered 404 from
 //!   memory meanwhile (a PUT through this gateway forgets it at once, so a stored object is
 //!   never hidden by its own earlier absence);
 //! - each client (its IP address; all clients share one budget when the server does not know

@@ -21,7 +21,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let gateway = Gateway::from_cli(&cli).await?;
+    let gateway = Gateway::start(&cli.gateway_config()).await?;
     let listener = tokio::net::TcpListener::bind(cli.listen)
         .await
         .with_context(|| format!("cannot listen on {}; pick a free address for --listen", cli.listen))?;

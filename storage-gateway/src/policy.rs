@@ -251,25 +251,28 @@ pub struct ChainPolicy {
     pub output_quota: QuotaLedger,
 }
 
-/// The `chain` policy as configured on the command line, over `chain`.
-pub fn chain_policy(cli: &crate::config::Cli, chain: std::sync::Arc<dyn crate::chain::ChainView>) -> WritePolicy {
-    let window = Duration::from_secs(cli.quota_window_secs.max(1));
+/// The `chain` policy as configured, over `chain`.
+pub fn chain_policy(
+    config: &crate::config::GatewayConfig,
+    chain: std::sync::Arc<dyn crate::chain::ChainView>,
+) -> WritePolicy {
+    let window = config.quota_window;
     let settings = crate::chain_registry::RegistrySettings {
-        vouched_ttl: Duration::from_secs(cli.vouched_cache_secs),
-        lookups_per_sec: cli.chain_lookups_per_sec,
-        lookup_burst: cli.chain_lookup_burst,
+        vouched_ttl: config.vouched_cache,
+        lookups_per_sec: config.chain_lookups_per_sec,
+        lookup_burst: config.chain_lookup_burst,
         ..crate::chain_registry::RegistrySettings::default()
     };
     WritePolicy::Chain(Box::new(ChainPolicy {
         registry: ChainRegistry::new(chain, settings),
-        bundle_quota: QuotaLedger::new("bundle", cli.bundle_quota_bytes, cli.bundle_quota_objects, window),
+        bundle_quota: QuotaLedger::new("bundle", config.bundle_quota_bytes, config.bundle_quota_objects, window),
         shared_bundle_quota: QuotaLedger::new(
             "shared bundle",
-            cli.shared_bundle_quota_bytes,
-            cli.shared_bundle_quota_objects,
+            config.shared_bundle_quota_bytes,
+            config.shared_bundle_quota_objects,
             window,
         ),
-        output_quota: QuotaLedger::new("output", cli.output_quota_bytes, cli.output_quota_objects, window),
+        output_quota: QuotaLedger::new("output", config.output_quota_bytes, config.output_quota_objects, window),
     }))
 }
 

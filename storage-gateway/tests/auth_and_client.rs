@@ -63,7 +63,7 @@ async fn allowlist_policy() {
         ],
     );
     let policy = format!("allowlist:{file}");
-    let gateway = TestGateway::start(&["--write-policy", &policy, "--max-clock-skew-secs", "60"]).await;
+    let gateway = TestGateway::start(&["--write-policy", &policy, "--max-clock-skew", "60s"]).await;
     let now = now_unix_secs();
 
     for kind in ["bundle", "output"] {

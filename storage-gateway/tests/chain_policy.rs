@@ -5,19 +5,18 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{data, expect_error, files_under, TestGateway};
 use ed25519_dalek::SigningKey;
-use edgerun_sdk::client::{ClientConfig, EdgerunClient, LiteSvmBackend, RetryPolicy};
+use edgerun_sdk::client::{ClientConfig, EdgerunClient, RetryPolicy};
 use edgerun_sdk::edgerun::instructions::PostJobArgs;
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::{BlobKind, ContentHash, StorageClient, StorageError};
 use edgerun_sdk::storage_auth::now_unix_secs;
 use edgerun_storage_gateway::chain::ChainView;
-use edgerun_tests::svm::{TestEnv, TestJob, INPUT_UNAVAILABLE};
-use litesvm::LiteSVM;
+use edgerun_tests::svm::{SharedChain, TestEnv, TestJob, INPUT_UNAVAILABLE};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -26,18 +25,15 @@ const SOL: u64 = 1_000_000_000;
 const ESCROW: u64 = 30_000_000;
 const STAKE: u64 = 100_000_000;
 
-/// One LiteSVM world shared by the gateway (through the backend) and the test (through the
-/// program tests' `TestEnv`): the SVM is moved into the env for each step the test takes.
+/// One LiteSVM chain read by the gateway (through the backend) and acted on by the test
+/// (through the program tests' `TestEnv`).
 struct World {
-    env: Mutex<TestEnv>,
-    backend: LiteSvmBackend,
+    chain: SharedChain,
 }
 
 impl World {
     fn new() -> Self {
-        let mut env = TestEnv::new();
-        let svm = std::mem::replace(&mut env.svm, LiteSVM::new());
-        World { env: Mutex::new(env), backend: LiteSvmBackend::new(svm) }
+        World { chain: SharedChain::new(TestEnv::new()) }
     }
 
     fn chain(&self) -> Arc<dyn ChainView> {
@@ -45,16 +41,11 @@ impl World {
             retry: RetryPolicy { max_retries: 0, min_delay: Duration::ZERO, max_delay: Duration::ZERO },
             ..ClientConfig::default()
         };
-        Arc::new(EdgerunClient::new(self.backend.clone(), config))
+        Arc::new(EdgerunClient::new(self.chain.backend().clone(), config))
     }
 
     fn with_env<R>(&self, f: impl FnOnce(&mut TestEnv) -> R) -> R {
-        let mut env = self.env.lock().unwrap();
-        env.svm = self.backend.with_svm(|svm| std::mem::replace(svm, LiteSVM::new()));
-        let result = f(&mut env);
-        let svm = std::mem::replace(&mut env.svm, LiteSVM::new());
-        self.backend.with_svm(|slot| *slot = svm);
-        result
+        self.chain.with_env(f)
     }
 
     /// What `post_job` takes for the cheapest job, by the program tests' own accounting.
@@ -271,7 +262,7 @@ async fn outputs_only_from_members_of_the_named_job_for_that_job() {
 async fn blobs_of_a_closed_job_are_deleted_after_the_grace_period_and_not_before() {
     const GRACE: u64 = 600;
     let world = World::new();
-    let flags = ["--write-policy", "chain", "--retention-grace-secs", "600", "--retention-sweep-secs", "3600"];
+    let flags = ["--write-policy", "chain", "--retention-grace", "600s", "--retention-sweep", "1h"];
     let gateway = TestGateway::start_with_chain(&flags, Some(world.chain())).await;
     let retention = gateway.state.retention.clone().expect("retention runs with a chain");
     let workers = world.workers(3);
@@ -349,7 +340,7 @@ async fn retention_survives_a_restart_and_a_write_restarts_the_clock() {
     let world = World::new();
     let folder = tempfile::tempdir().unwrap();
     let store = folder.path().to_str().unwrap().to_string();
-    let grace = GRACE.to_string();
+    let grace = format!("{GRACE}s");
     let argv = [
         "edgerun-storage-gateway",
         "--listen",
@@ -358,13 +349,13 @@ async fn retention_survives_a_restart_and_a_write_restarts_the_clock() {
         &store,
         "--write-policy",
         "chain",
-        "--retention-grace-secs",
+        "--retention-grace",
         &grace,
-        "--retention-sweep-secs",
-        "3600",
+        "--retention-sweep",
+        "1h",
     ];
     let cli = Cli::try_parse_from(argv).unwrap();
-    let gateway = Gateway::from_cli_with_chain(&cli, Some(world.chain())).await.unwrap();
+    let gateway = Gateway::start_with_chain(&cli.gateway_config(), Some(world.chain())).await.unwrap();
     let retention = gateway.state.retention.clone().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -383,7 +374,7 @@ async fn retention_survives_a_restart_and_a_write_restarts_the_clock() {
     drop(retention);
 
     // A new process over the same store remembers since when each bundle has been unwanted.
-    let restarted = Gateway::from_cli_with_chain(&cli, Some(world.chain())).await.unwrap();
+    let restarted = Gateway::start_with_chain(&cli.gateway_config(), Some(world.chain())).await.unwrap();
     let retention = restarted.state.retention.clone().unwrap();
     assert_eq!(walk(&retention, start + GRACE - 1).await, 0);
     assert_eq!(walk(&retention, start + GRACE).await, 1);

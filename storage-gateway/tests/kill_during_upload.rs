@@ -79,8 +79,8 @@ async fn kill_mid_upload_leaves_nothing_visible_and_restart_accepts_the_object()
     assert!(!files_under(&uploads).is_empty());
     assert!(files_under(&dir.path().join("bundle")).is_empty());
 
-    // Restart on the same folder; stale-upload age 0 makes the start-up sweep take the leftovers.
-    let (mut gateway, base) = spawn_gateway(dir.path(), &["--stale-upload-secs", "0"]);
+    // Restart on the same folder; a stale-upload age of 1 ms makes the start-up sweep take the leftovers.
+    let (mut gateway, base) = spawn_gateway(dir.path(), &["--stale-upload-age", "1ms"]);
     let url = format!("{base}{path}");
     wait_until("the leftovers are swept", || files_under(&uploads).is_empty()).await;
     expect_error(reqwest::get(&url).await.unwrap(), 404, "not_found").await;

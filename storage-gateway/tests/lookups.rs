@@ -19,7 +19,7 @@ fn store_behind_the_back(gateway: &TestGateway, kind: &str, body: &[u8]) {
 
 #[tokio::test]
 async fn absent_objects_are_answered_from_memory_until_the_cache_expires_or_a_put() {
-    let gateway = TestGateway::start(&["--negative-cache-ms", "1500"]).await;
+    let gateway = TestGateway::start(&["--negative-cache", "1500ms"]).await;
     let http = reqwest::Client::new();
     let body = data(300, 1);
     let url = gateway.url(&format!("/bundle/{}", hash_hex(&body)));

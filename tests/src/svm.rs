@@ -7,6 +7,7 @@ use ed25519_dalek::SigningKey;
 use edgerun::errors::EdgerunError;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun::state::{GlobalConfig, Job, JobResult, OutputAvailability, Treasury, WorkerStake};
+use edgerun_sdk::client::LiteSvmBackend;
 use edgerun_sdk::{attestation, instructions as ix, pda};
 use litesvm::types::{FailedTransactionMetadata, TransactionMetadata};
 use litesvm::LiteSVM;
@@ -18,28 +19,11 @@ use solana_message::Message;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
-use std::path::PathBuf;
 
 pub type TxResult = Result<TransactionMetadata, FailedTransactionMetadata>;
 
-/// The command that writes the program this harness loads.
-pub const BUILD_COMMAND: &str = "bash scripts/build-program.sh";
-
-/// Path of the program under test: `$EDGERUN_SO`, or `target/deploy/edgerun.so` of the workspace.
-pub fn program_so_path() -> PathBuf {
-    if let Ok(path) = std::env::var("EDGERUN_SO") {
-        return PathBuf::from(path);
-    }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/deploy/edgerun.so")
-}
-
-/// Reads the program, failing loudly (never skipping) when it was not built.
-pub fn program_bytes() -> Vec<u8> {
-    let path = program_so_path();
-    std::fs::read(&path).unwrap_or_else(|error| {
-        panic!("cannot read the Edgerun program at {}: {error}\nbuild it first with: {BUILD_COMMAND}", path.display())
-    })
-}
+// The program, and its deployment under the upgradeable loader, come from the one test kit.
+pub use edgerun_sdk::testkit::{set_upgrade_authority, svm_with_program};
 
 /// Config used by the tests: small windows so deadlines are reachable, fees and penalties non-zero.
 pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
@@ -61,15 +45,6 @@ pub fn test_config(scheduler: &Address, randomness: &Address) -> ConfigParams {
         paused: false,
         min_escrow_lamports: 1_000_000,
     }
-}
-
-/// Rewrites the upgrade authority in the program's ProgramData account, as the upgradeable
-/// loader's `SetAuthority` would (LiteSVM's `add_program` deploys under that loader with none).
-pub fn set_upgrade_authority(svm: &mut LiteSVM, authority: Option<&Address>) {
-    let address = pda::program_data_address();
-    let mut account = svm.get_account(&address).expect("the program's ProgramData account");
-    edgerun::instructions::write_upgrade_authority(&mut account.data, authority).expect("a ProgramData account");
-    svm.set_account(address, account).expect("write ProgramData");
 }
 
 /// The `index`-th deterministic test key: `blake3("edgerun-test-key" || index)` as Ed25519 seed.
@@ -151,12 +126,10 @@ impl TestEnv {
     /// The program deployed under the upgradeable loader with the admin as its upgrade authority,
     /// the admin funded, the config not yet initialized.
     pub fn uninitialized() -> Self {
-        let mut svm = LiteSVM::new();
-        svm.add_program(edgerun::ID, &program_bytes()).expect("load the Edgerun program");
+        let (admin, scheduler, randomness) = (test_keypair(1), test_keypair(2), test_keypair(3));
+        let mut svm = svm_with_program(Some(&admin.pubkey()));
         let fee_payer = test_keypair(0);
         svm.airdrop(&fee_payer.pubkey(), 1_000_000_000_000).unwrap();
-        let (admin, scheduler, randomness) = (test_keypair(1), test_keypair(2), test_keypair(3));
-        set_upgrade_authority(&mut svm, Some(&admin.pubkey()));
         let params = test_config(&scheduler.pubkey(), &randomness.pubkey());
         let mut env = Self { svm, fee_payer, admin, scheduler, randomness, params, nonce: 0, keys: 4 };
         env.fund(&env.admin.pubkey(), 10_000_000_000);
@@ -404,6 +377,35 @@ impl TestEnv {
 
     pub fn committee(&self, job: &TestJob) -> Vec<Address> {
         self.job(&job.job_id).committee().to_vec()
+    }
+}
+
+/// One chain for a [`TestEnv`] (what a test does, through the program tests' helpers) and the
+/// client's [`LiteSvmBackend`] (what the code under test reads and sends): the SVM lives in the
+/// backend and is lent to the env for each step, so both always act on the same, single chain.
+pub struct SharedChain {
+    env: std::sync::Mutex<TestEnv>,
+    backend: LiteSvmBackend,
+}
+
+impl SharedChain {
+    pub fn new(mut env: TestEnv) -> Self {
+        let svm = std::mem::replace(&mut env.svm, LiteSVM::new());
+        SharedChain { env: std::sync::Mutex::new(env), backend: LiteSvmBackend::new(svm) }
+    }
+
+    /// The backend over this chain (clones share it).
+    pub fn backend(&self) -> &LiteSvmBackend {
+        &self.backend
+    }
+
+    /// Runs `f` on the env with the chain lent to it.
+    pub fn with_env<R>(&self, f: impl FnOnce(&mut TestEnv) -> R) -> R {
+        let mut env = self.env.lock().expect("the test env");
+        self.backend.with_svm(|svm| std::mem::swap(svm, &mut env.svm));
+        let result = f(&mut env);
+        self.backend.with_svm(|svm| std::mem::swap(svm, &mut env.svm));
+        result
     }
 }
 

@@ -2,9 +2,8 @@
 //! [`LiteSvmBackend`], behind a [`Harness`] backend that counts what is sent and can play the
 //! rest of the world (another cranker acting first, a node that stops answering for one job).
 //!
-//! Jobs are set up with the program-test harness (`edgerun_tests::svm::TestEnv`). Its LiteSVM and
-//! the backend's are swapped in and out ([`World::env`]), so the client and the TestEnv helpers
-//! always act on the same, single chain.
+//! Jobs are set up with the program-test harness (`edgerun_tests::svm::TestEnv`) on the same
+//! chain as the backend's (`edgerun_tests::svm::SharedChain`, [`World::env`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +18,7 @@ use edgerun_sdk::client::{
     RetryPolicy, Simulation,
 };
 use edgerun_sdk::pda;
-use edgerun_tests::svm::{honest_output, TestEnv, TestJob};
+use edgerun_tests::svm::{honest_output, SharedChain, TestEnv, TestJob};
 use litesvm::LiteSVM;
 use solana_account::Account;
 use solana_address::Address;
@@ -168,7 +167,8 @@ impl Posted {
 }
 
 pub struct World {
-    pub env: TestEnv,
+    /// The chain, shared with the program tests' `TestEnv` (see [`World::env`]).
+    chain: SharedChain,
     pub client: EdgerunClient<Harness>,
     /// Pays every crank transaction.
     pub payer: Keypair,
@@ -180,9 +180,9 @@ impl World {
     pub fn new() -> Self {
         let mut env = TestEnv::new();
         let payer = env.new_actor(10 * SOL);
-        let svm = std::mem::replace(&mut env.svm, LiteSVM::new());
+        let chain = SharedChain::new(env);
         let harness = Harness {
-            inner: LiteSvmBackend::new(svm),
+            inner: chain.backend().clone(),
             sends: AtomicUsize::new(0),
             simulations: AtomicUsize::new(0),
             simulated: Mutex::new(Vec::new()),
@@ -196,16 +196,12 @@ impl World {
             retry: RetryPolicy { max_retries: 0, min_delay: Duration::ZERO, max_delay: Duration::ZERO },
             ..ClientConfig::default()
         };
-        World { env, client: EdgerunClient::new(harness, config), payer }
+        World { chain, client: EdgerunClient::new(harness, config), payer }
     }
 
     /// Runs `f` on the TestEnv with the chain swapped in.
     pub fn env<R>(&mut self, f: impl FnOnce(&mut TestEnv) -> R) -> R {
-        let backend = self.client.backend().inner.clone();
-        backend.with_svm(|svm| std::mem::swap(svm, &mut self.env.svm));
-        let result = f(&mut self.env);
-        backend.with_svm(|svm| std::mem::swap(svm, &mut self.env.svm));
-        result
+        self.chain.with_env(f)
     }
 
     pub fn svm<R>(&self, f: impl FnOnce(&mut LiteSVM) -> R) -> R {

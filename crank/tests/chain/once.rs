@@ -67,7 +67,7 @@ async fn one_pass_does_everything_possible_and_the_next_finds_nothing() {
     let two_steps = world.assigned([h, None, None]);
     world.warp_to(1_291);
     let replacement = world.env(|env| env.new_worker(STAKE));
-    let scheduler = world.env.scheduler.insecure_clone();
+    let scheduler = world.env(|env| env.scheduler.insecure_clone());
     let missing = two_steps.workers[2].pubkey();
     world.send_ok(
         &[ix::reassign_missing(&scheduler.pubkey(), &two_steps.job_id(), &missing, &replacement.pubkey())],

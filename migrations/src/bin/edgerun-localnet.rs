@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use edgerun_cli::admin::ConfigFlags;
 use edgerun_migrations::demo::{self, DemoParties};
 use edgerun_migrations::keys;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_sdk::config_flags::ConfigFlags;
 use edgerun_sdk::config_params::localnet_params;
 use edgerun_sdk::pda;
 use solana_keypair::Keypair;

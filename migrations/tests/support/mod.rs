@@ -30,6 +30,14 @@ pub fn launcher() -> PathBuf {
     launcher
 }
 
+/// A binary of another workspace crate, built beside this crate's (`cargo test --workspace`
+/// builds every binary first; alone: `cargo build --bins`).
+pub fn sibling_binary(name: &str) -> PathBuf {
+    let binary = Path::new(env!("CARGO_BIN_EXE_edgerun-network")).parent().unwrap().join(name);
+    assert!(binary.exists(), "{name} is not built beside edgerun-network: run `cargo build --bins` first");
+    binary
+}
+
 pub fn workspace(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }

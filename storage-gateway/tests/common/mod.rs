@@ -32,7 +32,7 @@ impl TestGateway {
         let mut argv = vec!["edgerun-storage-gateway", "--listen", "127.0.0.1:0", "--store", &store];
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).unwrap();
-        let gateway = Gateway::from_cli_with_chain(&cli, chain).await.unwrap();
+        let gateway = Gateway::start_with_chain(&cli.gateway_config(), chain).await.unwrap();
         let state = Arc::clone(&gateway.state);
         let listener = tokio::net::TcpListener::bind(cli.listen).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

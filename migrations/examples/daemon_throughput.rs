@@ -9,7 +9,8 @@
 //! once; the clock runs from the first assignment to the last job finalized.
 //!
 //! Usage: `daemon_throughput [JOBS] [WORKER_BINARY]` (defaults: 20, the `edgerun-worker` next to
-//! this example's directory).
+//! this example's directory). It lives here, not in the worker crate, because the local network
+//! kit sits above the worker (no crate depends on one that depends on it)..
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -9,6 +9,8 @@
 //! (twice), the gateway stopped during a job, and a graceful stop. Every wait is bounded; every
 //! child process is killed when its guard drops.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -391,7 +393,7 @@ impl Net {
 
     /// `edgerun-worker run` for `party`, JSON logs, any free port, quick reconciles.
     fn daemon(&self, name: &str, party: &Party) -> DaemonProcess {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_edgerun-worker"));
+        let mut command = Command::new(support::sibling_binary("edgerun-worker"));
         command
             .args(["run", "--keypair"])
             .arg(&party.file)
@@ -406,8 +408,14 @@ impl Net {
 
     /// The customer stores a bundle and posts its job; returns the job id.
     async fn post_job(&mut self, wasm: &[u8], input: &[u8], limits: Limits) -> [u8; 32] {
-        let bundle =
-            Bundle { runtime_id: runtime_id(), wasm: wasm.to_vec(), input: input.to_vec(), limits, meta: None, args: Vec::new() };
+        let bundle = Bundle {
+            runtime_id: runtime_id(),
+            wasm: wasm.to_vec(),
+            input: input.to_vec(),
+            limits,
+            meta: None,
+            args: Vec::new(),
+        };
         let bytes = bundle.encode().unwrap();
         let hash = bundle_hash(&bytes);
         self.store().put_bundle(bytes).await.expect("store the bundle");
