@@ -271,14 +271,18 @@ struct CachedBlockhash {
 }
 
 /// What identifies a kind of transaction for its compute units: each instruction's program and
-/// the first 8 bytes of its data (an Anchor instruction's discriminator).
+/// the first byte of its data (the Edgerun program's one-byte discriminator, the system
+/// program's tag). Not more: the arguments after it (a job id, an output hash, lamports) differ
+/// from one transaction to the next and rarely change the cost; when they do, the transaction
+/// runs out and its kind is measured again.
 fn transaction_kind(instructions: &[Instruction]) -> Vec<u8> {
-    let mut kind = Vec::with_capacity(instructions.len() * 40);
+    let mut kind = Vec::with_capacity(instructions.len() * 34);
     for instruction in instructions {
         kind.extend_from_slice(instruction.program_id.as_ref());
-        let head = &instruction.data[..instruction.data.len().min(8)];
-        kind.extend_from_slice(head);
-        kind.extend(std::iter::repeat_n(0, 8 - head.len()));
+        match instruction.data.first() {
+            Some(first) => kind.extend_from_slice(&[1, *first]),
+            None => kind.extend_from_slice(&[0, 0]),
+        }
     }
     kind
 }
