@@ -24,7 +24,7 @@ pub mod worker;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 pub use context::Context;
 pub use edgerun_sdk::amount;
@@ -86,28 +86,36 @@ pub enum Command {
     Bundle(bundle::BundleCommand),
 }
 
-/// A job status as typed on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum StatusArg {
-    Posted,
-    Seeded,
-    Assigned,
-    AwaitingDa,
-    Finalized,
-    Cancelled,
-}
+/// A job status as typed on the command line: spelled as every report and the scheduler's API
+/// spell it (`edgerun_crank::view::status_label`, e.g. `awaiting_da`), from that one table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatusArg(pub edgerun::state::JobStatus);
 
 impl StatusArg {
     pub fn status(self) -> edgerun::state::JobStatus {
-        use edgerun::state::JobStatus;
-        match self {
-            StatusArg::Posted => JobStatus::Posted,
-            StatusArg::Seeded => JobStatus::Seeded,
-            StatusArg::Assigned => JobStatus::Assigned,
-            StatusArg::AwaitingDa => JobStatus::AwaitingDa,
-            StatusArg::Finalized => JobStatus::Finalized,
-            StatusArg::Cancelled => JobStatus::Cancelled,
-        }
+        self.0
+    }
+}
+
+impl clap::ValueEnum for StatusArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        use edgerun::state::JobStatus::*;
+        // Every status of the program (`JobStatus::ALL`; a test keeps the two lists equal).
+        const ALL: [StatusArg; 8] = [
+            StatusArg(Posted),
+            StatusArg(Seeded),
+            StatusArg(Assigned),
+            StatusArg(QuorumReached),
+            StatusArg(AwaitingDa),
+            StatusArg(Finalized),
+            StatusArg(Cancelled),
+            StatusArg(Slashed),
+        ];
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(edgerun_crank::view::status_label(self.0)))
     }
 }
 
@@ -125,5 +133,30 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Crank(command) => crank::run(&context, command).await,
         Command::Admin(command) => admin::run(&context, command).await,
         Command::Bundle(command) => bundle::run(command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::ValueEnum;
+    use edgerun::state::JobStatus;
+
+    #[test]
+    fn status_names_are_the_reports_names() {
+        let listed: Vec<JobStatus> = StatusArg::value_variants().iter().map(|arg| arg.status()).collect();
+        assert_eq!(listed, JobStatus::ALL);
+        let parsed = |name: &str| {
+            Cli::try_parse_from(["edgerun", "job", "list", "--status", name]).map(|cli| match cli.command {
+                Command::Job(job::JobCommand::List { status, .. }) => status.map(StatusArg::status),
+                other => panic!("{other:?}"),
+            })
+        };
+        for status in JobStatus::ALL {
+            assert_eq!(parsed(edgerun_crank::view::status_label(status)).unwrap(), Some(status));
+        }
+        // One spelling: the JSON's.
+        assert!(parsed("awaiting-da").is_err());
+        assert_eq!(parsed("awaiting_da").unwrap(), Some(JobStatus::AwaitingDa));
     }
 }
