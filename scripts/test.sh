@@ -3,7 +3,8 @@
 # the wasm guests with the cached toolchain (scripts/sbf-toolchain.sh), checks formatting, lints and that
 # idl/edgerun.json is the program's IDL, installs Chromium for the dashboard's browser test when
 # missing, then runs the whole workspace's tests (program tests load the real
-# target/deploy/edgerun.so into LiteSVM) and the TypeScript client's (clients/js).
+# target/deploy/edgerun.so into LiteSVM) and the TypeScript client's (clients/js),
+# and fuzzes the scheduler's API against its OpenAPI document (scripts/api-fuzz.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,3 +33,6 @@ step "axe-core";       npm ci --prefix scheduler/tests/axe --ignore-scripts --no
 step "tests";          CARGO_INCREMENTAL=0 cargo test --workspace --locked
 # The TypeScript client's tests, the last against a local network of the binaries built above.
 step "JS client tests"; npm --prefix clients/js test
+# The scheduler's OpenAPI document linted, and the running API fuzzed against it (pinned Python
+# tools in target/api-fuzz), on a local network of the binaries built above.
+step "API fuzz";       bash scripts/api-fuzz.sh

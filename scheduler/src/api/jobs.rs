@@ -388,8 +388,9 @@ pub async fn get_job<B: ChainBackend>(
 #[utoipa::path(get, path = "/v1/jobs/{id}/events",
     params(JobPath),
     responses(
-        (status = 200, description = "Server-sent events: `job` (the JobView as JSON) now and at every change, `closed` (the job id) when the account is closed; the stream ends after the job ends",
-            body = String, content_type = "text/event-stream", example = json!("event: job\ndata: {\"job_id\":\"8d9e…\",\"status\":\"assigned\"}\n\n")),
+        (status = 200, description = "Server-sent events, each a `JobStreamEvent`: `job` (the JobView as JSON) now and at every change, `closed` (the job id) when the account is closed; the stream ends after the job ends",
+            body = JobStreamEvent, content_type = "text/event-stream",
+            example = json!({"event": "job", "data": "{\"job_id\":\"8d9e0f1a…\",\"status\":\"assigned\",…}"})),
         (status = 400, description = "Not a job id or address (`invalid_job_id`)", body = super::ErrorResponse),
         (status = 404, description = "No such job (`job_not_found`)", body = super::ErrorResponse),
         (status = 502, description = "The cluster answered something the scheduler cannot read (`chain_error`)", body = super::ErrorResponse),
@@ -435,6 +436,21 @@ pub async fn job_events<B: ChainBackend>(
         },
     );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// One event of `GET /v1/jobs/{id}/events`, as its `event:` and `data:` lines carry it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JobStreamEvent {
+    pub event: JobStreamEventName,
+    /// `job`: the job's view (`JobView`) as JSON; `closed`: the job id.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStreamEventName {
+    Job,
+    Closed,
 }
 
 // ----- GET /v1/jobs -----

@@ -131,6 +131,8 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         jobs::JobRow,
         jobs::JobList,
         jobs::JobStatusName,
+        jobs::JobStreamEvent,
+        jobs::JobStreamEventName,
         workers::WorkerList,
         workers::WorkerRow,
         network::NetworkReport,
@@ -138,6 +140,8 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
         network::StatusCount,
         network::TreasuryReport,
         network::WorkersSummary,
+        network::NetworkStreamEvent,
+        network::NetworkStreamEventName,
         Health,
     )),
     modifiers(&CommonAnswers)

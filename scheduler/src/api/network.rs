@@ -364,7 +364,7 @@ const TICK: Duration = Duration::from_secs(5);
 /// missed (re-read the list), `slot` (the cluster's slot) every few seconds. Ends at shutdown.
 #[utoipa::path(get, path = "/v1/events", responses(
     (status = 200, description = "Server-sent events, one feed shared by every viewer: `job` (a JobView as JSON), `closed` (a job id), `resync` (changes were missed: re-read the list), `slot` (the cluster's slot)",
-        body = String, content_type = "text/event-stream", example = json!("event: slot\ndata: 4242\n\n")),
+        body = NetworkStreamEvent, content_type = "text/event-stream", example = json!({"event": "slot", "data": "4242"})),
     (status = 503, description = "`too_many_streams`: the scheduler's cap on open event streams is reached; retry after `Retry-After`", body = super::ErrorResponse),
 ))]
 pub async fn events<B: ChainBackend>(
@@ -382,6 +382,24 @@ pub async fn events<B: ChainBackend>(
         Some((Ok(event), (receiver, permit)))
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// One event of `GET /v1/events`, as its `event:` and `data:` lines carry it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NetworkStreamEvent {
+    pub event: NetworkStreamEventName,
+    /// `job`: the job's view (`JobView`) as JSON; `closed`: the job id; `resync`: a sentence;
+    /// `slot`: the cluster's slot.
+    pub data: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkStreamEventName {
+    Job,
+    Closed,
+    Resync,
+    Slot,
 }
 
 /// One `/v1/events` event, as every viewer receives it.
