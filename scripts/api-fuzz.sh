@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bin=${EDGERUN_BIN_DIR:-target/debug}
-work=target/api-fuzz
+work=$PWD/target/api-fuzz
 requirements=scripts/api-fuzz-requirements.txt
 venv=$work/venv
 # Requests per operation in the fuzzing phase; the examples and coverage phases add their own.
@@ -143,9 +143,12 @@ fuzz_options=(
     --suppress-health-check all
 )
 fuzz_started=$SECONDS
+# From the run's folder: schemathesis and hypothesis keep their caches in the current folder.
+cd "$run"
 "$venv/bin/schemathesis" run "$api/openapi.json" "${fuzz_options[@]}"
 # The demo job's routes, its id given (every other parameter still generated).
 printf '[parameters]\n"path.id" = "%s"\n' "$job_id" >"$run/schemathesis.toml"
 "$venv/bin/schemathesis" --config-file "$run/schemathesis.toml" run "$api/openapi.json" "${fuzz_options[@]}" \
     --include-path-regex '^/v1/jobs'
+cd - >/dev/null
 echo "api-fuzz: fuzzing took $((SECONDS - fuzz_started)) s, the whole check $((SECONDS - started)) s" >&2
