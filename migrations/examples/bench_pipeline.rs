@@ -7,8 +7,8 @@
 //! ```
 //!
 //! Starts `edgerun-network` in this process's supervision (validator, gateway, scheduler, three
-//! workers, crank: each its own process), posts every job at once (at most 64 `post_job`s in
-//! flight), follows them to their end, and prints a Markdown report: throughput, latency from
+//! workers, crank: each its own process), posts every job at once (at most `--in-flight`
+//! `post_job`s unconfirmed), follows them to their end, and prints a Markdown report: throughput, latency from
 //! submit to finalize (ms and slots), where the slots go (stage by stage), the transactions on a
 //! job's critical path, compute units and lamports per job (read from the job's confirmed
 //! transactions), each process's CPU seconds per job, and two ceilings: the cluster's compute
@@ -59,6 +59,9 @@ struct Args {
     /// Jobs whose transactions are read for compute units and fees.
     #[arg(long, default_value_t = 10)]
     sample: usize,
+    /// `post_job`s the customer keeps in flight (sent, not yet confirmed).
+    #[arg(long, default_value_t = 256)]
+    in_flight: usize,
     /// Seconds of plain transfers sent after the jobs, to measure what the validator confirms on
     /// this machine (0: skip).
     #[arg(long, default_value_t = 10.0)]
@@ -82,9 +85,12 @@ fn cpu_seconds(processes: &[(String, u32)]) -> HashMap<String, f64> {
         .collect()
 }
 
-/// Plain transfers the validator confirms a second on this machine: `payers` accounts each send
-/// 1-lamport transfers (no preflight, a fresh blockhash every second), at most 256 unconfirmed at
-/// once, for `seconds`; confirmations counted by `getSignatureStatuses`.
+/// Plain transfers the validator confirms a second on this machine: 32 payers send 1-lamport
+/// transfers (no preflight, a fresh blockhash every second), at most [`TRANSFERS_IN_FLIGHT`]
+/// unconfirmed at once (far more than a slot confirms, so the validator, not this window, is the
+/// limit), for `seconds`; confirmations counted by `getSignatureStatuses`.
+const TRANSFERS_IN_FLIGHT: usize = 4_096;
+
 async fn transfer_ceiling(client: &EdgerunClient<RpcBackend>, seconds: f64) -> anyhow::Result<f64> {
     use solana_client::rpc_config::RpcSendTransactionConfig;
     let rpc = client.backend().rpc_client();
@@ -109,25 +115,26 @@ async fn transfer_ceiling(client: &EdgerunClient<RpcBackend>, seconds: f64) -> a
             blockhash = rpc.get_latest_blockhash().await?;
             blockhash_at = Instant::now();
         }
-        let mut sends = futures::stream::FuturesUnordered::new();
-        while pending.len() + sends.len() < 256 {
+        let mut batch = Vec::new();
+        while pending.len() + batch.len() < TRANSFERS_IN_FLIGHT && batch.len() < 512 {
             let payer = &payers[(sent as usize) % payers.len()];
             // A distinct amount per transfer keeps every signature distinct under one blockhash.
             let transfer = solana_system_interface::instruction::transfer(&payer.pubkey(), &target, 1 + sent);
-            let transaction = solana_transaction::Transaction::new_signed_with_payer(
+            batch.push(solana_transaction::Transaction::new_signed_with_payer(
                 &[transfer],
                 Some(&payer.pubkey()),
                 &[payer],
                 blockhash,
-            );
+            ));
             sent += 1;
-            sends.push(async move { rpc.send_transaction_with_config(&transaction, send_config).await });
         }
-        while let Some(result) = sends.next().await {
-            if let Ok(signature) = result {
-                pending.push(signature);
-            }
-        }
+        // 64 requests at once: the node's HTTP server, not this process's connections, is measured.
+        let signatures: Vec<_> = futures::stream::iter(batch)
+            .map(|transaction| async move { rpc.send_transaction_with_config(&transaction, send_config).await })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        pending.extend(signatures.into_iter().filter_map(Result::ok));
         tokio::time::sleep(Duration::from_millis(50)).await;
         let mut still = Vec::with_capacity(pending.len());
         for chunk in pending.chunks(256) {
@@ -281,7 +288,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         if let Some(ticks) = ticks.as_mut() {
             ticks.tick().await;
         }
-        while posting.len() >= 64 {
+        while posting.len() >= args.in_flight.max(1) {
             if let Some(post) = posting.next().await {
                 let _: ([u8; 32], Instant) = post?;
             }

@@ -145,9 +145,7 @@ impl Network {
         ]);
         // Webhooks kept across restarts of the network; receivers on this machine allowed (a local
         // network's customers are on loopback).
-        scheduler
-            .args(["--webhook-store", path(&config.state_dir.join("webhooks"))?])
-            .arg("--webhook-allow-private");
+        scheduler.args(["--webhook-store", path(&config.state_dir.join("webhooks"))?]).arg("--webhook-allow-private");
         self.spawn("scheduler", scheduler, &logs)?;
         let http = reqwest::Client::new();
         let health = format!("{api_url}/health");
