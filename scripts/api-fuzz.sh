@@ -7,7 +7,10 @@
 #     listed, any missing documented header, and any request the document forbids but the API
 #     accepts;
 #  3. the network-wide event stream (/v1/events never ends, so it is not fuzzed) must open as
-#     text/event-stream.
+#     text/event-stream;
+#  4. a Python client generated from the document by openapi-python-client calls every route of it
+#     (scripts/api_client_check.py): each answer parses into the generated model, and an operation
+#     of the document the check does not call fails it.
 # Against a real scheduler on a local network of its own: edgerun-localnet (the surfpool validator
 # with the program and its config, the storage gateway, and one demo job run end to end, so the
 # job routes have a real job to answer about) and edgerun-scheduler, on free loopback ports, the
@@ -15,8 +18,8 @@
 # The fuzzer runs twice: every route with generated ids, then the routes of one job with the demo
 # job's id (a job view, its event stream, its output, the job list with a row in it). Every process it starts is stopped on exit. The tools are pinned
 # (scripts/api-fuzz-requirements.txt) in a private virtualenv under target/api-fuzz.
-# Needs target/debug/edgerun-localnet, target/debug/edgerun-scheduler, target/deploy/edgerun.so and
-# target/guests/json_redact.wasm.
+# Needs target/debug/edgerun-localnet, target/debug/edgerun-scheduler, target/debug/edgerun (it
+# builds the bundle the client check posts), target/deploy/edgerun.so and target/guests/json_redact.wasm.
 # Run by scripts/test.sh after the cargo tests; `bash scripts/api-fuzz.sh` alone works too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,7 +33,7 @@ max_examples=${API_FUZZ_MAX_EXAMPLES:-100}
 started=$SECONDS
 
 guest=target/guests/json_redact.wasm
-for file in "$bin/edgerun-localnet" "$bin/edgerun-scheduler" target/deploy/edgerun.so "$guest"; do
+for file in "$bin/edgerun-localnet" "$bin/edgerun-scheduler" "$bin/edgerun" target/deploy/edgerun.so "$guest"; do
     [[ -e $file ]] || { echo "api-fuzz: no $file (build it first: cargo build --locked --bins, scripts/build-program.sh)" >&2; exit 1; }
 done
 
@@ -151,4 +154,16 @@ printf '[parameters]\n"path.id" = "%s"\n' "$job_id" >"$run/schemathesis.toml"
 "$venv/bin/schemathesis" --config-file "$run/schemathesis.toml" run "$api/openapi.json" "${fuzz_options[@]}" \
     --include-path-regex '^/v1/jobs'
 cd - >/dev/null
-echo "api-fuzz: fuzzing took $((SECONDS - fuzz_started)) s, the whole check $((SECONDS - started)) s" >&2
+echo "api-fuzz: fuzzing took $((SECONDS - fuzz_started)) s" >&2
+
+# 4. A client generated from the served document (the generator's formatter, ruff, from the venv)
+# calls every route, posting a bundle of the demo guest built against this network.
+client_started=$SECONDS
+PATH=$venv/bin:$PATH "$venv/bin/openapi-python-client" generate --path "$run/openapi.json" \
+    --output-path "$run/client/edgerun_api" --meta none >"$run/client-generate.log" 2>&1 \
+    || { cat "$run/client-generate.log" >&2; exit 1; }
+printf '{"name": "api-client-check", "ssn": "000-00-0000"}' >"$run/bundle-input.json"
+"$bin/edgerun" bundle build --wasm "$guest" --input "$run/bundle-input.json" --url "$rpc_url" \
+    --out "$run/bundle.bin" -o json >/dev/null
+PYTHONPATH=$run/client "$venv/bin/python" scripts/api_client_check.py "$api" "$job_id" "$run/bundle.bin"
+echo "api-fuzz: the generated client's check took $((SECONDS - client_started)) s, the whole check $((SECONDS - started)) s" >&2
