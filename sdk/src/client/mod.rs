@@ -260,7 +260,23 @@ struct Shared {
     /// Compute units measured, by kind of transaction ([`transaction_kind`]): the most a
     /// simulation of that kind used.
     compute_units: Mutex<HashMap<Vec<u8>, u64>>,
+    /// Signatures this client sent lately (see [`EdgerunClient::claim_signature`]).
+    sent: Mutex<SentSignatures>,
 }
+
+/// The signatures of the transactions a client sent within the last [`SENT_MEMORY`], oldest
+/// first: a send whose transaction would repeat one of them (same payer, instructions and shared
+/// blockhash) is signed again on a newer blockhash instead, so a second identical deposit is a
+/// second deposit, never the first one's confirmation.
+#[derive(Default)]
+struct SentSignatures {
+    order: std::collections::VecDeque<(Instant, Signature)>,
+    known: std::collections::HashSet<Signature>,
+}
+
+/// How long a sent signature is remembered: longer than a blockhash is valid (150 slots, 60 s at
+/// 400 ms), so a repeat under the same blockhash is always seen.
+const SENT_MEMORY: Duration = Duration::from_secs(120);
 
 #[derive(Clone, Copy)]
 struct CachedBlockhash {
@@ -380,6 +396,49 @@ impl<B: ChainBackend> EdgerunClient<B> {
             _ => 0,
         };
         known.read_at.elapsed() < self.config.blockhash_max_age && slots_behind < BLOCKHASH_MAX_SLOTS
+    }
+
+    /// Records `signature` as sent by this client; false if it already was (within
+    /// [`SENT_MEMORY`]), when sending it would only repeat that earlier transaction.
+    fn claim_signature(&self, signature: Signature) -> bool {
+        let mut sent = self.shared.sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        while sent.order.front().is_some_and(|(at, _)| at.elapsed() > SENT_MEMORY) {
+            if let Some((_, old)) = sent.order.pop_front() {
+                sent.known.remove(&old);
+            }
+        }
+        if !sent.known.insert(signature) {
+            return false;
+        }
+        sent.order.push_back((Instant::now(), signature));
+        true
+    }
+
+    /// Forgets `signature` as sent (its transaction was refused before it could land).
+    fn release_signature(&self, signature: &Signature) {
+        let mut sent = self.shared.sent.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if sent.known.remove(signature) {
+            sent.order.retain(|(_, known)| known != signature);
+        }
+    }
+
+    /// A blockhash other than `used` (the shared one is dropped, and read again until the node
+    /// has a newer one; a slot or so), within the confirmation timeout.
+    async fn blockhash_after(&self, used: &Hash) -> Result<(), ClientError> {
+        let deadline = Instant::now() + self.config.confirm_timeout;
+        loop {
+            self.forget_blockhash(used).await;
+            if self.latest_blockhash().await? != *used {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(ClientError::Signing(format!(
+                    "the node kept blockhash {used} for {:?}; an identical transaction cannot be sent again yet",
+                    self.config.confirm_timeout
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Drops the shared blockhash if it is `hash`: the next send reads a new one.
@@ -653,6 +712,12 @@ impl<B: ChainBackend> EdgerunClient<B> {
                 }
             };
             let transaction = sign(compute_unit_limit)?;
+            // The very same transaction sent before by this client (the same instructions again
+            // under the shared blockhash): the cluster would take it for that one. Sign it anew.
+            if !self.claim_signature(transaction.signatures.first().copied().unwrap_or_default()) {
+                self.blockhash_after(&blockhash).await?;
+                continue;
+            }
             match self.submit(&transaction, &programs, compute_unit_limit).await {
                 Err(ClientError::Transaction(failure)) if blockhash_not_found(&failure) && !new_blockhash => {
                     new_blockhash = true;
@@ -726,7 +791,11 @@ impl<B: ChainBackend> EdgerunClient<B> {
         match sent {
             Ok(_) => {}
             Err((BackendError::Preflight { error: TransactionError::AlreadyProcessed, .. }, _)) => {}
-            Err((BackendError::Preflight { error, logs }, _)) => return Err(failed(error, logs)),
+            Err((BackendError::Preflight { error, logs }, _)) => {
+                // Refused before it could land: sending it again later repeats nothing.
+                self.release_signature(&signature);
+                return Err(failed(error, logs));
+            }
             Err(other) => return Err(backend_error(other)),
         }
 
@@ -981,13 +1050,52 @@ mod tests {
         EdgerunClient::new(node, ClientConfig { confirm_poll_interval: Duration::from_millis(1), ..config })
     }
 
-    /// A transfer-like instruction of one kind (the system program's id, tag 2).
+    /// A transfer-like instruction of one kind (the system program's id, tag 2), of a new amount
+    /// at every call: each send is a transaction of its own.
     fn instruction(payer: &Keypair) -> Instruction {
+        static AMOUNT: AtomicU64 = AtomicU64::new(1);
+        transfer(payer, AMOUNT.fetch_add(1, Ordering::SeqCst))
+    }
+
+    fn transfer(payer: &Keypair, amount: u64) -> Instruction {
+        let mut data = vec![2, 0, 0, 0];
+        data.extend_from_slice(&amount.to_le_bytes());
         Instruction::new_with_bytes(
             Address::default(),
-            &[2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+            &data,
             vec![solana_instruction::AccountMeta::new(payer.pubkey(), true)],
         )
+    }
+
+    #[tokio::test]
+    async fn the_same_instructions_sent_twice_are_two_transactions_not_one_confirmed_twice() {
+        let client = client(Node::new(true), ClientConfig::default());
+        let node = client.backend();
+        let payer = Keypair::new();
+        let first = client.send(&payer, &[], &[transfer(&payer, 1_000)]).await.expect("sent");
+        // The node moves to a new blockhash a moment later, as a cluster does every slot; the
+        // shared one is still fresh for the client.
+        let mover = {
+            let client = client.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let next = Hash::new_unique();
+                *client.backend().latest.lock().unwrap() = next;
+                client.backend().valid.lock().unwrap().push(next);
+            })
+        };
+        let second = client.send(&payer, &[], &[transfer(&payer, 1_000)]).await.expect("sent again");
+        mover.await.unwrap();
+        assert_ne!(first.signature, second.signature, "a second deposit is a second transaction");
+        let landed = node.landed.lock().unwrap();
+        assert!(landed.contains_key(&first.signature) && landed.contains_key(&second.signature));
+        assert_eq!(landed.len(), 2);
+        drop(landed);
+        assert_eq!(Node::count(&node.send_attempts), 2, "the repeat was never sent");
+        // A send that is not a repeat keeps using the shared blockhash.
+        let reads = Node::count(&node.blockhash_reads);
+        client.send(&payer, &[], &[transfer(&payer, 2_000)]).await.expect("sent");
+        assert_eq!(Node::count(&node.blockhash_reads), reads);
     }
 
     #[tokio::test]
