@@ -1087,10 +1087,11 @@ mod tests {
         let second = client.send(&payer, &[], &[transfer(&payer, 1_000)]).await.expect("sent again");
         mover.await.unwrap();
         assert_ne!(first.signature, second.signature, "a second deposit is a second transaction");
-        let landed = node.landed.lock().unwrap();
-        assert!(landed.contains_key(&first.signature) && landed.contains_key(&second.signature));
-        assert_eq!(landed.len(), 2);
-        drop(landed);
+        {
+            let landed = node.landed.lock().unwrap();
+            assert!(landed.contains_key(&first.signature) && landed.contains_key(&second.signature));
+            assert_eq!(landed.len(), 2);
+        }
         assert_eq!(Node::count(&node.send_attempts), 2, "the repeat was never sent");
         // A send that is not a repeat keeps using the shared blockhash.
         let reads = Node::count(&node.blockhash_reads);
