@@ -43,7 +43,7 @@ from edgerun_api.models import (
     WebhookRequest,
     WorkerList,
 )
-from edgerun_api.types import Response
+from edgerun_api.types import File, Response
 
 # A stream's first event must arrive within this, and so must every other answer.
 TIMEOUT_S = 15.0
@@ -167,9 +167,11 @@ def main() -> None:
     # Its output, as bytes, with the hash the job view has for it.
     record(job_output)
     output = job_output.sync_detailed(job_id, client=client)
-    # The generator hands an application/octet-stream body over as the answer's bytes.
-    if output.status_code != 200 or not isinstance(output.parsed, bytes):
+    # The document says binary (`format: binary`): the generator hands the body over as a File.
+    if output.status_code != 200 or not isinstance(output.parsed, File):
         fail(f"GET /v1/jobs/{{id}}/output: status {output.status_code}, parsed {type(output.parsed).__name__}")
+    if output.parsed.payload.read() != output.content or not output.content:
+        fail("GET /v1/jobs/{id}/output: the File's bytes are not the answer's body")
     hash_header = output.headers.get("x-edgerun-output-hash")
     if not job.output or hash_header != job.output.output_hash:
         fail(f"GET /v1/jobs/{{id}}/output: hash header {hash_header}, the job's output {job.output}")

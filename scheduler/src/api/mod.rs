@@ -121,6 +121,7 @@ pub const MAX_RELAY_BYTES: usize = 4 * 1024;
     ),
     components(schemas(
         ErrorResponse,
+        output::OutputBytes,
         edgerun_sdk::scheduler_api::SubmitJobRequest,
         edgerun_sdk::scheduler_api::SubmitJobResponse,
         edgerun_sdk::scheduler_api::RelayRequest,

@@ -15,13 +15,19 @@ use super::AppState;
 /// Largest output the scheduler relays; a larger one is read from the gateway directly.
 pub const MAX_OUTPUT_BYTES: u64 = 8 * 1024 * 1024;
 
+/// A job's output as the document describes it: raw bytes (`type: string, format: binary`), which
+/// generated clients read as a file or a byte string, not as an array of numbers.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct OutputBytes(Vec<u8>);
+
 /// The job's output: the declared one, else (quorum reached, not yet declared) the winning
 /// result's bytes if the winners already stored them.
 #[utoipa::path(get, path = "/v1/jobs/{id}/output",
     params(super::jobs::JobPath),
     responses(
         (status = 200, description = "The output bytes (verified against their BLAKE3 hash, which `X-Edgerun-Output-Hash` carries)",
-            body = Vec<u8>, content_type = "application/octet-stream",
+            body = OutputBytes, content_type = "application/octet-stream",
             headers(("X-Edgerun-Output-Hash" = String, description = "The output's BLAKE3 hash, 64 hex digits"))),
         (status = 400, description = "Not a job id or address (`invalid_job_id`)", body = super::ErrorResponse),
         (status = 404, description = "No such job (`job_not_found`), no output yet (`no_output_yet`), or the gateway does not hold it (`output_not_stored`)", body = super::ErrorResponse),
