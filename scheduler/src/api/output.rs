@@ -19,7 +19,7 @@ pub const MAX_OUTPUT_BYTES: u64 = 8 * 1024 * 1024;
 /// generated clients read as a file or a byte string, not as an array of numbers.
 #[derive(utoipa::ToSchema)]
 #[schema(value_type = String, format = Binary)]
-pub struct OutputBytes(Vec<u8>);
+pub struct OutputBytes(pub Vec<u8>);
 
 /// The job's output: the declared one, else (quorum reached, not yet declared) the winning
 /// result's bytes if the winners already stored them.
