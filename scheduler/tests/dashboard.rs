@@ -23,21 +23,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::SigningKey;
-use edgerun::state::JobStatus;
-use edgerun_crank::CrankAction;
-use edgerun_sdk::bundle::{Bundle, Limits};
-use edgerun_sdk::instructions as ix;
-use edgerun_sdk::storage::ContentHash;
-use edgerun_worker::job::{execute_job, submission};
-use edgerun_worker::{Runtime, RuntimeConfig};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use fantoccini::{Client as Browser, ClientBuilder, Locator};
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use support::{Network, SOL};
+use support::{bundle_writing, Network, SOL};
 
 /// Longest wait for anything on chain or in the page.
 const PATIENCE: Duration = Duration::from_secs(90);
@@ -45,66 +37,6 @@ const PATIENCE: Duration = Duration::from_secs(90);
 const TEXT_OUTPUT: &str = "<b id=\"injected\">bold?</b> <img src=x> edgerun says hi & bye";
 /// What the binary job writes: not UTF-8, so shown as hex.
 const BINARY_OUTPUT: &[u8] = &[0xff, 0x00, 0xfe, 0x41, 0x80];
-
-/// A guest that writes `output` and exits.
-fn guest(output: &[u8]) -> Vec<u8> {
-    let data: String = output.iter().map(|byte| format!("\\{byte:02x}")).collect();
-    let wat = format!(
-        r#"(module
-  (import "edgerun" "input_len" (func $input_len (result i32)))
-  (import "edgerun" "read_input" (func $read_input (param i32 i32 i32) (result i32)))
-  (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
-  (memory (export "memory") 1 1)
-  (data (i32.const 0) "{data}")
-  (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const {len})))))"#,
-        len = output.len()
-    );
-    wat::parse_str(wat).unwrap()
-}
-
-fn bundle(output: &[u8]) -> Vec<u8> {
-    Bundle {
-        runtime_id: edgerun_worker::runtime_id(),
-        wasm: guest(output),
-        input: Vec::new(),
-        limits: Limits { max_memory_bytes: 65_536, max_instructions: 1_000_000 },
-        meta: None,
-        args: Vec::new(),
-    }
-    .encode()
-    .unwrap()
-}
-
-/// Each member's part, as the worker daemon does it: fetch the bundle by hash, run it,
-/// publish the result bytes, attest and submit. Returns the output hash they agree on.
-async fn execute_and_submit(network: &Network, job_id: &[u8; 32], workers: &[Keypair]) -> [u8; 32] {
-    let job = network.job(job_id).await;
-    let store = network.storage_client();
-    let bundle = store.get_bundle(&ContentHash(job.bundle_hash)).await.expect("fetch the bundle");
-    let runtime = Runtime::new(RuntimeConfig::default()).expect("runtime");
-    let report = tokio::task::block_in_place(|| execute_job(&runtime, &job, &bundle)).expect("execute");
-    let output_hash = report.output_hash();
-    store.put_output(report.result_bytes()).await.expect("publish the result");
-    for member in job.committee() {
-        let worker = workers.iter().find(|worker| worker.pubkey() == *member).expect("a member we hold");
-        let key = SigningKey::from_bytes(worker.secret_bytes());
-        network.client.send(worker, &[], &submission(&key, &job, output_hash)).await.expect("submit_result");
-    }
-    output_hash
-}
-
-/// The crank's and a winner's part: quorum, the output declared available, payout.
-async fn settle(network: &Network, job_id: &[u8; 32], workers: &[Keypair], output_hash: [u8; 32], payer: &Keypair) {
-    let job = network.job(job_id).await;
-    network.client.send(payer, &[], &[CrankAction::ReachQuorum.instruction(&job)]).await.expect("reach_quorum");
-    let winner = workers.iter().find(|worker| worker.pubkey() == job.committee()[0]).unwrap();
-    let pointer = format!("{}/output/{}", network.storage.base_url(), hex::encode(output_hash));
-    let declare = ix::declare_output(&winner.pubkey(), job_id, output_hash, pointer.as_bytes());
-    network.client.send(winner, &[], &[declare]).await.expect("declare_output");
-    let job = network.job(job_id).await;
-    network.client.send(payer, &[], &[CrankAction::Finalize.instruction(&job)]).await.expect("finalize_job");
-    assert_eq!(network.job(job_id).await.status(), Ok(JobStatus::Finalized));
-}
 
 // ----- the browser -----
 
@@ -472,8 +404,8 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
 
     // Two jobs posted straight to the chain: each appears without a reload.
     // (The text job second: the newest, it heads the list in the screenshot.)
-    let binary_job = network.post_bundle(&customer, bundle(BINARY_OUTPUT), 1).await;
-    let text_job = network.post_bundle(&customer, bundle(TEXT_OUTPUT.as_bytes()), 2).await;
+    let binary_job = network.post_bundle(&customer, bundle_writing(BINARY_OUTPUT), 1).await;
+    let text_job = network.post_bundle(&customer, bundle_writing(TEXT_OUTPUT.as_bytes()), 2).await;
     for job_id in [&text_job, &binary_job] {
         wait_for(&browser, &job_card(job_id), "a posted job").await;
     }
@@ -484,9 +416,9 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
         wait_for(&browser, &format!("{}.dataset.status === 'assigned'", job_card(job_id)), "an assigned job").await;
         let (status, answer) = get_json(&http, &format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).await;
         assert_eq!((status, answer["code"].as_str().unwrap()), (404, "no_output_yet"), "{answer}");
-        let output_hash = execute_and_submit(&network, job_id, &workers).await;
+        let output_hash = network.execute_and_submit(job_id, &workers).await;
         assert_eq!(output_hash, *blake3::hash(output).as_bytes());
-        settle(&network, job_id, &workers, output_hash, &customer).await;
+        network.settle(job_id, &workers, output_hash, &customer).await;
         // The output as the page fetches it: the bytes, as an opaque attachment.
         let response = http.get(format!("{base}/v1/jobs/{}/output", hex::encode(job_id))).send().await.unwrap();
         assert_eq!(response.status(), 200);
@@ -805,11 +737,11 @@ async fn job_lists_and_the_network_report_cost_the_cluster_no_listing() {
     network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
 
     // One job run to finalized, one left waiting for its committee's results.
-    let finalized = network.post_bundle(&customer, bundle(TEXT_OUTPUT.as_bytes()), 1).await;
+    let finalized = network.post_bundle(&customer, bundle_writing(TEXT_OUTPUT.as_bytes()), 1).await;
     network.wait_assigned(&finalized).await;
-    let output_hash = execute_and_submit(&network, &finalized, &workers).await;
-    settle(&network, &finalized, &workers, output_hash, &customer).await;
-    let assigned = network.post_bundle(&customer, bundle(BINARY_OUTPUT), 2).await;
+    let output_hash = network.execute_and_submit(&finalized, &workers).await;
+    network.settle(&finalized, &workers, output_hash, &customer).await;
+    let assigned = network.post_bundle(&customer, bundle_writing(BINARY_OUTPUT), 2).await;
     network.wait_assigned(&assigned).await;
     // The index has both as the chain does (its subscription brought them).
     network_report_when(&http, &base, |report| finalized_count(report) == 1 && report["jobs_total"] == 2).await;
