@@ -165,6 +165,17 @@ struct Registration {
 }
 
 impl Registration {
+    /// Its file, naming `delivered` as the last stage delivered.
+    fn stored(&self, delivered: Option<&str>) -> Stored {
+        Stored {
+            id: self.id.clone(),
+            job_id: hex::encode(self.job_id),
+            url: self.url.to_string(),
+            secret: hex::encode(self.secret),
+            delivered: delivered.map(str::to_string),
+        }
+    }
+
     /// Queues `stage` unless it is the last one queued.
     fn tell(&self, stage: Stage) {
         let mut last = self.last_queued.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -254,15 +265,6 @@ impl Webhooks {
         self.kept.by_job()
     }
 
-    /// Registrations kept now.
-    pub fn len(&self) -> usize {
-        self.by_job().values().map(Vec::len).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Registers `url` for `job` (the caller checked that the job's customer asked): answers its
     /// id and secret, and queues the job's stage now as the first delivery.
     pub async fn register(&self, job: &Job, slot: u64, url: &str) -> Result<WebhookCreated, Refusal> {
@@ -276,17 +278,10 @@ impl Webhooks {
             rng.fill_bytes(&mut id);
         }
         let id = format!("wh_{}", hex::encode(id));
-        let stored = Stored {
-            id: id.clone(),
-            job_id: hex::encode(job.job_id),
-            url: url.to_string(),
-            secret: hex::encode(secret),
-            delivered: None,
-        };
         // The caps are checked and the place taken under one lock; the file is written after, and
         // the place given back if it cannot be.
         let registration = self.start(id.clone(), job.job_id, url.clone(), secret, None, true)?;
-        if let Err(error) = self.save(&stored) {
+        if let Err(error) = self.save(&registration.stored(None)) {
             self.kept.forget(&registration);
             return Err(Refusal::Store(error));
         }
@@ -513,22 +508,13 @@ impl Deliverer {
                 return false; // shutdown mid-retry: the store still names the previous stage
             }
             previous = Some(stage.name);
-            if let Some(store) = &self.store {
-                let stored = Stored {
-                    id: registration.id.clone(),
-                    job_id: hex::encode(registration.job_id),
-                    url: registration.url.to_string(),
-                    secret: hex::encode(registration.secret),
-                    delivered: Some(stage.name.to_string()),
-                };
-                if !is_last(stage.name) {
-                    if let Err(error) = write_stored(store, &stored) {
-                        tracing::warn!(webhook = %registration.id, %error, "could not record a delivery");
-                    }
-                }
-            }
             if is_last(stage.name) {
                 return true;
+            }
+            if let Some(store) = &self.store {
+                if let Err(error) = write_stored(store, &registration.stored(Some(stage.name))) {
+                    tracing::warn!(webhook = %registration.id, %error, "could not record a delivery");
+                }
             }
         }
     }
