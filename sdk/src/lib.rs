@@ -12,6 +12,8 @@ pub mod client;
 pub mod config_flags;
 pub mod config_params;
 pub mod events;
+#[cfg(feature = "storage-client")]
+pub mod http;
 pub mod instructions;
 pub mod keys;
 pub mod pda;
@@ -21,6 +23,7 @@ pub mod runtime_features;
 #[cfg(feature = "scheduler-client")]
 pub mod scheduler_api;
 pub mod selection;
+pub mod standing;
 pub mod storage;
 pub mod storage_auth;
 pub mod submission;

@@ -149,10 +149,7 @@ impl SchedulerApi {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(SchedulerApiError::InvalidUrl(format!("{base_url}: the scheme must be http or https")));
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(5))
-            .timeout(std::time::Duration::from_secs(120))
-            .build()?;
+        let http = crate::http::client_builder().timeout(std::time::Duration::from_secs(120)).build()?;
         Ok(SchedulerApi { http, base_url: base_url.trim_end_matches('/').to_string() })
     }
 

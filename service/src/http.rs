@@ -55,6 +55,7 @@ pub struct HttpLimits {
 impl Default for HttpLimits {
     fn default() -> Self {
         HttpLimits {
+            // The sdk's clients keep idle connections for less (`edgerun_sdk::http`).
             header_read_timeout: Duration::from_secs(10),
             body_idle_timeout: Duration::from_secs(30),
             max_header_bytes: 16 * 1024,

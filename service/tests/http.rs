@@ -137,3 +137,10 @@ async fn shutdown_drains_then_closes_open_streams() {
     read_to_close(&mut stream).await;
     assert!(TcpStream::connect(address).await.is_err(), "no longer listening");
 }
+
+/// The sdk's clients let a pooled connection go before the server closes it (else a request can be
+/// written into a connection whose close is on the wire): they count on this value.
+#[test]
+fn clients_know_when_the_server_closes_idle_connections() {
+    assert_eq!(HttpLimits::default().header_read_timeout, edgerun_sdk::http::SERVER_IDLE_CLOSE);
+}

@@ -2,8 +2,10 @@
 //!
 //! Writes are signed when the client has a key (see [`crate::storage_auth`]). Reads are
 //! verified: a body that does not hash to the requested name is an error, whatever server or
-//! cache returned it.
+//! cache returned it. Reads, and writes of bytes held in memory (content-addressed, so sending one
+//! again stores the same object), are sent again when they fail in transport ([`crate::http`]).
 
+use crate::http::{client_builder, is_transport, retry_transport};
 use crate::storage_auth::signed_write_headers;
 use bytes::Bytes;
 use ed25519_dalek::SigningKey;
@@ -31,6 +33,13 @@ pub enum StorageError {
     InvalidUrl(String),
 }
 
+impl StorageError {
+    /// Whether the request failed in transport (worth sending again), not by the gateway's answer.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, StorageError::Http(error) if is_transport(error))
+    }
+}
+
 /// Client of one gateway.
 #[derive(Clone)]
 pub struct StorageClient {
@@ -48,7 +57,7 @@ impl StorageClient {
             return Err(StorageError::InvalidUrl(format!("{base_url}: scheme must be http or https")));
         }
         Ok(StorageClient {
-            http: reqwest::Client::new(),
+            http: client_builder().build()?,
             base_url: base_url.trim_end_matches('/').to_string(),
             signer: None,
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -61,7 +70,9 @@ impl StorageClient {
         self
     }
 
-    /// Uses a preconfigured reqwest client (timeouts, proxies, TLS roots).
+    /// Uses a preconfigured reqwest client (timeouts, proxies, TLS roots); start from
+    /// [`crate::http::client_builder`] so that its pool lets idle connections go before the
+    /// gateway closes them.
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.http = http;
         self
@@ -97,20 +108,32 @@ impl StorageClient {
         job_id: &[u8; 32],
         bytes: impl Into<Bytes>,
     ) -> Result<PutResponse, StorageError> {
-        let bytes = bytes.into();
-        let hash = ContentHash::of(&bytes);
-        self.put_body_for(BlobKind::Output, &hash, Some(job_id), reqwest::Body::from(bytes)).await
+        self.put_bytes_for(BlobKind::Output, Some(job_id), bytes.into()).await
     }
 
     /// Stores `bytes` under their BLAKE3 hash.
     pub async fn put(&self, kind: BlobKind, bytes: Bytes) -> Result<PutResponse, StorageError> {
+        self.put_bytes_for(kind, None, bytes).await
+    }
+
+    /// Stores `bytes` (made for `job_id` when given), sending them again on a transport error.
+    async fn put_bytes_for(
+        &self,
+        kind: BlobKind,
+        job_id: Option<&[u8; 32]>,
+        bytes: Bytes,
+    ) -> Result<PutResponse, StorageError> {
         let hash = ContentHash::of(&bytes);
-        self.put_body(kind, &hash, reqwest::Body::from(bytes)).await
+        retry_transport(
+            || self.put_body_for(kind, &hash, job_id, reqwest::Body::from(bytes.clone())),
+            StorageError::is_transport,
+        )
+        .await
     }
 
     /// Streams a body the caller has already hashed (for objects too large to hold in memory:
     /// e.g. `reqwest::Body::wrap_stream` over a file). The gateway refuses it unless it hashes
-    /// to `hash`.
+    /// to `hash`. Sent once: a stream cannot be replayed.
     pub async fn put_body(
         &self,
         kind: BlobKind,
@@ -154,6 +177,10 @@ impl StorageClient {
 
     /// Fetches an object and checks that it hashes to its name.
     pub async fn get(&self, kind: BlobKind, hash: &ContentHash) -> Result<Bytes, StorageError> {
+        retry_transport(|| self.get_once(kind, hash), StorageError::is_transport).await
+    }
+
+    async fn get_once(&self, kind: BlobKind, hash: &ContentHash) -> Result<Bytes, StorageError> {
         let response = self.http.get(self.object_url(kind, hash)).send().await?;
         if !response.status().is_success() {
             return Err(rejection(response).await);
@@ -192,7 +219,8 @@ impl StorageClient {
 
     /// Whether the gateway holds the object (a HEAD request).
     pub async fn exists(&self, kind: BlobKind, hash: &ContentHash) -> Result<bool, StorageError> {
-        let response = self.http.head(self.object_url(kind, hash)).send().await?;
+        let head = || async { self.http.head(self.object_url(kind, hash)).send().await.map_err(StorageError::Http) };
+        let response = retry_transport(head, StorageError::is_transport).await?;
         match response.status() {
             status if status.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),

@@ -178,8 +178,7 @@ pub async fn preflight(
 /// that only takes writes from registered workers accepts them).
 fn storage_client(url: &str, keypair: &Keypair) -> Result<StorageClient, DaemonError> {
     let storage_error = |source| DaemonError::Storage { url: url.to_string(), source };
-    let http = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
+    let http = edgerun_sdk::http::client_builder()
         .timeout(Duration::from_secs(300))
         .build()
         .map_err(|error| storage_error(StorageError::Http(error)))?;
