@@ -147,7 +147,7 @@ impl Network {
         // network's customers are on loopback).
         scheduler.args(["--webhook-store", path(&config.state_dir.join("webhooks"))?]).arg("--webhook-allow-private");
         self.spawn("scheduler", scheduler, &logs)?;
-        let http = reqwest::Client::new();
+        let http = edgerun_sdk::http::client_builder().build()?;
         let health = format!("{api_url}/health");
         self.wait_until("the scheduler", || async {
             http.get(&health).send().await.is_ok_and(|response| response.status().is_success())

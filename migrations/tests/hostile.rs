@@ -58,7 +58,7 @@ fn slot(network: &Launched) -> u64 {
 /// `GET {scheduler}{path}` as JSON.
 fn api(network: &Launched, path: &str) -> serde_json::Value {
     let url = format!("{}{path}", network.url("api_url"));
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let http = edgerun_sdk::http::client_builder().timeout(Duration::from_secs(10)).build().unwrap();
     network
         .block(async { http.get(&url).send().await?.error_for_status()?.json::<serde_json::Value>().await })
         .unwrap_or_else(|error| panic!("GET {url}: {error}"))

@@ -573,7 +573,7 @@ impl DaemonProcess {
 
     /// Waits until `/health` answers 200 (the first reconcile succeeded).
     async fn wait_healthy(&self) {
-        let http = &reqwest::Client::new();
+        let http = &edgerun_sdk::http::client_builder().build().expect("an HTTP client");
         let what = format!("{} to be healthy", self.name);
         eventually(&what, move || async move {
             let url = self.url()?;
@@ -587,7 +587,7 @@ impl DaemonProcess {
 
     /// Waits until `/health` answers `status` with `body.status == state`; returns the body.
     async fn wait_health(&self, status: reqwest::StatusCode, state: &str) -> Value {
-        let http = &reqwest::Client::new();
+        let http = &edgerun_sdk::http::client_builder().build().expect("an HTTP client");
         let what = format!("{} to answer /health {status} {state}", self.name);
         eventually(&what, move || async move {
             let url = self.url()?;

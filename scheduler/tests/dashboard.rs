@@ -110,7 +110,7 @@ impl Chromedriver {
         let process = ProcessGroupGuard(child);
         let url = format!("http://127.0.0.1:{port}");
         // Ready when its status says so.
-        let http = reqwest::Client::new();
+        let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(response) = http.get(format!("{url}/status")).send().await {
@@ -369,7 +369,7 @@ async fn the_dashboard_follows_jobs_to_finalized_live_and_shows_workers_and_netw
     network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
 
     // The page and its assets come from the binary, under a same-origin-only policy.
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     for (path, content_type) in [
         ("/", "text/html"),
         ("/dashboard/app.js", "text/javascript"),
@@ -732,7 +732,7 @@ async fn job_lists_and_the_network_report_cost_the_cluster_no_listing() {
     let workers = vec![network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     let (address, cancel, scheduler) = network.scheduler(3).await;
     let base = format!("http://{address}");
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let customer = Keypair::new();
     network.client.request_airdrop(&customer.pubkey(), 5 * SOL).await.unwrap();
 

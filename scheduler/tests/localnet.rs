@@ -94,7 +94,7 @@ async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transacti
     let network = Network::start(Some(1_000)).await;
     let workers = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     let (address, cancel, task) = network.scheduler(3).await;
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
 
     // Healthy, documented.
     let (status, health) = get(&http, address, "/health").await;
@@ -344,7 +344,7 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
     let network = Network::start(Some(8)).await;
     let first = [network.worker(SOL).await, network.worker(SOL).await, network.worker(SOL).await];
     let (address, cancel, task) = network.scheduler(1).await;
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let customer = network.customer().await;
 
     // One member of the first committee answers, the other two stay silent; once the deadline
@@ -480,7 +480,7 @@ async fn a_silent_member_is_replaced_after_its_own_deadline() {
     assert_eq!(replaced.committee()[index], spare.pubkey());
     assert!(replaced.member_deadline(index) > job.member_deadline(index), "the replacement got a new deadline");
     assert_eq!(replaced.replaced_count, 1, "one spare, one replacement");
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let sent = "instruction=\"reassign_missing\",outcome=\"sent\"";
     let text =
         metrics_when(&http, address, |text| counter(text, "edgerun_scheduler_transactions_total", sent) > 0).await;
@@ -524,7 +524,7 @@ async fn waiting_jobs_share_assignment_transactions_and_a_refused_one_does_not_h
     for job_id in jobs.iter().filter(|job_id| **job_id != refused) {
         assert_eq!(network.wait_assigned(job_id).await.status(), Ok(JobStatus::Assigned));
     }
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let until = Instant::now() + PATIENCE;
     loop {
         let (_, view) = get(&http, address, &format!("/v1/jobs/{}", hex::encode(refused))).await;
@@ -659,7 +659,7 @@ fn sample(metrics: &str, name: &str) -> f64 {
 async fn two_hundred_viewers_of_a_job_cost_the_cluster_what_one_does() {
     let network = Network::start(None).await;
     let (address, cancel, task) = network.scheduler(1).await;
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let customer = network.customer().await;
     // No worker: the job stays posted, and its view is read only when something changes.
     let job_id = post_job(&network, &customer, 1).await;
@@ -726,7 +726,7 @@ async fn a_client_past_its_rate_limit_is_told_when_to_come_back() {
     args.rate_limit = 1;
     args.rate_limit_burst = 5;
     let (address, cancel, task) = network.start_scheduler(args).await;
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
     let mut statuses = Vec::new();
     for _ in 0..8 {
         let response = http.get(format!("http://{address}/openapi.json")).send().await.unwrap();

@@ -119,7 +119,7 @@ async fn stage_changes_reach_the_customers_urls_signed_across_a_down_receiver_an
         args
     };
     let (api, cancel, scheduler) = network.start_scheduler(args()).await;
-    let http = reqwest::Client::new();
+    let http = edgerun_sdk::http::client_builder().build().expect("an HTTP client");
 
     let job_id = network.post_bundle(&customer, bundle_writing(b"hooked"), 1).await;
     network.wait_assigned(&job_id).await;
