@@ -707,7 +707,7 @@ impl<B: ChainBackend> Engine<B> {
             if fetched {
                 tracing::info!(job = %job_hex, %reason, "not assigned: the bundle check failed");
             }
-            self.set_stuck(&job.job_id, Some(format!("not assigned: {reason}")));
+            self.set_stuck(&job.job_id, Some(reason));
             return Ok(false);
         }
         self.queue().ready.push_back(Ready { job, since: Instant::now(), alone: false });
