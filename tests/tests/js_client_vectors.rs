@@ -1,6 +1,7 @@
 //! Test vectors for the TypeScript client (`clients/js`): what the Rust sdk computes for a few
 //! fixed inputs (bundle encodings and hashes, a job's `post_job` arguments, instruction and
-//! addresses, PDAs, account sizes, storage write signatures, the runtime ids), checked in as
+//! addresses, PDAs, account sizes, storage write signatures, the runtime ids, a webhook
+//! registration and delivery signature), checked in as
 //! `clients/js/test/fixtures/vectors.json`. The TypeScript tests compute the same from the same
 //! inputs and must match it; this test fails when the sdk no longer computes what the file says,
 //! so the two clients cannot drift apart unnoticed.
@@ -14,7 +15,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use edgerun::settlement::account_space;
 use edgerun::state::{GlobalConfig, Job, JobResult, OutputAvailability, Treasury, WorkerStake};
 use edgerun_sdk::bundle::{Bundle, Limits};
-use edgerun_sdk::{instructions, pda, storage_auth, submission};
+use edgerun_sdk::{instructions, pda, storage_auth, submission, webhook};
 use serde_json::{json, Value};
 use solana_address::Address;
 
@@ -77,6 +78,12 @@ fn vectors() -> Value {
     let message = storage_auth::canonical_message(&customer.to_bytes(), timestamp, "PUT", &path, &bundle_hash);
     let signature = customer_key.sign(&message);
 
+    let webhook_url = "https://example.com/edgerun-hook?job=1";
+    let registration = webhook::registration_message(&args.job_id, webhook_url);
+    let webhook_secret = [0x5au8; 32];
+    let delivery_body = br#"{"type":"job.stage","stage":"finalized"}"#;
+    let delivery_timestamp = 1_733_000_123i64;
+
     json!({
         "program_id": pda::program_id().to_string(),
         "runtime_ids": {
@@ -123,6 +130,17 @@ fn vectors() -> Value {
             "content_hash": hex(&bundle_hash),
             "message": String::from_utf8(message).expect("the canonical message is text"),
             "signature": hex(&signature.to_bytes()),
+        },
+        // A webhook registration for the post_job vector's job, and one signed delivery.
+        "webhook": {
+            "job_id": hex(&args.job_id),
+            "url": webhook_url,
+            "registration_message": String::from_utf8(registration.clone()).expect("the message is text"),
+            "registration_signature": solana_signature::Signature::from(customer_key.sign(&registration).to_bytes()).to_string(),
+            "secret": hex(&webhook_secret),
+            "timestamp": delivery_timestamp,
+            "body": String::from_utf8(delivery_body.to_vec()).expect("the body is text"),
+            "signature_header": webhook::sign(&webhook_secret, delivery_timestamp, delivery_body),
         },
     })
 }

@@ -14,3 +14,4 @@ export * from './job';
 export * from './runtime';
 export * from './scheduler';
 export * from './storage';
+export * from './webhook';

@@ -8,9 +8,11 @@ import {
     AccountRole,
     decompileTransactionMessage,
     getBase64EncodedWireTransaction,
+    getBase58Decoder,
     getBase64Encoder,
     getCompiledTransactionMessageDecoder,
     getTransactionDecoder,
+    signBytes,
     signTransaction,
     type Address,
     type KeyPairSigner,
@@ -21,6 +23,7 @@ import { EdgerunClientError, refusal } from './errors';
 import { EDGERUN_PROGRAM_ADDRESS } from './generated';
 import { equalBytes, toHex } from './hex';
 import { freshNonce, postJobArgs, postJobInstruction } from './job';
+import { webhookRegistrationMessage, type WebhookCreated } from './webhook';
 
 /**
  * `POST /v1/jobs` body. The API's integers are u64: they are sent and read as bigints, written as
@@ -287,6 +290,19 @@ export class SchedulerClient {
         const row = (await this.listWorkers()).workers.find(candidate => candidate.worker === worker);
         if (row === undefined) throw new EdgerunClientError('worker_not_found', `the scheduler lists no worker ${worker}`);
         return row;
+    }
+
+    /**
+     * `POST /v1/jobs/{id}/webhooks`: has the scheduler POST the job's stage changes to `url`,
+     * proving with `customer`'s signature that it is the job's customer. Keep the answer's
+     * `secret` (shown once) to check deliveries with `verifyWebhookDelivery`.
+     */
+    async registerWebhook(jobIdHex: string, url: string, customer: KeyPairSigner): Promise<WebhookCreated> {
+        const signature = await signBytes(customer.keyPair.privateKey, webhookRegistrationMessage(jobIdHex, url));
+        return this.json('POST', `/v1/jobs/${encodeURIComponent(jobIdHex)}/webhooks`, {
+            url,
+            signature: getBase58Decoder().decode(signature),
+        });
     }
 
     /**

@@ -4,6 +4,8 @@
 // and the strict bundle decoder's refusals.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -20,6 +22,7 @@ import {
     EDGERUN_PROGRAM_ADDRESS,
     EDGERUN_RUNTIME_ID_HEX,
     JobStatus,
+    SchedulerClient,
     MAX_ARGS,
     MAX_ARGS_BYTES,
     WASI_RUNTIME_ID_HEX,
@@ -48,7 +51,10 @@ import {
     postJobArgs,
     postJobInstruction,
     storageWriteMessage,
+    signWebhookDelivery,
     toHex,
+    verifyWebhookDelivery,
+    webhookRegistrationMessage,
     workerStatus,
     type Bundle,
 } from '../src';
@@ -73,6 +79,7 @@ const vectors = JSON.parse(readFileSync(join(__dirname, '../../test/fixtures/vec
     pdas: Record<string, string>;
     account_sizes: Record<string, number>;
     storage_write: Record<string, string>;
+    webhook: Record<string, string> & { timestamp: number };
 };
 
 function bundleOf(vector: BundleVector): Bundle {
@@ -215,4 +222,59 @@ test('the generated decoders read accounts of the program\'s sizes', () => {
         },
         vectors.account_sizes,
     );
+});
+
+test('a webhook registration is signed like the sdk signs it, and sent as the API asks', async () => {
+    const vector = vectors.webhook;
+    assert.equal(vector.job_id, vectors.post_job.job_id);
+    const message = webhookRegistrationMessage(vector.job_id!, vector.url!);
+    assert.equal(new TextDecoder().decode(message), vector.registration_message);
+    const customer = await createKeyPairSignerFromPrivateKeyBytes(fromHex(vectors.post_job.customer_secret_seed!, 32));
+    // A stand-in scheduler that records the request and answers a registration.
+    let received: { method?: string; url?: string; body?: unknown } = {};
+    const server = createServer((request, response) => {
+        let body = '';
+        request.on('data', chunk => (body += chunk));
+        request.on('end', () => {
+            received = { method: request.method, url: request.url, body: JSON.parse(body) };
+            response.writeHead(201, { 'content-type': 'application/json' });
+            response.end(JSON.stringify({ id: `wh_${'1'.repeat(32)}`, job_id: vector.job_id, url: vector.url, secret: vector.secret, stage: 'posted' }));
+        });
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    try {
+        const { port } = server.address() as AddressInfo;
+        const created = await new SchedulerClient(`http://127.0.0.1:${port}`).registerWebhook(vector.job_id!, vector.url!, customer);
+        assert.equal(created.secret, vector.secret);
+        assert.equal(received.method, 'POST');
+        assert.equal(received.url, `/v1/jobs/${vector.job_id}/webhooks`);
+        // Ed25519 is deterministic: the sdk's very signature, base58 as the API takes it.
+        assert.deepEqual(received.body, { url: vector.url, signature: vector.registration_signature });
+    } finally {
+        server.close();
+    }
+});
+
+test('a webhook delivery is signed like the scheduler signs it; a receiver refuses anything else', () => {
+    const vector = vectors.webhook;
+    const body = new TextEncoder().encode(vector.body);
+    const timestamp = vector.timestamp;
+    assert.equal(signWebhookDelivery(vector.secret!, timestamp, body), vector.signature_header);
+    const check = (overrides: { secret?: string; stamp?: string; header?: string; body?: Uint8Array; now?: number }) =>
+        verifyWebhookDelivery(
+            overrides.secret ?? vector.secret!,
+            overrides.stamp ?? String(timestamp),
+            overrides.header ?? vector.signature_header!,
+            overrides.body ?? body,
+            overrides.now ?? timestamp + 10,
+        );
+    assert.equal(check({}), null);
+    assert.equal(check({ body: new TextEncoder().encode(vector.body!.replace('finalized', 'cancelled')) }), 'mismatch');
+    assert.equal(check({ secret: '00'.repeat(32) }), 'mismatch');
+    assert.equal(check({ stamp: String(timestamp + 1) }), 'mismatch');
+    assert.equal(check({ now: timestamp + 301 }), 'stale', 'a replay five minutes later');
+    assert.equal(check({ stamp: 'soon' }), 'bad_timestamp');
+    assert.equal(check({ header: 'sha=abc' }), 'bad_signature_header');
+    // Several signatures (a secret being rotated): one that matches is enough.
+    assert.equal(check({ header: `v1=${'0'.repeat(64)},${vector.signature_header}` }), null);
 });
