@@ -1,6 +1,10 @@
 //! Gateway throughput against plain file I/O of the same bytes on the same disk.
 //!
-//! Run: `cargo bench -p edgerun-storage-gateway --bench throughput`
+//! Run: `cargo run --release -p edgerun-storage-gateway --example throughput`
+//!
+//! An example rather than a `cargo bench` target, like the other benchmarks
+//! (`migrations/examples/bench_pipeline.rs`): `cargo test` builds examples, so the test
+//! command's lint pass covers it without a build of its own (`scripts/test.sh`).
 //!
 //! Starts a real gateway (open policy, local folder store) on 127.0.0.1 and drives it with
 //! reqwest over loopback. Prints one table: PUT/GET MiB/s for 1 MiB and 256 MiB blobs next to
@@ -33,7 +37,7 @@ const SMALL_GETS: usize = 10_000;
 const SMALL_CONCURRENCY: usize = 32;
 
 fn main() {
-    // `cargo bench` passes `--bench`; this harness takes no options.
+    // Takes no options.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(run());
 }
