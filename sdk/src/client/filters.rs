@@ -6,7 +6,7 @@
 use core::mem::{offset_of, size_of};
 
 use anchor_lang::Discriminator;
-use edgerun::constants::MAX_COMMITTEE_SIZE;
+use edgerun::constants::{MAX_COMMITTEE_SIZE, MAX_REASSIGNMENTS};
 use edgerun::state::{Job, JobStatus};
 use solana_address::Address;
 
@@ -52,6 +52,15 @@ pub fn job_assigned_worker(slot: usize, worker: &Address) -> Memcmp {
     Memcmp::new(data_offset::<Job>(offset), worker.to_bytes())
 }
 
+/// Jobs that replaced `worker` at position `position` of their replaced list
+/// (`0..MAX_REASSIGNMENTS`). A position at or beyond the job's `replaced_count` is not a replaced
+/// member: check `Job::replaced` on what comes back.
+pub fn job_replaced_worker(position: usize, worker: &Address) -> Memcmp {
+    assert!(position < MAX_REASSIGNMENTS, "replaced position {position} out of range");
+    let offset = offset_of!(Job, replaced_workers) + position * size_of::<Address>();
+    Memcmp::new(data_offset::<Job>(offset), worker.to_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +78,8 @@ mod tests {
         job.assigned_count = 3;
         job.bundle_hash = [8; 32];
         job.winning_output_hash = [9; 32];
+        job.replaced_workers[1] = client;
+        job.replaced_count = 2;
         let mut data = Job::DISCRIMINATOR.to_vec();
         data.extend_from_slice(anchor_lang::bytemuck::bytes_of(&job));
         let decoded = Job::try_deserialize(&mut data.as_slice()).expect("decode the job");
@@ -81,6 +92,7 @@ mod tests {
         assert!(!job_client(&worker).matches(&data));
         assert!(job_assigned_worker(2, &worker).matches(&data));
         assert!(!job_assigned_worker(1, &worker).matches(&data));
+        assert!(job_replaced_worker(1, &client).matches(&data) && !job_replaced_worker(0, &client).matches(&data));
         assert!(job_bundle_hash(&[8; 32]).matches(&data) && !job_bundle_hash(&[9; 32]).matches(&data));
         assert!(job_winning_output(&[9; 32]).matches(&data) && !job_winning_output(&[8; 32]).matches(&data));
     }

@@ -634,6 +634,27 @@ impl<B: ChainBackend> EdgerunClient<B> {
         Ok(jobs)
     }
 
+    /// Jobs whose committee includes `worker` or that replaced it (`reassign_missing`): every
+    /// job its recent failures are counted over ([`crate::standing::recent_failures`]). Filtered
+    /// on the node like [`jobs_by_worker`](Self::jobs_by_worker), one request per replaced position
+    /// more.
+    pub async fn jobs_of_worker_with_replaced(&self, worker: &Address) -> Result<Vec<(Address, Job)>, ClientError> {
+        let requests = (0..edgerun::constants::MAX_REASSIGNMENTS).map(|position| async move {
+            self.program_accounts::<Job>(&[filters::job_replaced_worker(position, worker)]).await
+        });
+        let (seated, replaced) =
+            futures::future::join(self.jobs_by_worker(worker), futures::future::join_all(requests)).await;
+        let mut jobs = seated?;
+        for listing in replaced {
+            for (address, job) in listing? {
+                if job.replaced().contains(worker) && !jobs.iter().any(|(known, _)| *known == address) {
+                    jobs.push((address, job));
+                }
+            }
+        }
+        Ok(jobs)
+    }
+
     /// Every registered worker with its stake.
     pub async fn workers(&self) -> Result<Vec<(Address, WorkerStake)>, ClientError> {
         self.program_accounts(&[]).await
