@@ -1,117 +1,18 @@
 //! Which workers may be put on a committee, and why the others may not — derived from the chain
 //! alone, so a restarted scheduler judges exactly as before.
 //!
-//! A worker is eligible for a job when its stake account is active, its unlocked stake covers the
-//! job's lock, and it is not jailed. Jailing answers a host that keeps taking work and returning
-//! nothing (BOINC's complaint): a worker with `max_recent_failures` failures of its own among the
-//! jobs still on chain is skipped until `cooldown_slots` after its latest one.
-//!
-//! Only failures that are the worker's own count: silent (penalized or replaced) while another
-//! member of the same job answered, a winner that never declared the output (DA-failed), or (when
-//! the caller supplies the finalized jobs' results) a wrong result. A job where no member answered
-//! (the job's `submitted_mask` is empty) jails nobody: the cause was the job, not the workers (an
-//! unserved bundle, a network outage), and jailing every honest worker for it would let a
-//! customer stop the network for the price of a fee.
+//! Status, jail and stake are judged by the sdk ([`edgerun_sdk::standing`], where jailing and
+//! whose failures count are explained), so `edgerun worker status` and `GET /v1/workers` mean the
+//! same by "jailed" and "eligible". Here: the scheduler's part, a worker's open work and its
+//! declared capacity, and the survey of every worker for one seat.
 
 use std::collections::HashMap;
 
-use edgerun::state::{Job, JobResult, JobStatus, WorkerStake, WORKER_STATUS_ACTIVE};
+use edgerun::state::{Job, JobStatus, WorkerStake};
+use edgerun_sdk::standing::stake_refusal;
+pub use edgerun_sdk::standing::{recent_failures, Failure, FailureKind, Ineligible, JailPolicy};
 use serde::Serialize;
 use solana_address::Address;
-
-/// When a worker is jailed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct JailPolicy {
-    /// Failures among the jobs on chain at which a worker is jailed; 0 never jails.
-    pub max_recent_failures: u32,
-    /// Slots after its latest failure a jailed worker stays out (9,000 ≈ 1 hour at 400 ms).
-    pub cooldown_slots: u64,
-}
-
-impl Default for JailPolicy {
-    fn default() -> Self {
-        JailPolicy { max_recent_failures: 3, cooldown_slots: 9_000 }
-    }
-}
-
-/// How a committee seat ended badly.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// Silent past its deadline and penalized.
-    Silent,
-    /// Replaced for silence (`reassign_missing`).
-    Replaced,
-    /// Won, but never declared the output before the DA deadline.
-    NoOutput,
-    /// Submitted a result the quorum disagreed with (slashed).
-    WrongResult,
-}
-
-/// One failure of one worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct Failure {
-    #[serde(serialize_with = "hex_bytes")]
-    pub job_id: [u8; 32],
-    pub kind: FailureKind,
-    /// The slot it is counted at: when the job ended, or (still open) the member's deadline.
-    pub slot: u64,
-}
-
-fn hex_bytes<S: serde::Serializer>(bytes: &[u8; 32], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&hex::encode(bytes))
-}
-
-/// Every worker's failures among `jobs`. `results` holds, for finalized jobs whose results the
-/// caller read, each member's result (in committee order); without it wrong results are not
-/// counted (the slash on chain still happened).
-pub fn recent_failures(
-    jobs: &[(Address, Job)],
-    results: &HashMap<Address, Vec<(Address, Option<JobResult>)>>,
-) -> HashMap<Address, Vec<Failure>> {
-    let mut failures: HashMap<Address, Vec<Failure>> = HashMap::new();
-    for (address, job) in jobs {
-        let ended = job.ended_slot.get();
-        let at = |index: usize| if ended > 0 { ended } else { job.member_deadline(index) };
-        let committee = job.committee();
-        // Silence is the worker's own only when someone else on the job answered.
-        let others_answered = |index: usize| job.submitted_mask.get() & !(1u16 << index) != 0;
-        for (index, worker) in committee.iter().enumerate() {
-            let kind = if job.is_da_failed(index) {
-                Some(FailureKind::NoOutput)
-            } else if job.is_penalized(index) && others_answered(index) {
-                Some(FailureKind::Silent)
-            } else {
-                None
-            };
-            if let Some(kind) = kind {
-                failures.entry(*worker).or_default().push(Failure { job_id: job.job_id, kind, slot: at(index) });
-            }
-        }
-        let replaced_at = if ended > 0 { ended } else { job.deadline_slot.get() };
-        // A replaced member was silent (or DA-failed, counted as such); it failed on its own
-        // only if the job's current committee answered.
-        for worker in job.replaced().iter().filter(|_| job.any_submitted()) {
-            failures.entry(*worker).or_default().push(Failure {
-                job_id: job.job_id,
-                kind: FailureKind::Replaced,
-                slot: replaced_at,
-            });
-        }
-        if job.status() == Ok(JobStatus::Finalized) {
-            for (worker, result) in results.get(address).map(Vec::as_slice).unwrap_or_default() {
-                if result.as_ref().is_some_and(|result| result.output_hash != job.winning_output_hash) {
-                    failures.entry(*worker).or_default().push(Failure {
-                        job_id: job.job_id,
-                        kind: FailureKind::WrongResult,
-                        slot: ended,
-                    });
-                }
-            }
-        }
-    }
-    failures
-}
 
 /// Each worker's open work among `jobs`: the Assigned jobs where it sits without a result. A
 /// full recount; the engine keeps the same figures incrementally in an [`OpenWorkLedger`].
@@ -196,43 +97,6 @@ impl OpenWorkLedger {
     }
 }
 
-/// Why a worker may not be assigned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Ineligible {
-    /// Its stake account is not active (set by the program; no instruction jails today).
-    Inactive,
-    /// Its unlocked stake does not cover the lock.
-    InsufficientStake { unlocked_lamports: u64, needed_lamports: u64 },
-    /// Too many recent failures; out until `until_slot`.
-    Jailed { failures: usize, until_slot: u64 },
-    /// As many open jobs as the executions it declared it runs at once.
-    AtCapacity { open_jobs: u32, max_concurrent_jobs: u16 },
-    /// Its declared speed cannot finish its open work and this job's budget in the job's window.
-    TooSlow { seconds_needed: u64, seconds_available: u64 },
-}
-
-impl Ineligible {
-    /// In words, for the API and logs.
-    pub fn describe(&self) -> String {
-        match self {
-            Ineligible::Inactive => "its stake account is not active".to_string(),
-            Ineligible::InsufficientStake { unlocked_lamports, needed_lamports } => {
-                format!("{unlocked_lamports} lamports unlocked, the lock is {needed_lamports}")
-            }
-            Ineligible::Jailed { failures, until_slot } => {
-                format!("jailed after {failures} recent failures, until slot {until_slot}")
-            }
-            Ineligible::AtCapacity { open_jobs, max_concurrent_jobs } => {
-                format!("{open_jobs} open jobs, it runs {max_concurrent_jobs} at once")
-            }
-            Ineligible::TooSlow { seconds_needed, seconds_available } => {
-                format!("its open work and this job need {seconds_needed} s at its declared speed, the window is {seconds_available} s")
-            }
-        }
-    }
-}
-
 /// One worker's standing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Eligibility {
@@ -296,8 +160,9 @@ pub fn capacity_refusal(stake: &WorkerStake, open: OpenWork, work: Work) -> Opti
     })
 }
 
-/// Judges `stake` for `seat` at `slot`, with `open` its open work. Jailing comes first: a
-/// jailed worker is reported as jailed whatever its stake.
+/// Judges `stake` for `seat` at `slot`, with `open` its open work: the sdk's judgement of its
+/// status, jail and stake ([`stake_refusal`], what `edgerun worker status` shows), then its
+/// declared capacity when the seat carries work.
 pub fn assess(
     stake: &WorkerStake,
     seat: &Seat,
@@ -306,16 +171,8 @@ pub fn assess(
     slot: u64,
     open: OpenWork,
 ) -> Eligibility {
-    let needed = seat.lock;
-    let ineligible = if stake.status != WORKER_STATUS_ACTIVE {
-        Some(Ineligible::Inactive)
-    } else if let Some(until_slot) = jailed_until(failures, policy, slot) {
-        Some(Ineligible::Jailed { failures: failures.len(), until_slot })
-    } else if stake.unlocked_stake() < needed {
-        Some(Ineligible::InsufficientStake { unlocked_lamports: stake.unlocked_stake(), needed_lamports: needed })
-    } else {
-        seat.work.and_then(|work| capacity_refusal(stake, open, work))
-    };
+    let ineligible = stake_refusal(stake, seat.lock, failures, policy, slot)
+        .or_else(|| seat.work.and_then(|work| capacity_refusal(stake, open, work)));
     Eligibility {
         worker: stake.worker,
         eligible: ineligible.is_none(),
@@ -324,16 +181,6 @@ pub fn assess(
         unlocked_stake_lamports: stake.unlocked_stake(),
         recent_failures: failures.to_vec(),
     }
-}
-
-/// The slot a worker with `failures` stays jailed until, if it is jailed at `slot`.
-pub fn jailed_until(failures: &[Failure], policy: &JailPolicy, slot: u64) -> Option<u64> {
-    if policy.max_recent_failures == 0 || failures.len() < policy.max_recent_failures as usize {
-        return None;
-    }
-    let latest = failures.iter().map(|failure| failure.slot).max()?;
-    let until = latest.saturating_add(policy.cooldown_slots);
-    (slot < until).then_some(until)
 }
 
 /// Every registered worker judged for one lock, at one slot.

@@ -4,6 +4,7 @@
 use axum::extract::{Query, State};
 use axum::Json;
 use edgerun_sdk::client::ChainBackend;
+use edgerun_sdk::standing::{Ineligible, WorkerFigures};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -113,39 +114,28 @@ pub async fn list_workers<B: ChainBackend>(
     }))
 }
 
+/// The row of a judged worker: its figures as the sdk reads them (what `edgerun worker status`
+/// shows), the judgement's reason by the sdk's names.
 fn row(judged: &Eligibility, stake: &edgerun::state::WorkerStake) -> WorkerRow {
-    use crate::eligibility::Ineligible;
-    let reason_code = judged.ineligible.as_ref().map(|reason| {
-        match reason {
-            Ineligible::Inactive => "inactive",
-            Ineligible::InsufficientStake { .. } => "insufficient_stake",
-            Ineligible::Jailed { .. } => "jailed",
-            Ineligible::AtCapacity { .. } => "at_capacity",
-            Ineligible::TooSlow { .. } => "too_slow",
-        }
-        .to_string()
-    });
+    let figures = WorkerFigures::of(stake);
     WorkerRow {
-        worker: judged.worker.to_string(),
+        worker: figures.worker,
         eligible: judged.eligible,
         reason: judged.ineligible.as_ref().map(Ineligible::describe),
-        reason_code,
-        jailed_until_slot: match judged.ineligible {
-            Some(Ineligible::Jailed { until_slot, .. }) => Some(until_slot),
-            _ => None,
-        },
-        total_stake_lamports: stake.total_stake.get(),
-        locked_stake_lamports: stake.locked_stake.get(),
-        unlocked_stake_lamports: stake.unlocked_stake(),
-        rewards_earned_lamports: stake.rewards_earned.get(),
-        max_concurrent_jobs: stake.max_concurrent_jobs.get(),
-        instructions_per_second: stake.instructions_per_second.get(),
-        slashed_lamports: stake.slashed_lamports.get(),
-        penalized_lamports: stake.penalized_lamports.get(),
-        jobs_assigned: stake.jobs_assigned.get(),
-        jobs_won: stake.jobs_won.get(),
-        jobs_slashed: stake.jobs_slashed.get(),
-        jobs_missed: stake.jobs_missed.get(),
+        reason_code: judged.ineligible.as_ref().map(|reason| reason.code().to_string()),
+        jailed_until_slot: judged.ineligible.as_ref().and_then(Ineligible::jailed_until_slot),
+        total_stake_lamports: figures.total_stake_lamports,
+        locked_stake_lamports: figures.locked_stake_lamports,
+        unlocked_stake_lamports: figures.unlocked_stake_lamports,
+        rewards_earned_lamports: figures.rewards_earned_lamports,
+        max_concurrent_jobs: figures.max_concurrent_jobs,
+        instructions_per_second: figures.instructions_per_second,
+        slashed_lamports: figures.slashed_lamports,
+        penalized_lamports: figures.penalized_lamports,
+        jobs_assigned: figures.jobs_assigned,
+        jobs_won: figures.jobs_won,
+        jobs_slashed: figures.jobs_slashed,
+        jobs_missed: figures.jobs_missed,
         recent_failures: judged.recent_failures.len(),
     }
 }
