@@ -1,8 +1,11 @@
 //! `edgerun worker ...`: what a worker operator does with the keypair the worker signs with:
 //! register it, move stake in and out, and read its record.
 
+use std::collections::HashMap;
+
 use clap::Subcommand;
 use edgerun::state::WorkerStake;
+use edgerun_sdk::standing::{recent_failures, Ineligible, JailPolicy, WorkerFigures, WorkerStanding};
 use edgerun_sdk::{instructions as ix, pda};
 use serde::Serialize;
 use solana_address::Address;
@@ -53,53 +56,49 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
     text.parse::<Address>().map_err(|_| format!("`{text}` is not a base-58 address"))
 }
 
+/// A worker's figures and standing as the scheduler judges them ([`WorkerStanding`]): for the
+/// network's smallest lock (its minimum worker stake), over its own failures among the jobs on
+/// chain, under the scheduler's default jail policy.
 #[derive(Serialize)]
 pub struct WorkerReport {
-    pub worker: String,
+    #[serde(flatten)]
+    pub figures: WorkerFigures,
     pub stake_account: String,
+    /// `active`, `jailed` (recent failures of its own) or `inactive` (the stake account's status).
     pub status: &'static str,
-    pub total_stake_lamports: u64,
-    pub locked_stake_lamports: u64,
-    pub unlocked_stake_lamports: u64,
     pub min_worker_stake_lamports: u64,
     pub eligible: bool,
-    pub rewards_earned_lamports: u64,
-    pub slashed_lamports: u64,
-    pub penalized_lamports: u64,
-    pub jobs_assigned: u64,
-    pub jobs_won: u64,
-    pub jobs_slashed: u64,
-    pub jobs_missed: u64,
-    /// Executions the worker declared it runs at once (0: not declared).
-    pub max_concurrent_jobs: u16,
-    /// Wasm instructions per second of one execution, as declared (0: not declared).
-    pub instructions_per_second: u64,
+    /// Why not, for programs: the scheduler API's `reason_code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<&'static str>,
+    /// Why not, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Set while jailed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jailed_until_slot: Option<u64>,
+    /// Its own failures among the jobs on chain (what jailing counts).
+    pub recent_failures: usize,
+    pub slot: u64,
     /// The transaction of this command, when it sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
 }
 
 impl WorkerReport {
-    fn new(stake: &WorkerStake, min_worker_stake: u64, signature: Option<String>) -> WorkerReport {
-        let active = stake.status == edgerun::state::WORKER_STATUS_ACTIVE;
+    fn new(worker: &Address, standing: WorkerStanding, signature: Option<String>) -> WorkerReport {
+        let ineligible = standing.ineligible.as_ref();
         WorkerReport {
-            worker: stake.worker.to_string(),
-            stake_account: pda::worker_stake_address(&stake.worker).to_string(),
-            status: if active { "active" } else { "jailed" },
-            total_stake_lamports: stake.total_stake.get(),
-            locked_stake_lamports: stake.locked_stake.get(),
-            unlocked_stake_lamports: stake.unlocked_stake(),
-            min_worker_stake_lamports: min_worker_stake,
-            eligible: active && stake.unlocked_stake() >= min_worker_stake,
-            rewards_earned_lamports: stake.rewards_earned.get(),
-            slashed_lamports: stake.slashed_lamports.get(),
-            penalized_lamports: stake.penalized_lamports.get(),
-            jobs_assigned: stake.jobs_assigned.get(),
-            jobs_won: stake.jobs_won.get(),
-            jobs_slashed: stake.jobs_slashed.get(),
-            jobs_missed: stake.jobs_missed.get(),
-            max_concurrent_jobs: stake.max_concurrent_jobs.get(),
-            instructions_per_second: stake.instructions_per_second.get(),
+            stake_account: pda::worker_stake_address(worker).to_string(),
+            status: standing.status(),
+            min_worker_stake_lamports: standing.lock_lamports,
+            eligible: standing.eligible(),
+            reason_code: ineligible.map(Ineligible::code),
+            reason: ineligible.map(Ineligible::describe),
+            jailed_until_slot: ineligible.and_then(Ineligible::jailed_until_slot),
+            recent_failures: standing.recent_failures,
+            slot: standing.slot,
+            figures: standing.figures,
             signature,
         }
     }
@@ -107,32 +106,42 @@ impl WorkerReport {
 
 impl Report for WorkerReport {
     fn text(&self) -> String {
+        let figures = &self.figures;
+        let status = match self.jailed_until_slot {
+            Some(until) => format!("jailed until slot {until} ({} recent failures of its own)", self.recent_failures),
+            None => self.status.to_string(),
+        };
         let mut lines = vec![
-            ("worker", self.worker.clone()),
-            ("status", self.status.to_string()),
-            ("stake", sol(self.total_stake_lamports)),
-            ("locked", format!("{} (held by open jobs)", sol(self.locked_stake_lamports))),
-            ("unlocked", sol(self.unlocked_stake_lamports)),
+            ("worker", figures.worker.clone()),
+            ("status", status),
+            ("stake", sol(figures.total_stake_lamports)),
+            ("locked", format!("{} (held by open jobs)", sol(figures.locked_stake_lamports))),
+            ("unlocked", sol(figures.unlocked_stake_lamports)),
             (
                 "eligible",
-                if self.eligible {
-                    "yes".to_string()
-                } else {
-                    format!("no: committees need {} unlocked", sol(self.min_worker_stake_lamports))
+                match (&self.reason_code, &self.reason) {
+                    (Some("insufficient_stake"), _) => {
+                        format!("no: committees need {} unlocked", sol(self.min_worker_stake_lamports))
+                    }
+                    (_, Some(reason)) => format!("no: {reason}"),
+                    _ => "yes".to_string(),
                 },
             ),
-            ("earned", sol(self.rewards_earned_lamports)),
-            ("slashed", format!("{} ({} jobs)", sol(self.slashed_lamports), self.jobs_slashed)),
-            ("penalized", format!("{} ({} jobs missed)", sol(self.penalized_lamports), self.jobs_missed)),
-            ("jobs", format!("{} assigned, {} won, {} missed", self.jobs_assigned, self.jobs_won, self.jobs_missed)),
+            ("earned", sol(figures.rewards_earned_lamports)),
+            ("slashed", format!("{} ({} jobs)", sol(figures.slashed_lamports), figures.jobs_slashed)),
+            ("penalized", format!("{} ({} jobs missed)", sol(figures.penalized_lamports), figures.jobs_missed)),
+            (
+                "jobs",
+                format!("{} assigned, {} won, {} missed", figures.jobs_assigned, figures.jobs_won, figures.jobs_missed),
+            ),
             (
                 "capacity",
-                if self.max_concurrent_jobs == 0 {
+                if figures.max_concurrent_jobs == 0 {
                     "not declared (`edgerun worker capacity`)".to_string()
                 } else {
                     format!(
                         "{} at once, {} instructions/s each",
-                        self.max_concurrent_jobs, self.instructions_per_second
+                        figures.max_concurrent_jobs, figures.instructions_per_second
                     )
                 },
             ),
@@ -204,7 +213,12 @@ pub async fn run(context: &Context, command: WorkerCommand) -> Result<Output, Cl
         }
     };
     let stake = registered(context, &worker).await?;
-    Output::of(&WorkerReport::new(&stake, min_stake, signature))
+    // Judged as the scheduler does: its own failures among the jobs on chain, at the current slot.
+    let (jobs, slot) =
+        tokio::try_join!(context.client.jobs_of_worker_with_replaced(&worker), context.client.slot()).map_err(chain)?;
+    let failures = recent_failures(&jobs, &HashMap::new()).remove(&worker).unwrap_or_default();
+    let standing = WorkerStanding::judge(&stake, min_stake, &failures, &JailPolicy::default(), slot);
+    Output::of(&WorkerReport::new(&worker, standing, signature))
 }
 
 /// The worker's stake account, or how to create it.

@@ -50,7 +50,10 @@ fn a_job_lifecycle_driven_by_edgerun_commands() {
     let workers = [network.worker("w1", "1"), network.worker("w2", "1"), network.worker("w3", "1.5")];
     let status = network.ok(Some(&workers[2]), &["worker", "status"]);
     assert_eq!(status["total_stake_lamports"], 3 * SOL / 2);
-    assert_eq!(status["eligible"], true);
+    assert_eq!(
+        (&status["eligible"], &status["status"], &status["recent_failures"]),
+        (&true.into(), &"active".into(), &0.into())
+    );
 
     // The customer submits and waits; the scheduler, the workers and the crank do their parts.
     let customer = network.party("customer", 2 * SOL);
@@ -462,6 +465,12 @@ fn cranks_refund_silent_committees_and_unpublished_outputs() {
     let da_failed: Vec<bool> =
         status["committee"].as_array().unwrap().iter().map(|m| m["da_failed"].as_bool().unwrap()).collect();
     assert_eq!(da_failed.iter().filter(|failed| **failed).count(), 2, "{status:#}");
+    // A winner that never declared failed on its own: the same count the scheduler jails by
+    // (three under its default policy, so not yet jailed).
+    for member in status["committee"].as_array().unwrap().iter().filter(|m| m["da_failed"] == true) {
+        let standing = network.ok(None, &["worker", "status", member["worker"].as_str().unwrap()]);
+        assert_eq!((&standing["recent_failures"], &standing["status"]), (&1.into(), &"active".into()), "{standing:#}");
+    }
     let stages: Vec<&str> =
         status["timeline"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
     assert_eq!(stages.last(), Some(&"output_not_declared"), "{status:#}");
