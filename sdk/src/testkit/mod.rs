@@ -7,6 +7,7 @@
 
 pub mod conformance;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -17,6 +18,7 @@ use solana_address::Address;
 use solana_hash::Hash;
 use solana_signature::Signature;
 use solana_transaction::Transaction;
+use solana_transaction_error::TransactionError;
 
 use crate::client::{
     BackendError, BackendResult, ChainBackend, ClientConfig, Confirmed, LiteSvmBackend, Memcmp, RetryPolicy,
@@ -75,7 +77,9 @@ pub fn free_port() -> u16 {
 /// A backend in front of another that counts what reaches it (sends, simulations, account
 /// reads, the filters of every `getProgramAccounts`) and fails the next calls in transport on
 /// demand, so "never sent" and "retried only on transport errors" are checked by counting, not
-/// by timing.
+/// by timing. It can also play the rest of the world for one account: a node that stops
+/// answering for it, a simulation refused because another party changed the chain in between,
+/// or that other party's change itself, made right before the next simulation naming it.
 pub struct Probe<B> {
     inner: B,
     sends: AtomicUsize,
@@ -83,7 +87,22 @@ pub struct Probe<B> {
     account_reads: AtomicUsize,
     failing: AtomicUsize,
     listings: Mutex<Vec<Vec<Memcmp>>>,
+    /// `getAccountInfo` calls, by address.
+    reads: Mutex<HashMap<Address, usize>>,
+    /// Every transaction simulated, in order.
+    simulated: Mutex<Vec<Transaction>>,
+    /// The next simulation of a transaction naming the address is answered with the error,
+    /// without running.
+    refusal: Mutex<Option<(Address, TransactionError)>>,
+    /// Runs right before the next simulation of a transaction naming the address.
+    interference: Mutex<Option<Interference>>,
+    /// Transactions naming one of these addresses, and multiple-account reads of them, fail in
+    /// transport before they reach the backend.
+    unreachable: Mutex<Vec<Address>>,
 }
+
+/// Something another party does right before a simulation of a transaction naming the address.
+type Interference = (Address, Box<dyn FnOnce() + Send>);
 
 impl<B> Probe<B> {
     pub fn new(inner: B) -> Self {
@@ -94,6 +113,11 @@ impl<B> Probe<B> {
             account_reads: AtomicUsize::new(0),
             failing: AtomicUsize::new(0),
             listings: Mutex::new(Vec::new()),
+            reads: Mutex::new(HashMap::new()),
+            simulated: Mutex::new(Vec::new()),
+            refusal: Mutex::new(None),
+            interference: Mutex::new(None),
+            unreachable: Mutex::new(Vec::new()),
         }
     }
 
@@ -120,9 +144,36 @@ impl<B> Probe<B> {
         self.account_reads.load(Ordering::SeqCst)
     }
 
+    /// `getAccountInfo` calls for `address`.
+    pub fn reads_of(&self, address: &Address) -> usize {
+        self.reads.lock().expect("reads").get(address).copied().unwrap_or(0)
+    }
+
     /// The filters of every `getProgramAccounts` so far, in order.
     pub fn listings(&self) -> Vec<Vec<Memcmp>> {
         self.listings.lock().expect("listings").clone()
+    }
+
+    /// Every transaction simulated so far, in order.
+    pub fn simulated(&self) -> Vec<Transaction> {
+        self.simulated.lock().expect("simulated").clone()
+    }
+
+    /// The next simulation of a transaction naming `address` is answered with `error` without
+    /// running (what a node says when another party changed the chain in between).
+    pub fn refuse_next_simulation(&self, address: Address, error: TransactionError) {
+        *self.refusal.lock().expect("refusal") = Some((address, error));
+    }
+
+    /// Right before the next simulation of a transaction naming `address`, `act` runs.
+    pub fn before_next_simulation(&self, address: Address, act: impl FnOnce() + Send + 'static) {
+        *self.interference.lock().expect("interference") = Some((address, Box::new(act)));
+    }
+
+    /// Transactions naming any of `addresses`, and multiple-account reads of them, fail in
+    /// transport from now on (replacing the previous set).
+    pub fn make_unreachable(&self, addresses: &[Address]) {
+        *self.unreachable.lock().expect("unreachable") = addresses.to_vec();
     }
 
     fn injected(&self) -> BackendResult<()> {
@@ -132,16 +183,38 @@ impl<B> Probe<B> {
             Err(_) => Ok(()),
         }
     }
+
+    fn cut_off<'a>(&self, mut addresses: impl Iterator<Item = &'a Address>) -> BackendResult<()> {
+        let unreachable = self.unreachable.lock().expect("unreachable");
+        if addresses.any(|address| unreachable.contains(address)) {
+            return Err(BackendError::Transport("injected: the node does not answer for this account".into()));
+        }
+        Ok(())
+    }
+
+    /// The pending one-shot for a transaction naming its address, taken; others stay pending.
+    fn take_for<T>(pending: &Mutex<Option<(Address, T)>>, transaction: &Transaction) -> Option<T> {
+        let mut pending = pending.lock().expect("pending");
+        match pending.take() {
+            Some((address, value)) if transaction.message.account_keys.contains(&address) => Some(value),
+            other => {
+                *pending = other;
+                None
+            }
+        }
+    }
 }
 
 impl<B: ChainBackend> ChainBackend for Probe<B> {
     async fn get_account(&self, address: &Address) -> BackendResult<Option<Account>> {
         self.account_reads.fetch_add(1, Ordering::SeqCst);
+        *self.reads.lock().expect("reads").entry(*address).or_default() += 1;
         self.injected()?;
         self.inner.get_account(address).await
     }
 
     async fn get_multiple_accounts(&self, addresses: &[Address]) -> BackendResult<Vec<Option<Account>>> {
+        self.cut_off(addresses.iter())?;
         self.injected()?;
         self.inner.get_multiple_accounts(addresses).await
     }
@@ -160,11 +233,20 @@ impl<B: ChainBackend> ChainBackend for Probe<B> {
     }
 
     async fn simulate(&self, transaction: &Transaction) -> BackendResult<Simulation> {
+        self.cut_off(transaction.message.account_keys.iter())?;
         self.simulations.fetch_add(1, Ordering::SeqCst);
+        self.simulated.lock().expect("simulated").push(transaction.clone());
+        if let Some(error) = Self::take_for(&self.refusal, transaction) {
+            return Ok(Simulation { result: Err(error), logs: Vec::new(), units_consumed: None });
+        }
+        if let Some(act) = Self::take_for(&self.interference, transaction) {
+            act();
+        }
         self.inner.simulate(transaction).await
     }
 
     async fn send(&self, transaction: &Transaction) -> BackendResult<Signature> {
+        self.cut_off(transaction.message.account_keys.iter())?;
         self.sends.fetch_add(1, Ordering::SeqCst);
         self.injected()?;
         self.inner.send(transaction).await
