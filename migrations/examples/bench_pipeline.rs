@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use edgerun::state::{Job, JobStatus};
+use edgerun_migrations::bench::percentile;
 use edgerun_migrations::demo::{DEMO_INPUT, DEMO_LIMITS};
 use edgerun_migrations::network::{Network, NetworkConfig};
 use edgerun_sdk::bundle::{bundle_hash, Bundle};
@@ -180,14 +181,6 @@ async fn rpc_requests(services: &[(String, String)]) -> std::collections::BTreeM
         }
     }
     counts
-}
-
-fn percentile(values: &mut [f64], p: f64) -> f64 {
-    values.sort_by(f64::total_cmp);
-    if values.is_empty() {
-        return 0.0;
-    }
-    values[((values.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -375,6 +368,12 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     let mut to_quorum = slots(&|job| job.quorum_reached_slot.get().saturating_sub(job.assigned_slot.get()));
     let mut to_final = slots(&|job| job.ended_slot.get().saturating_sub(job.quorum_reached_slot.get()));
 
+    // The services' requests and every process's CPU end here: what follows is this bench's own
+    // reading (a sample's transactions, the transfer ceiling), which the validator serves too
+    // (`getSignaturesForAddress` looks through its whole transaction history).
+    let rpc_after = rpc_requests(&summary.metrics).await;
+    let cpu_after = cpu_seconds(&summary.processes);
+
     // Compute units and fees: every confirmed transaction that touched a sample of jobs.
     let rpc = client.backend().rpc_client();
     let mut units = Vec::new();
@@ -401,8 +400,6 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         fees.push(job_fees as f64);
         transactions.push(signatures.len() as f64);
     }
-    let rpc_after = rpc_requests(&summary.metrics).await;
-    let cpu_after = cpu_seconds(&summary.processes);
     let ceiling =
         if args.ceiling_seconds > 0.0 { Some(transfer_ceiling(&client, args.ceiling_seconds).await?) } else { None };
 

@@ -8,6 +8,7 @@
 //! `edgerun admin init`. This crate depends on no client crate (the CLI, the scheduler): they
 //! sit above it and use it in their tests.
 
+pub mod bench;
 pub mod demo;
 pub mod keys;
 pub mod local_storage;

@@ -15,6 +15,7 @@
 use std::time::{Duration, Instant};
 
 use edgerun::instructions::PostJobArgs;
+use edgerun_migrations::bench::percentile;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_scheduler::service::{self, LogFormat, SchedulerArgs};
@@ -33,11 +34,6 @@ const GUEST: &str = r#"(module
   (import "edgerun" "write_output" (func $write_output (param i32 i32) (result i32)))
   (memory (export "memory") 1 1)
   (func (export "_start") (drop (call $write_output (i32.const 0) (i32.const 0)))))"#;
-
-fn percentile(sorted: &[u64], p: f64) -> u64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -137,12 +133,9 @@ async fn main() -> anyhow::Result<()> {
     }
     cancel.cancel();
     let _ = scheduler.await;
-    slots.sort_unstable();
-    millis.sort_unstable();
-    post_millis.sort_unstable();
     println!("| measure | median | p99 | max |");
     println!("|---|---|---|---|");
-    let row = |name: &str, values: &[u64]| {
+    let row = |name: &str, values: &mut [u64]| {
         println!(
             "| {name} | {} | {} | {} |",
             percentile(values, 0.5),
@@ -150,9 +143,9 @@ async fn main() -> anyhow::Result<()> {
             values.last().copied().unwrap_or(0)
         )
     };
-    row("slots from post_job to assignment (assigned_slot - created_slot)", &slots);
-    row("ms from sending post_job to its confirmation, as the customer's client sees it", &post_millis);
-    row("ms from sending post_job to the assignment seen on chain", &millis);
+    row("slots from post_job to assignment (assigned_slot - created_slot)", &mut slots);
+    row("ms from sending post_job to its confirmation, as the customer's client sees it", &mut post_millis);
+    row("ms from sending post_job to the assignment seen on chain", &mut millis);
     println!("\n{jobs} jobs, one at a time.");
     Ok(())
 }
