@@ -45,8 +45,8 @@ pub const WASI_RUNTIME_DESCRIPTOR: &str = concat!(
     "edgerun-runtime-descriptor-v1\n",
     "engine=wasmtime 48.0.8 (cranelift), cranelift_nan_canonicalization=true\n",
     "abi=wasi-preview1-deterministic-v1: command module; imports any wasi_snapshot_preview1 function with its preview 1 signature; exports memory, _start()->()\n",
-    "features=mvp,floats (NaN results canonicalized),saturating-float-to-int,mutable-global,sign-extension,multi-value; rejected: simd,threads,bulk-memory,reference-types,tail-call,memory64,multi-memory,exceptions,gc\n",
-    "fuel=max_instructions; wasmtime 48.0.8 default operator costs (nop,drop,block,loop,unreachable,return,else,end=0; others=1), fuel checks at wasmtime's points; host call=8+bytes/16, bytes = guest memory read or written incl. iovec arrays\n",
+    "features=mvp,floats (NaN results canonicalized),saturating-float-to-int,mutable-global,sign-extension,multi-value,bulk-memory-opt (memory.copy,memory.fill),call-indirect-overlong; rejected: simd,threads,rest of bulk-memory (passive segments,memory.init,data.drop,table.copy,table.init,elem.drop),rest of reference-types,tail-call,memory64,multi-memory,exceptions,gc,extended-const\n",
+    "fuel=max_instructions; wasmtime 48.0.8 default operator costs (nop,drop,block,loop,unreachable,return,else,end=0; others=1), fuel checks at wasmtime's points; host call=8+bytes/16, bytes = guest memory read or written incl. iovec arrays; memory.copy/memory.fill=1+len (wasmtime 48.0.8 default variable operator costs: 1 per byte, added and checked before the operation)\n",
     "memory=hard cap floor(max_memory_bytes/65536) pages; declared maximum optional; initial or declared maximum above cap rejected; failed memory.grow returns -1\n",
     "tables=initial<=65536 elements, fixed size\n",
     "stack=call-depth budget 131072 units; frame cost=16+params+locals+max operand height; call_indirect charges max cost of its signature; checked before each call\n",
@@ -151,7 +151,7 @@ mod tests {
         // Any change to the descriptor changes the id, and with it which workers judge which jobs.
         // Update this value only together with a deliberate runtime version bump.
         assert_eq!(hex::encode(runtime_id()), "0c7482152ca1814e38704de3f479da7a5e683e2c25d636322d5c5b9382205560");
-        assert_eq!(hex::encode(wasi_runtime_id()), "7170726d4b850218abc06be038ef43c3e5bc203fcd42ec4544f77cee732315c4");
+        assert_eq!(hex::encode(wasi_runtime_id()), "df454670c61a2e1ac61b631e008e9a2333a987be6a6b4d40783fb20b50b30e7c");
     }
 
     #[test]

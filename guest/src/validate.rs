@@ -10,15 +10,19 @@
 //! These are deterministic integer features. Rejected on purpose:
 //! - floats (`FloatUsed`): NaN bit patterns differ between machines;
 //! - SIMD (`SimdUsed`), threads/atomics/shared memory (`ThreadsUsed`);
-//! - bulk memory (`memory.copy`/`memory.fill` cost one fuel unit whatever the length in the
-//!   MVP fuel model we pin, and passive segments add nothing a guest needs);
-//! - reference types (table.grow/fill, multiple tables, typed select): tables stay fixed size;
+//! - bulk memory (an edgerun-ABI guest is `no_std` code built for the MVP: nothing needs it);
+//! - reference types (table.grow/fill, multiple tables, typed select): tables stay fixed size,
+//!   and the `call_indirect` table index must be the MVP's single zero byte;
 //! - tail calls (they bypass the call-depth accounting), memory64, multi-memory, exceptions, GC.
 //!
-//! The WASI runtime ([`GuestAbi::Wasi`], see `crate::wasi`) differs in four places only: floats
+//! The WASI runtime ([`GuestAbi::Wasi`], see `crate::wasi`) differs in five places only: floats
 //! (and the saturating float-to-int conversions) are allowed, because the engine canonicalizes
 //! every NaN a float instruction produces (`cranelift_nan_canonicalization`), which leaves no
-//! machine-dependent bit in a float result; the imports are `wasi_snapshot_preview1` functions
+//! machine-dependent bit in a float result; `memory.copy`/`memory.fill` (bulk-memory-opt) and the
+//! overlong `call_indirect` table index are allowed, because LLVM's default CPU emits them, and
+//! wasmtime 48 charges the two operators fuel per byte before they run (its default variable
+//! operator costs), so their cost grows with their length (the rest of bulk memory and reference
+//! types stays refused: LLVM does not emit it for plain code); the imports are `wasi_snapshot_preview1` functions
 //! with their preview 1 signatures (at most [`MAX_WASI_IMPORTS`]); the memory's maximum may be
 //! left undeclared (the job's cap is enforced at run time, as for any memory); and its initial
 //! size must fit the job's cap too (`MemoryAboveCap`).
@@ -57,7 +61,17 @@ pub fn allowed_features() -> WasmFeatures {
 pub fn allowed_features_for(abi: GuestAbi) -> WasmFeatures {
     match abi {
         GuestAbi::Edgerun => allowed_features(),
-        GuestAbi::Wasi => allowed_features() | WasmFeatures::FLOATS | WasmFeatures::SATURATING_FLOAT_TO_INT,
+        // Of what LLVM's generic CPU (rustc's and clang's default) adds to these for plain code:
+        // memory.copy/memory.fill (BULK_MEMORY_OPT; wasmtime charges them one fuel unit per byte)
+        // and the 5-byte table index LLVM gives `call_indirect` (CALL_INDIRECT_OVERLONG), without
+        // the rest of bulk memory or of reference types, which it does not emit.
+        GuestAbi::Wasi => {
+            allowed_features()
+                | WasmFeatures::FLOATS
+                | WasmFeatures::SATURATING_FLOAT_TO_INT
+                | WasmFeatures::BULK_MEMORY_OPT
+                | WasmFeatures::CALL_INDIRECT_OVERLONG
+        }
     }
 }
 

@@ -182,12 +182,24 @@ fn hostile_imports_and_pointers() {
     let wrong = r#"(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32) (result i32)))
         (memory (export "memory") 1) (func (export "_start")))"#;
     assert_eq!(reject(wrong), Some(ErrorCode::ImportSignatureMismatch));
-    // SIMD stays refused under WASI; bulk memory too.
+    // SIMD stays refused under WASI; so do the parts of bulk memory and reference types LLVM does
+    // not emit for plain code (passive segments, memory.init, data.drop, table operators, refs).
     let simd = r#"(module (memory (export "memory") 1) (func (export "_start") (drop (v128.const i64x2 0 0))))"#;
     assert_eq!(reject(simd), Some(ErrorCode::SimdUsed));
-    let bulk = r#"(module (memory (export "memory") 1)
-        (func (export "_start") (memory.fill (i32.const 0) (i32.const 0) (i32.const 10))))"#;
-    assert_eq!(reject(bulk), Some(ErrorCode::WasmInvalid));
+    let refused_proposals = [
+        r#"(module (memory (export "memory") 1) (data $d "abc")
+            (func (export "_start") (memory.init $d (i32.const 0) (i32.const 0) (i32.const 3))))"#,
+        r#"(module (memory (export "memory") 1) (data $d "abc") (func (export "_start") (data.drop $d)))"#,
+        r#"(module (memory (export "memory") 1) (table 4 funcref)
+            (func (export "_start") (table.copy (i32.const 0) (i32.const 1) (i32.const 2))))"#,
+        r#"(module (memory (export "memory") 1) (table 4 funcref)
+            (func (export "_start") (drop (table.grow (ref.null func) (i32.const 1)))))"#,
+        r#"(module (memory (export "memory") 1) (func (export "_start") (drop (ref.is_null (ref.null func)))))"#,
+        r#"(module (memory (export "memory") 1) (table 1 funcref) (table 1 funcref) (func (export "_start")))"#,
+    ];
+    for wat in refused_proposals {
+        assert_eq!(reject(wat), Some(ErrorCode::WasmInvalid), "{wat}");
+    }
     // A WASI program under the edgerun ABI is refused: first violation in byte order, here the
     // floats in std's signatures (the type section comes before the WASI imports).
     let program = read_guest("wasi-wordfreq");
@@ -269,4 +281,163 @@ fn bundles_pick_their_runtime_and_edgerun_bundles_take_no_arguments() {
     let with_args = runtime.execute_bundle(&bundle(GuestAbi::Edgerun.runtime_id(), vec!["a".into()])).unwrap();
     assert_eq!((with_args.error_code(), with_args.fuel_used), (Some(ErrorCode::BundleMalformed), 0));
     assert!(runtime.execute_bundle(&bundle([1; 32], vec![])).is_err(), "an unknown runtime gives no result");
+}
+
+/// A command whose `_start` runs `operator` (`memory.fill` or `memory.copy`; or anything else,
+/// with the same three operands) `times` times over `len` bytes of a 16-page memory at 0 (fill
+/// value / copy source 7), then writes the first 16 bytes of memory to stdout. Memory is 32 pages.
+fn bulk_memory_command(operator: &str, len: u32, times: u32) -> Vec<u8> {
+    let operation = format!("({operator} (i32.const 0) (i32.const 7) (i32.const {len}))");
+    wasm(&format!(
+        r#"(module {FD_WRITE}
+  (memory (export "memory") 32)
+  (data (i32.const 0) "\00\01\02\03\04\05\06\07\08\09\0a\0b\0c\0d\0e\0f\10\11\12\13\14\15\16\17")
+  (func (export "_start") (local $i i32)
+    (block $done (loop $again
+      (br_if $done (i32.ge_u (local.get $i) (i32.const {times})))
+      {operation}
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $again)))
+    (i32.store (i32.const 65536) (i32.const 0)) (i32.store (i32.const 65540) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 65536) (i32.const 1) (i32.const 65544)))))"#
+    ))
+}
+
+#[test]
+fn bulk_memory_costs_fuel_in_proportion_to_its_length() {
+    for operator in ["memory.fill", "memory.copy"] {
+        let fuel = |len: u32| {
+            let report = run(&bulk_memory_command(operator, len, 1), b"", &[], LIMITS);
+            assert!(report.output().is_some(), "{operator} {len}: {report:?}");
+            report.fuel_used
+        };
+        // One unit for the operator (beside its operands), plus one per byte.
+        let empty = fuel(0);
+        assert_eq!(empty - fuel_of_no_operation(), 1, "{operator}");
+        for len in [1, 127, 128, 129, 1000, 65_536, 1 << 20] {
+            assert_eq!(fuel(len) - empty, u64::from(len), "{operator} of {len} bytes");
+        }
+    }
+    // The operators still do what they do.
+    let filled = stdout_bytes(&run(&bulk_memory_command("memory.fill", 10, 1), b"", &[], LIMITS));
+    assert_eq!(filled, [7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 10, 11, 12, 13, 14, 15]);
+    let copied = stdout_bytes(&run(&bulk_memory_command("memory.copy", 10, 1), b"", &[], LIMITS));
+    assert_eq!(copied, [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 10, 11, 12, 13, 14, 15]);
+    // A small operation succeeds with the same fuel on every run, also on a fresh runtime.
+    let small = bulk_memory_command("memory.copy", 4096, 100);
+    let first = run(&small, b"", &[], LIMITS);
+    assert!(first.output().is_some(), "{first:?}");
+    assert_eq!(run(&small, b"", &[], LIMITS), first);
+    assert_eq!(runtime().execute_wasi(&small, b"", LIMITS, &[], &[0; 32]).unwrap().fuel_used, first.fuel_used);
+
+    // Hostile: 1,000 fills of the whole 1 MiB memory would cost a unit each if the length were
+    // free; they need a billion, so 10 M runs out, at the same point on every run.
+    let starved = Limits { max_instructions: 10_000_000, ..LIMITS };
+    for operator in ["memory.fill", "memory.copy"] {
+        let flood = bulk_memory_command(operator, 1 << 20, 1000);
+        let out_of_fuel = run(&flood, b"", &[], starved);
+        assert_eq!(out_of_fuel.error_code(), Some(ErrorCode::OutOfFuel), "{out_of_fuel:?}");
+        assert_eq!(run(&flood, b"", &[], starved), out_of_fuel);
+    }
+    // The length is paid for before the operator runs: far past memory, fuel runs out first
+    // (nothing is written); just past it, the operator traps out of bounds.
+    let past = bulk_memory_command("memory.fill", u32::MAX, 1);
+    assert_eq!(run(&past, b"", &[], starved).error_code(), Some(ErrorCode::OutOfFuel));
+    let just_past = bulk_memory_command("memory.fill", (32 << 16) + 1, 1);
+    let trapped = run(&just_past, b"", &[], LIMITS);
+    assert_eq!(trapped.error_code(), Some(ErrorCode::MemoryOutOfBounds), "{trapped:?}");
+    // The edgerun ABI still refuses bulk memory.
+    let edgerun_fill = wasm(
+        r#"(module (memory (export "memory") 1 1)
+            (func (export "_start") (memory.fill (i32.const 0) (i32.const 0) (i32.const 10))))"#,
+    );
+    assert_eq!(validate_module_for(GuestAbi::Edgerun, &edgerun_fill).err(), Some(ErrorCode::WasmInvalid));
+}
+
+#[test]
+fn programs_built_with_the_default_target_features_use_what_the_runtime_meters() {
+    // scripts/build-guests.sh builds the WASI guests with rustc's and clang's default features
+    // and the runtime accepts them; the Rust ones use memory.copy/memory.fill (rustc's LLVM 22
+    // enables bulk memory by default, clang 19's LLVM does not), so the runs above went through
+    // the metered operators.
+    let c_program = read_guest("wasi-csv-groupsum");
+    assert!(validate_module_for(GuestAbi::Wasi, &c_program).is_ok());
+    for guest in ["wasi-wordfreq", "wasi-probe", "wasi-sha256"] {
+        let program = read_guest(guest);
+        assert!(validate_module_for(GuestAbi::Wasi, &program).is_ok(), "{guest}");
+        let mut bulk_operators = 0;
+        for payload in wasmparser::Parser::new(0).parse_all(&program) {
+            if let wasmparser::Payload::CodeSectionEntry(body) = payload.unwrap() {
+                let mut ops = body.get_operators_reader().unwrap();
+                while !ops.eof() {
+                    let op = ops.read().unwrap();
+                    bulk_operators +=
+                        matches!(op, wasmparser::Operator::MemoryCopy { .. } | wasmparser::Operator::MemoryFill { .. })
+                            as u32;
+                }
+            }
+        }
+        assert!(bulk_operators > 0, "{guest} was not built with bulk memory");
+    }
+}
+
+/// The fuel of [`bulk_memory_command`] with its operator replaced by dropping its three operands
+/// (`drop` is free).
+fn fuel_of_no_operation() -> u64 {
+    let module = wasm(&format!(
+        r#"(module {FD_WRITE}
+  (memory (export "memory") 32)
+  (func (export "_start") (local $i i32)
+    (block $done (loop $again
+      (br_if $done (i32.ge_u (local.get $i) (i32.const 1)))
+      (drop (i32.const 0)) (drop (i32.const 7)) (drop (i32.const 0))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $again)))
+    (i32.store (i32.const 65536) (i32.const 0)) (i32.store (i32.const 65540) (i32.const 16))
+    (drop (call $fd_write (i32.const 1) (i32.const 65536) (i32.const 1) (i32.const 65544)))))"#
+    ));
+    let report = run(&module, b"", &[], LIMITS);
+    assert!(report.output().is_some(), "{report:?}");
+    report.fuel_used
+}
+
+/// `n` rows of `city,item,qty` from a fixed linear congruential sequence.
+fn sales_csv(n: u32) -> String {
+    const CITIES: [&str; 7] = ["Paris", "Berlin", "Amsterdam", "Zürich", "Lisbon", "Oslo", "amsterdam"];
+    let mut state = 0x2545_f491u32;
+    let mut csv = String::from("city,item,qty\n");
+    for row in 0..n {
+        state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        let city = CITIES[(state >> 16) as usize % CITIES.len()];
+        let qty = i64::from(state >> 20) - 2048;
+        csv.push_str(&format!("{city},item{row},{qty}\n"));
+    }
+    csv
+}
+
+#[test]
+fn an_unmodified_c_program_runs_with_wasi_libc() {
+    let program = read_guest("wasi-csv-groupsum");
+    let csv = sales_csv(5000);
+    // The expected answer, computed here: rows and sum per city, in byte order of the key.
+    let mut groups = std::collections::BTreeMap::<&[u8], (u64, i64)>::new();
+    for line in csv.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let group = groups.entry(fields[0].as_bytes()).or_default();
+        group.0 += 1;
+        group.1 += fields[2].parse::<i64>().unwrap();
+    }
+    let expected: String = groups
+        .iter()
+        .map(|(city, (rows, sum))| format!("{},{rows},{sum}\n", std::str::from_utf8(city).unwrap()))
+        .collect();
+    assert_eq!(expected.lines().count(), 7);
+
+    let report = run(&program, csv.as_bytes(), &["city", "qty"], LIMITS);
+    assert_eq!(exited(&report), (0, expected));
+    assert_eq!(run(&program, csv.as_bytes(), &["city", "qty"], LIMITS), report);
+    // Its own refusals are results too: an unknown column (2), a value that is not a number (3).
+    assert_eq!(exited(&run(&program, csv.as_bytes(), &["city", "price"], LIMITS)), (2, String::new()));
+    let bad = b"city,qty\nParis,12\nOslo,1x\n";
+    assert_eq!(exited(&run(&program, bad, &["city", "qty"], LIMITS)), (3, String::new()));
 }
