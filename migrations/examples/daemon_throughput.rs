@@ -22,10 +22,11 @@ use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_sdk::bundle::{bundle_hash, Bundle};
 use edgerun_sdk::client::{EdgerunClient, RpcBackend};
-use edgerun_sdk::edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun_sdk::edgerun::instructions::ConfigParams;
 use edgerun_sdk::edgerun::state::JobStatus;
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::StorageClient;
+use edgerun_sdk::submission;
 use edgerun_worker::runtime_id;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
@@ -172,17 +173,8 @@ async fn funded(client: &Client, lamports: u64) -> anyhow::Result<Keypair> {
 
 async fn post(client: &Client, customer: &Keypair, bytes: &[u8], nonce: u64) -> anyhow::Result<[u8; 32]> {
     let hash = bundle_hash(bytes);
-    let job_id = edgerun_sdk::edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-    let args = PostJobArgs {
-        job_id,
-        nonce,
-        bundle_hash: hash,
-        runtime_id: runtime_id(),
-        escrow_lamports: ESCROW,
-        max_memory_bytes: DEMO_LIMITS.max_memory_bytes,
-        max_instructions: DEMO_LIMITS.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+    let args = submission::post_job_args(&customer.pubkey(), hash, runtime_id(), DEMO_LIMITS, ESCROW, nonce);
+    let job_id = args.job_id;
     client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await?;
     Ok(job_id)
 }

@@ -9,12 +9,11 @@ use std::sync::Arc;
 
 use anyhow::{bail, ensure, Context};
 use ed25519_dalek::SigningKey;
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{Job, JobStatus};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::client::{ChainBackend, ClientError, EdgerunClient};
 use edgerun_sdk::storage::{ContentHash, StorageClient};
-use edgerun_sdk::{instructions as ix, pda, selection};
+use edgerun_sdk::{instructions as ix, pda, selection, submission};
 use edgerun_worker::daemon::step::{Settlement, Submission, Worker};
 use edgerun_worker::{runtime_id, Runtime, RuntimeConfig};
 use serde::Serialize;
@@ -119,20 +118,18 @@ pub async fn run_demo<B: ChainBackend>(
     let newly = if stored.created { "stored" } else { "already stored" };
     eprintln!("demo: bundle {} {newly} ({} bytes)", hex::encode(bundle_hash), bundle_bytes.len());
 
-    let nonce = u64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos())?;
-    let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &bundle_hash, nonce);
+    let nonce = submission::fresh_nonce();
     let customer_before = client.balance(&customer.pubkey()).await?;
     let treasury_before = client.balance(&pda::treasury_address()).await?;
-    let args = PostJobArgs {
-        job_id,
-        nonce,
+    let args = submission::post_job_args(
+        &customer.pubkey(),
         bundle_hash,
-        runtime_id: bundle.runtime_id,
-        escrow_lamports: DEMO_ESCROW_LAMPORTS,
-        max_memory_bytes: DEMO_LIMITS.max_memory_bytes,
-        max_instructions: DEMO_LIMITS.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+        bundle.runtime_id,
+        DEMO_LIMITS,
+        DEMO_ESCROW_LAMPORTS,
+        nonce,
+    );
+    let job_id = args.job_id;
     client.send(&customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.context("post_job")?;
     eprintln!("demo: job {} posted with {DEMO_ESCROW_LAMPORTS} lamports of escrow", hex::encode(job_id));
 

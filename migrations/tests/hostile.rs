@@ -9,10 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use edgerun::constants::INPUT_UNAVAILABLE_OUTPUT_HASH;
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{JobStatus, WorkerStake};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
-use edgerun_sdk::{instructions as ix, pda};
+use edgerun_sdk::{instructions as ix, pda, submission};
 use solana_address::Address;
 use solana_signer::Signer;
 use support::{Launched, Paused};
@@ -30,17 +29,8 @@ const RECONCILE: Duration = Duration::from_secs(2);
 /// likes in it (nothing checks that the bundle exists or matches); returns its id.
 fn post_raw(network: &Launched, nonce: u64, bundle_hash: [u8; 32], runtime_id: [u8; 32], limits: Limits) -> [u8; 32] {
     let customer = network.customer.pubkey();
-    let job_id = edgerun::digest::job_id(customer.as_array(), &bundle_hash, nonce);
-    let args = PostJobArgs {
-        job_id,
-        nonce,
-        bundle_hash,
-        runtime_id,
-        escrow_lamports: ESCROW,
-        max_memory_bytes: limits.max_memory_bytes,
-        max_instructions: limits.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+    let args = submission::post_job_args(&customer, bundle_hash, runtime_id, limits, ESCROW, nonce);
+    let job_id = args.job_id;
     network
         .block(network.client.send(&network.customer, &[], &[ix::post_job(&customer, args)]))
         .expect("the program accepts the job");

@@ -6,12 +6,13 @@
 //! bounded by a watchdog.
 
 use ed25519_dalek::SigningKey;
-use edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun::instructions::ConfigParams;
 use edgerun::state::JobStatus;
 use edgerun::state::{Job, WorkerStake};
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
+use edgerun_sdk::bundle::Limits;
 use edgerun_sdk::client::{ClientError, ConfigOutcome, EdgerunClient, RpcBackend};
-use edgerun_sdk::{attestation, instructions as ix};
+use edgerun_sdk::{attestation, instructions as ix, submission};
 use solana_address::Address;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -89,17 +90,9 @@ async fn lifecycle(localnet: &Localnet, elf: &[u8]) {
     let nonce = 1u64;
     let bundle_hash = [0xb1; 32];
     let runtime_id = [0xa7; 32];
-    let job_id = edgerun::digest::job_id(client_wallet.pubkey().as_array(), &bundle_hash, nonce);
-    let args = PostJobArgs {
-        job_id,
-        nonce,
-        bundle_hash,
-        runtime_id,
-        escrow_lamports: ESCROW,
-        max_memory_bytes: 16 * 1024 * 1024,
-        max_instructions: 1_000_000,
-        runtime_proof: Vec::new(),
-    };
+    let limits = Limits { max_memory_bytes: 16 * 1024 * 1024, max_instructions: 1_000_000 };
+    let args = submission::post_job_args(&client_wallet.pubkey(), bundle_hash, runtime_id, limits, ESCROW, nonce);
+    let job_id = args.job_id;
     send(&client, &client_wallet, &[ix::post_job(&client_wallet.pubkey(), args)]).await;
     let posted = job(&client, &job_id).await;
     assert_eq!((posted.status(), posted.committee_size, posted.quorum), (Ok(JobStatus::Posted), 3, 2));

@@ -22,10 +22,11 @@ use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::client::{EdgerunClient, RpcBackend};
-use edgerun_sdk::edgerun::instructions::{ConfigParams, PostJobArgs};
+use edgerun_sdk::edgerun::instructions::ConfigParams;
 use edgerun_sdk::edgerun::state::{Job, JobStatus};
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::{ContentHash, StorageClient};
+use edgerun_sdk::submission;
 use edgerun_worker::daemon::service::MIN_FEE_BALANCE_LAMPORTS;
 use edgerun_worker::daemon::step::{Submission, Worker};
 use edgerun_worker::{parse_error_record, runtime_id, ErrorCode, Runtime, RuntimeConfig};
@@ -422,17 +423,8 @@ impl Net {
         self.store().put_bundle(bytes).await.expect("store the bundle");
         self.nonce += 1;
         let me = self.customer.pubkey();
-        let job_id = edgerun_sdk::edgerun::digest::job_id(me.as_array(), &hash, self.nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce: self.nonce,
-            bundle_hash: hash,
-            runtime_id: runtime_id(),
-            escrow_lamports: ESCROW,
-            max_memory_bytes: limits.max_memory_bytes,
-            max_instructions: limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
+        let args = submission::post_job_args(&me, hash, runtime_id(), limits, ESCROW, self.nonce);
+        let job_id = args.job_id;
         self.client.send(&self.customer, &[], &[ix::post_job(&me, args)]).await.expect("post_job");
         job_id
     }

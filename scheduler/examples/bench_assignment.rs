@@ -14,7 +14,6 @@
 
 use std::time::{Duration, Instant};
 
-use edgerun::instructions::PostJobArgs;
 use edgerun_migrations::bench::percentile;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
@@ -23,6 +22,7 @@ use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::config_params::localnet_params;
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::StorageClient;
+use edgerun_sdk::submission;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tokio_util::sync::CancellationToken;
@@ -106,17 +106,9 @@ async fn main() -> anyhow::Result<()> {
     let mut millis = Vec::new();
     let mut post_millis = Vec::new();
     for nonce in 0..jobs {
-        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce,
-            bundle_hash: hash,
-            runtime_id: bundle.runtime_id,
-            escrow_lamports: 50_000_000,
-            max_memory_bytes: bundle.limits.max_memory_bytes,
-            max_instructions: bundle.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
+        let args =
+            submission::post_job_args(&customer.pubkey(), hash, bundle.runtime_id, bundle.limits, 50_000_000, nonce);
+        let job_id = args.job_id;
         let submitted = Instant::now();
         client.send(&customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await?;
         post_millis.push(submitted.elapsed().as_millis() as u64);

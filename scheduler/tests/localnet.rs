@@ -11,12 +11,11 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::JobStatus;
 use edgerun_sdk::bundle::{bundle_hash, Bundle, Limits};
 use edgerun_sdk::client::ChainBackend;
 use edgerun_sdk::scheduler_api::SchedulerApi;
-use edgerun_sdk::{instructions as ix, pda};
+use edgerun_sdk::{instructions as ix, pda, submission};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use support::{Network, ESCROW, PATIENCE, SOL};
@@ -416,17 +415,8 @@ async fn a_jailed_worker_is_not_selected_and_the_api_says_why() {
         let rich = network.customer().await;
         network.client.request_airdrop(&rich.pubkey(), 10 * SOL).await.unwrap();
         let escrow = 9 * SOL; // committee of 7, lock 9 × 1.5 / 7 ≈ 1.93 SOL: above any worker's 1 SOL stake
-        let job_id = edgerun::digest::job_id(rich.pubkey().as_array(), &hash, 3);
-        let args = PostJobArgs {
-            job_id,
-            nonce: 3,
-            bundle_hash: hash,
-            runtime_id: bundle.runtime_id,
-            escrow_lamports: escrow,
-            max_memory_bytes: bundle.limits.max_memory_bytes,
-            max_instructions: bundle.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
+        let args = submission::post_job_args(&rich.pubkey(), hash, bundle.runtime_id, bundle.limits, escrow, 3);
+        let job_id = args.job_id;
         network.client.send(&rich, &[], &[ix::post_job(&rich.pubkey(), args)]).await.expect("post the large job");
         job_id
     };

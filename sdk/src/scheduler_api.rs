@@ -7,7 +7,6 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use edgerun::instructions::PostJobArgs;
 use serde::{Deserialize, Serialize};
 use solana_address::Address;
 use solana_keypair::Keypair;
@@ -226,17 +225,9 @@ pub fn expected_post_job(
     let bytes = BASE64.decode(&answer.transaction).map_err(|_| tampered("not base64"))?;
     let transaction: Transaction = bincode::deserialize(&bytes).map_err(|_| tampered("not a transaction"))?;
     let bundle_hash = crate::bundle::bundle_hash(bundle);
-    let job_id = edgerun::digest::job_id(customer.as_array(), &bundle_hash, answer.nonce);
-    let args = PostJobArgs {
-        job_id,
-        nonce: answer.nonce,
-        bundle_hash,
-        runtime_id,
-        escrow_lamports,
-        max_memory_bytes: limits.max_memory_bytes,
-        max_instructions: limits.max_instructions,
-        runtime_proof: Vec::new(),
-    };
+    let args =
+        crate::submission::post_job_args(customer, bundle_hash, runtime_id, limits, escrow_lamports, answer.nonce);
+    let job_id = args.job_id;
     let expected = Message::new_with_blockhash(
         &[ix::post_job(customer, args)],
         Some(customer),

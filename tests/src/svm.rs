@@ -7,8 +7,9 @@ use ed25519_dalek::SigningKey;
 use edgerun::errors::EdgerunError;
 use edgerun::instructions::{ConfigParams, PostJobArgs};
 use edgerun::state::{GlobalConfig, Job, JobResult, OutputAvailability, Treasury, WorkerStake};
+use edgerun_sdk::bundle::Limits;
 use edgerun_sdk::client::LiteSvmBackend;
-use edgerun_sdk::{attestation, instructions as ix, pda};
+use edgerun_sdk::{attestation, instructions as ix, pda, submission};
 use litesvm::types::{FailedTransactionMetadata, TransactionMetadata};
 use litesvm::LiteSVM;
 use solana_address::Address;
@@ -309,16 +310,9 @@ impl TestEnv {
     pub fn job_args(&mut self, client: &Address, escrow_lamports: u64) -> PostJobArgs {
         let nonce = self.next_nonce();
         let bundle_hash = *blake3::hash(&nonce.to_le_bytes()).as_bytes();
-        PostJobArgs {
-            job_id: edgerun::digest::job_id(client.as_array(), &bundle_hash, nonce),
-            nonce,
-            bundle_hash,
-            runtime_id: *blake3::hash(b"edgerun-test-runtime").as_bytes(),
-            escrow_lamports,
-            max_memory_bytes: 16 * 1024 * 1024,
-            max_instructions: 1_000_000,
-            runtime_proof: Vec::new(),
-        }
+        let runtime_id = *blake3::hash(b"edgerun-test-runtime").as_bytes();
+        let limits = Limits { max_memory_bytes: 16 * 1024 * 1024, max_instructions: 1_000_000 };
+        submission::post_job_args(client, bundle_hash, runtime_id, limits, escrow_lamports, nonce)
     }
 
     pub fn post_job(&mut self, client: &Keypair, escrow_lamports: u64) -> TestJob {

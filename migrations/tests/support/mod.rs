@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::{Job, JobStatus, WorkerStake};
 use edgerun_migrations::localnet::free_port;
 use edgerun_sdk::bundle::{bundle_hash, Bundle};
 use edgerun_sdk::client::{ClientConfig, EdgerunClient, RpcBackend, RpcConfig};
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::storage::StorageClient;
+use edgerun_sdk::submission;
 use solana_address::Address;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -190,17 +190,9 @@ impl Launched {
     /// Posts `bundle` (already stored) as a job of the customer; returns its id.
     pub fn post(&self, bundle: &Bundle, nonce: u64, escrow: u64) -> [u8; 32] {
         let hash = bundle_hash(&bundle.encode().unwrap());
-        let job_id = edgerun::digest::job_id(self.customer.pubkey().as_array(), &hash, nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce,
-            bundle_hash: hash,
-            runtime_id: bundle.runtime_id,
-            escrow_lamports: escrow,
-            max_memory_bytes: bundle.limits.max_memory_bytes,
-            max_instructions: bundle.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
+        let args =
+            submission::post_job_args(&self.customer.pubkey(), hash, bundle.runtime_id, bundle.limits, escrow, nonce);
+        let job_id = args.job_id;
         self.block(self.client.send(&self.customer, &[], &[ix::post_job(&self.customer.pubkey(), args)]))
             .expect("post_job");
         job_id

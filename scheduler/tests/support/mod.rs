@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use edgerun::instructions::PostJobArgs;
 use edgerun::state::Job;
 use edgerun_migrations::local_storage::LocalStorage;
 use edgerun_migrations::localnet::{Localnet, LocalnetConfig};
@@ -17,6 +16,7 @@ use edgerun_sdk::bundle::{bundle_hash, Bundle};
 use edgerun_sdk::client::{EdgerunClient, RpcBackend};
 use edgerun_sdk::config_params::localnet_params;
 use edgerun_sdk::instructions as ix;
+use edgerun_sdk::submission;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tokio_util::sync::CancellationToken;
@@ -150,17 +150,8 @@ impl Network {
         let bundle = Bundle::decode(&bytes).expect("a bundle");
         let hash = bundle_hash(&bytes);
         self.storage_client().put_bundle(bytes).await.expect("store the bundle");
-        let job_id = edgerun::digest::job_id(customer.pubkey().as_array(), &hash, nonce);
-        let args = PostJobArgs {
-            job_id,
-            nonce,
-            bundle_hash: hash,
-            runtime_id: bundle.runtime_id,
-            escrow_lamports: ESCROW,
-            max_memory_bytes: bundle.limits.max_memory_bytes,
-            max_instructions: bundle.limits.max_instructions,
-            runtime_proof: Vec::new(),
-        };
+        let args = submission::post_job_args(&customer.pubkey(), hash, bundle.runtime_id, bundle.limits, ESCROW, nonce);
+        let job_id = args.job_id;
         self.client.send(customer, &[], &[ix::post_job(&customer.pubkey(), args)]).await.expect("post_job");
         job_id
     }

@@ -115,17 +115,8 @@ struct Jobs {
 
 /// A job of `client` with escrow [`ESCROW`] (tier 0: a committee of 3, quorum 2).
 pub fn post_job_args(client: &Address, nonce: u64) -> PostJobArgs {
-    let bundle_hash = [0xb1; 32];
-    PostJobArgs {
-        job_id: edgerun::digest::job_id(client.as_array(), &bundle_hash, nonce),
-        nonce,
-        bundle_hash,
-        runtime_id: [0xa7; 32],
-        escrow_lamports: ESCROW,
-        max_memory_bytes: 16 * 1024 * 1024,
-        max_instructions: 1_000_000,
-        runtime_proof: Vec::new(),
-    }
+    let limits = crate::bundle::Limits { max_memory_bytes: 16 * 1024 * 1024, max_instructions: 1_000_000 };
+    crate::submission::post_job_args(client, [0xb1; 32], [0xa7; 32], limits, ESCROW, nonce)
 }
 
 pub async fn post_job<B: ChainBackend>(world: &World<B>, customer: &Keypair, nonce: u64) -> ([u8; 32], SendReceipt) {
