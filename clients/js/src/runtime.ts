@@ -10,7 +10,7 @@ import { fromHex } from './hex';
 /** Edgerun's own guest ABI (`read_input` / `write_output`). */
 export const EDGERUN_RUNTIME_ID_HEX = '0c7482152ca1814e38704de3f479da7a5e683e2c25d636322d5c5b9382205560';
 /** Deterministic WASI preview 1. */
-export const WASI_RUNTIME_ID_HEX = '7170726d4b850218abc06be038ef43c3e5bc203fcd42ec4544f77cee732315c4';
+export const WASI_RUNTIME_ID_HEX = 'df454670c61a2e1ac61b631e008e9a2333a987be6a6b4d40783fb20b50b30e7c';
 
 export const EDGERUN_RUNTIME_ID: Uint8Array = fromHex(EDGERUN_RUNTIME_ID_HEX, 32);
 export const WASI_RUNTIME_ID: Uint8Array = fromHex(WASI_RUNTIME_ID_HEX, 32);
