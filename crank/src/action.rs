@@ -115,8 +115,8 @@ impl fmt::Display for CrankAction {
     }
 }
 
-/// The job's committee, or none when `assigned_count` is out of range (`Job::committee` would
-/// panic on such an account).
+/// The job's committee, or none when `assigned_count` is out of range: no instruction can
+/// advance such a job (the judge says so), so none is built naming members it does not have.
 pub(crate) fn committee(job: &Job) -> &[Address] {
     if well_formed(job) {
         job.committee()

@@ -537,11 +537,7 @@ impl<B: ChainBackend> Engine<B> {
     /// Keeps the failures `job` shows now (replacing what an earlier state of it showed).
     fn record_failures(&self, job: &Job) {
         let address = edgerun_sdk::pda::job_address(&job.job_id);
-        let by_worker = if usize::from(job.assigned_count) <= edgerun::constants::MAX_COMMITTEE_SIZE {
-            recent_failures(&[(address, *job)], &HashMap::new())
-        } else {
-            HashMap::new()
-        };
+        let by_worker = recent_failures(&[(address, *job)], &HashMap::new());
         let mut derived = self.derived_mut();
         if by_worker.is_empty() {
             derived.failures.remove(&job.job_id);

@@ -574,9 +574,7 @@ pub async fn list_jobs<B: ChainBackend>(
     let mut jobs = state.engine.index().jobs_where(|job| {
         status.is_none_or(|status| job.status() == Ok(status))
             && client_filter.is_none_or(|client| job.client == client)
-            && worker_filter.is_none_or(|worker| {
-                job.assigned_workers.get(..usize::from(job.assigned_count)).unwrap_or_default().contains(&worker)
-            })
+            && worker_filter.is_none_or(|worker| job.committee().contains(&worker))
     });
     jobs.sort_by_key(|(_, job)| std::cmp::Reverse((job.created_slot.get(), job.job_id)));
     let total = jobs.len();
@@ -593,13 +591,7 @@ pub async fn list_jobs<B: ChainBackend>(
             created_slot: job.created_slot.get(),
             committee_size: job.committee_size,
             quorum: job.quorum,
-            committee: job
-                .assigned_workers
-                .get(..usize::from(job.assigned_count))
-                .unwrap_or_default()
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
+            committee: job.committee().iter().map(ToString::to_string).collect(),
         })
         .collect();
     Ok(Json(JobList { jobs, total }))
