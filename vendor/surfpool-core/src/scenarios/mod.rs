@@ -1,0 +1,5 @@
+pub mod protocols;
+pub mod registry;
+
+pub use registry::TemplateRegistry;
+pub(crate) use registry::{account_data_values, template_registry};

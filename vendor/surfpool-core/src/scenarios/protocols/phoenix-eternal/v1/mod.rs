@@ -1,0 +1,2 @@
+pub mod collateral;
+pub mod state_builder;

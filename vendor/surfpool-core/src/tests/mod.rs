@@ -1,0 +1,10 @@
+pub mod helpers;
+pub mod integration;
+#[cfg(feature = "integration-tests")]
+pub mod kamino;
+#[cfg(feature = "integration-tests")]
+pub mod phoenix;
+pub mod plugin;
+#[cfg(feature = "integration-tests")]
+pub mod pump;
+pub mod simnet_events;
