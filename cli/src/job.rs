@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use edgerun::state::{Job, JobStatus};
-use edgerun_guest::parse_error_record;
+use edgerun_guest::{parse_error_record, GuestAbi};
 use edgerun_sdk::instructions as ix;
 use edgerun_sdk::scheduler_api::SchedulerApi;
 use edgerun_sdk::storage::ContentHash;
@@ -144,14 +144,25 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
     let limits = built.bundle.limits;
 
     // Everything the program would refuse for this network is said before anything is stored.
-    submission::check_network(&config, &limits, args.escrow).map_err(refusal)?;
+    let runtime_proof = submission::check_network(
+        &config,
+        &built.bundle.runtime_id,
+        &GuestAbi::ALL.map(GuestAbi::runtime_id),
+        &limits,
+        args.escrow,
+    )
+    .map_err(refusal)?;
+    if !runtime_proof.is_empty() && args.api.is_some() {
+        // The scheduler's unsigned `post_job` carries no proof; it would refuse the job anyway.
+        return Err(refusal(Refusal::RuntimeRestricted));
+    }
     let cost = context.client.posting_cost(&config, args.escrow).await.map_err(|error| context.chain(error))?;
     let balance = context.client.balance(&me).await.map_err(|error| context.chain(error))?;
     submission::check_balance(balance, cost).map_err(refusal)?;
 
     let posted = match &args.api {
         Some(api_url) => post_through_api(context, api_url, &built, args.escrow).await?,
-        None => post_directly(context, &built, args.escrow).await?,
+        None => post_directly(context, &built, args.escrow, runtime_proof).await?,
     };
     let job_id = posted.job_id;
     let mut report = SubmitReport {
@@ -190,8 +201,10 @@ fn refusal(refusal: Refusal) -> CliError {
     let message = refusal.to_string();
     match refusal {
         Refusal::ProtocolPaused => crate::error::refused(edgerun::errors::EdgerunError::ProtocolPaused),
-        Refusal::RuntimeRestricted => CliError::failed(refusal.code(), message)
-            .with_hint("ask the network admin for the runtime proof of this runtime (this CLI cannot build one yet)"),
+        Refusal::RuntimeRestricted => CliError::failed(refusal.code(), message).with_hint(
+            "the network's admin sets its runtimes (edgerun admin update --allowed-runtime ID ...); this CLI proves \
+             the edgerun and WASI runtimes when submitting directly (without --api)",
+        ),
         Refusal::LimitsExceedNetwork { .. } => CliError::usage(message)
             .with_hint("lower --max-instructions / --max-memory-bytes (and the module's declared memory maximum)"),
         Refusal::EscrowBelowMinimum { minimum, .. } => {
@@ -213,9 +226,14 @@ struct Posted {
     slot: u64,
 }
 
-/// Stores the bundle in the gateway, then posts the job (a gateway that is down leaves nothing
-/// on chain).
-async fn post_directly(context: &Context, built: &bundle::BuiltBundle, escrow: u64) -> Result<Posted, CliError> {
+/// Stores the bundle in the gateway, then posts the job with `runtime_proof` (from
+/// [`submission::check_network`]; a gateway that is down leaves nothing on chain).
+async fn post_directly(
+    context: &Context,
+    built: &bundle::BuiltBundle,
+    escrow: u64,
+    runtime_proof: Vec<[u8; 32]>,
+) -> Result<Posted, CliError> {
     let customer = context.keypair()?;
     let me = context.pubkey()?;
     let storage_url = context.storage_url()?.to_string();
@@ -229,7 +247,7 @@ async fn post_directly(context: &Context, built: &bundle::BuiltBundle, escrow: u
         )
         .with_hint("the gateway is faulty; nothing was posted on chain; try another with --storage"));
     }
-    let post = submission::post_job_args(
+    let mut post = submission::post_job_args(
         &me,
         built.hash,
         built.bundle.runtime_id,
@@ -237,6 +255,7 @@ async fn post_directly(context: &Context, built: &bundle::BuiltBundle, escrow: u
         escrow,
         submission::fresh_nonce(),
     );
+    post.runtime_proof = runtime_proof;
     let job_id = post.job_id;
     let receipt =
         context.client.send(customer, &[], &[ix::post_job(&me, post)]).await.map_err(|error| context.chain(error))?;

@@ -44,8 +44,13 @@ pub struct ConfigFlags {
     #[arg(long, value_name = "SLOTS")]
     pub job_retention_slots: Option<u64>,
     /// Merkle root (64 hex digits) of the allowed runtime ids; all zeros allows any runtime.
-    #[arg(long, value_name = "HEX", value_parser = parse_hash)]
+    #[arg(long, value_name = "HEX", value_parser = parse_hash, conflicts_with = "allowed_runtime")]
     pub allowed_runtime_root: Option<[u8; 32]>,
+    /// A runtime id (64 hex digits) the network allows; repeat for each (e.g. the edgerun and WASI
+    /// runtimes' ids, `edgerun-worker runtime-id --wasi`). Sets `allowed_runtime_root` to the root
+    /// of their allow-list tree (`submission::runtime_allow_list_root`).
+    #[arg(long, value_name = "ID", value_parser = parse_hash)]
+    pub allowed_runtime: Vec<[u8; 32]>,
     /// Refuse new jobs (true) or accept them again (false).
     #[arg(long, value_name = "BOOL")]
     pub paused: Option<bool>,
@@ -69,7 +74,9 @@ impl ConfigFlags {
             max_memory_bytes: self.max_memory_bytes.unwrap_or(base.max_memory_bytes),
             max_instructions: self.max_instructions.unwrap_or(base.max_instructions),
             job_retention_slots: self.job_retention_slots.unwrap_or(base.job_retention_slots),
-            allowed_runtime_root: self.allowed_runtime_root.unwrap_or(base.allowed_runtime_root),
+            allowed_runtime_root: crate::submission::runtime_allow_list_root(&self.allowed_runtime)
+                .or(self.allowed_runtime_root)
+                .unwrap_or(base.allowed_runtime_root),
             paused: self.paused.unwrap_or(base.paused),
             min_escrow_lamports: self.min_escrow.unwrap_or(base.min_escrow_lamports),
             ..base
@@ -115,5 +122,20 @@ mod tests {
         let flags = Flags::try_parse_from(["x", "--allowed-runtime-root", &root]).unwrap();
         assert_eq!(flags.config.allowed_runtime_root, Some([0xab; 32]));
         assert!(Flags::try_parse_from(["x", "--min-escrow", "-1"]).is_err());
+    }
+
+    #[test]
+    fn a_list_of_runtimes_sets_the_root_of_their_allow_list() {
+        let base = crate::config_params::default_params(&Default::default(), &Default::default());
+        let (v1, wasi) = ("01".repeat(32), "02".repeat(32));
+        let flags = Flags::try_parse_from(["x", "--allowed-runtime", &v1, "--allowed-runtime", &wasi]).unwrap().config;
+        let root = crate::submission::runtime_allow_list_root(&[[1; 32], [2; 32]]).unwrap();
+        assert_eq!(flags.apply(base).allowed_runtime_root, root);
+        let only_v1 = Flags::try_parse_from(["x", "--allowed-runtime", &v1]).unwrap().config;
+        assert_eq!(only_v1.apply(base).allowed_runtime_root, edgerun::digest::runtime_merkle_leaf(&[1; 32]));
+        // Both ways of setting the root at once is a usage error.
+        let both = Flags::try_parse_from(["x", "--allowed-runtime", &v1, "--allowed-runtime-root", &wasi]);
+        assert!(both.err().unwrap().to_string().contains("cannot be used with"));
+        assert!(Flags::try_parse_from(["x", "--allowed-runtime", "wasi"]).is_err());
     }
 }

@@ -2,8 +2,11 @@
 //! scheduler's API (`POST /v1/jobs`) and the TypeScript layer's tests, which use this as their
 //! reference.
 //!
-//! - [`check_network`]: what the program would refuse for this network (paused, restricted
-//!   runtimes, limits above the network's, escrow below its minimum), before anything is stored;
+//! - [`check_network`]: what the program would refuse for this network (paused, a runtime outside
+//!   its allow-list, limits above the network's, escrow below its minimum), before anything is
+//!   stored, and the runtime's proof of membership in the allow-list;
+//! - [`runtime_allow_list_root`] and [`runtime_allow_list_proof`]: the allow-list tree over a list
+//!   of runtime ids, whose root an admin sets as `allowed_runtime_root`;
 //! - [`posting_cost`] and [`check_balance`]: what the customer's wallet must hold, which is the
 //!   escrow **plus** the capital the program takes back only at `close_job` (the Job's rent and
 //!   the rent reserve of its committee's accounts) and the fee;
@@ -26,7 +29,10 @@ use crate::bundle::Limits;
 pub enum Refusal {
     #[error("the network is paused: no job can be posted until its admin resumes it")]
     ProtocolPaused,
-    #[error("this network only accepts jobs for listed runtimes, with a runtime proof")]
+    #[error(
+        "this network only accepts jobs for the runtimes of its allow-list, and this job's runtime is not in \
+         any list of runtimes this client knows whose root is the network's"
+    )]
     RuntimeRestricted,
     #[error(
         "the job's limits ({} instructions, {} bytes of memory) exceed this network's ({} instructions, {} bytes)",
@@ -55,14 +61,22 @@ impl Refusal {
     }
 }
 
-/// What the program refuses for `config`, checked before anything is stored or signed.
-pub fn check_network(config: &GlobalConfig, limits: &Limits, escrow: u64) -> Result<(), Refusal> {
+/// What the program refuses for `config`, checked before anything is stored or signed. Answers the
+/// `runtime_proof` the job of `runtime_id` must carry: empty on a network that allows any runtime,
+/// else its proof in the first list of `provable_runtimes` (every non-empty subset that contains
+/// it) whose [`runtime_allow_list_root`] is the network's root; none is `RuntimeRestricted`.
+pub fn check_network(
+    config: &GlobalConfig,
+    runtime_id: &[u8; 32],
+    provable_runtimes: &[[u8; 32]],
+    limits: &Limits,
+    escrow: u64,
+) -> Result<Vec<[u8; 32]>, Refusal> {
     if config.paused.get() {
         return Err(Refusal::ProtocolPaused);
     }
-    if config.allowed_runtime_root != [0u8; 32] {
-        return Err(Refusal::RuntimeRestricted);
-    }
+    let runtime_proof =
+        runtime_proof(&config.allowed_runtime_root, runtime_id, provable_runtimes).ok_or(Refusal::RuntimeRestricted)?;
     let network =
         Limits { max_instructions: config.max_instructions.get(), max_memory_bytes: config.max_memory_bytes.get() };
     if limits.max_instructions > network.max_instructions || limits.max_memory_bytes > network.max_memory_bytes {
@@ -72,7 +86,78 @@ pub fn check_network(config: &GlobalConfig, limits: &Limits, escrow: u64) -> Res
     if escrow < minimum {
         return Err(Refusal::EscrowBelowMinimum { escrow, minimum });
     }
-    Ok(())
+    Ok(runtime_proof)
+}
+
+/// Most runtimes [`check_network`] tries the subsets of (2^n lists).
+pub const MAX_PROVABLE_RUNTIMES: usize = 8;
+
+/// The proof of `runtime_id` under `allowed_root` (empty when the root is zero, i.e. any runtime),
+/// found by trying every non-empty subset of `known` that contains it; `None` when no subset's
+/// root is `allowed_root` (only the first [`MAX_PROVABLE_RUNTIMES`] distinct ids are tried).
+pub fn runtime_proof(allowed_root: &[u8; 32], runtime_id: &[u8; 32], known: &[[u8; 32]]) -> Option<Vec<[u8; 32]>> {
+    if *allowed_root == [0u8; 32] {
+        return Some(Vec::new());
+    }
+    let mut others: Vec<[u8; 32]> = known.iter().filter(|id| *id != runtime_id).copied().collect();
+    others.sort_unstable();
+    others.dedup();
+    others.truncate(MAX_PROVABLE_RUNTIMES - 1);
+    (0u32..1 << others.len()).find_map(|mask| {
+        let list: Vec<[u8; 32]> = std::iter::once(*runtime_id)
+            .chain(others.iter().enumerate().filter(|(bit, _)| mask >> bit & 1 == 1).map(|(_, id)| *id))
+            .collect();
+        (runtime_allow_list_root(&list) == Some(*allowed_root))
+            .then(|| runtime_allow_list_proof(&list, runtime_id).expect("the list holds the runtime"))
+    })
+}
+
+/// The allow-list tree's levels over `runtime_ids`: leaves `runtime_merkle_leaf(id)` of the
+/// distinct ids in sorted order, then each level's pairs hashed with `runtime_merkle_parent` (an
+/// odd last node is carried up as is), up to the root. Empty for an empty list.
+fn runtime_allow_list_levels(runtime_ids: &[[u8; 32]]) -> Vec<Vec<[u8; 32]>> {
+    let mut leaves: Vec<[u8; 32]> = runtime_ids.iter().map(edgerun::digest::runtime_merkle_leaf).collect();
+    leaves.sort_unstable();
+    leaves.dedup();
+    if leaves.is_empty() {
+        return Vec::new();
+    }
+    let mut levels = vec![leaves];
+    while let Some(level) = levels.last().filter(|level| level.len() > 1) {
+        let parents = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [a, b] => edgerun::digest::runtime_merkle_parent(a, b),
+                [odd] => *odd,
+                _ => unreachable!("chunks of two"),
+            })
+            .collect();
+        levels.push(parents);
+    }
+    levels
+}
+
+/// The `allowed_runtime_root` that allows exactly `runtime_ids` (the program's sorted-pair
+/// blake3 tree over domain-separated leaves, `edgerun::digest`); `None` for an empty list, whose
+/// root would be zero, which allows every runtime.
+pub fn runtime_allow_list_root(runtime_ids: &[[u8; 32]]) -> Option<[u8; 32]> {
+    runtime_allow_list_levels(runtime_ids).last().map(|root| root[0])
+}
+
+/// The `runtime_proof` of `runtime_id` in the allow-list of `runtime_ids` (its siblings, leaf
+/// level first, as `post_job` folds them); `None` when it is not in the list.
+pub fn runtime_allow_list_proof(runtime_ids: &[[u8; 32]], runtime_id: &[u8; 32]) -> Option<Vec<[u8; 32]>> {
+    let levels = runtime_allow_list_levels(runtime_ids);
+    let leaf = edgerun::digest::runtime_merkle_leaf(runtime_id);
+    let mut index = levels.first()?.iter().position(|node| *node == leaf)?;
+    let mut proof = Vec::new();
+    for level in &levels[..levels.len() - 1] {
+        if let Some(sibling) = level.get(index ^ 1) {
+            proof.push(*sibling);
+        }
+        index /= 2;
+    }
+    Some(proof)
 }
 
 /// The base fee of one signature: less than this and a wallet cannot send anything.
@@ -204,18 +289,70 @@ mod tests {
     #[test]
     fn every_network_rule_refuses_with_its_own_code() {
         let limits = Limits { max_instructions: 1_000, max_memory_bytes: 65_536 };
-        assert_eq!(check_network(&config(), &limits, 1_000_000), Ok(()));
+        let runtime = [3; 32];
+        let check =
+            |config: &GlobalConfig, limits: &Limits, escrow| check_network(config, &runtime, &[], limits, escrow);
+        assert_eq!(check(&config(), &limits, 1_000_000), Ok(Vec::new()));
         let mut paused = config();
         paused.paused = true.into();
-        assert_eq!(check_network(&paused, &limits, 1_000_000).unwrap_err().code(), "protocol_paused");
+        assert_eq!(check(&paused, &limits, 1_000_000).unwrap_err().code(), "protocol_paused");
         let mut restricted = config();
         restricted.allowed_runtime_root = [1; 32];
-        assert_eq!(check_network(&restricted, &limits, 1_000_000).unwrap_err().code(), "runtime_restricted");
+        assert_eq!(check(&restricted, &limits, 1_000_000).unwrap_err().code(), "runtime_restricted");
         let big = Limits { max_instructions: 1_000_001, ..limits };
-        assert_eq!(check_network(&config(), &big, 1_000_000).unwrap_err().code(), "limits_exceed_network");
-        let refusal = check_network(&config(), &limits, 999_999).unwrap_err();
+        assert_eq!(check(&config(), &big, 1_000_000).unwrap_err().code(), "limits_exceed_network");
+        let refusal = check(&config(), &limits, 999_999).unwrap_err();
         assert_eq!(refusal, Refusal::EscrowBelowMinimum { escrow: 999_999, minimum: 1_000_000 });
         assert!(refusal.to_string().contains("below this network's minimum of 1000000"), "{refusal}");
+    }
+
+    #[test]
+    fn allow_list_proofs_fold_to_the_root_the_program_checks() {
+        use edgerun::digest::runtime_merkle_root;
+        let ids: Vec<[u8; 32]> = (1..=5u8).map(|i| [i; 32]).collect();
+        assert_eq!(runtime_allow_list_root(&[]), None);
+        // Every list size (odd levels included), every member: the program's fold reaches the root;
+        // the order and repeats of the list do not matter; a non-member has no proof.
+        for n in 1..=ids.len() {
+            let list = &ids[..n];
+            let root = runtime_allow_list_root(list).unwrap();
+            let mut shuffled: Vec<[u8; 32]> = list.iter().rev().copied().collect();
+            shuffled.push(list[0]);
+            assert_eq!(runtime_allow_list_root(&shuffled), Some(root));
+            for id in list {
+                let proof = runtime_allow_list_proof(list, id).unwrap();
+                assert!(proof.len() <= edgerun::constants::MAX_RUNTIME_PROOF_LEN);
+                assert_eq!(runtime_merkle_root(id, &proof), root, "{n} ids");
+            }
+            assert_eq!(runtime_allow_list_proof(list, &[9; 32]), None);
+        }
+        // One runtime: the root is its leaf, the proof empty.
+        assert_eq!(runtime_allow_list_root(&[[7; 32]]), Some(edgerun::digest::runtime_merkle_leaf(&[7; 32])));
+    }
+
+    #[test]
+    fn the_runtime_proof_comes_from_the_list_whose_root_the_network_set() {
+        let (v1, wasi, other) = ([1; 32], [2; 32], [3; 32]);
+        let known = [v1, wasi];
+        let mut config = config();
+        let limits = Limits { max_instructions: 1_000, max_memory_bytes: 65_536 };
+        // Any runtime: no proof.
+        assert_eq!(check_network(&config, &wasi, &known, &limits, 1_000_000), Ok(Vec::new()));
+        // Both runtimes allowed: each gets its proof in the list of both.
+        config.allowed_runtime_root = runtime_allow_list_root(&known).unwrap();
+        for id in known {
+            let proof = check_network(&config, &id, &known, &limits, 1_000_000).unwrap();
+            assert_eq!(Some(proof), runtime_allow_list_proof(&known, &id));
+        }
+        // Only v1 allowed: v1 proves with an empty proof, WASI and an unknown runtime are refused.
+        config.allowed_runtime_root = runtime_allow_list_root(&[v1]).unwrap();
+        assert_eq!(check_network(&config, &v1, &known, &limits, 1_000_000), Ok(Vec::new()));
+        assert_eq!(check_network(&config, &wasi, &known, &limits, 1_000_000), Err(Refusal::RuntimeRestricted));
+        assert_eq!(check_network(&config, &other, &known, &limits, 1_000_000), Err(Refusal::RuntimeRestricted));
+        // A list with a runtime this client does not know: no proof can be found.
+        config.allowed_runtime_root = runtime_allow_list_root(&[v1, wasi, other]).unwrap();
+        assert_eq!(check_network(&config, &wasi, &known, &limits, 1_000_000), Err(Refusal::RuntimeRestricted));
+        assert!(check_network(&config, &wasi, &[v1, wasi, other], &limits, 1_000_000).is_ok());
     }
 
     #[test]

@@ -182,7 +182,10 @@ async fn check_job<B: ChainBackend>(
         unprocessable("guest_contract", format!("the module's declared memory exceeds the job's limit: {code}"))
     })?;
     let config = engine.client().global_config().await.map_err(ApiError::chain)?;
-    edgerun_sdk::submission::check_network(&config, &bundle.limits, escrow).map_err(refusal)?;
+    // The unsigned `post_job` this API answers carries no runtime proof (the customer's client
+    // checks it against one built the same way), so a network with an allow-list is refused here.
+    edgerun_sdk::submission::check_network(&config, &bundle.runtime_id, &[], &bundle.limits, escrow)
+        .map_err(refusal)?;
     let cost = engine.client().posting_cost(&config, escrow).await.map_err(ApiError::chain)?;
     let balance = engine.client().balance(client).await.map_err(ApiError::chain)?;
     edgerun_sdk::submission::check_balance(balance, cost).map_err(refusal)?;

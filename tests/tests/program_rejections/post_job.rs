@@ -78,6 +78,58 @@ fn post_job_while_paused_is_rejected() {
     env.post_job(&client, ESCROW);
 }
 
+/// A network whose admin lists runtimes (`--allowed-runtime`): the sdk's root over the list, the
+/// proof `check_network` finds from the config on chain (as `edgerun job submit` does), and the
+/// program's verdict on a WASI job.
+#[test]
+fn a_wasi_job_posts_where_the_allow_list_holds_both_runtimes_and_only_there() {
+    use edgerun_guest::GuestAbi;
+    use edgerun_sdk::bundle::Limits;
+    use edgerun_sdk::submission::{check_network, runtime_allow_list_root, Refusal};
+
+    let mut env = TestEnv::new();
+    let client = env.new_actor(10_000_000_000);
+    let admin = admin(&env);
+    let known = GuestAbi::ALL.map(GuestAbi::runtime_id);
+    let (v1, wasi) = (GuestAbi::Edgerun.runtime_id(), GuestAbi::Wasi.runtime_id());
+    let limits = Limits { max_memory_bytes: 16 * 1024 * 1024, max_instructions: 1_000_000 };
+    let wasi_job = |env: &mut TestEnv, runtime_proof: Vec<[u8; 32]>| {
+        let mut args = env.job_args(&client.pubkey(), ESCROW);
+        args.runtime_id = wasi;
+        args.runtime_proof = runtime_proof;
+        args
+    };
+    let set_runtimes = |env: &mut TestEnv, ids: &[[u8; 32]]| {
+        let mut params = test_config(&env.scheduler.pubkey(), &env.randomness.pubkey());
+        params.allowed_runtime_root = runtime_allow_list_root(ids).expect("a non-empty list");
+        env.send_ok(&[ix::update_config(&admin.pubkey(), params)], &[&admin]);
+    };
+
+    // Both runtimes listed: each proves its membership, and the WASI job posts.
+    set_runtimes(&mut env, &[v1, wasi]);
+    let proof = check_network(&env.config(), &wasi, &known, &limits, ESCROW).expect("WASI is listed");
+    assert_eq!(proof.len(), 1);
+    let args = wasi_job(&mut env, proof.clone());
+    env.send_ok(&[ix::post_job(&client.pubkey(), args)], &[&client]);
+    let mut v1_job = env.job_args(&client.pubkey(), ESCROW);
+    v1_job.runtime_id = v1;
+    v1_job.runtime_proof = check_network(&env.config(), &v1, &known, &limits, ESCROW).unwrap();
+    env.send_ok(&[ix::post_job(&client.pubkey(), v1_job)], &[&client]);
+    // Without its proof, the WASI job is refused by the program.
+    let args = wasi_job(&mut env, Vec::new());
+    reject_post(&mut env, &client, args, EdgerunError::RuntimeNotAllowed);
+
+    // Only v1 listed: the sdk finds no proof for WASI, and the proof that worked before is refused.
+    set_runtimes(&mut env, &[v1]);
+    assert_eq!(check_network(&env.config(), &wasi, &known, &limits, ESCROW), Err(Refusal::RuntimeRestricted));
+    for runtime_proof in [proof, Vec::new()] {
+        let args = wasi_job(&mut env, runtime_proof);
+        reject_post(&mut env, &client, args, EdgerunError::RuntimeNotAllowed);
+    }
+    // v1 alone is the root's only leaf: an empty proof.
+    assert_eq!(check_network(&env.config(), &v1, &known, &limits, ESCROW), Ok(Vec::new()));
+}
+
 #[test]
 fn post_job_with_runtime_outside_the_allow_list_is_rejected() {
     let mut env = TestEnv::new();
