@@ -20,12 +20,13 @@
 //! every NaN a float instruction produces (`cranelift_nan_canonicalization`), which leaves no
 //! machine-dependent bit in a float result; `memory.copy`/`memory.fill` (bulk-memory-opt) and the
 //! overlong `call_indirect` table index are allowed, because LLVM's default CPU emits them, and
-//! wasmtime 48 charges the two operators fuel per byte before they run (its default variable
-//! operator costs), so their cost grows with their length (the rest of bulk memory and reference
-//! types stays refused: LLVM does not emit it for plain code); the imports are `wasi_snapshot_preview1` functions
-//! with their preview 1 signatures (at most [`MAX_WASI_IMPORTS`]); the memory's maximum may be
-//! left undeclared (the job's cap is enforced at run time, as for any memory); and its initial
-//! size must fit the job's cap too (`MemoryAboveCap`).
+//! wasmtime 48 charges the two operators one fuel unit per byte before they run (its default
+//! variable operator costs), so their cost grows with their length (the rest of bulk memory and
+//! of reference types stays refused: LLVM does not emit it for plain code); the imports are
+//! `wasi_snapshot_preview1` functions with their preview 1 signatures (at most
+//! [`MAX_WASI_IMPORTS`]); the memory's maximum may be left undeclared (the job's cap is enforced at
+//! run time, as for any memory); and its initial size must fit the job's cap too
+//! (`MemoryAboveCap`).
 //!
 //! Cost caps (`limits`, "Static caps"): what validation and compilation may cost is bounded
 //! by sizes and counts alone, so a refusal is a result every worker shares. The module's size is
