@@ -139,3 +139,32 @@ fn row(judged: &Eligibility, stake: &edgerun::state::WorkerStake) -> WorkerRow {
         recent_failures: judged.recent_failures.len(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytemuck::Zeroable;
+    use edgerun::state::WorkerStake;
+    use edgerun_sdk::standing::{JailPolicy, WorkerFigures};
+
+    use crate::eligibility::{assess, OpenWork, Seat};
+
+    /// The row shows the sdk's figures, each under the sdk's name and with its value (what
+    /// `edgerun worker status` shows), so the two readings cannot drift apart.
+    #[test]
+    fn the_row_carries_every_figure_of_the_sdk() {
+        let mut stake = WorkerStake::zeroed();
+        stake.worker = solana_address::Address::new_from_array([7; 32]);
+        stake.total_stake = 100.into();
+        stake.locked_stake = 250.into();
+        stake.rewards_earned = 3.into();
+        stake.jobs_missed = 4.into();
+        stake.max_concurrent_jobs = 2.into();
+        let judged = assess(&stake, &Seat::lock(1), &[], &JailPolicy::default(), 0, OpenWork::default());
+        let row = serde_json::to_value(super::row(&judged, &stake)).unwrap();
+        let figures = serde_json::to_value(WorkerFigures::of(&stake)).unwrap();
+        for (name, value) in figures.as_object().unwrap() {
+            assert_eq!(row.get(name), Some(value), "{name}: {row:#}");
+        }
+        assert_eq!((&row["eligible"], &row["reason_code"]), (&false.into(), &"insufficient_stake".into()));
+    }
+}
