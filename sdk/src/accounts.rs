@@ -3,7 +3,6 @@
 //! program never passes for ours.
 
 use anchor_lang::AccountDeserialize;
-use edgerun::state::{WorkerStake, WORKER_STATUS_ACTIVE};
 use solana_address::Address;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,9 +29,4 @@ pub fn decode_account<T: AccountDeserialize>(
     T::try_deserialize(&mut &data[..])
         .map(Some)
         .map_err(|error| AccountError::Malformed { address: *address, reason: format!("{error:?}") })
-}
-
-/// Whether `stake` (read at `worker`'s stake PDA) makes `worker` an active, assignable worker.
-pub fn is_active_worker(stake: &WorkerStake, worker: &Address) -> bool {
-    stake.worker == *worker && stake.status == WORKER_STATUS_ACTIVE
 }
