@@ -152,3 +152,54 @@ impl ChainBackend for LiteSvmBackend {
         state.commit(outcome)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use anchor_lang::bytemuck::{bytes_of, Zeroable};
+    use anchor_lang::Discriminator;
+    use edgerun::state::Job;
+
+    use super::*;
+    use crate::client::{ClientConfig, EdgerunClient};
+
+    /// A job on the chain as the program writes it, at its PDA.
+    fn store(svm: &mut LiteSVM, job: &Job) {
+        let mut data = Job::DISCRIMINATOR.to_vec();
+        data.extend_from_slice(bytes_of(job));
+        let account = Account { lamports: 10_000_000, data, owner: edgerun::ID, executable: false, rent_epoch: 0 };
+        svm.set_account(crate::pda::job_address(&job.job_id), account).expect("store the job");
+    }
+
+    /// A worker's jobs for its failures: those it sits on and those that replaced it, each once,
+    /// and not a job where it only stands past `replaced_count` or `assigned_count`.
+    #[tokio::test]
+    async fn a_workers_jobs_include_those_that_replaced_it() {
+        let worker = Address::new_from_array([7; 32]);
+        let mut svm = LiteSVM::new();
+        let mut seated = Job::zeroed();
+        seated.job_id = [1; 32];
+        seated.assigned_workers[1] = worker;
+        seated.assigned_count = 2;
+        let mut replaced = Job::zeroed();
+        replaced.job_id = [2; 32];
+        replaced.replaced_workers[3] = worker;
+        replaced.replaced_count = 4;
+        let mut stale = Job::zeroed();
+        stale.job_id = [3; 32];
+        stale.replaced_workers[5] = worker;
+        stale.replaced_count = 5;
+        stale.assigned_workers[4] = worker;
+        stale.assigned_count = 4;
+        for job in [&seated, &replaced, &stale] {
+            store(&mut svm, job);
+        }
+        let client = EdgerunClient::new(LiteSvmBackend::new(svm), ClientConfig::default());
+        let ids = |jobs: Vec<(Address, Job)>| {
+            let mut ids: Vec<[u8; 32]> = jobs.iter().map(|(_, job)| job.job_id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(ids(client.jobs_by_worker(&worker).await.unwrap()), [[1; 32]]);
+        assert_eq!(ids(client.jobs_of_worker_with_replaced(&worker).await.unwrap()), [[1; 32], [2; 32]]);
+    }
+}
