@@ -233,6 +233,44 @@ async fn gateway_writes_vouched_for_by_this_cluster(rpc_url: &str, worker: &Keyp
     storage.shutdown().await;
 }
 
+/// The validator verifies a transaction's signatures once, on arrival (the patch in
+/// `vendor/surfpool-core` dropped the two repeats): a transfer whose signature was tampered with
+/// is refused, with the node's preflight and without it, and moves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_whose_signature_was_tampered_with_is_refused() {
+    use solana_client::rpc_config::RpcSendTransactionConfig;
+    let localnet = tokio::time::timeout(WATCHDOG, Localnet::start(LocalnetConfig::default()))
+        .await
+        .expect("the validator started in time")
+        .expect("the validator started");
+    let client = localnet.client();
+    let payer = funded(&client, SOL).await;
+    let recipient = funded(&client, SOL).await.pubkey();
+    let rpc = client.backend().rpc_client();
+    for skip_preflight in [false, true] {
+        let blockhash = rpc.get_latest_blockhash().await.expect("a blockhash");
+        let transfer = solana_system_interface::instruction::transfer(&payer.pubkey(), &recipient, 1_000);
+        let mut transaction = solana_transaction::Transaction::new_signed_with_payer(
+            &[transfer],
+            Some(&payer.pubkey()),
+            &[&payer],
+            blockhash,
+        );
+        let mut bytes: [u8; 64] = transaction.signatures[0].into();
+        bytes[0] ^= 1;
+        transaction.signatures[0] = solana_signature::Signature::from(bytes);
+        let config = RpcSendTransactionConfig { skip_preflight, ..RpcSendTransactionConfig::default() };
+        let sent = tokio::time::timeout(WATCHDOG, rpc.send_transaction_with_config(&transaction, config))
+            .await
+            .expect("the node answered in time");
+        assert!(sent.is_err(), "a tampered signature was taken (skip_preflight {skip_preflight}): {sent:?}");
+    }
+    // Two slots later nothing moved: the recipient still holds its airdrop.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    assert_eq!(client.balance(&recipient).await.expect("a balance"), SOL);
+    localnet.shutdown().await;
+}
+
 async fn funded(client: &Client, lamports: u64) -> Keypair {
     let keypair = Keypair::new();
     client.request_airdrop(&keypair.pubkey(), lamports).await.unwrap_or_else(|error| panic!("airdrop: {error}"));
