@@ -227,7 +227,10 @@ fn two_crank_services_settle_jobs_with_nobody_calling_anything() {
     .collect();
     assert_eq!(sent, expected, "{reports:#?}");
     assert_eq!(sent_total, 6);
-    assert!(refused_total <= sent_total, "more refusals than steps: {reports:#?}");
+    // Cheap competition: the crank that loses a step is refused once in simulation, and again
+    // only when the refusal said "not yet" (the node's clock behind the slot judged at: retried
+    // at the next slot), so refusals stay within a small multiple of the steps.
+    assert!(refused_total <= 2 * sent_total, "refusals not bounded by the steps: {reports:#?}");
     let fees: u64 =
         crankers.iter().zip(&cranker_balances).map(|(cranker, before)| before - balance(&cranker.pubkey())).sum();
     // A transaction that passed simulation but lost the race on chain pays its fee and is
