@@ -645,9 +645,11 @@ impl<B: ChainBackend> EdgerunClient<B> {
         let (seated, replaced) =
             futures::future::join(self.jobs_by_worker(worker), futures::future::join_all(requests)).await;
         let mut jobs = seated?;
+        // A set, not a scan of `jobs` per listed job: a worker's jobs are all those retained.
+        let mut listed: std::collections::HashSet<Address> = jobs.iter().map(|(address, _)| *address).collect();
         for listing in replaced {
             for (address, job) in listing? {
-                if job.replaced().contains(worker) && !jobs.iter().any(|(known, _)| *known == address) {
+                if job.replaced().contains(worker) && listed.insert(address) {
                     jobs.push((address, job));
                 }
             }
