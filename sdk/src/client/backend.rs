@@ -15,7 +15,7 @@ use solana_signature::Signature;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
-pub use super::pubsub::{SignatureWatch, WatchEnd};
+pub use super::confirmations::{SignatureWatch, WatchEnd};
 
 /// A `getProgramAccounts` filter: the account data at `offset` starts with `bytes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,9 +137,9 @@ pub trait ChainBackend: Send + Sync + 'static {
         false
     }
 
-    /// Subscribes to `signature`'s confirmation at the backend's commitment, before it is sent;
-    /// `None` when the backend cannot notify now (no websocket, or it is down): the client polls
-    /// [`signature_status`](Self::signature_status) instead.
+    /// Watches for `signature`'s confirmation at the backend's commitment, before it is sent;
+    /// `None` when the backend does not watch (the client polls
+    /// [`signature_status`](Self::signature_status) itself).
     fn watch_signature(&self, signature: &Signature) -> impl Future<Output = Option<SignatureWatch>> + Send {
         let _ = signature;
         async { None }

@@ -8,8 +8,8 @@
 //!   workers with `getProgramAccounts` filters whose offsets come from those types
 //!   ([`filters`]), and sends transactions: a recent blockhash shared by every send (refreshed by
 //!   age and when the node no longer knows it), a compute-unit limit measured by a simulation
-//!   once per kind of transaction, retries on transport failures only, confirmation by websocket
-//!   notification (polling while the socket is down). Every transaction is simulated before it
+//!   once per kind of transaction, retries on transport failures only, confirmation of all the
+//!   sends together by one status read per slot (`confirmations`). Every transaction is simulated before it
 //!   is sent (the node's preflight, or the client's own measurement) and one that fails is never
 //!   sent; its error comes back by name ([`TransactionFailure`]).
 //! - [`subscribe`](EdgerunClient::subscribe) streams decoded account updates over the websocket,
@@ -26,6 +26,7 @@
 
 mod admin;
 mod backend;
+mod confirmations;
 mod failure;
 pub mod filters;
 mod index;
@@ -81,9 +82,9 @@ pub const MAX_COMPUTE_UNIT_LIMIT: u32 = 1_400_000;
 /// valid for, whatever the slot time.
 pub const BLOCKHASH_MAX_SLOTS: u64 = 60;
 
-/// While a confirmation is awaited by notification, the status is also read once this often: a
-/// socket that stays open but went silent does not hold a confirmation back.
-const SILENT_SOCKET_CHECK: Duration = Duration::from_secs(5);
+/// While a confirmation is awaited from the backend's watch, the status is also read once this
+/// often: a watch that went silent does not hold a confirmation back.
+const STATUS_CHECK: Duration = Duration::from_secs(5);
 
 /// Retries of operations that failed in transport (exponential backoff with jitter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -804,7 +805,7 @@ impl<B: ChainBackend> EdgerunClient<B> {
         let backend_error = |(error, attempts)| client_error(error, attempts, programs);
         let signature = transaction.signatures.first().copied().unwrap_or_default();
 
-        // Subscribed before it is sent, so the notification cannot be missed.
+        // Watched before it is sent, so its confirmation cannot be missed.
         let watch = self.backend.watch_signature(&signature).await;
         // Resending the same signed transaction is idempotent; if an attempt that looked lost in
         // transport did land, or the very same transaction (same signer, instructions and shared
@@ -843,9 +844,9 @@ impl<B: ChainBackend> EdgerunClient<B> {
         Ok(SendReceipt { signature, slot: confirmed.slot, compute_unit_limit, logs, events })
     }
 
-    /// Waits (at most `confirm_timeout`) for the notification of `signature`; reads its status
-    /// every [`SILENT_SOCKET_CHECK`] meanwhile, and polls for the rest of the wait if the
-    /// websocket drops.
+    /// Waits (at most `confirm_timeout`) for the backend's watch of `signature`; reads its status
+    /// every [`STATUS_CHECK`] meanwhile, and polls for the rest of the wait if the
+    /// watch ends early.
     async fn confirm_notified(&self, signature: &Signature, watch: SignatureWatch) -> Result<Confirmed, ClientError> {
         let deadline = tokio::time::Instant::now() + self.config.confirm_timeout;
         let notified = watch.outcome(self.config.confirm_timeout);
@@ -855,7 +856,7 @@ impl<B: ChainBackend> EdgerunClient<B> {
             if now >= deadline {
                 return Err(ClientError::Unconfirmed { signature: *signature, waited: self.config.confirm_timeout });
             }
-            let check = (now + SILENT_SOCKET_CHECK).min(deadline);
+            let check = (now + STATUS_CHECK).min(deadline);
             tokio::select! {
                 outcome = &mut notified => return match outcome {
                     Ok(confirmed) => Ok(confirmed),
@@ -863,7 +864,7 @@ impl<B: ChainBackend> EdgerunClient<B> {
                         Err(ClientError::Unconfirmed { signature: *signature, waited: self.config.confirm_timeout })
                     }
                     Err(WatchEnd::Dropped) => {
-                        tracing::debug!(%signature, "the websocket dropped; polling the confirmation");
+                        tracing::debug!(%signature, "the backend stopped watching; polling the confirmation");
                         self.poll_confirmation(signature, deadline).await
                     }
                 },

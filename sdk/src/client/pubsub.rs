@@ -1,12 +1,11 @@
-//! The RPC backend's own websocket: the current slot from `slotSubscribe`, and each sent
-//! transaction's confirmation from `signatureSubscribe`, over one connection shared by every
-//! clone of the client.
+//! The RPC backend's own websocket: the current slot from `slotSubscribe`, over one connection
+//! shared by every clone of the client. Each new slot also tells [`super::confirmations`] when to
+//! read the statuses of the transactions sent.
 //!
-//! Why: polling `getSignatureStatuses` costs a request every `confirm_poll_interval` per
-//! transaction, and reading the slot costs one per judgment (a worker's deadline, a crank's
-//! candidates). A notification costs no request. The websocket is an optimisation only: while it
-//! is down (not configured, refused, dropped), the client polls and reads the slot over HTTP as
-//! before, and the connection is tried again with a growing delay.
+//! Why: reading the slot costs a request per judgment (a worker's deadline, a crank's
+//! candidates); a notification costs none. The websocket is an optimisation only: while it is
+//! down (not configured, refused, dropped), the slot is read over HTTP and confirmations are
+//! polled, and the connection is tried again with a growing delay.
 //!
 //! The connection starts at the first use (inside a tokio runtime) and stops when the backend is
 //! dropped.
@@ -17,24 +16,14 @@ use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures::StreamExt;
-use solana_client::rpc_config::RpcSignatureSubscribeConfig;
-use solana_client::rpc_response::RpcSignatureResult;
-use solana_commitment_config::CommitmentConfig;
 use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
-use solana_signature::Signature;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::backend::Confirmed;
 use super::rpc::RpcCalls;
 
 /// Longest wait to open the websocket and subscribe to slots.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Longest wait for a `signatureSubscribe` to be acknowledged before the client polls instead
-/// (the transaction is not sent before: a notification must not be missed).
-const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(2);
-/// Longest wait for the node's answer to a subscription, in the task that made it.
-const SUBSCRIBE_BOUND: Duration = Duration::from_secs(60);
 /// A slot notification older than this is not trusted as the current slot (a silent socket, a
 /// stalled node): the slot is read over HTTP instead.
 const SLOT_FRESHNESS: Duration = Duration::from_secs(2);
@@ -44,7 +33,6 @@ const RECONNECT_MAX_DELAY: Duration = Duration::from_secs(30);
 /// The websocket of one backend.
 pub(crate) struct Pubsub {
     ws_url: String,
-    commitment: CommitmentConfig,
     calls: RpcCalls,
     /// The connection while it is up.
     client: Mutex<Option<Arc<PubsubClient>>>,
@@ -52,19 +40,21 @@ pub(crate) struct Pubsub {
     /// when.
     slot: AtomicU64,
     slot_at: Mutex<Option<Instant>>,
+    /// The same slot, for whoever acts at each new one ([`super::confirmations`]).
+    slot_changes: watch::Sender<u64>,
     started: Once,
     cancel: CancellationToken,
 }
 
 impl Pubsub {
-    pub(crate) fn new(ws_url: String, commitment: CommitmentConfig, calls: RpcCalls) -> Arc<Self> {
+    pub(crate) fn new(ws_url: String, calls: RpcCalls) -> Arc<Self> {
         Arc::new(Pubsub {
             ws_url,
-            commitment,
             calls,
             client: Mutex::new(None),
             slot: AtomicU64::new(0),
             slot_at: Mutex::new(None),
+            slot_changes: watch::channel(0).0,
             started: Once::new(),
             cancel: CancellationToken::new(),
         })
@@ -106,64 +96,10 @@ impl Pubsub {
         (at.elapsed() <= SLOT_FRESHNESS).then(|| self.slot.load(Ordering::Acquire))
     }
 
-    /// Subscribes to `signature`'s confirmation at the backend's commitment. `None` when the
-    /// websocket is down or the subscription was not acknowledged in time: poll instead.
-    pub(crate) async fn watch_signature(self: &Arc<Self>, signature: &Signature) -> Option<SignatureWatch> {
+    /// The newest complete slot notified, as it changes (0 until the first notification).
+    pub(crate) fn slots(self: &Arc<Self>) -> watch::Receiver<u64> {
         self.ensure_started();
-        let client = self.lock_client().clone()?;
-        let (subscribed_tx, subscribed_rx) = oneshot::channel::<bool>();
-        let (outcome_tx, outcome_rx) = oneshot::channel::<Confirmed>();
-        let (signature, commitment, calls) = (*signature, self.commitment, self.calls.clone());
-        // The stream borrows the client: the task owns both.
-        let task = tokio::spawn(async move {
-            let config =
-                RpcSignatureSubscribeConfig { commitment: Some(commitment), enable_received_notification: Some(false) };
-            calls.record_subscription("signatureSubscribe");
-            // Not cut short by the waiter's timeout: the client drops its connection when a
-            // subscription's answer finds nobody waiting. Bounded all the same.
-            let subscribed =
-                tokio::time::timeout(SUBSCRIBE_BOUND, client.signature_subscribe(&signature, Some(config))).await;
-            let (mut stream, unsubscribe) = match subscribed {
-                Ok(Ok(subscribed)) => subscribed,
-                Ok(Err(error)) => {
-                    tracing::debug!(%error, %signature, "signatureSubscribe failed; polling");
-                    let _ = subscribed_tx.send(false);
-                    return;
-                }
-                Err(_) => {
-                    let _ = subscribed_tx.send(false);
-                    return;
-                }
-            };
-            if subscribed_tx.send(true).is_ok() {
-                let mut outcome_tx = outcome_tx;
-                let notified = tokio::select! {
-                    // The waiter gave up (timed out, or the caller was dropped).
-                    () = outcome_tx.closed() => None,
-                    notification = stream.next() => notification,
-                };
-                if let Some(notification) = notified {
-                    if let RpcSignatureResult::ProcessedSignature(processed) = notification.value {
-                        let result = match processed.err {
-                            Some(error) => Err(error.into()),
-                            None => Ok(()),
-                        };
-                        let _ = outcome_tx.send(Confirmed { slot: notification.context.slot, result });
-                    }
-                }
-                // Otherwise the socket dropped (the waiter polls), or nobody waits any more.
-            }
-            drop(stream);
-            // The node ends a signature subscription after its notification, but the client
-            // keeps its channel until it is unsubscribed.
-            unsubscribe().await;
-        });
-        let subscribed = tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribed_rx).await;
-        match subscribed {
-            Ok(Ok(true)) => Some(SignatureWatch { outcome: outcome_rx, _task: task }),
-            // The task ends by itself once the answer comes (it finds nobody waiting).
-            _ => None,
-        }
+        self.slot_changes.subscribe()
     }
 
     fn lock_client(&self) -> std::sync::MutexGuard<'_, Option<Arc<PubsubClient>>> {
@@ -171,36 +107,14 @@ impl Pubsub {
     }
 
     fn record_slot(&self, slot: u64) {
-        self.slot.fetch_max(slot, Ordering::AcqRel);
+        let newest = self.slot.fetch_max(slot, Ordering::AcqRel).max(slot);
         *self.slot_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
+        self.slot_changes.send_if_modified(|current| {
+            let changed = *current != newest;
+            *current = newest;
+            changed
+        });
     }
-}
-
-/// A subscribed signature: its confirmation arrives by notification.
-pub struct SignatureWatch {
-    outcome: oneshot::Receiver<Confirmed>,
-    /// Ends by itself once the notification came or the watch is dropped (it unsubscribes).
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl SignatureWatch {
-    /// The confirmation, waited for at most `timeout` from now.
-    pub async fn outcome(mut self, timeout: Duration) -> Result<Confirmed, WatchEnd> {
-        match tokio::time::timeout(timeout, &mut self.outcome).await {
-            Ok(Ok(confirmed)) => Ok(confirmed),
-            Ok(Err(_)) => Err(WatchEnd::Dropped),
-            Err(_) => Err(WatchEnd::TimedOut),
-        }
-    }
-}
-
-/// Why a [`SignatureWatch`] brought no confirmation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WatchEnd {
-    /// The timeout passed.
-    TimedOut,
-    /// The websocket dropped first: poll for the rest of the wait.
-    Dropped,
 }
 
 /// Connects, subscribes to slots and records them until the socket drops; then again after a

@@ -26,7 +26,8 @@ use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
 use super::backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
-use super::pubsub::{Pubsub, SignatureWatch};
+use super::confirmations::{Confirmations, SignatureWatch};
+use super::pubsub::Pubsub;
 
 /// `getMultipleAccounts` answers at most this many addresses per request.
 const MAX_MULTIPLE_ACCOUNTS: usize = 100;
@@ -38,9 +39,12 @@ pub struct RpcConfig {
     pub commitment: CommitmentConfig,
     /// Longest wait for one HTTP request.
     pub request_timeout: Duration,
-    /// The websocket for confirmations by notification and the current slot
-    /// ([`super::pubsub`]); the client polls over HTTP while it is down.
+    /// The websocket for the current slot ([`super::pubsub`]), whose notifications also time
+    /// the reads of sent transactions' statuses ([`super::confirmations`]); while it is down the
+    /// slot is read over HTTP and the statuses every `status_poll_interval`.
     pub websocket: Websocket,
+    /// Pause between two reads of the sent transactions' statuses while no slot is notified.
+    pub status_poll_interval: Duration,
 }
 
 impl Default for RpcConfig {
@@ -49,6 +53,7 @@ impl Default for RpcConfig {
             commitment: CommitmentConfig::confirmed(),
             request_timeout: Duration::from_secs(30),
             websocket: Websocket::FromRpcUrl,
+            status_poll_interval: Duration::from_millis(200),
         }
     }
 }
@@ -72,10 +77,11 @@ impl Websocket {
 
 /// A JSON-RPC node.
 pub struct RpcBackend {
-    client: RpcClient,
+    client: Arc<RpcClient>,
     commitment: CommitmentConfig,
     calls: RpcCalls,
     pubsub: Option<Arc<Pubsub>>,
+    confirmations: Arc<Confirmations>,
 }
 
 impl Drop for RpcBackend {
@@ -83,13 +89,14 @@ impl Drop for RpcBackend {
         if let Some(pubsub) = &self.pubsub {
             pubsub.stop();
         }
+        self.confirmations.stop();
     }
 }
 
 /// How many requests a backend sent, by JSON-RPC method (`getAccountInfo`, `sendTransaction`,
 /// ...), counted at the transport: every request, whatever sent it. Shared by clones; services
 /// publish it as `*_rpc_requests_total{method}` ([`RpcCalls::count`] for tests and benchmarks).
-/// Subscriptions made on the client's own websocket (`signatureSubscribe`, `slotSubscribe`) are
+/// Subscriptions made on the client's own websocket (`slotSubscribe`) are
 /// counted apart ([`RpcCalls::subscriptions`], `*_rpc_subscriptions_total{method}`): a message
 /// on an open socket, not an HTTP request.
 #[derive(Clone, Default)]
@@ -229,11 +236,13 @@ impl RpcBackend {
             Websocket::Url(ws_url) => Some(ws_url),
             Websocket::Off => None,
         };
-        let pubsub = ws_url.map(|ws_url| Pubsub::new(ws_url, config.commitment, calls.clone()));
+        let pubsub = ws_url.map(|ws_url| Pubsub::new(ws_url, calls.clone()));
         let sender =
             CountingSender { inner: HttpSender::new_with_timeout(url, config.request_timeout), calls: calls.clone() };
-        let client = RpcClient::new_sender(sender, RpcClientConfig::with_commitment(config.commitment));
-        RpcBackend { client, commitment: config.commitment, calls, pubsub }
+        let client = Arc::new(RpcClient::new_sender(sender, RpcClientConfig::with_commitment(config.commitment)));
+        let confirmations =
+            Confirmations::new(Arc::clone(&client), config.commitment, pubsub.clone(), config.status_poll_interval);
+        RpcBackend { client, commitment: config.commitment, calls, pubsub, confirmations }
     }
 
     /// The requests this backend sent, by method.
@@ -475,8 +484,9 @@ impl ChainBackend for RpcBackend {
         true
     }
 
+    /// Every send is watched: its status is read with the other sends' once per slot.
     async fn watch_signature(&self, signature: &Signature) -> Option<SignatureWatch> {
-        self.pubsub.as_ref()?.watch_signature(signature).await
+        Some(self.confirmations.watch(signature))
     }
 
     fn subscribed_slot(&self) -> Option<u64> {
