@@ -704,8 +704,10 @@ impl<B: ChainBackend> EdgerunClient<B> {
                     .map_err(|error| ClientError::Signing(error.to_string()))?;
                 Ok(transaction)
             };
-            // Without the backend's preflight, every transaction is simulated first.
-            let known = if self.backend.preflights() { self.known_limit(&kind) } else { None };
+            // Without the backend's preflight, every transaction is simulated first; so is one
+            // that ran out of its kind's limit (another send may have measured the kind again
+            // meanwhile, with a cheaper transaction of it).
+            let known = if self.backend.preflights() && !measured_again { self.known_limit(&kind) } else { None };
             let compute_unit_limit = match known {
                 Some(limit) => limit,
                 None => {
@@ -956,6 +958,10 @@ mod tests {
         send_attempts: AtomicUsize,
         status_reads: AtomicUsize,
         log_reads: AtomicUsize,
+        /// Run once at the first blockhash read after a preflight refusal (what another send
+        /// does meanwhile).
+        after_refusal: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+        refused: AtomicBool,
     }
 
     impl Node {
@@ -973,6 +979,8 @@ mod tests {
                 send_attempts: AtomicUsize::new(0),
                 status_reads: AtomicUsize::new(0),
                 log_reads: AtomicUsize::new(0),
+                after_refusal: Mutex::new(None),
+                refused: AtomicBool::new(false),
             }
         }
 
@@ -1014,6 +1022,12 @@ mod tests {
 
         async fn latest_blockhash(&self) -> BackendResult<Hash> {
             self.blockhash_reads.fetch_add(1, Ordering::SeqCst);
+            if self.refused.swap(false, Ordering::SeqCst) {
+                let after_refusal = self.after_refusal.lock().unwrap().take();
+                if let Some(after_refusal) = after_refusal {
+                    after_refusal();
+                }
+            }
             Ok(*self.latest.lock().unwrap())
         }
 
@@ -1038,6 +1052,7 @@ mod tests {
             self.send_attempts.fetch_add(1, Ordering::SeqCst);
             if self.preflights {
                 if let Err(error) = self.run(transaction) {
+                    self.refused.store(true, Ordering::SeqCst);
                     return Err(BackendError::Preflight { error, logs: Vec::new() });
                 }
             }
@@ -1179,6 +1194,25 @@ mod tests {
         let refused = client.send(&payer, &[], &[instruction(&payer)]).await;
         assert!(matches!(refused, Err(ClientError::Transaction(_))), "{refused:?}");
         assert_eq!(Node::count(&node.send_attempts), sends + 1, "the preflight's refusal, nothing after");
+    }
+
+    #[tokio::test]
+    async fn a_transaction_that_ran_out_is_measured_itself_even_if_its_kind_was_measured_again_meanwhile() {
+        // The blockhash read at every send: the node's hook runs between the refusal and the retry.
+        let config = ClientConfig { blockhash_max_age: Duration::ZERO, ..ClientConfig::default() };
+        let client = client(Node::new(true), config);
+        let payer = Keypair::new();
+        let node = client.backend();
+        client.send(&payer, &[], &[instruction(&payer)]).await.expect("sent");
+        // This transaction costs more than its kind's limit; while it is refused, another send
+        // of the kind (a cheaper one) measures the kind again at the old cost.
+        node.units.store(20_000, Ordering::SeqCst);
+        let (shared, kind) = (Arc::clone(&client.shared), transaction_kind(&[instruction(&payer)]));
+        *node.after_refusal.lock().unwrap() = Some(Box::new(move || {
+            shared.compute_units.lock().unwrap().insert(kind, 10_000);
+        }));
+        let receipt = client.send(&payer, &[], &[instruction(&payer)]).await.expect("measured itself, then sent");
+        assert_eq!(receipt.compute_unit_limit, 24_000);
     }
 
     #[tokio::test]
