@@ -160,6 +160,45 @@ struct Timing {
     job: Option<Job>,
 }
 
+/// Records the jobs an index event says ended (now); false once the index stopped.
+async fn record_ends(
+    event: Result<IndexEvent, tokio::sync::broadcast::error::RecvError>,
+    timings: &mut HashMap<[u8; 32], Timing>,
+    index: &ChainIndex,
+    client: &EdgerunClient<RpcBackend>,
+    last_progress: &mut Instant,
+) -> anyhow::Result<bool> {
+    let ended = match event {
+        Ok(IndexEvent::JobLeft { last: Some(job), .. }) => vec![*job],
+        // Events missed: the jobs that left the index meanwhile are read once by address.
+        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+            let gone: Vec<[u8; 32]> = timings
+                .iter()
+                .filter(|(job_id, timing)| timing.ended.is_none() && index.job_by_id(job_id).is_none())
+                .map(|(job_id, _)| *job_id)
+                .collect();
+            let mut ended = Vec::new();
+            for job_id in gone {
+                if let Some(job) = client.job(&job_id).await? {
+                    ended.push(job);
+                }
+            }
+            ended
+        }
+        Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(false),
+        Ok(_) => Vec::new(),
+    };
+    for job in ended {
+        let Some(timing) = timings.get_mut(&job.job_id) else { continue };
+        if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
+            timing.ended = Some(Instant::now());
+            timing.job = Some(job);
+            *last_progress = Instant::now();
+        }
+    }
+    Ok(true)
+}
+
 /// Each service's `*_rpc_requests_total{method}` counters, by service name.
 async fn rpc_requests(services: &[(String, String)]) -> std::collections::BTreeMap<String, HashMap<String, u64>> {
     let http = reqwest::Client::new();
@@ -277,13 +316,31 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     });
     let mut posting = futures::stream::FuturesUnordered::new();
     let mut timings: HashMap<[u8; 32], Timing> = HashMap::new();
+    // Ends are recorded as the index tells them, while posting too (a sustained run posts for
+    // its whole duration): a job's latency is from its post to the moment its end was seen.
+    let mut last_progress = Instant::now();
+    let mut index_open = true;
     for nonce in 0..count as u64 {
         if let Some(ticks) = ticks.as_mut() {
-            ticks.tick().await;
+            loop {
+                tokio::select! {
+                    _ = ticks.tick() => break,
+                    event = events.recv(), if index_open => {
+                        index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
+                    }
+                }
+            }
         }
         while posting.len() >= args.in_flight.max(1) {
-            if let Some(post) = posting.next().await {
-                let _: ([u8; 32], Instant) = post?;
+            tokio::select! {
+                post = posting.next() => {
+                    if let Some(post) = post {
+                        let _: ([u8; 32], Instant) = post?;
+                    }
+                }
+                event = events.recv(), if index_open => {
+                    index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
+                }
             }
         }
         let post = submission::post_job_args(&customer.pubkey(), hash, bundle.runtime_id, DEMO_LIMITS, escrow, nonce);
@@ -299,8 +356,17 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
                 .context("post_job")
         });
     }
-    while let Some(post) = posting.next().await {
-        post?;
+    while !posting.is_empty() {
+        tokio::select! {
+            post = posting.next() => {
+                if let Some(post) = post {
+                    post?;
+                }
+            }
+            event = events.recv(), if index_open => {
+                index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
+            }
+        }
     }
     let posted_in = started.elapsed();
     // What posting took from the customer, per job: escrow, the rent of the job's accounts
@@ -309,36 +375,13 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
 
     // Follow every job to its end from the index's events; a network that stops making progress
     // for a minute is reported as it stands.
-    let mut last_progress = Instant::now();
-    while timings.values().any(|timing| timing.ended.is_none()) && last_progress.elapsed() < Duration::from_secs(60) {
-        let event = tokio::time::timeout(Duration::from_secs(1), events.recv()).await;
-        let ended = match event {
-            Ok(Ok(IndexEvent::JobLeft { last: Some(job), .. })) => vec![*job],
-            // Events missed: the jobs that left the index meanwhile are read once by address.
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_))) => {
-                let gone: Vec<[u8; 32]> = timings
-                    .iter()
-                    .filter(|(job_id, timing)| timing.ended.is_none() && index.job_by_id(job_id).is_none())
-                    .map(|(job_id, _)| *job_id)
-                    .collect();
-                let mut ended = Vec::new();
-                for job_id in gone {
-                    if let Some(job) = client.job(&job_id).await? {
-                        ended.push(job);
-                    }
-                }
-                ended
-            }
-            Ok(Err(tokio::sync::broadcast::error::RecvError::Closed)) => break,
-            _ => Vec::new(),
-        };
-        for job in ended {
-            let Some(timing) = timings.get_mut(&job.job_id) else { continue };
-            if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
-                timing.ended = Some(Instant::now());
-                timing.job = Some(job);
-                last_progress = Instant::now();
-            }
+    last_progress = Instant::now();
+    while index_open
+        && timings.values().any(|timing| timing.ended.is_none())
+        && last_progress.elapsed() < Duration::from_secs(60)
+    {
+        if let Ok(event) = tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
+            index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
         }
     }
     let mut open: HashMap<&'static str, usize> = HashMap::new();

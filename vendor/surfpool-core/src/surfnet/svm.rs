@@ -2066,6 +2066,19 @@ impl SurfnetSvm {
                 .set_account_in_db(*pubkey, account.clone().into())?;
         }
 
+        // Edgerun patch: an account that existed and keeps its owner (not a token program's,
+        // whose indexes follow its data) is already in its owner's list, where it was put when it
+        // got that owner: taking it out and putting it back scanned the owner's whole list twice
+        // per write, a cost that grew with the program's live accounts.
+        let keeps_owner = !is_deleted_account
+            && !is_supported_token_program(&account.owner)
+            && before.is_some_and(|before| {
+                before.owner == account.owner && before != &Account::default()
+            });
+        if keeps_owner {
+            return Ok(());
+        }
+
         // Drop the owner/mint/delegate entries of the prior version of the
         // account; otherwise a closed account, or the old owner's bucket after
         // a change of owner, would keep pointing at `pubkey`.
