@@ -590,11 +590,23 @@ fn add_pubkey_to_index(
     key: String,
     pubkey_str: &str,
 ) -> SurfpoolResult<()> {
+    add_pubkey_to_index_unless_listed(index, key, pubkey_str, true)
+}
+
+/// Edgerun patch: `add_pubkey_to_index`, whose duplicate check (a scan of the whole list) is
+/// skipped when the caller knows the account is in no list (`check_listed` false: it did not
+/// exist before this write, and a deleted account is taken out of its lists).
+fn add_pubkey_to_index_unless_listed(
+    index: &mut Box<dyn Storage<String, Vec<String>>>,
+    key: String,
+    pubkey_str: &str,
+    check_listed: bool,
+) -> SurfpoolResult<()> {
     // Edgerun patch: through `Storage::update`, which the in-memory backend applies in place;
     // `get` + `store` cloned the owner's whole list (every account of the program) per write.
     index.update(key, &mut |accounts| {
         let accounts = accounts.get_or_insert_with(Vec::new);
-        if accounts.iter().any(|pk| pk == pubkey_str) {
+        if check_listed && accounts.iter().any(|pk| pk == pubkey_str) {
             return false;
         }
         accounts.push(pubkey_str.to_string());
@@ -2099,10 +2111,14 @@ impl SurfnetSvm {
         }
 
         let pubkey_str = pubkey.to_string();
-        add_pubkey_to_index(
+        // Edgerun patch: an account that did not exist is in no owner's list yet; checking for
+        // it scanned the owner's whole list at each account created.
+        let existed = before.is_some_and(|before| before != &Account::default());
+        add_pubkey_to_index_unless_listed(
             &mut self.accounts_by_owner,
             account.owner.to_string(),
             &pubkey_str,
+            existed,
         )?;
 
         if is_supported_token_program(&account.owner) {
