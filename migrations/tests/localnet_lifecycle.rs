@@ -298,3 +298,73 @@ async fn job(client: &Client, job_id: &[u8; 32]) -> Job {
 async fn stake(client: &Client, worker: &Address) -> WorkerStake {
     client.worker_stake(worker).await.expect("read the stake").expect("the worker is registered")
 }
+
+/// `getProgramAccounts` lists each live account of an owner exactly once, whatever the writes:
+/// the validator's owner index (patched in `vendor/surfpool-core` to skip its list scans) is
+/// checked through a write that keeps the owner, creations, a change of owner, a deletion and a
+/// re-creation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn program_accounts_follow_creations_writes_owner_changes_and_deletions() {
+    use solana_system_interface::instruction as system;
+    let localnet = tokio::time::timeout(WATCHDOG, Localnet::start(LocalnetConfig::default()))
+        .await
+        .expect("the validator started in time")
+        .expect("the validator started");
+    let client = localnet.client();
+    let run = async {
+        let payer = funded(&client, 10 * SOL).await;
+        let owner = Keypair::new().pubkey();
+        let system_program = solana_system_interface::program::ID;
+        let rent = client.backend().rpc_client().get_minimum_balance_for_rent_exemption(8).await.expect("rent");
+        let create = |account: &Keypair| system::create_account(&payer.pubkey(), &account.pubkey(), rent, 8, &owner);
+
+        let (first, second) = (Keypair::new(), Keypair::new());
+        client.send(&payer, &[&first], &[create(&first)]).await.expect("created");
+        assert_eq!(listed(&client, &owner).await, vec![first.pubkey()]);
+        // A write that keeps the owner (lamports credited): still listed once.
+        send(&client, &payer, &[system::transfer(&payer.pubkey(), &first.pubkey(), 1_000)]).await;
+        assert_eq!(listed(&client, &owner).await, vec![first.pubkey()]);
+        client.send(&payer, &[&second], &[create(&second)]).await.expect("created");
+        assert_eq!(listed(&client, &owner).await, sorted(vec![first.pubkey(), second.pubkey()]));
+
+        // A wallet (the system program's) written, then handed to `owner`.
+        let wallet = funded(&client, SOL).await;
+        client.send(&wallet, &[], &[system::transfer(&wallet.pubkey(), &payer.pubkey(), 1_000)]).await.expect("sent");
+        assert_eq!(count(&client, &system_program, &wallet.pubkey()).await, 1);
+        client.send(&payer, &[&wallet], &[system::assign(&wallet.pubkey(), &owner)]).await.expect("assigned");
+        assert_eq!(count(&client, &system_program, &wallet.pubkey()).await, 0);
+        assert_eq!(listed(&client, &owner).await, sorted(vec![first.pubkey(), second.pubkey(), wallet.pubkey()]));
+
+        // A wallet emptied (deleted), then funded again (created anew): listed once, then not,
+        // then once.
+        let emptied = funded(&client, SOL).await;
+        assert_eq!(count(&client, &system_program, &emptied.pubkey()).await, 1);
+        let all = client.balance(&emptied.pubkey()).await.expect("a balance");
+        client
+            .send(&payer, &[&emptied], &[system::transfer(&emptied.pubkey(), &payer.pubkey(), all)])
+            .await
+            .expect("emptied");
+        assert_eq!(count(&client, &system_program, &emptied.pubkey()).await, 0);
+        send(&client, &payer, &[system::transfer(&payer.pubkey(), &emptied.pubkey(), SOL)]).await;
+        assert_eq!(count(&client, &system_program, &emptied.pubkey()).await, 1);
+    };
+    tokio::time::timeout(WATCHDOG, run).await.expect("the test did not finish in time");
+    localnet.shutdown().await;
+}
+
+/// The accounts `owner` owns, by `getProgramAccounts`, sorted.
+async fn listed(client: &Client, owner: &Address) -> Vec<Address> {
+    use edgerun_sdk::client::ChainBackend;
+    let accounts = client.backend().get_program_accounts(owner, &[]).await.expect("the owner's accounts");
+    sorted(accounts.into_iter().map(|(address, _)| address).collect())
+}
+
+/// How many times `getProgramAccounts` of `owner` lists `address`.
+async fn count(client: &Client, owner: &Address, address: &Address) -> usize {
+    listed(client, owner).await.into_iter().filter(|listed| listed == address).count()
+}
+
+fn sorted(mut addresses: Vec<Address>) -> Vec<Address> {
+    addresses.sort();
+    addresses
+}

@@ -2283,7 +2283,7 @@ impl SurfnetSvmLocker {
         {
             if before.ne(&after) {
                 if let Some(after) = &after {
-                    let _ = svm_writer.update_account_registries(pubkey, before.as_ref(), after);
+                    let _ = svm_writer.update_account_registries_after_execution(pubkey, before.as_ref(), after);
                     svm_writer.notify_account_subscribers(pubkey, after);
                     svm_writer.notify_program_subscribers(pubkey, after);
                 } else {
@@ -2446,7 +2446,7 @@ impl SurfnetSvmLocker {
                 if before.ne(&after) {
                     mutated_account_pubkeys.insert(*pubkey);
                     let after = after.unwrap_or_default();
-                    svm_writer.update_account_registries(pubkey, before.as_ref(), &after)?;
+                    svm_writer.update_account_registries_after_execution(pubkey, before.as_ref(), &after)?;
                     let write_version = svm_writer.increment_write_version();
 
                     if let Some(sanitized_transaction) = sanitized_transaction.clone() {

@@ -2066,6 +2066,30 @@ impl SurfnetSvm {
         before: Option<&Account>,
         account: &Account,
     ) -> SurfpoolResult<()> {
+        self.update_account_registries_inner(pubkey, before, account, false)
+    }
+
+    /// Edgerun patch: `update_account_registries` for a transaction's writes, whose `before` is
+    /// the account as the transaction found it (captured before it ran, and every account a
+    /// transaction finds was indexed when it was written). That lets the owner index skip its
+    /// list scans (below). Other writers (an airdrop, `set_account`) may hand a `before` read
+    /// after the inner SVM changed, so they keep the scans.
+    pub fn update_account_registries_after_execution(
+        &mut self,
+        pubkey: &Pubkey,
+        before: Option<&Account>,
+        account: &Account,
+    ) -> SurfpoolResult<()> {
+        self.update_account_registries_inner(pubkey, before, account, true)
+    }
+
+    fn update_account_registries_inner(
+        &mut self,
+        pubkey: &Pubkey,
+        before: Option<&Account>,
+        account: &Account,
+        before_is_indexed: bool,
+    ) -> SurfpoolResult<()> {
         let is_deleted_account = account == &Account::default();
 
         // Mirror the SVM state into the backing database. The inner SVM is
@@ -2082,7 +2106,8 @@ impl SurfnetSvm {
         // whose indexes follow its data) is already in its owner's list, where it was put when it
         // got that owner: taking it out and putting it back scanned the owner's whole list twice
         // per write, a cost that grew with the program's live accounts.
-        let keeps_owner = !is_deleted_account
+        let keeps_owner = before_is_indexed
+            && !is_deleted_account
             && !is_supported_token_program(&account.owner)
             && before.is_some_and(|before| {
                 before.owner == account.owner && before != &Account::default()
@@ -2111,9 +2136,9 @@ impl SurfnetSvm {
         }
 
         let pubkey_str = pubkey.to_string();
-        // Edgerun patch: an account that did not exist is in no owner's list yet; checking for
-        // it scanned the owner's whole list at each account created.
-        let existed = before.is_some_and(|before| before != &Account::default());
+        // Edgerun patch: after a transaction, an account that did not exist is in no owner's
+        // list yet; checking for it scanned the owner's whole list at each account created.
+        let existed = !before_is_indexed || before.is_some_and(|before| before != &Account::default());
         add_pubkey_to_index_unless_listed(
             &mut self.accounts_by_owner,
             account.owner.to_string(),
