@@ -156,8 +156,17 @@ async fn transfer_ceiling(client: &EdgerunClient<RpcBackend>, seconds: f64) -> a
 
 struct Timing {
     submitted: Instant,
+    /// When the customer's client saw its `post_job` confirmed.
+    posted: Option<Instant>,
     ended: Option<Instant>,
     job: Option<Job>,
+}
+
+/// Records that a job's `post_job` was confirmed (now).
+fn record_posted((job_id, _submitted): ([u8; 32], Instant), timings: &mut HashMap<[u8; 32], Timing>) {
+    if let Some(timing) = timings.get_mut(&job_id) {
+        timing.posted = Some(Instant::now());
+    }
 }
 
 /// Records the jobs an index event says ended (now); false once the index stopped.
@@ -335,7 +344,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
             tokio::select! {
                 post = posting.next() => {
                     if let Some(post) = post {
-                        let _: ([u8; 32], Instant) = post?;
+                        record_posted(post?, &mut timings);
                     }
                 }
                 event = events.recv(), if index_open => {
@@ -347,7 +356,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         let (client, customer) = (Arc::clone(&client), Arc::clone(&customer));
         let job_id = post.job_id;
         let submitted = Instant::now();
-        timings.insert(job_id, Timing { submitted, ended: None, job: None });
+        timings.insert(job_id, Timing { submitted, posted: None, ended: None, job: None });
         posting.push(async move {
             client
                 .send(&customer, &[], &[ix::post_job(&customer.pubkey(), post)])
@@ -360,7 +369,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         tokio::select! {
             post = posting.next() => {
                 if let Some(post) = post {
-                    post?;
+                    record_posted(post?, &mut timings);
                 }
             }
             event = events.recv(), if index_open => {
@@ -404,6 +413,16 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         .filter(|timing| timing.job.as_ref().is_some_and(|job| job.status() == Ok(JobStatus::Finalized)))
         .filter_map(|timing| Some(timing.ended?.duration_since(timing.submitted).as_secs_f64() * 1000.0))
         .collect();
+    // The same split at the customer's confirmation of its post.
+    let between = |from: &dyn Fn(&Timing) -> Option<Instant>, to: &dyn Fn(&Timing) -> Option<Instant>| -> Vec<f64> {
+        timings
+            .values()
+            .filter(|timing| timing.job.as_ref().is_some_and(|job| job.status() == Ok(JobStatus::Finalized)))
+            .filter_map(|timing| Some(to(timing)?.saturating_duration_since(from(timing)?).as_secs_f64() * 1000.0))
+            .collect()
+    };
+    let mut to_posted = between(&|timing| Some(timing.submitted), &|timing| timing.posted);
+    let mut posted_to_end = between(&|timing| timing.posted, &|timing| timing.ended);
     // Latencies and stages of the finalized jobs.
     let slots = |f: &dyn Fn(&Job) -> u64| -> Vec<f64> { finished.iter().map(|job| f(job) as f64).collect() };
     let mut latency_slots = slots(&|job| job.ended_slot.get().saturating_sub(job.created_slot.get()));
@@ -477,6 +496,16 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         "| latency submit → finalized seen, p50 / p99 | {:.0} / {:.0} ms |",
         percentile(&mut latency_ms, 0.5),
         percentile(&mut latency_ms, 0.99)
+    );
+    println!(
+        "| … submit → post_job confirmed to the customer, p50 / p99 | {:.0} / {:.0} ms |",
+        percentile(&mut to_posted, 0.5),
+        percentile(&mut to_posted, 0.99)
+    );
+    println!(
+        "| … post_job confirmed → finalized seen, p50 / p99 | {:.0} / {:.0} ms |",
+        percentile(&mut posted_to_end, 0.5),
+        percentile(&mut posted_to_end, 0.99)
     );
     println!(
         "| latency post → finalize, p50 / p99 | {:.0} / {:.0} slots |",
