@@ -162,6 +162,11 @@ struct Timing {
     job: Option<Job>,
 }
 
+/// One row of the report: the median and 99th percentile of `values`, in `unit`.
+fn print_p50_p99(measure: &str, unit: &str, values: &mut [f64]) {
+    println!("| {measure}, p50 / p99 | {:.0} / {:.0} {unit} |", percentile(values, 0.5), percentile(values, 0.99));
+}
+
 /// Records that a job's `post_job` was confirmed (now).
 fn record_posted((job_id, _submitted): ([u8; 32], Instant), timings: &mut HashMap<[u8; 32], Timing>) {
     if let Some(timing) = timings.get_mut(&job_id) {
@@ -408,12 +413,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     let cancelled = jobs.iter().filter(|job| job.status() == Ok(JobStatus::Cancelled)).count();
     let finished: Vec<&Job> = jobs.iter().copied().filter(|job| job.status() == Ok(JobStatus::Finalized)).collect();
     let end_slot = jobs.iter().map(|job| job.ended_slot.get()).max().unwrap_or(start_slot);
-    let mut latency_ms: Vec<f64> = timings
-        .values()
-        .filter(|timing| timing.job.as_ref().is_some_and(|job| job.status() == Ok(JobStatus::Finalized)))
-        .filter_map(|timing| Some(timing.ended?.duration_since(timing.submitted).as_secs_f64() * 1000.0))
-        .collect();
-    // The same split at the customer's confirmation of its post.
+    // Milliseconds between two moments of each finalized job.
     let between = |from: &dyn Fn(&Timing) -> Option<Instant>, to: &dyn Fn(&Timing) -> Option<Instant>| -> Vec<f64> {
         timings
             .values()
@@ -421,6 +421,8 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
             .filter_map(|timing| Some(to(timing)?.saturating_duration_since(from(timing)?).as_secs_f64() * 1000.0))
             .collect()
     };
+    let mut latency_ms = between(&|timing| Some(timing.submitted), &|timing| timing.ended);
+    // The same, split at the customer's confirmation of its post.
     let mut to_posted = between(&|timing| Some(timing.submitted), &|timing| timing.posted);
     let mut posted_to_end = between(&|timing| timing.posted, &|timing| timing.ended);
     // Latencies and stages of the finalized jobs.
@@ -492,41 +494,13 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         elapsed,
         end_slot.saturating_sub(start_slot)
     );
-    println!(
-        "| latency submit → finalized seen, p50 / p99 | {:.0} / {:.0} ms |",
-        percentile(&mut latency_ms, 0.5),
-        percentile(&mut latency_ms, 0.99)
-    );
-    println!(
-        "| … submit → post_job confirmed to the customer, p50 / p99 | {:.0} / {:.0} ms |",
-        percentile(&mut to_posted, 0.5),
-        percentile(&mut to_posted, 0.99)
-    );
-    println!(
-        "| … post_job confirmed → finalized seen, p50 / p99 | {:.0} / {:.0} ms |",
-        percentile(&mut posted_to_end, 0.5),
-        percentile(&mut posted_to_end, 0.99)
-    );
-    println!(
-        "| latency post → finalize, p50 / p99 | {:.0} / {:.0} slots |",
-        percentile(&mut latency_slots, 0.5),
-        percentile(&mut latency_slots, 0.99)
-    );
-    println!(
-        "| post → assigned, p50 / p99 | {:.0} / {:.0} slots |",
-        percentile(&mut to_assign, 0.5),
-        percentile(&mut to_assign, 0.99)
-    );
-    println!(
-        "| assigned → quorum, p50 / p99 | {:.0} / {:.0} slots |",
-        percentile(&mut to_quorum, 0.5),
-        percentile(&mut to_quorum, 0.99)
-    );
-    println!(
-        "| quorum → finalized, p50 / p99 | {:.0} / {:.0} slots |",
-        percentile(&mut to_final, 0.5),
-        percentile(&mut to_final, 0.99)
-    );
+    print_p50_p99("latency submit → finalized seen", "ms", &mut latency_ms);
+    print_p50_p99("… submit → post_job confirmed to the customer", "ms", &mut to_posted);
+    print_p50_p99("… post_job confirmed → finalized seen", "ms", &mut posted_to_end);
+    print_p50_p99("latency post → finalize", "slots", &mut latency_slots);
+    print_p50_p99("post → assigned", "slots", &mut to_assign);
+    print_p50_p99("assigned → quorum", "slots", &mut to_quorum);
+    print_p50_p99("quorum → finalized", "slots", &mut to_final);
     println!(
         "| transactions per job (sample of {}), median | {:.0} |",
         units.len(),
