@@ -152,10 +152,6 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
         args.escrow,
     )
     .map_err(refusal)?;
-    if !runtime_proof.is_empty() && args.api.is_some() {
-        // The scheduler's unsigned `post_job` carries no proof; it would refuse the job anyway.
-        return Err(refusal(Refusal::RuntimeRestricted));
-    }
     let cost = context.client.posting_cost(&config, args.escrow).await.map_err(|error| context.chain(error))?;
     let balance = context.client.balance(&me).await.map_err(|error| context.chain(error))?;
     submission::check_balance(balance, cost).map_err(refusal)?;
@@ -202,8 +198,8 @@ fn refusal(refusal: Refusal) -> CliError {
     match refusal {
         Refusal::ProtocolPaused => crate::error::refused(edgerun::errors::EdgerunError::ProtocolPaused),
         Refusal::RuntimeRestricted => CliError::failed(refusal.code(), message).with_hint(
-            "the network's admin sets its runtimes (edgerun admin update --allowed-runtime ID ...); this CLI proves \
-             the edgerun and WASI runtimes when submitting directly (without --api)",
+            "the network's admin sets its runtimes (edgerun admin update --allowed-runtime ID ...); build the \
+             bundle for a runtime the network lists (`edgerun bundle build`, with or without --wasi)",
         ),
         Refusal::LimitsExceedNetwork { .. } => CliError::usage(message)
             .with_hint("lower --max-instructions / --max-memory-bytes (and the module's declared memory maximum)"),

@@ -88,6 +88,27 @@ fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// On a network that lists its runtimes, the API answers the `post_job` with the runtime's proof
+/// in the allow-list; the customer's client takes it into the transaction it expects, signs and
+/// relays, and the program accepts the job.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_api_posts_with_the_runtimes_proof_on_a_network_that_lists_its_runtimes() {
+    let runtimes = edgerun_guest::GuestAbi::ALL.map(edgerun_guest::GuestAbi::runtime_id);
+    let network = Network::start_with(Some(1_000), &runtimes).await;
+    let (address, cancel, task) = network.scheduler(3).await;
+    let customer = network.customer().await;
+    let (bytes, bundle) = bundle();
+    let api = SchedulerApi::new(&format!("http://{address}")).unwrap();
+    let submitted = api.submit(&customer, &bytes, bundle.runtime_id, bundle.limits, ESCROW).await.expect("submit");
+    let expected = submission::runtime_allow_list_proof(&runtimes, &bundle.runtime_id).expect("listed");
+    assert_eq!(submitted.job.runtime_proof, expected.iter().map(hex::encode).collect::<Vec<_>>());
+    assert!(!expected.is_empty(), "two runtimes listed: a proof of one node");
+    let job_id: [u8; 32] = hex::decode(&submitted.job.job_id).unwrap().try_into().unwrap();
+    assert_eq!(network.job(&job_id).await.runtime_id, bundle.runtime_id);
+    cancel.cancel();
+    task.await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_job_submitted_through_the_api_is_seeded_and_assigned_in_one_transaction() {
     let network = Network::start(Some(1_000)).await;

@@ -68,6 +68,11 @@ pub struct SubmitJobResponse {
     /// (about a minute).
     pub transaction: String,
     pub blockhash: String,
+    /// The runtime's proof of membership in the network's allow-list, which the transaction's
+    /// `post_job` carries: 64 hex digits each, empty when the network allows any runtime. The
+    /// program checks it against the network's root; it changes nothing else the job promises.
+    #[serde(default)]
+    pub runtime_proof: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -225,8 +230,17 @@ pub fn expected_post_job(
     let bytes = BASE64.decode(&answer.transaction).map_err(|_| tampered("not base64"))?;
     let transaction: Transaction = bincode::deserialize(&bytes).map_err(|_| tampered("not a transaction"))?;
     let bundle_hash = crate::bundle::bundle_hash(bundle);
-    let args =
+    let mut args =
         crate::submission::post_job_args(customer, bundle_hash, runtime_id, limits, escrow_lamports, answer.nonce);
+    // Taken as answered: the program checks the proof against the network's allow-list, and a
+    // wrong one is refused in simulation before anything is sent.
+    args.runtime_proof = answer
+        .runtime_proof
+        .iter()
+        .map(|node| {
+            crate::submission::parse_hash(node).ok_or_else(|| tampered("a runtime proof node is not 64 hex digits"))
+        })
+        .collect::<Result<_, _>>()?;
     let job_id = args.job_id;
     let expected = Message::new_with_blockhash(
         &[ix::post_job(customer, args)],

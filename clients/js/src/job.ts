@@ -96,6 +96,8 @@ export interface PostJobTerms {
     limits: Limits;
     escrowLamports: bigint;
     nonce: bigint;
+    /** The runtime's proof in the network's allow-list (none when any runtime is allowed). */
+    runtimeProof?: Uint8Array[];
 }
 
 /** The `post_job` arguments of a job (`sdk::submission::post_job_args`): the id is derived from them. */
@@ -108,7 +110,7 @@ export function postJobArgs(terms: PostJobTerms): PostJobInstructionDataArgs {
         escrowLamports: terms.escrowLamports,
         maxMemoryBytes: terms.limits.maxMemoryBytes,
         maxInstructions: terms.limits.maxInstructions,
-        runtimeProof: [],
+        runtimeProof: terms.runtimeProof ?? [],
     };
 }
 

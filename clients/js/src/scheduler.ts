@@ -21,7 +21,7 @@ import {
 import { contentHash, decodeBundle } from './bundle';
 import { EdgerunClientError, refusal } from './errors';
 import { EDGERUN_PROGRAM_ADDRESS } from './generated';
-import { equalBytes, toHex } from './hex';
+import { equalBytes, fromHex, toHex } from './hex';
 import { freshNonce, postJobArgs, postJobInstruction } from './job';
 import { webhookRegistrationMessage, type WebhookCreated } from './webhook';
 
@@ -53,6 +53,12 @@ export interface SubmitJobResponse {
     /** The unsigned `post_job` transaction (legacy wire format, base64). */
     transaction: string;
     blockhash: string;
+    /**
+     * The runtime's proof in the network's allow-list, which the transaction's `post_job`
+     * carries (64 hex digits each; empty when any runtime is allowed; absent from older
+     * schedulers).
+     */
+    runtime_proof?: string[];
 }
 
 export interface RelayResponse {
@@ -229,6 +235,14 @@ export class SchedulerClient {
             nonce,
         });
         if (answer.nonce !== nonce) throw new EdgerunClientError('unexpected_transaction', 'the scheduler answered another nonce');
+        // The runtime proof is taken as answered: the program checks it against the network's
+        // allow-list, and a wrong one is refused in the relay's simulation before anything is sent.
+        let runtimeProof: Uint8Array[];
+        try {
+            runtimeProof = (answer.runtime_proof ?? []).map(node => fromHex(node, 32));
+        } catch {
+            throw new EdgerunClientError('unexpected_transaction', 'the scheduler answered a runtime proof that is not 32-byte hex');
+        }
         const args = postJobArgs({
             customer: customer.address,
             bundleHash: contentHash(job.bundle),
@@ -236,6 +250,7 @@ export class SchedulerClient {
             limits: bundle.limits,
             escrowLamports: job.escrowLamports,
             nonce,
+            runtimeProof,
         });
         const expected = await postJobInstruction(customer, args);
         const bytes = new Uint8Array(getBase64Encoder().encode(answer.transaction));

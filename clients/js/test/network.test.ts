@@ -251,28 +251,41 @@ describe('the client on a local network', { timeout: 900_000 }, () => {
         await assert.rejects(fetchJobAccount(rpc, '00'.repeat(32)), { code: 'job_not_found' });
 
         // A scheduler that answers another job's transaction (one more lamport of escrow) than the
-        // one asked for: the client refuses to sign it.
-        const proxy = createHttpServer(async (request, response) => {
-            const chunks: Buffer[] = [];
-            for await (const chunk of request) chunks.push(chunk as Buffer);
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { escrow_lamports: number };
-            body.escrow_lamports += 1;
-            const answer = await fetch(`${summary.api_url}${request.url}`, {
-                method: 'POST',
-                headers: { 'content-type': 'application/json' },
-                body: JSON.stringify(body),
+        // one asked for, or a runtime proof its transaction does not carry: the client refuses to
+        // sign it.
+        const lyingScheduler = async (escrowAdded: number, runtimeProof: string[] | undefined) => {
+            const proxy = createHttpServer(async (request, response) => {
+                const chunks: Buffer[] = [];
+                for await (const chunk of request) chunks.push(chunk as Buffer);
+                const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { escrow_lamports: number };
+                body.escrow_lamports += escrowAdded;
+                const answer = await fetch(`${summary.api_url}${request.url}`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json' },
+                    body: JSON.stringify(body),
+                });
+                // Edited as text: the nonce is above 2^53, which a JSON round trip would change.
+                let text = await answer.text();
+                if (runtimeProof !== undefined) {
+                    const edited = text.replace('"runtime_proof":[]', `"runtime_proof":${JSON.stringify(runtimeProof)}`);
+                    assert.notEqual(edited, text, 'the answer names its (empty) runtime proof');
+                    text = edited;
+                }
+                response.writeHead(answer.status, { 'content-type': 'application/json' });
+                response.end(text);
             });
-            response.writeHead(answer.status, { 'content-type': 'application/json' });
-            response.end(await answer.text());
-        });
-        await new Promise<void>(listening => proxy.listen(0, '127.0.0.1', listening));
-        try {
-            const lying = new SchedulerClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
-            await assert.rejects(lying.postJob(customer, { bundle, escrowLamports: ESCROW, stored: true }), {
-                code: 'unexpected_transaction',
-            });
-        } finally {
-            await new Promise(closed => proxy.close(closed));
-        }
+            await new Promise<void>(listening => proxy.listen(0, '127.0.0.1', listening));
+            try {
+                const lying = new SchedulerClient(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+                await assert.rejects(lying.postJob(customer, { bundle, escrowLamports: ESCROW, stored: true }), {
+                    code: 'unexpected_transaction',
+                });
+            } finally {
+                await new Promise(closed => proxy.close(closed));
+            }
+        };
+        await lyingScheduler(1, undefined);
+        await lyingScheduler(0, ['00'.repeat(32)]);
+        await lyingScheduler(0, ['not hex']);
     });
 });

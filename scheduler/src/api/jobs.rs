@@ -50,10 +50,11 @@ use crate::engine::Engine;
         "nonce": 1_765_000_000_000_000_000_u64,
         "transaction": "AQAAAA...",
         "blockhash": "EkSnNWid2cvwEVnVx9aBqawnmiCNiDgp3gUdkDPTKN1N",
+        "runtime_proof": [],
     })),
     (status = 400, description = "Malformed request: not JSON, a bad key (`invalid_client`), bundle (`invalid_bundle_encoding`, `invalid_bundle`), hash (`invalid_bundle_hash`), both or neither of `bundle` and `bundle_hash`, or limits that are not the bundle's (`limits_mismatch`)", body = super::ErrorResponse),
     (status = 404, description = "No bundle with that hash in the gateway (`bundle_not_found`)", body = super::ErrorResponse),
-    (status = 422, description = "JSON of the wrong shape (`invalid_body`), or the network would refuse this job: escrow, limits, runtime (`runtime_mismatch`), module (`guest_contract`), balance (`insufficient_balance`), or the gateway refused the bundle (`storage_rejected`)", body = super::ErrorResponse),
+    (status = 422, description = "JSON of the wrong shape (`invalid_body`), or the network would refuse this job: escrow, limits, runtime (`runtime_mismatch`, or `runtime_restricted`: not in the network's allow-list), module (`guest_contract`), balance (`insufficient_balance`), or the gateway refused the bundle (`storage_rejected`)", body = super::ErrorResponse),
     (status = 500, description = "The transaction could not be encoded (`encoding`)", body = super::ErrorResponse),
     (status = 502, description = "The cluster or the gateway answered wrongly (`chain_error`, `gateway_hash_mismatch`)", body = super::ErrorResponse),
     (status = 503, description = "The cluster or the gateway does not answer (`chain_unavailable`, `storage_unavailable`), or the network is paused", body = super::ErrorResponse),
@@ -102,7 +103,7 @@ pub async fn submit_job<B: ChainBackend>(
             ),
         ));
     }
-    check_job(&state.engine, &client, &bundle, request.escrow_lamports).await?;
+    let runtime_proof = check_job(&state.engine, &client, &bundle, request.escrow_lamports).await?;
 
     let stored = if from_request {
         let put = state.storage.put_bundle(bytes).await.map_err(ApiError::storage)?;
@@ -119,7 +120,7 @@ pub async fn submit_job<B: ChainBackend>(
     };
 
     let nonce = request.nonce.unwrap_or_else(edgerun_sdk::submission::fresh_nonce);
-    let args = edgerun_sdk::submission::post_job_args(
+    let mut args = edgerun_sdk::submission::post_job_args(
         &client,
         hash,
         bundle.runtime_id,
@@ -127,6 +128,8 @@ pub async fn submit_job<B: ChainBackend>(
         request.escrow_lamports,
         nonce,
     );
+    args.runtime_proof = runtime_proof;
+    let runtime_proof = args.runtime_proof.iter().map(hex::encode).collect();
     let job_id = args.job_id;
     let client_chain = state.engine.client();
     let blockhash = client_chain
@@ -149,16 +152,18 @@ pub async fn submit_job<B: ChainBackend>(
         nonce,
         transaction: BASE64.encode(encoded),
         blockhash: blockhash.to_string(),
+        runtime_proof,
     }))
 }
 
-/// What the program (or every worker) would refuse, said before anything is stored.
+/// What the program (or every worker) would refuse, said before anything is stored; the
+/// runtime's proof in the network's allow-list (empty when any runtime is allowed).
 async fn check_job<B: ChainBackend>(
     engine: &Engine<B>,
     client: &Address,
     bundle: &Bundle,
     escrow: u64,
-) -> Result<(), ApiError> {
+) -> Result<Vec<[u8; 32]>, ApiError> {
     let unprocessable =
         |code, message: String| ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, code, message);
     let Some(abi) = edgerun_guest::GuestAbi::from_runtime_id(&bundle.runtime_id) else {
@@ -182,14 +187,19 @@ async fn check_job<B: ChainBackend>(
         unprocessable("guest_contract", format!("the module's declared memory exceeds the job's limit: {code}"))
     })?;
     let config = engine.client().global_config().await.map_err(ApiError::chain)?;
-    // The unsigned `post_job` this API answers carries no runtime proof (the customer's client
-    // checks it against one built the same way), so a network with an allow-list is refused here.
-    edgerun_sdk::submission::check_network(&config, &bundle.runtime_id, &[], &bundle.limits, escrow)
-        .map_err(refusal)?;
+    // The proof is found among the lists of the runtimes every worker runs, as the CLI finds it.
+    let runtime_proof = edgerun_sdk::submission::check_network(
+        &config,
+        &bundle.runtime_id,
+        &edgerun_guest::GuestAbi::ALL.map(edgerun_guest::GuestAbi::runtime_id),
+        &bundle.limits,
+        escrow,
+    )
+    .map_err(refusal)?;
     let cost = engine.client().posting_cost(&config, escrow).await.map_err(ApiError::chain)?;
     let balance = engine.client().balance(client).await.map_err(ApiError::chain)?;
     edgerun_sdk::submission::check_balance(balance, cost).map_err(refusal)?;
-    Ok(())
+    Ok(runtime_proof)
 }
 
 /// A submission the network or the wallet refuses: 503 while the network is paused (it may

@@ -39,6 +39,12 @@ impl Network {
     /// Validator with the program, config initialized (`authority` holds both the randomness
     /// and the scheduler roles), gateway; no worker yet.
     pub async fn start(challenge_window_slots: Option<u64>) -> Network {
+        Network::start_with(challenge_window_slots, &[]).await
+    }
+
+    /// [`start`](Self::start) on a network that takes jobs of `allowed_runtimes` only (any
+    /// runtime when empty).
+    pub async fn start_with(challenge_window_slots: Option<u64>, allowed_runtimes: &[[u8; 32]]) -> Network {
         let elf = edgerun_migrations::read_program(&edgerun_migrations::default_program_path())
             .unwrap_or_else(|error| panic!("{error:#}"));
         let dir = tempfile::tempdir().unwrap();
@@ -55,6 +61,9 @@ impl Network {
         if let Some(slots) = challenge_window_slots {
             params.challenge_window_slots = slots;
             params.da_window_slots = slots;
+        }
+        if let Some(root) = edgerun_sdk::submission::runtime_allow_list_root(allowed_runtimes) {
+            params.allowed_runtime_root = root;
         }
         client.initialize_config(&admin, params).await.expect("initialize the config");
         let authority_file = dir.path().join("authority.json");
