@@ -21,6 +21,7 @@ use std::time::Duration;
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_signature::Signature;
+use solana_transaction_status_client_types::TransactionStatus;
 use tokio::sync::{oneshot, Notify};
 use tokio_util::sync::CancellationToken;
 
@@ -93,14 +94,10 @@ impl Confirmations {
         self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The signatures somebody still waits for (those whose waiters all gave up are dropped).
+    /// The signatures somebody still waits for (a waiter that gives up is taken out as its
+    /// watch is dropped: [`Registered`]).
     fn unconfirmed(&self) -> Vec<Signature> {
-        let mut waiting = self.lock();
-        waiting.retain(|_, senders| {
-            senders.retain(|sender| !sender.is_closed());
-            !senders.is_empty()
-        });
-        waiting.keys().copied().collect()
+        self.lock().keys().copied().collect()
     }
 
     /// Reads the statuses of `signatures` and hands each confirmed one to its waiters. A failed
@@ -116,15 +113,8 @@ impl Confirmations {
             };
             let mut waiting = self.lock();
             for (signature, status) in chunk.iter().zip(statuses) {
-                let Some(status) = status.filter(|status| status.satisfies_commitment(self.commitment)) else {
+                let Some(confirmed) = status.and_then(|status| confirmed_at(status, self.commitment)) else {
                     continue;
-                };
-                let confirmed = Confirmed {
-                    slot: status.slot,
-                    result: match status.err {
-                        Some(error) => Err(error),
-                        None => Ok(()),
-                    },
                 };
                 for sender in waiting.remove(signature).unwrap_or_default() {
                     let _ = sender.send(confirmed.clone());
@@ -132,6 +122,17 @@ impl Confirmations {
             }
         }
     }
+}
+
+/// A transaction's status as a confirmation, when it reached `commitment`.
+pub(crate) fn confirmed_at(status: TransactionStatus, commitment: CommitmentConfig) -> Option<Confirmed> {
+    status.satisfies_commitment(commitment).then_some(Confirmed {
+        slot: status.slot,
+        result: match status.err {
+            Some(error) => Err(error),
+            None => Ok(()),
+        },
+    })
 }
 
 /// The task: while anything is unconfirmed, a read after each slot (or poll interval). It holds

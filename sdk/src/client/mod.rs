@@ -9,9 +9,9 @@
 //!   ([`filters`]), and sends transactions: a recent blockhash shared by every send (refreshed by
 //!   age and when the node no longer knows it), a compute-unit limit measured by a simulation
 //!   once per kind of transaction, retries on transport failures only, confirmation of all the
-//!   sends together by one status read per slot (`confirmations`). Every transaction is simulated before it
-//!   is sent (the node's preflight, or the client's own measurement) and one that fails is never
-//!   sent; its error comes back by name ([`TransactionFailure`]).
+//!   sends together by one status read per slot (`confirmations`). Every transaction is
+//!   simulated before it is sent (the node's preflight, or the client's own measurement) and one
+//!   that fails is never sent; its error comes back by name ([`TransactionFailure`]).
 //! - [`subscribe`](EdgerunClient::subscribe) streams decoded account updates over the websocket,
 //!   falling back to polling while the socket is down.
 //! - [`ChainIndex`] keeps the live jobs, the workers and the config current from one

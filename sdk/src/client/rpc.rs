@@ -26,7 +26,7 @@ use solana_transaction::Transaction;
 use solana_transaction_status_client_types::UiTransactionEncoding;
 
 use super::backend::{BackendError, BackendResult, ChainBackend, Confirmed, Memcmp, Simulation};
-use super::confirmations::{Confirmations, SignatureWatch};
+use super::confirmations::{confirmed_at, Confirmations, SignatureWatch};
 use super::pubsub::Pubsub;
 
 /// `getMultipleAccounts` answers at most this many addresses per request.
@@ -429,15 +429,7 @@ impl ChainBackend for RpcBackend {
 
     async fn signature_status(&self, signature: &Signature) -> BackendResult<Option<Confirmed>> {
         let statuses = self.client.get_signature_statuses(&[*signature]).await.map_err(classify)?.value;
-        Ok(statuses.into_iter().next().flatten().filter(|status| status.satisfies_commitment(self.commitment)).map(
-            |status| Confirmed {
-                slot: status.slot,
-                result: match status.err {
-                    Some(error) => Err(error),
-                    None => Ok(()),
-                },
-            },
-        ))
+        Ok(statuses.into_iter().next().flatten().and_then(|status| confirmed_at(status, self.commitment)))
     }
 
     async fn transaction_logs(&self, signature: &Signature) -> BackendResult<Option<Vec<String>>> {
