@@ -2102,16 +2102,16 @@ impl SurfnetSvm {
                 .set_account_in_db(*pubkey, account.clone().into())?;
         }
 
-        // Edgerun patch: an account that existed and keeps its owner (not a token program's,
-        // whose indexes follow its data) is already in its owner's list, where it was put when it
-        // got that owner: taking it out and putting it back scanned the owner's whole list twice
-        // per write, a cost that grew with the program's live accounts.
-        let keeps_owner = before_is_indexed
-            && !is_deleted_account
+        // Edgerun patch: the account as a transaction found it, if it existed then (and so was
+        // indexed under its owner when it was written); `None` for other writers.
+        let indexed_before = before
+            .filter(|before| before_is_indexed && *before != &Account::default());
+        // An account that keeps its owner (not a token program's, whose indexes follow its data)
+        // is already in its owner's list: taking it out and putting it back scanned the owner's
+        // whole list twice per write, a cost that grew with the program's live accounts.
+        let keeps_owner = !is_deleted_account
             && !is_supported_token_program(&account.owner)
-            && before.is_some_and(|before| {
-                before.owner == account.owner && before != &Account::default()
-            });
+            && indexed_before.is_some_and(|before| before.owner == account.owner);
         if keeps_owner {
             return Ok(());
         }
@@ -2138,12 +2138,12 @@ impl SurfnetSvm {
         let pubkey_str = pubkey.to_string();
         // Edgerun patch: after a transaction, an account that did not exist is in no owner's
         // list yet; checking for it scanned the owner's whole list at each account created.
-        let existed = !before_is_indexed || before.is_some_and(|before| before != &Account::default());
+        let check_listed = !before_is_indexed || indexed_before.is_some();
         add_pubkey_to_index_unless_listed(
             &mut self.accounts_by_owner,
             account.owner.to_string(),
             &pubkey_str,
-            existed,
+            check_listed,
         )?;
 
         if is_supported_token_program(&account.owner) {
