@@ -239,10 +239,7 @@ async fn gateway_writes_vouched_for_by_this_cluster(rpc_url: &str, worker: &Keyp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_whose_signature_was_tampered_with_is_refused() {
     use solana_client::rpc_config::RpcSendTransactionConfig;
-    let localnet = tokio::time::timeout(WATCHDOG, Localnet::start(LocalnetConfig::default()))
-        .await
-        .expect("the validator started in time")
-        .expect("the validator started");
+    let localnet = started_localnet().await;
     let client = localnet.client();
     let payer = funded(&client, SOL).await;
     let recipient = funded(&client, SOL).await.pubkey();
@@ -269,6 +266,14 @@ async fn a_transaction_whose_signature_was_tampered_with_is_refused() {
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert_eq!(client.balance(&recipient).await.expect("a balance"), SOL);
     localnet.shutdown().await;
+}
+
+/// A validator started within the watchdog.
+async fn started_localnet() -> Localnet {
+    tokio::time::timeout(WATCHDOG, Localnet::start(LocalnetConfig::default()))
+        .await
+        .expect("the validator started in time")
+        .expect("the validator started")
 }
 
 async fn funded(client: &Client, lamports: u64) -> Keypair {
@@ -306,10 +311,7 @@ async fn stake(client: &Client, worker: &Address) -> WorkerStake {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn program_accounts_follow_creations_writes_owner_changes_and_deletions() {
     use solana_system_interface::instruction as system;
-    let localnet = tokio::time::timeout(WATCHDOG, Localnet::start(LocalnetConfig::default()))
-        .await
-        .expect("the validator started in time")
-        .expect("the validator started");
+    let localnet = started_localnet().await;
     let client = localnet.client();
     let run = async {
         let payer = funded(&client, 10 * SOL).await;

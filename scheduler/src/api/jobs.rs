@@ -128,8 +128,8 @@ pub async fn submit_job<B: ChainBackend>(
         request.escrow_lamports,
         nonce,
     );
+    let runtime_proof_hex = runtime_proof.iter().map(hex::encode).collect();
     args.runtime_proof = runtime_proof;
-    let runtime_proof = args.runtime_proof.iter().map(hex::encode).collect();
     let job_id = args.job_id;
     let client_chain = state.engine.client();
     let blockhash = client_chain
@@ -152,7 +152,7 @@ pub async fn submit_job<B: ChainBackend>(
         nonce,
         transaction: BASE64.encode(encoded),
         blockhash: blockhash.to_string(),
-        runtime_proof,
+        runtime_proof: runtime_proof_hex,
     }))
 }
 
