@@ -16,6 +16,7 @@
 //! are done (plain transfers a second the validator confirms, ÷ transactions per job).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -169,50 +170,90 @@ fn print_p50_p99(measure: &str, unit: &str, values: &mut [f64]) {
     println!("| {measure}, p50 / p99 | {:.0} / {:.0} {unit} |", percentile(values, 0.5), percentile(values, 0.99));
 }
 
-/// Records that a job's `post_job` was confirmed (now).
-fn record_posted((job_id, _submitted): ([u8; 32], Instant), timings: &mut HashMap<[u8; 32], Timing>) {
-    if let Some(timing) = timings.get_mut(&job_id) {
-        timing.posted = Some(Instant::now());
-    }
-}
-
-/// Records the jobs an index event says ended (now); false once the index stopped.
-async fn record_ends(
-    event: Result<IndexEvent, tokio::sync::broadcast::error::RecvError>,
-    timings: &mut HashMap<[u8; 32], Timing>,
-    index: &ChainIndex,
-    client: &EdgerunClient<RpcBackend>,
-    last_progress: &mut Instant,
+/// Waits for the next of: the pace's tick (`tick`, when given), one of the customer's posts
+/// confirmed, an index event; records the last two (now). True on a tick. The posts in flight
+/// progress only while this polls them, so every wait of the run goes through here.
+async fn next_tick_post_or_end<P: Future<Output = anyhow::Result<[u8; 32]>>>(
+    tick: Option<&mut tokio::time::Interval>,
+    posting: &mut futures::stream::FuturesUnordered<P>,
+    events: &mut tokio::sync::broadcast::Receiver<IndexEvent>,
+    followed: &mut Following<'_>,
 ) -> anyhow::Result<bool> {
-    let ended = match event {
-        Ok(IndexEvent::JobLeft { last: Some(job), .. }) => vec![*job],
-        // Events missed: the jobs that left the index meanwhile are read once by address.
-        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-            let gone: Vec<[u8; 32]> = timings
-                .iter()
-                .filter(|(job_id, timing)| timing.ended.is_none() && index.job_by_id(job_id).is_none())
-                .map(|(job_id, _)| *job_id)
-                .collect();
-            let mut ended = Vec::new();
-            for job_id in gone {
-                if let Some(job) = client.job(&job_id).await? {
-                    ended.push(job);
+    let ticking = tick.is_some();
+    let tick = async {
+        match tick {
+            Some(tick) => {
+                tick.tick().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tick, if ticking => return Ok(true),
+        posted = posting.next(), if !posting.is_empty() => {
+            if let Some(job_id) = posted.transpose()? {
+                if let Some(timing) = followed.timings.get_mut(&job_id) {
+                    timing.posted = Some(Instant::now());
                 }
             }
-            ended
         }
-        Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(false),
-        Ok(_) => Vec::new(),
-    };
-    for job in ended {
-        let Some(timing) = timings.get_mut(&job.job_id) else { continue };
-        if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
-            timing.ended = Some(Instant::now());
-            timing.job = Some(job);
-            *last_progress = Instant::now();
-        }
+        event = events.recv(), if followed.index_open => followed.record_ends(event).await?,
+        else => anyhow::bail!("nothing to wait for: no pace, no post in flight, the index stopped"),
     }
-    Ok(true)
+    Ok(false)
+}
+
+/// The jobs posted and what is known of each, followed from the index's events.
+struct Following<'a> {
+    timings: HashMap<[u8; 32], Timing>,
+    index: &'a ChainIndex,
+    client: &'a EdgerunClient<RpcBackend>,
+    /// When a job last ended.
+    last_progress: Instant,
+    /// False once the index stopped sending events.
+    index_open: bool,
+}
+
+impl Following<'_> {
+    /// Records the jobs an index event says ended (now).
+    async fn record_ends(
+        &mut self,
+        event: Result<IndexEvent, tokio::sync::broadcast::error::RecvError>,
+    ) -> anyhow::Result<()> {
+        let ended = match event {
+            Ok(IndexEvent::JobLeft { last: Some(job), .. }) => vec![*job],
+            // Events missed: the jobs that left the index meanwhile are read once by address.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                let gone: Vec<[u8; 32]> = self
+                    .timings
+                    .iter()
+                    .filter(|(job_id, timing)| timing.ended.is_none() && self.index.job_by_id(job_id).is_none())
+                    .map(|(job_id, _)| *job_id)
+                    .collect();
+                let mut ended = Vec::new();
+                for job_id in gone {
+                    if let Some(job) = self.client.job(&job_id).await? {
+                        ended.push(job);
+                    }
+                }
+                ended
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                self.index_open = false;
+                Vec::new()
+            }
+            Ok(_) => Vec::new(),
+        };
+        for job in ended {
+            let Some(timing) = self.timings.get_mut(&job.job_id) else { continue };
+            if timing.ended.is_none() && matches!(job.status(), Ok(JobStatus::Finalized | JobStatus::Cancelled)) {
+                timing.ended = Some(Instant::now());
+                timing.job = Some(job);
+                self.last_progress = Instant::now();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Each service's `*_rpc_requests_total{method}` counters, by service name.
@@ -331,58 +372,36 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         ticks
     });
     let mut posting = futures::stream::FuturesUnordered::new();
-    let mut timings: HashMap<[u8; 32], Timing> = HashMap::new();
     // Ends are recorded as the index tells them, while posting too (a sustained run posts for
     // its whole duration): a job's latency is from its post to the moment its end was seen.
-    let mut last_progress = Instant::now();
-    let mut index_open = true;
+    let mut followed = Following {
+        timings: HashMap::new(),
+        index: &index,
+        client: &client,
+        last_progress: Instant::now(),
+        index_open: true,
+    };
     for nonce in 0..count as u64 {
         if let Some(ticks) = ticks.as_mut() {
-            loop {
-                tokio::select! {
-                    _ = ticks.tick() => break,
-                    event = events.recv(), if index_open => {
-                        index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
-                    }
-                }
-            }
+            while !next_tick_post_or_end(Some(&mut *ticks), &mut posting, &mut events, &mut followed).await? {}
         }
         while posting.len() >= args.in_flight.max(1) {
-            tokio::select! {
-                post = posting.next() => {
-                    if let Some(post) = post {
-                        record_posted(post?, &mut timings);
-                    }
-                }
-                event = events.recv(), if index_open => {
-                    index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
-                }
-            }
+            next_tick_post_or_end(None, &mut posting, &mut events, &mut followed).await?;
         }
         let post = submission::post_job_args(&customer.pubkey(), hash, bundle.runtime_id, DEMO_LIMITS, escrow, nonce);
         let (client, customer) = (Arc::clone(&client), Arc::clone(&customer));
         let job_id = post.job_id;
-        let submitted = Instant::now();
-        timings.insert(job_id, Timing { submitted, posted: None, ended: None, job: None });
+        followed.timings.insert(job_id, Timing { submitted: Instant::now(), posted: None, ended: None, job: None });
         posting.push(async move {
             client
                 .send(&customer, &[], &[ix::post_job(&customer.pubkey(), post)])
                 .await
-                .map(|_| (job_id, submitted))
+                .map(|_| job_id)
                 .context("post_job")
         });
     }
     while !posting.is_empty() {
-        tokio::select! {
-            post = posting.next() => {
-                if let Some(post) = post {
-                    record_posted(post?, &mut timings);
-                }
-            }
-            event = events.recv(), if index_open => {
-                index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
-            }
-        }
+        next_tick_post_or_end(None, &mut posting, &mut events, &mut followed).await?;
     }
     let posted_in = started.elapsed();
     // What posting took from the customer, per job: escrow, the rent of the job's accounts
@@ -391,15 +410,16 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
 
     // Follow every job to its end from the index's events; a network that stops making progress
     // for a minute is reported as it stands.
-    last_progress = Instant::now();
-    while index_open
-        && timings.values().any(|timing| timing.ended.is_none())
-        && last_progress.elapsed() < Duration::from_secs(60)
+    followed.last_progress = Instant::now();
+    while followed.index_open
+        && followed.timings.values().any(|timing| timing.ended.is_none())
+        && followed.last_progress.elapsed() < Duration::from_secs(60)
     {
         if let Ok(event) = tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
-            index_open = record_ends(event, &mut timings, &index, &client, &mut last_progress).await?;
+            followed.record_ends(event).await?;
         }
     }
+    let timings = followed.timings;
     let mut open: HashMap<&'static str, usize> = HashMap::new();
     for (job_id, timing) in &timings {
         if timing.ended.is_none() {
