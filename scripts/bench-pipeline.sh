@@ -8,8 +8,7 @@
 # Results go in docs/performance.md.
 #   bash scripts/bench-pipeline.sh                      # burst of 200 jobs
 #   bash scripts/bench-pipeline.sh --jobs 10000         # burst
-#   bash scripts/bench-pipeline.sh --rate 100 --duration 120 --in-flight 64   # sustained (the customer
-#     keeps at most 64 posts unconfirmed; the default 256 queues its own posts at a busy validator)
+#   bash scripts/bench-pipeline.sh --rate 100 --duration 120   # sustained
 # EDGERUN_BENCH_SLOTS="400" limits the slot times; EDGERUN_BENCH_PROFILE=dev uses the debug build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -61,9 +61,7 @@ struct Args {
     /// Jobs whose transactions are read for compute units and fees.
     #[arg(long, default_value_t = 10)]
     sample: usize,
-    /// `post_job`s the customer keeps in flight (sent, not yet confirmed). Near the validator's
-    /// capacity they wait in its queue: a sustained run measures latency with 64 (a post waits
-    /// ~0.65 s at 100 jobs/s), a burst posts faster with more.
+    /// `post_job`s the customer keeps in flight (sent, not yet confirmed).
     #[arg(long, default_value_t = 256)]
     in_flight: usize,
     /// Seconds of plain transfers sent after the jobs, to measure what the validator confirms on
