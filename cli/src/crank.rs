@@ -62,6 +62,11 @@ pub struct RunArgs {
     /// (filtered by status; the account subscription keeps them current in between).
     #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(ServiceConfig::default().reconcile_interval))]
     pub reconcile_interval: HumanDuration,
+    /// Slots a job's committee is given to reach the quorum, declare and finalize itself before
+    /// the crank steps in (0: at once). Honest members do it in a slot or two; racing them costs
+    /// a transaction for a step their own was about to take.
+    #[arg(long, value_name = "SLOTS", default_value_t = ServiceConfig::default().committee_grace_slots)]
+    pub committee_grace_slots: u64,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t)]
     pub log_format: LogFormat,
@@ -187,6 +192,7 @@ async fn run_service(context: &Context, args: RunArgs) -> Result<Output, CliErro
         concurrency: args.concurrency,
         slot_interval: args.slot_interval.into(),
         reconcile_interval: args.reconcile_interval.into(),
+        committee_grace_slots: args.committee_grace_slots,
         ..ServiceConfig::default()
     };
     let report = service::run(context.client.clone(), payer, config, metrics, cancel.clone()).await;

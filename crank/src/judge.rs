@@ -129,6 +129,29 @@ pub fn next_change(
     thresholds.into_iter().flatten().filter(|&threshold| threshold > slot).min()
 }
 
+/// The last slot at which the job's next step is still its own committee's to take, when it is:
+/// Assigned with a quorum of members submitted (a member whose result won reaches the quorum,
+/// declares its output and finalizes, or settles an unavailable input, in one transaction), or
+/// AwaitingDA (a winner declares and finalizes). That slot is the last one the crank's action
+/// for the step is still valid in (the job's deadline; the DA deadline, after which
+/// cancel-no-da is the crank's own step). `None` at any other step, which only the crank takes.
+///
+/// The crank service gives the committee a grace before it steps in on these (so an honest
+/// committee's settlement is not raced by a second transaction for the same step); the judgment
+/// itself ([`candidates`]) is the program's rules and knows no grace.
+pub fn committee_step_until(job: &Job) -> Option<u64> {
+    if !well_formed(job) {
+        return None;
+    }
+    match job.status() {
+        Ok(JobStatus::Assigned) if crate::run::submitted(job) >= usize::from(job.quorum).max(1) => {
+            Some(job.deadline_slot.get())
+        }
+        Ok(JobStatus::AwaitingDa) => Some(job.da_deadline_slot.get()),
+        _ => None,
+    }
+}
+
 /// Why the job is (not) moving, in one sentence for people: what it waits for and until when, or
 /// which crank action can move it now.
 pub fn explain(

@@ -24,5 +24,5 @@ pub mod service;
 pub mod view;
 
 pub use action::CrankAction;
-pub use judge::{candidates, explain, next_change};
+pub use judge::{candidates, committee_step_until, explain, next_change};
 pub use run::{crank, once, submitted, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport};

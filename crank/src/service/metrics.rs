@@ -29,6 +29,9 @@ pub struct Metrics {
     pub account_updates: IntCounterVec,
     /// Chain reads that failed after the client's retries, by operation.
     pub rpc_errors: IntCounterVec,
+    /// Turns put off because the job was at its committee's own step, within the committee's
+    /// grace (`ServiceConfig::committee_grace_slots`): no read, no transaction.
+    pub committee_grace: IntCounter,
     /// When the slot was last read, for `/health`.
     last_slot_read: Arc<Mutex<Option<Instant>>>,
 }
@@ -55,6 +58,11 @@ impl Metrics {
         let rpc_errors =
             IntCounterVec::new(Opts::new("rpc_errors_total", "Chain reads failed after retries"), &["operation"])
                 .expect("valid metric");
+        let committee_grace = IntCounter::new(
+            "committee_grace_total",
+            "Turns put off while the job was at its committee's own step, within the committee's grace",
+        )
+        .expect("valid metric");
         edgerun_service::metrics::register(
             &registry,
             [
@@ -66,6 +74,7 @@ impl Metrics {
                 Box::new(payer_balance_lamports.clone()),
                 Box::new(account_updates.clone()),
                 Box::new(rpc_errors.clone()),
+                Box::new(committee_grace.clone()),
             ],
         );
         Metrics {
@@ -78,6 +87,7 @@ impl Metrics {
             payer_balance_lamports,
             account_updates,
             rpc_errors,
+            committee_grace,
             last_slot_read: Arc::new(Mutex::new(None)),
         }
     }

@@ -13,7 +13,11 @@
 //!   clock ([`JobState::next_change`]) has come, so a job costs no reads while it only waits;
 //! - drops a job as soon as the index says it left (closed, or a status no crank instruction
 //!   accepts); every `reconcile_interval` reads the fee payer's balance, and the index re-loads
-//!   its live jobs as a safety net.
+//!   its live jobs as a safety net;
+//! - leaves a job at its committee's own step (a quorum submitted, or the output awaited:
+//!   [`committee_step_until`]) to the committee for `committee_grace_slots`, reading nothing: an
+//!   honest committee settles in a slot or two, and a crank that races it spends a transaction
+//!   and the reads behind it on a step the committee's own transaction takes anyway.
 //!
 //! A turn judges the job as the index has it (current: the index applied the change the turn is
 //! for before telling), reading besides only what the judgment depends on
@@ -56,6 +60,7 @@ use tokio_util::sync::CancellationToken;
 pub use metrics::Metrics;
 
 use crate::action::CrankAction;
+use crate::judge::committee_step_until;
 use crate::run::{crankable_statuses, turn, After, AttemptOutcome, Budget, JobState};
 
 /// How the service watches and how hard it works.
@@ -76,6 +81,13 @@ pub struct ServiceConfig {
     pub poll_interval: Duration,
     /// On cancel, how long running turns may take to finish before they are abandoned.
     pub shutdown_grace: Duration,
+    /// Slots a job's committee is given to take a step that is its own (reach the quorum,
+    /// declare the output, finalize: [`committee_step_until`]) before the service steps in,
+    /// counted from the job's last change: an honest committee settles in a slot or two, and a
+    /// crank racing it spends a transaction (and its reads) on a step the committee's own
+    /// transaction was about to take. Never past `grace` slots before the step's last valid slot,
+    /// so a late quorum is still recorded in time. 0: at once.
+    pub committee_grace_slots: u64,
 }
 
 impl Default for ServiceConfig {
@@ -87,6 +99,7 @@ impl Default for ServiceConfig {
             reconcile_interval: Duration::from_secs(600),
             poll_interval: SubscriptionConfig::default().poll_interval,
             shutdown_grace: Duration::from_secs(10),
+            committee_grace_slots: 4,
         }
     }
 }
@@ -153,6 +166,36 @@ struct Tracked {
     /// A turn sent a transaction and the index has not told of a change of the job since: the
     /// index's copy may not show it yet, so the next turn reads the job from the chain.
     read_chain: bool,
+    /// The job's accounts as the index had them (a hash of the Job's bytes) when the service
+    /// first saw them at a committee's step, and the slot it saw them at: the committee's grace
+    /// runs from there.
+    committee_since: Option<(u64, u64)>,
+}
+
+impl Tracked {
+    /// `Some(slot)` while `job` (the index's copy) is at a step its committee takes itself and
+    /// the committee's grace for it lasts: the slot the grace ends at, when the service takes a
+    /// turn. The grace runs from the first slot the service saw these accounts, and ends at the
+    /// latest `grace` slots before the step's last valid slot.
+    fn committee_grace(&mut self, job: &Job, slot: u64, config: &ServiceConfig) -> Option<u64> {
+        let grace = config.committee_grace_slots;
+        let last = committee_step_until(job).filter(|_| grace > 0)?;
+        let bytes = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytemuck::bytes_of(job).hash(&mut hasher);
+            hasher.finish()
+        };
+        let since = match self.committee_since {
+            Some((seen, since)) if seen == bytes => since,
+            _ => {
+                self.committee_since = Some((bytes, slot));
+                slot
+            }
+        };
+        let until = since.saturating_add(grace).min(last.saturating_sub(grace));
+        (slot < until).then_some(until)
+    }
 }
 
 /// What a turn found, for the service to remember.
@@ -289,6 +332,7 @@ impl<B: ChainBackend> Service<B> {
             again: false,
             failures: 0,
             read_chain: false,
+            committee_since: None,
         });
         if tracked.pending {
             tracked.again = true;
@@ -388,17 +432,31 @@ impl<B: ChainBackend> Service<B> {
         }
     }
 
-    /// Starts turns from the queue, at most `concurrency` at once.
+    /// Starts turns from the queue, at most `concurrency` at once. A job at its committee's own
+    /// step, still within the committee's grace, takes no turn (and costs no read): it waits for
+    /// a change, or for the grace to end.
     fn dispatch(&mut self) {
+        // The newest slot known: a notification's (the change that queued the job) or the tick's.
+        let slot = self.slot.max(self.index.slot());
         while self.turns.len() < self.config.concurrency.max(1) {
             let Some(address) = self.queue.pop_front() else { break };
-            let Some(tracked) = self.jobs.get(&address) else { continue };
-            let client = self.client.clone();
-            let payer = Arc::clone(&self.payer);
-            let (job_id, fingerprint, refusals) = (tracked.job_id, tracked.fingerprint, tracked.refusals.clone());
+            let Some(tracked) = self.jobs.get_mut(&address) else { continue };
             // The index's copy is current (its subscription brought the change this turn is for),
             // unless this service changed the job since.
             let known = if tracked.read_chain { None } else { self.index.job(&address) };
+            if let Some(until) = known.as_ref().and_then(|job| tracked.committee_grace(job, slot, &self.config)) {
+                tracked.pending = false;
+                tracked.again = false;
+                // A wake before the grace ends would find the job still in it: the grace's end
+                // takes its place.
+                tracked.wake = Some(tracked.wake.filter(|&wake| wake > until).map_or(until, |wake| wake.min(until)));
+                self.metrics.committee_grace.inc();
+                self.update_gauges();
+                continue;
+            }
+            let client = self.client.clone();
+            let payer = Arc::clone(&self.payer);
+            let (job_id, fingerprint, refusals) = (tracked.job_id, tracked.fingerprint, tracked.refusals.clone());
             self.turns.spawn(async move {
                 let (finding, attempts) = take_turn(&client, &payer, &job_id, known, fingerprint, refusals).await;
                 TurnDone { address, finding, attempts }
@@ -417,7 +475,14 @@ impl<B: ChainBackend> Service<B> {
         tracked.read_chain |= sent;
         let again = std::mem::take(&mut tracked.again);
         let keep = match finding {
-            Finding::Gone => false,
+            // Kept (and read from the chain, not the index, if it comes up again) until the index
+            // tells it left: the index's copy may lag the turn that closed it, and a re-load or a
+            // missed event would otherwise bring it back as a job to close.
+            Finding::Gone => {
+                tracked.read_chain = true;
+                tracked.wake = None;
+                self.index.job(&address).is_some()
+            }
             Finding::Unreadable => {
                 self.metrics.rpc_errors.with_label_values(&["readJob"]).inc();
                 tracked.failures = tracked.failures.saturating_add(1);

@@ -34,7 +34,12 @@ struct Running {
 }
 
 impl Running {
+    /// The service acting at once (no committee grace).
     fn start(world: &World) -> Running {
+        Running::start_with(world, 0)
+    }
+
+    fn start_with(world: &World, committee_grace_slots: u64) -> Running {
         let metrics = Metrics::new();
         let cancel = CancellationToken::new();
         let config = ServiceConfig {
@@ -44,6 +49,7 @@ impl Running {
             reconcile_interval: Duration::from_millis(200),
             poll_interval: Duration::from_millis(5),
             shutdown_grace: Duration::from_secs(5),
+            committee_grace_slots,
         };
         let task = tokio::spawn(service::run(
             world.client.clone(),
@@ -147,7 +153,7 @@ async fn each_step_is_sent_at_the_first_slot_it_becomes_valid() {
     }
 
     let report = running.stop().await;
-    assert_eq!((report.sent, report.refused, report.failed, report.abandoned_turns), (3, 0, 0, 0));
+    assert_eq!((report.sent, report.refused, report.failed, report.abandoned_turns), (3, 0, 0, 0), "{report:?}");
     assert_eq!(report.by_instruction["close_job"].sent, 1);
     tokio::time::timeout(PATIENCE, server).await.expect("the server stops with the service").unwrap().unwrap();
 }
@@ -257,6 +263,63 @@ async fn a_rival_cranking_first_costs_one_refused_simulation() {
     assert_eq!((world.sends(), world.simulations()), (0, simulations + 1));
     let report = running.stop().await;
     assert_eq!((report.sent, report.refused), (0, 1));
+}
+
+/// A committee is given its grace at its own steps: from the slot the service first sees a
+/// quorum submitted (or the output awaited), nothing is read or simulated for `grace` slots. A
+/// committee that settles within it is not raced; one that does not is cranked when it ends; a
+/// quorum that comes late is recorded at once, while the deadline still allows it.
+#[tokio::test]
+async fn the_committee_is_given_its_grace_before_the_crank_steps_in() {
+    let mut world = World::new();
+    world.warp_to(10);
+    let h = Some(honest_output());
+    // Deadline 110 for each; quorums submitted at slot 10.
+    let settling = world.assigned([h, h, None]);
+    let idle = world.assigned([h, h, None]);
+    let late = world.assigned([h, None, None]);
+    let running = Running::start_with(&world, 4);
+    running.settle().await;
+    assert_eq!((world.sends(), world.simulations()), (0, 0), "the committees' grace");
+    assert!(running.metrics.committee_grace.get() >= 2, "two turns put off");
+    world.warp_to(13);
+    running.settle().await;
+    assert_eq!((world.sends(), world.simulations()), (0, 0), "the last slot of the grace");
+
+    // One committee settles itself within its grace: nothing for the crank to do.
+    world.reach_quorum(&settling);
+    world.declare(&settling, 0);
+    let committee = world.env(|env| env.committee(&settling.job));
+    world.send_ok(&[ix::finalize_job(&settling.job_id(), &committee)], &[]);
+    running.settle().await;
+    assert_eq!(world.status(&settling.job_id()), Some(JobStatus::Finalized));
+    assert_eq!((world.sends(), world.simulations()), (0, 0), "not raced");
+
+    // The other's grace ends at slot 14: the crank records its quorum.
+    world.warp_to(14);
+    running.settle().await;
+    assert_eq!(running.count("reach_quorum", "sent"), 1);
+    assert_eq!(world.status(&idle.job_id()), Some(JobStatus::AwaitingDa));
+    // A winner declares, but does not finalize: another grace, from slot 14.
+    world.declare(&idle, 0);
+    running.settle().await;
+    world.warp_to(17);
+    running.settle().await;
+    assert_eq!(running.count("finalize_job", "sent"), 0, "within the grace");
+    world.warp_to(18);
+    running.settle().await;
+    assert_eq!(running.count("finalize_job", "sent"), 1);
+    assert_eq!(world.status(&idle.job_id()), Some(JobStatus::Finalized));
+
+    // A quorum submitted 2 slots before the deadline: the crank does not wait past it.
+    world.warp_to(108);
+    world.env(|env| env.submit(&late.job, &late.workers[1], honest_output()).expect("submit"));
+    running.settle().await;
+    assert_eq!(running.count("reach_quorum", "sent"), 2);
+    assert_eq!(world.status(&late.job_id()), Some(JobStatus::AwaitingDa));
+
+    let report = running.stop().await;
+    assert_eq!((report.sent, report.refused, report.failed), (3, 0, 0));
 }
 
 /// Cancelled before and while it works: it returns promptly either way.
