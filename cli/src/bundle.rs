@@ -211,9 +211,8 @@ impl Report for BundleReport {
                     "{}{}",
                     self.runtime_id,
                     match self.runtime {
-                        Some(GuestAbi::Edgerun) => " (edgerun ABI)",
-                        Some(GuestAbi::Wasi) => " (WASI preview 1)",
-                        None => " (NOT a runtime of this CLI: workers may refuse it)",
+                        Some(abi) => format!(" ({})", abi.label()),
+                        None => " (NOT a runtime of this CLI: workers may refuse it)".to_string(),
                     }
                 ),
             ),

@@ -144,14 +144,9 @@ async fn submit(context: &Context, args: SubmitArgs) -> Result<Output, CliError>
     let limits = built.bundle.limits;
 
     // Everything the program would refuse for this network is said before anything is stored.
-    let runtime_proof = submission::check_network(
-        &config,
-        &built.bundle.runtime_id,
-        &GuestAbi::ALL.map(GuestAbi::runtime_id),
-        &limits,
-        args.escrow,
-    )
-    .map_err(refusal)?;
+    let runtime_proof =
+        submission::check_network(&config, &built.bundle.runtime_id, &GuestAbi::runtime_ids(), &limits, args.escrow)
+            .map_err(refusal)?;
     let cost = context.client.posting_cost(&config, args.escrow).await.map_err(|error| context.chain(error))?;
     let balance = context.client.balance(&me).await.map_err(|error| context.chain(error))?;
     submission::check_balance(balance, cost).map_err(refusal)?;

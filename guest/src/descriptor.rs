@@ -88,6 +88,26 @@ impl GuestAbi {
         }
     }
 
+    /// Every ABI's runtime id, in [`GuestAbi::ALL`]'s order: the runtimes a worker of this
+    /// build runs, and so the ones a job may name.
+    pub fn runtime_ids() -> [[u8; 32]; 2] {
+        Self::ALL.map(GuestAbi::runtime_id)
+    }
+
+    /// This ABI for people: `edgerun ABI`, `WASI preview 1`.
+    pub fn label(self) -> &'static str {
+        match self {
+            GuestAbi::Edgerun => "edgerun ABI",
+            GuestAbi::Wasi => "WASI preview 1",
+        }
+    }
+
+    /// Every runtime id for people, for a message that names what a worker runs:
+    /// `<hex> (edgerun ABI) or <hex> (WASI preview 1)`.
+    pub fn describe_runtimes() -> String {
+        Self::ALL.map(|abi| format!("{} ({})", hex::encode(abi.runtime_id()), abi.label())).join(" or ")
+    }
+
     /// This ABI's canonical descriptor.
     pub fn descriptor(self) -> &'static str {
         match self {
@@ -161,6 +181,15 @@ mod tests {
             assert_eq!(GuestAbi::from_runtime_id(&abi.runtime_id()), Some(abi));
             assert_eq!(abi.runtime_id(), *blake3::hash(abi.descriptor().as_bytes()).as_bytes());
         }
+        assert_eq!(GuestAbi::runtime_ids(), [runtime_id(), wasi_runtime_id()]);
+        assert_eq!(
+            GuestAbi::describe_runtimes(),
+            format!(
+                "{} (edgerun ABI) or {} (WASI preview 1)",
+                hex::encode(runtime_id()),
+                hex::encode(wasi_runtime_id())
+            )
+        );
         assert_eq!(GuestAbi::from_runtime_id(&[0; 32]), None);
         assert!(WASI_RUNTIME_DESCRIPTOR.contains(&format!("wasmtime {WASMTIME_VERSION}")));
     }

@@ -358,7 +358,7 @@ impl<B: ChainBackend> Engine<B> {
             first_slot: Mutex::new(None),
             changes,
             tasks: TaskTracker::new(),
-            bundles: BundleChecks::new(storage, edgerun_guest::GuestAbi::ALL.map(|abi| abi.runtime_id()).to_vec()),
+            bundles: BundleChecks::new(storage, edgerun_guest::GuestAbi::runtime_ids().to_vec()),
         }))
     }
 

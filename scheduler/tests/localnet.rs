@@ -93,7 +93,7 @@ fn counter(metrics: &str, name: &str, labels: &str) -> u64 {
 /// relays, and the program accepts the job.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_api_posts_with_the_runtimes_proof_on_a_network_that_lists_its_runtimes() {
-    let runtimes = edgerun_guest::GuestAbi::ALL.map(edgerun_guest::GuestAbi::runtime_id);
+    let runtimes = edgerun_guest::GuestAbi::runtime_ids();
     let network = Network::start_with(Some(1_000), &runtimes).await;
     let (address, cancel, task) = network.scheduler(3).await;
     let customer = network.customer().await;

@@ -45,10 +45,7 @@ pub fn execute_job(runtime: &Runtime, job: &Job, bundle_bytes: &[u8]) -> Result<
         });
     }
     if GuestAbi::from_runtime_id(&job.runtime_id).is_none() {
-        return Err(JobError::OtherRuntime {
-            job: hex::encode(job.runtime_id),
-            ours: GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(", "),
-        });
+        return Err(JobError::OtherRuntime { job: hex::encode(job.runtime_id), ours: GuestAbi::describe_runtimes() });
     }
     let bundle = match Bundle::decode(bundle_bytes) {
         Ok(bundle) => bundle,

@@ -354,7 +354,7 @@ impl Runtime {
                 self.execute_wasi(&bundle.wasm, &bundle.input, bundle.limits, &bundle.args, bundle_hash)
             }
             None => Err(RuntimeError::RuntimeIdMismatch {
-                expected: GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(", "),
+                expected: GuestAbi::describe_runtimes(),
                 found: hex::encode(bundle.runtime_id),
             }),
         }

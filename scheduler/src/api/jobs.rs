@@ -172,8 +172,7 @@ async fn check_job<B: ChainBackend>(
             format!(
                 "the bundle names runtime {}, the workers run {}; rebuild it with `edgerun bundle build`",
                 hex::encode(bundle.runtime_id),
-                edgerun_guest::GuestAbi::ALL.map(|abi| hex::encode(abi.runtime_id())).join(" (edgerun ABI) or ")
-                    + " (WASI)"
+                edgerun_guest::GuestAbi::describe_runtimes()
             ),
         ));
     };
@@ -191,7 +190,7 @@ async fn check_job<B: ChainBackend>(
     let runtime_proof = edgerun_sdk::submission::check_network(
         &config,
         &bundle.runtime_id,
-        &edgerun_guest::GuestAbi::ALL.map(edgerun_guest::GuestAbi::runtime_id),
+        &edgerun_guest::GuestAbi::runtime_ids(),
         &bundle.limits,
         escrow,
     )

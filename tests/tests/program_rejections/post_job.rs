@@ -90,7 +90,7 @@ fn a_wasi_job_posts_where_the_allow_list_holds_both_runtimes_and_only_there() {
     let mut env = TestEnv::new();
     let client = env.new_actor(10_000_000_000);
     let admin = admin(&env);
-    let known = GuestAbi::ALL.map(GuestAbi::runtime_id);
+    let known = GuestAbi::runtime_ids();
     let (v1, wasi) = (GuestAbi::Edgerun.runtime_id(), GuestAbi::Wasi.runtime_id());
     let limits = Limits { max_memory_bytes: 16 * 1024 * 1024, max_instructions: 1_000_000 };
     let wasi_job = |env: &mut TestEnv, runtime_proof: Vec<[u8; 32]>| {
