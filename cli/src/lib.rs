@@ -73,8 +73,7 @@ pub enum Command {
     #[command(subcommand)]
     Job(job::JobCommand),
     /// Register a worker and manage its stake (worker operators).
-    #[command(subcommand)]
-    Worker(worker::WorkerCommand),
+    Worker(worker::WorkerArgs),
     /// Advance jobs with the permissionless instructions (anyone).
     #[command(subcommand)]
     Crank(crank::CrankCommand),
@@ -129,7 +128,7 @@ pub async fn run(cli: Cli) -> Result<Output, CliError> {
     let context = Context::new(&cli.global)?;
     match command {
         Command::Job(command) => job::run(&context, command).await,
-        Command::Worker(command) => worker::run(&context, command).await,
+        Command::Worker(args) => worker::run(&context, args).await,
         Command::Crank(command) => crank::run(&context, command).await,
         Command::Admin(command) => admin::run(&context, command).await,
         Command::Bundle(command) => bundle::run(command),

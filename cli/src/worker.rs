@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use edgerun::state::WorkerStake;
 use edgerun_sdk::standing::{recent_failures, Ineligible, JailPolicy, WorkerFigures, WorkerStanding};
 use edgerun_sdk::{instructions as ix, pda};
@@ -14,6 +14,27 @@ use crate::amount::{parse_sol, sol};
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::{fields, Output, Report};
+
+/// `edgerun worker ...`: a subcommand, and the jail policy its report judges the worker under.
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    #[command(subcommand)]
+    pub command: WorkerCommand,
+    /// The scheduler's `--jail-max-failures`: failures of its own among the jobs on chain at
+    /// which a worker is jailed (0: never). Pass it when the scheduler runs with another value.
+    #[arg(long, global = true, value_name = "N", default_value_t = JailPolicy::default().max_recent_failures)]
+    pub jail_max_failures: u32,
+    /// The scheduler's `--jail-cooldown-slots`: slots a jailed worker stays out after its latest
+    /// failure.
+    #[arg(long, global = true, value_name = "SLOTS", default_value_t = JailPolicy::default().cooldown_slots)]
+    pub jail_cooldown_slots: u64,
+}
+
+impl WorkerArgs {
+    fn jail_policy(&self) -> JailPolicy {
+        JailPolicy { max_recent_failures: self.jail_max_failures, cooldown_slots: self.jail_cooldown_slots }
+    }
+}
 
 #[derive(Subcommand, Debug)]
 pub enum WorkerCommand {
@@ -58,7 +79,8 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
 
 /// A worker's figures and standing as the scheduler judges them ([`WorkerStanding`]): for the
 /// network's smallest lock (its minimum worker stake), over its own failures among the jobs on
-/// chain, under the scheduler's default jail policy.
+/// chain, under the scheduler's jail policy as given (`--jail-max-failures`,
+/// `--jail-cooldown-slots`; the scheduler's defaults unless told).
 #[derive(Serialize)]
 pub struct WorkerReport {
     #[serde(flatten)]
@@ -79,6 +101,9 @@ pub struct WorkerReport {
     pub jailed_until_slot: Option<u64>,
     /// Its own failures among the jobs on chain (what jailing counts).
     pub recent_failures: usize,
+    /// The jail policy judged under (`--jail-max-failures`, `--jail-cooldown-slots`).
+    pub jail_max_failures: u32,
+    pub jail_cooldown_slots: u64,
     pub slot: u64,
     /// The transaction of this command, when it sent one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,7 +111,7 @@ pub struct WorkerReport {
 }
 
 impl WorkerReport {
-    fn new(worker: &Address, standing: WorkerStanding, signature: Option<String>) -> WorkerReport {
+    fn new(worker: &Address, standing: WorkerStanding, policy: &JailPolicy, signature: Option<String>) -> WorkerReport {
         let ineligible = standing.ineligible.as_ref();
         WorkerReport {
             stake_account: pda::worker_stake_address(worker).to_string(),
@@ -97,6 +122,8 @@ impl WorkerReport {
             reason: ineligible.map(Ineligible::describe),
             jailed_until_slot: ineligible.and_then(Ineligible::jailed_until_slot),
             recent_failures: standing.recent_failures,
+            jail_max_failures: policy.max_recent_failures,
+            jail_cooldown_slots: policy.cooldown_slots,
             slot: standing.slot,
             figures: standing.figures,
             signature,
@@ -117,6 +144,17 @@ impl Report for WorkerReport {
             ("stake", sol(figures.total_stake_lamports)),
             ("locked", format!("{} (held by open jobs)", sol(figures.locked_stake_lamports))),
             ("unlocked", sol(figures.unlocked_stake_lamports)),
+            (
+                "failures",
+                match self.jail_max_failures {
+                    0 => format!("{} of its own among the jobs on chain (jailing off)", self.recent_failures),
+                    max => format!(
+                        "{} of its own among the jobs on chain; {max} jail it for {} slots (the scheduler's \
+                         --jail-max-failures / --jail-cooldown-slots: pass them if it runs with others)",
+                        self.recent_failures, self.jail_cooldown_slots
+                    ),
+                },
+            ),
             (
                 "eligible",
                 match (&self.reason_code, &self.reason) {
@@ -153,7 +191,9 @@ impl Report for WorkerReport {
     }
 }
 
-pub async fn run(context: &Context, command: WorkerCommand) -> Result<Output, CliError> {
+pub async fn run(context: &Context, args: WorkerArgs) -> Result<Output, CliError> {
+    let policy = args.jail_policy();
+    let command = args.command;
     let chain = |error| context.chain(error);
     // The keypair is read (and a bad one reported) before any request.
     let me = match &command {
@@ -217,8 +257,8 @@ pub async fn run(context: &Context, command: WorkerCommand) -> Result<Output, Cl
     let (jobs, slot) =
         tokio::try_join!(context.client.jobs_of_worker_with_replaced(&worker), context.client.slot()).map_err(chain)?;
     let failures = recent_failures(&jobs, &HashMap::new()).remove(&worker).unwrap_or_default();
-    let standing = WorkerStanding::judge(&stake, min_stake, &failures, &JailPolicy::default(), slot);
-    Output::of(&WorkerReport::new(&worker, standing, signature))
+    let standing = WorkerStanding::judge(&stake, min_stake, &failures, &policy, slot);
+    Output::of(&WorkerReport::new(&worker, standing, &policy, signature))
 }
 
 /// The worker's stake account, or how to create it.

@@ -470,6 +470,16 @@ fn cranks_refund_silent_committees_and_unpublished_outputs() {
     for member in status["committee"].as_array().unwrap().iter().filter(|m| m["da_failed"] == true) {
         let standing = network.ok(None, &["worker", "status", member["worker"].as_str().unwrap()]);
         assert_eq!((&standing["recent_failures"], &standing["status"]), (&1.into(), &"active".into()), "{standing:#}");
+        // Under a scheduler that jails at the first failure, it is jailed.
+        let worker = member["worker"].as_str().unwrap();
+        let strict = ["worker", "status", worker, "--jail-max-failures", "1", "--jail-cooldown-slots", "5000"];
+        let standing = network.ok(None, &strict);
+        assert_eq!(
+            (&standing["status"], &standing["jail_max_failures"], &standing["jail_cooldown_slots"]),
+            (&"jailed".into(), &1.into(), &5000.into()),
+            "{standing:#}"
+        );
+        assert!(standing["jailed_until_slot"].as_u64().is_some_and(|until| until > job.da_deadline_slot.get()));
     }
     let stages: Vec<&str> =
         status["timeline"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
