@@ -11,7 +11,9 @@
 //! `post_job`s unconfirmed), follows them to their end, and prints a Markdown report: throughput, latency from
 //! submit to finalize (ms and slots), where the slots go (stage by stage), the transactions on a
 //! job's critical path, compute units and lamports per job (read from the job's confirmed
-//! transactions), each process's CPU seconds per job, and two ceilings: the cluster's compute
+//! transactions), each service's RPC requests per job by method, the crank's transactions per
+//! job by instruction and outcome (what it did besides the committees), each process's CPU
+//! seconds per job, and two ceilings: the cluster's compute
 //! budget (CU per block ÷ CU per job) and this machine's, measured in the same run once the jobs
 //! are done (plain transfers a second the validator confirms, ÷ transactions per job).
 
@@ -277,6 +279,24 @@ async fn rpc_requests(services: &[(String, String)]) -> std::collections::BTreeM
     counts
 }
 
+/// The crank's `edgerun_crank_actions_total{instruction, outcome}` counters, by (instruction,
+/// outcome): what the crank did besides the committees.
+async fn crank_actions(services: &[(String, String)]) -> HashMap<(String, String), u64> {
+    let Some((_, url)) = services.iter().find(|(service, _)| service == "crank") else { return HashMap::new() };
+    let Ok(response) = reqwest::Client::new().get(format!("{url}/metrics")).send().await else {
+        return HashMap::new();
+    };
+    let Ok(text) = response.text().await else { return HashMap::new() };
+    text.lines()
+        .filter_map(|line| {
+            let (_, rest) = line.split_once("edgerun_crank_actions_total{instruction=\"")?;
+            let (instruction, rest) = rest.split_once("\",outcome=\"")?;
+            let (outcome, value) = rest.split_once("\"} ")?;
+            Some(((instruction.to_string(), outcome.to_string()), value.trim().parse::<f64>().ok()? as u64))
+        })
+        .collect()
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -360,6 +380,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         _ => (args.jobs, None),
     };
     let rpc_before = rpc_requests(&summary.metrics).await;
+    let crank_before = crank_actions(&summary.metrics).await;
     let cpu_before = cpu_seconds(&summary.processes);
     let customer_before = client.balance(&customer.pubkey()).await?;
     let started = Instant::now();
@@ -456,6 +477,7 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     // reading (a sample's transactions, the transfer ceiling), which the validator serves too
     // (`getSignaturesForAddress` looks through its whole transaction history).
     let rpc_after = rpc_requests(&summary.metrics).await;
+    let crank_after = crank_actions(&summary.metrics).await;
     let cpu_after = cpu_seconds(&summary.processes);
 
     // Compute units and fees: every confirmed transaction that touched a sample of jobs.
@@ -560,6 +582,19 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         "| RPC requests per job: all services / getProgramAccounts | {:.2} / {:.2} |",
         per_job(total),
         per_job(program_accounts)
+    );
+    let mut cranked: Vec<String> = crank_after
+        .iter()
+        .filter(|((_, outcome), _)| outcome != "failed")
+        .filter_map(|(key, after)| {
+            let count = after.saturating_sub(crank_before.get(key).copied().unwrap_or(0));
+            (count > 0).then(|| format!("{} {} {:.3}", key.0, key.1, per_job(count)))
+        })
+        .collect();
+    cranked.sort();
+    println!(
+        "| crank transactions per job, by instruction and outcome | {} |",
+        if cranked.is_empty() { "none".to_string() } else { cranked.join(", ") }
     );
     let mut cpu: Vec<(String, f64)> = cpu_after
         .iter()

@@ -99,7 +99,7 @@ impl Default for ServiceConfig {
             reconcile_interval: Duration::from_secs(600),
             poll_interval: SubscriptionConfig::default().poll_interval,
             shutdown_grace: Duration::from_secs(10),
-            committee_grace_slots: 4,
+            committee_grace_slots: 8,
         }
     }
 }
