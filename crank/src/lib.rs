@@ -11,7 +11,8 @@
 //! - a job as people read it ([`view::JobView`]: timeline, committee, output, what it waits for);
 //! - sending: one action ([`crank`]) or a bounded pass over every job ([`once`]) ([`run`]);
 //! - the crank as a long-running service that sends each action at the first slot it becomes
-//!   valid ([`service`]), with its `/health` and Prometheus `/metrics`.
+//!   valid, leaving a committee its own steps for a grace first ([`service`]), with its
+//!   `/health` and Prometheus `/metrics`.
 //!
 //! The program is the arbiter. The candidates only spare pointless simulations; the client
 //! simulates every transaction and sends nothing the program refuses, so a wrong guess costs a
