@@ -1,9 +1,9 @@
 //! The crank service ([`edgerun_crank::service`]) on the real program in LiteSVM: it sends each
 //! action at the first slot it becomes valid and not a slot before (a committee's own step once
-//! the committee's grace is over), reads a job only when its
-//! accounts or its next deadline call for it, never simulates a refused action again until the
-//! job changes (except a "not yet", tried again at the next slot), costs one refused simulation
-//! when a rival cranks first, serves its metrics, and stops on cancel.
+//! the committee's grace is over), reads a job only when its accounts or its next deadline call
+//! for it, never simulates a refused action again until the job changes (except a "not yet",
+//! tried again at the next slot), costs one refused simulation when a rival cranks first, serves
+//! its metrics, and stops on cancel.
 //!
 //! The chain only moves when a test warps it, so "nothing happens" is checked after the service
 //! has read the slot several times with no turn pending ([`Running::settle`]).
