@@ -386,6 +386,10 @@ pub(crate) async fn turn<B: ChainBackend>(
             if failed {
                 return Turn { attempts, after: After::State(Box::new(state)) };
             }
+            if sent && action == CrankAction::Close {
+                // Closing is the job's last step: there is nothing left to read.
+                return Turn { attempts, after: After::Closed };
+            }
             if sent {
                 break;
             }

@@ -70,6 +70,10 @@ struct Args {
     /// this machine (0: skip).
     #[arg(long, default_value_t = 10.0)]
     ceiling_seconds: f64,
+    /// The network's job retention, in slots (default: the local network's 3,000): short, the
+    /// crank closes jobs during the run, and the validator deletes their accounts.
+    #[arg(long, value_name = "SLOTS")]
+    job_retention_slots: Option<u64>,
 }
 
 /// CPU seconds (user + system) each process has used, by name, from `/proc/<pid>/stat`.
@@ -317,7 +321,11 @@ async fn main() -> anyhow::Result<()> {
         worker_stake_sol: 1_000,
         slot_time_ms: args.slot_time_ms,
         demo: None,
-        validator_args: Vec::new(),
+        validator_args: args
+            .job_retention_slots
+            .map(|slots| format!("--job-retention-slots={slots}"))
+            .into_iter()
+            .collect(),
     };
     let mut network = Network::start(&config).await?;
     let result = run(&args, &network).await;

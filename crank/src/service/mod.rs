@@ -68,7 +68,10 @@ use crate::run::{crankable_statuses, turn, After, AttemptOutcome, Budget, JobSta
 pub struct ServiceConfig {
     /// Websocket URL of the node; `None` polls only.
     pub ws_url: Option<String>,
-    /// Jobs taking a turn at the same time (0 counts as 1).
+    /// Jobs taking a turn at the same time (0 counts as 1). A turn mostly waits on the node (a
+    /// send and its confirmation, a slot or two), so this bounds the crank's rate: at 4, it
+    /// closed at most ~36 jobs a second at 100 ms slots while 100 a second ended, and the
+    /// backlog of closable jobs grew (`docs/performance.md`); 32 keeps up.
     pub concurrency: usize,
     /// Pause between two reads of the slot: an action is sent at most this long after the slot
     /// it becomes valid in starts.
@@ -94,7 +97,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             ws_url: None,
-            concurrency: 4,
+            concurrency: 32,
             slot_interval: Duration::from_millis(400),
             reconcile_interval: Duration::from_secs(600),
             poll_interval: SubscriptionConfig::default().poll_interval,
