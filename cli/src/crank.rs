@@ -63,7 +63,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", default_value_t = HumanDuration(ServiceConfig::default().reconcile_interval))]
     pub reconcile_interval: HumanDuration,
     /// Slots a job's committee is given to reach the quorum, declare and finalize itself before
-    /// the crank steps in (0: at once). Honest members do it in a slot or two; racing them costs
+    /// the crank steps in (0: at once). Honest members do it within a few slots; racing them costs
     /// a transaction for a step their own was about to take.
     #[arg(long, value_name = "SLOTS", default_value_t = ServiceConfig::default().committee_grace_slots)]
     pub committee_grace_slots: u64,

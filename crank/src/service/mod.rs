@@ -16,7 +16,7 @@
 //!   its live jobs as a safety net;
 //! - leaves a job at its committee's own step (a quorum submitted, or the output awaited:
 //!   [`committee_step_until`]) to the committee for `committee_grace_slots`, reading nothing: an
-//!   honest committee settles in a slot or two, and a crank that races it spends a transaction
+//!   honest committee settles within a few slots, and a crank that races it spends a transaction
 //!   and the reads behind it on a step the committee's own transaction takes anyway.
 //!
 //! A turn judges the job as the index has it (current: the index applied the change the turn is
@@ -86,10 +86,10 @@ pub struct ServiceConfig {
     pub shutdown_grace: Duration,
     /// Slots a job's committee is given to take a step that is its own (reach the quorum,
     /// declare the output, finalize: [`committee_step_until`]) before the service steps in,
-    /// counted from the job's last change: an honest committee settles in a slot or two, and a
-    /// crank racing it spends a transaction (and its reads) on a step the committee's own
-    /// transaction was about to take. Never past `grace` slots before the step's last valid slot,
-    /// so a late quorum is still recorded in time. 0: at once.
+    /// counted from the job's last change: an honest committee settles within a few slots (under
+    /// 0.8 s at 100 jobs/s), and a crank racing it spends a transaction (and its reads) on a step
+    /// the committee's own transaction was about to take. Never past `grace` slots before the
+    /// step's last valid slot, so a late quorum is still recorded in time. 0: at once.
     pub committee_grace_slots: u64,
 }
 
