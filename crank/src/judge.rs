@@ -144,9 +144,7 @@ pub fn committee_step_until(job: &Job) -> Option<u64> {
         return None;
     }
     match job.status() {
-        Ok(JobStatus::Assigned) if crate::run::submitted(job) >= usize::from(job.quorum).max(1) => {
-            Some(job.deadline_slot.get())
-        }
+        Ok(JobStatus::Assigned) if crate::run::quorum_submitted(job) => Some(job.deadline_slot.get()),
         Ok(JobStatus::AwaitingDa) => Some(job.da_deadline_slot.get()),
         _ => None,
     }

@@ -26,4 +26,6 @@ pub mod view;
 
 pub use action::CrankAction;
 pub use judge::{candidates, committee_step_until, explain, next_change};
-pub use run::{crank, once, submitted, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport};
+pub use run::{
+    crank, once, quorum_submitted, submitted, Attempt, AttemptOutcome, CrankError, JobState, OncePolicy, OnceReport,
+};

@@ -244,7 +244,7 @@ impl JobState {
         job: Job,
         slot: u64,
     ) -> Result<JobState, ClientError> {
-        if job.status() == Ok(JobStatus::Assigned) && submitted(&job) >= usize::from(job.quorum).max(1) {
+        if job.status() == Ok(JobStatus::Assigned) && quorum_submitted(&job) {
             return Self::around(client, address, job, slot).await;
         }
         let (_, output) = client.job_accounts(&job, false, job.status() == Ok(JobStatus::AwaitingDa)).await?;
@@ -300,6 +300,11 @@ impl JobState {
 /// Committee members of `job` that submitted a result.
 pub fn submitted(job: &Job) -> usize {
     (0..committee(job).len()).filter(|&index| job.has_submitted(index)).count()
+}
+
+/// Whether a quorum of `job`'s members submitted (before that no output hash can win).
+pub fn quorum_submitted(job: &Job) -> bool {
+    submitted(job) >= usize::from(job.quorum).max(1)
 }
 
 /// Tries the candidates of one job until none is left (see the module docs).

@@ -90,7 +90,7 @@ impl GuestAbi {
 
     /// Every ABI's runtime id, in [`GuestAbi::ALL`]'s order: the runtimes a worker of this
     /// build runs, and so the ones a job may name.
-    pub fn runtime_ids() -> [[u8; 32]; 2] {
+    pub fn runtime_ids() -> [[u8; 32]; GuestAbi::ALL.len()] {
         Self::ALL.map(GuestAbi::runtime_id)
     }
 

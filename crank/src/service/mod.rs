@@ -177,11 +177,10 @@ struct Tracked {
 
 impl Tracked {
     /// `Some(slot)` while `job` (the index's copy) is at a step its committee takes itself and
-    /// the committee's grace for it lasts: the slot the grace ends at, when the service takes a
-    /// turn. The grace runs from the first slot the service saw these accounts, and ends at the
-    /// latest `grace` slots before the step's last valid slot.
-    fn committee_grace(&mut self, job: &Job, slot: u64, config: &ServiceConfig) -> Option<u64> {
-        let grace = config.committee_grace_slots;
+    /// the committee's grace (`grace` slots) for it lasts: the slot the grace ends at, when the
+    /// service takes a turn. The grace runs from the first slot the service saw these accounts,
+    /// and ends at the latest `grace` slots before the step's last valid slot.
+    fn committee_grace(&mut self, job: &Job, slot: u64, grace: u64) -> Option<u64> {
         let last = committee_step_until(job).filter(|_| grace > 0)?;
         let bytes = {
             use std::hash::{Hash, Hasher};
@@ -447,12 +446,13 @@ impl<B: ChainBackend> Service<B> {
             // The index's copy is current (its subscription brought the change this turn is for),
             // unless this service changed the job since.
             let known = if tracked.read_chain { None } else { self.index.job(&address) };
-            if let Some(until) = known.as_ref().and_then(|job| tracked.committee_grace(job, slot, &self.config)) {
+            let grace = self.config.committee_grace_slots;
+            if let Some(until) = known.as_ref().and_then(|job| tracked.committee_grace(job, slot, grace)) {
                 tracked.pending = false;
                 tracked.again = false;
-                // A wake before the grace ends would find the job still in it: the grace's end
-                // takes its place.
-                tracked.wake = Some(tracked.wake.filter(|&wake| wake > until).map_or(until, |wake| wake.min(until)));
+                // The turn at the grace's end judges the job afresh, clock included: an earlier
+                // wake would only find the job still in its grace.
+                tracked.wake = Some(until);
                 self.metrics.committee_grace.inc();
                 self.update_gauges();
                 continue;

@@ -477,8 +477,7 @@ impl<B: ChainBackend> Worker<B> {
         for _ in 0..SETTLE_ATTEMPTS {
             let state = match known.take() {
                 Some(job) => {
-                    let quorum = usize::from(job.quorum).max(1);
-                    if job.status() == Ok(JobStatus::Assigned) && edgerun_crank::submitted(&job) < quorum {
+                    if job.status() == Ok(JobStatus::Assigned) && !edgerun_crank::quorum_submitted(&job) {
                         return Ok(Settlement::NoQuorumYet);
                     }
                     let slot = self.client.slot().await?;
