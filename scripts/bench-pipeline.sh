@@ -4,7 +4,8 @@
 # default slot time (400 ms) and at a short one (100 ms), each printed as a Markdown table (see
 # migrations/examples/bench_pipeline.rs for what is measured: jobs finalized / refunded / stuck,
 # throughput, latency per stage in ms and slots, RPC requests per job by service and method, the
-# crank's transactions per job by instruction, CPU per job by process, transactions, fees and capital per job, and this machine's own ceiling).
+# crank's transactions per job by instruction, CPU per job by process, transactions, fees and
+# capital per job, and this machine's own ceiling).
 # Results go in docs/performance.md.
 #   bash scripts/bench-pipeline.sh                      # burst of 200 jobs
 #   bash scripts/bench-pipeline.sh --jobs 10000         # burst

@@ -13,9 +13,9 @@
 //! job's critical path, compute units and lamports per job (read from the job's confirmed
 //! transactions), each service's RPC requests per job by method, the crank's transactions per
 //! job by instruction and outcome (what it did besides the committees), each process's CPU
-//! seconds per job, and two ceilings: the cluster's compute
-//! budget (CU per block ÷ CU per job) and this machine's, measured in the same run once the jobs
-//! are done (plain transfers a second the validator confirms, ÷ transactions per job).
+//! seconds per job, and two ceilings: the cluster's compute budget (CU per block ÷ CU per job)
+//! and this machine's, measured in the same run once the jobs are done (plain transfers a second
+//! the validator confirms, ÷ transactions per job).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -260,45 +260,55 @@ impl Following<'_> {
     }
 }
 
-/// Each service's `*_rpc_requests_total{method}` counters, by service name.
-async fn rpc_requests(services: &[(String, String)]) -> std::collections::BTreeMap<String, HashMap<String, u64>> {
-    let http = reqwest::Client::new();
-    let mut counts = std::collections::BTreeMap::new();
-    for (service, url) in services {
-        let Ok(response) = http.get(format!("{url}/metrics")).send().await else { continue };
-        let Ok(text) = response.text().await else { continue };
-        let methods: HashMap<String, u64> = text
-            .lines()
-            .filter(|line| !line.starts_with('#'))
-            .filter_map(|line| {
-                let (_, rest) = line.split_once("rpc_requests_total{method=\"")?;
-                let (method, value) = rest.split_once("\"} ")?;
-                Some((method.to_string(), value.trim().parse::<f64>().ok()? as u64))
-            })
-            .collect();
-        if !methods.is_empty() {
-            counts.insert(service.clone(), methods);
-        }
-    }
-    counts
-}
+/// What every service's `/metrics` said at one moment, by service name (a service that does not
+/// answer is left out).
+struct Scrape(std::collections::BTreeMap<String, String>);
 
-/// The crank's `edgerun_crank_actions_total{instruction, outcome}` counters, by (instruction,
-/// outcome): what the crank did besides the committees.
-async fn crank_actions(services: &[(String, String)]) -> HashMap<(String, String), u64> {
-    let Some((_, url)) = services.iter().find(|(service, _)| service == "crank") else { return HashMap::new() };
-    let Ok(response) = reqwest::Client::new().get(format!("{url}/metrics")).send().await else {
-        return HashMap::new();
-    };
-    let Ok(text) = response.text().await else { return HashMap::new() };
-    text.lines()
-        .filter_map(|line| {
-            let (_, rest) = line.split_once("edgerun_crank_actions_total{instruction=\"")?;
-            let (instruction, rest) = rest.split_once("\",outcome=\"")?;
-            let (outcome, value) = rest.split_once("\"} ")?;
-            Some(((instruction.to_string(), outcome.to_string()), value.trim().parse::<f64>().ok()? as u64))
-        })
-        .collect()
+impl Scrape {
+    async fn of(services: &[(String, String)]) -> Scrape {
+        let http = reqwest::Client::new();
+        let mut texts = std::collections::BTreeMap::new();
+        for (service, url) in services {
+            let Ok(response) = http.get(format!("{url}/metrics")).send().await else { continue };
+            let Ok(text) = response.text().await else { continue };
+            texts.insert(service.clone(), text);
+        }
+        Scrape(texts)
+    }
+
+    /// Each service's `*_rpc_requests_total{method}` counters, by service name.
+    fn rpc_requests(&self) -> std::collections::BTreeMap<String, HashMap<String, u64>> {
+        let mut counts = std::collections::BTreeMap::new();
+        for (service, text) in &self.0 {
+            let methods: HashMap<String, u64> = text
+                .lines()
+                .filter(|line| !line.starts_with('#'))
+                .filter_map(|line| {
+                    let (_, rest) = line.split_once("rpc_requests_total{method=\"")?;
+                    let (method, value) = rest.split_once("\"} ")?;
+                    Some((method.to_string(), value.trim().parse::<f64>().ok()? as u64))
+                })
+                .collect();
+            if !methods.is_empty() {
+                counts.insert(service.clone(), methods);
+            }
+        }
+        counts
+    }
+
+    /// The crank's `edgerun_crank_actions_total{instruction, outcome}` counters, by
+    /// (instruction, outcome): what the crank did besides the committees.
+    fn crank_actions(&self) -> HashMap<(String, String), u64> {
+        let Some(text) = self.0.get("crank") else { return HashMap::new() };
+        text.lines()
+            .filter_map(|line| {
+                let (_, rest) = line.split_once("edgerun_crank_actions_total{instruction=\"")?;
+                let (instruction, rest) = rest.split_once("\",outcome=\"")?;
+                let (outcome, value) = rest.split_once("\"} ")?;
+                Some(((instruction.to_string(), outcome.to_string()), value.trim().parse::<f64>().ok()? as u64))
+            })
+            .collect()
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -387,8 +397,8 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
         }
         _ => (args.jobs, None),
     };
-    let rpc_before = rpc_requests(&summary.metrics).await;
-    let crank_before = crank_actions(&summary.metrics).await;
+    let scraped = Scrape::of(&summary.metrics).await;
+    let (rpc_before, crank_before) = (scraped.rpc_requests(), scraped.crank_actions());
     let cpu_before = cpu_seconds(&summary.processes);
     let customer_before = client.balance(&customer.pubkey()).await?;
     let started = Instant::now();
@@ -484,8 +494,8 @@ async fn run(args: &Args, network: &Network) -> anyhow::Result<()> {
     // The services' requests and every process's CPU end here: what follows is this bench's own
     // reading (a sample's transactions, the transfer ceiling), which the validator serves too
     // (`getSignaturesForAddress` looks through its whole transaction history).
-    let rpc_after = rpc_requests(&summary.metrics).await;
-    let crank_after = crank_actions(&summary.metrics).await;
+    let scraped = Scrape::of(&summary.metrics).await;
+    let (rpc_after, crank_after) = (scraped.rpc_requests(), scraped.crank_actions());
     let cpu_after = cpu_seconds(&summary.processes);
 
     // Compute units and fees: every confirmed transaction that touched a sample of jobs.
